@@ -1,0 +1,137 @@
+import { createHash, createPublicKey, KeyObject, constants, verify } from 'node:crypto';
+import { sm2 } from 'sm-crypto-v2';
+import { SealpactError } from './errors';
+
+/**
+ * Public keys as Sealpact accepts them: SM2 (the GM/T 0003 curve) or RSA of at least 2048 bits,
+ * as PEM SubjectPublicKeyInfo. Shared by the chaincode (which validates registrations and
+ * verifies contract signatures) and the client (which seals file passwords).
+ */
+export type KeyAlgorithm = 'sm2' | 'rsa';
+
+export interface PublicKeyInfo {
+    algorithm: KeyAlgorithm;
+    /** Canonical PEM re-encoded from the DER, so the same key always has the same text. */
+    pem: string;
+    /** SubjectPublicKeyInfo DER. */
+    spki: Buffer;
+    /** Hex SHA-256 of the SPKI DER. */
+    fingerprint: string;
+    /** Modulus size for RSA, 256 for SM2. */
+    bits: number;
+}
+
+export const MIN_RSA_BITS = 2048;
+/** The default SM2 signer id of GM/T 0009 and GB/T 35276. */
+export const SM2_DEFAULT_USER_ID = '1234567812345678';
+const MAX_PEM_LENGTH = 16 * 1024;
+
+// An SM2 SPKI is this fixed prefix (id-ecPublicKey, curve 1.2.156.10197.1.301, BIT STRING)
+// followed by the 65-byte uncompressed point 04||X||Y.
+const SM2_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d034200', 'hex');
+
+export function fingerprintOf(spki: Buffer): string {
+    return createHash('sha256').update(spki).digest('hex');
+}
+
+/** Parse and validate a public key PEM; throws BAD_PEM, PRIVATE_KEY_GIVEN, WEAK_KEY or UNSUPPORTED_KEY. */
+export function parsePublicKey(pem: string, what = 'public key'): PublicKeyInfo {
+    if (typeof pem !== 'string' || pem.length === 0) {
+        throw new SealpactError('BAD_PEM', `${what} is empty`);
+    }
+    if (pem.length > MAX_PEM_LENGTH) {
+        throw new SealpactError('BAD_PEM', `${what} is longer than ${MAX_PEM_LENGTH} characters`);
+    }
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+        throw new SealpactError('PRIVATE_KEY_GIVEN', `${what}: a private key was given where a public key is needed`);
+    }
+    if (!/^\s*-----BEGIN PUBLIC KEY-----/.test(pem)) {
+        throw new SealpactError('BAD_PEM', `${what} is not a PEM "PUBLIC KEY" (SubjectPublicKeyInfo)`);
+    }
+    let key: KeyObject;
+    try {
+        key = createPublicKey({ key: pem, format: 'pem' });
+    } catch {
+        throw new SealpactError('BAD_PEM', `${what} is not a valid PEM public key`);
+    }
+    return describePublicKey(key, what);
+}
+
+/** Classify a public KeyObject (from PEM or derived from a private key). */
+export function describePublicKey(key: KeyObject, what = 'public key'): PublicKeyInfo {
+    const spki = key.export({ type: 'spki', format: 'der' });
+    const pem = key.export({ type: 'spki', format: 'pem' }).toString();
+    const fingerprint = fingerprintOf(spki);
+    if (key.asymmetricKeyType === 'rsa') {
+        const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+        if (bits < MIN_RSA_BITS) {
+            throw new SealpactError('WEAK_KEY', `${what} is RSA-${bits}; at least RSA-${MIN_RSA_BITS} is required`);
+        }
+        return { algorithm: 'rsa', pem, spki, fingerprint, bits };
+    }
+    // OpenSSL reports keys read from SM2 PEM files as type "sm2" (Node: undefined), and keys
+    // it generated on the SM2 curve as "ec" with namedCurve SM2; both have the same SPKI.
+    if (isSm2Spki(spki)) {
+        if (!sm2.verifyPublicKey(sm2PointHex(spki))) {
+            throw new SealpactError('BAD_PEM', `${what}: the SM2 point is not on the curve`);
+        }
+        return { algorithm: 'sm2', pem, spki, fingerprint, bits: 256 };
+    }
+    if (key.asymmetricKeyType === 'ec') {
+        const curve = key.asymmetricKeyDetails?.namedCurve ?? 'unknown';
+        throw new SealpactError(
+            'UNSUPPORTED_KEY',
+            `${what} is on curve ${curve}; only the SM2 curve is accepted for EC keys`,
+        );
+    }
+    throw new SealpactError(
+        'UNSUPPORTED_KEY',
+        `${what} is of type ${key.asymmetricKeyType ?? 'unknown'}; only SM2 and RSA keys are accepted`,
+    );
+}
+
+function isSm2Spki(spki: Buffer): boolean {
+    return (
+        spki.length === SM2_SPKI_PREFIX.length + 65 && spki.subarray(0, SM2_SPKI_PREFIX.length).equals(SM2_SPKI_PREFIX)
+    );
+}
+
+/** The uncompressed SM2 point "04||X||Y" as hex, the form sm-crypto-v2 takes. */
+export function sm2PointHex(spki: Buffer): string {
+    if (!isSm2Spki(spki)) {
+        throw new SealpactError('UNSUPPORTED_KEY', 'not an SM2 public key');
+    }
+    return spki.subarray(SM2_SPKI_PREFIX.length).toString('hex');
+}
+
+/**
+ * Verify a detached signature over `message`: SM2 with SM3 and the default user id
+ * (DER r,s as in GM/T 0009), or RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
+ * Returns false for any bad signature; never throws on malformed signature bytes.
+ */
+export function verifySignature(key: PublicKeyInfo, message: Uint8Array, signature: Uint8Array): boolean {
+    if (key.algorithm === 'sm2') {
+        try {
+            return sm2.doVerifySignature(message, Buffer.from(signature).toString('hex'), sm2PointHex(key.spki), {
+                der: true,
+                hash: true,
+                userId: SM2_DEFAULT_USER_ID,
+            });
+        } catch {
+            return false;
+        }
+    }
+    try {
+        return verify(
+            'sha256',
+            message,
+            { key: key.pem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: RSA_PSS_SALT_LENGTH },
+            signature,
+        );
+    } catch {
+        return false;
+    }
+}
+
+/** RSA-PSS salt length: the SHA-256 digest length, as `openssl ... -sigopt rsa_pss_saltlen:digest`. */
+export const RSA_PSS_SALT_LENGTH = 32;
