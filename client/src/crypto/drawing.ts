@@ -1,0 +1,289 @@
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+
+/**
+ * The user's drawing and its key points, the geometric half of the file password (docs/password.md).
+ *
+ * Coordinates are whole units of the drawing area's plane, 0..width by 0..height, with the axes as
+ * the drawing area has them (the rules use only the numbers). Integers are required so that every
+ * test here is exact: with coordinates at most 2^20, all orientation and dot products fit in the 53-bit
+ * mantissa of a double, the bend test's squares are done in BigInt, and crossings are exact
+ * rationals rounded by one stated rule. Two implementations in any language therefore find the
+ * same key points, which the known-answer tests depend on.
+ */
+
+/** A point of the drawing area's plane, in whole units. */
+export interface Point {
+    readonly x: number;
+    readonly y: number;
+}
+
+/** A drawing: the area's size and the strokes in the order they were drawn, each a list of points. */
+export interface Drawing {
+    readonly width: number;
+    readonly height: number;
+    readonly strokes: ReadonlyArray<ReadonlyArray<Point>>;
+}
+
+/** Why a point is a key point; only x and y enter the initial data. */
+export type KeyPointKind = 'start' | 'bend' | 'end' | 'crossing';
+
+export interface KeyPoint extends Point {
+    readonly kind: KeyPointKind;
+}
+
+/** Largest width or height; keeps every product in the exact range of a double (see the header). */
+export const MAX_DIMENSION = 2 ** 20;
+/** Most points in all strokes together; bounds the crossing search (worst case about 0.1 s on a small VM). */
+export const MAX_POINTS = 10_000;
+/** Most crossings; a pathological zig-zag could otherwise produce tens of millions of them. */
+export const MAX_CROSSINGS = 10_000;
+
+function badDrawing(message: string): SealpactError {
+    return new SealpactError('BAD_DRAWING', message);
+}
+
+/** Name what a wrong value is without echoing arbitrary user text into the message. */
+function describe(value: unknown): string {
+    if (typeof value === 'number') return String(value);
+    if (value === null) return 'null';
+    if (value === undefined) return 'nothing';
+    if (Array.isArray(value)) return 'an array';
+    if (typeof value === 'object') return 'an object';
+    return `a ${typeof value}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkDimension(value: unknown, name: 'width' | 'height'): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
+        throw badDrawing(`${name} must be an integer from 1 to ${MAX_DIMENSION}, got ${describe(value)}`);
+    }
+    return value;
+}
+
+function checkCoordinate(value: unknown, where: string, axis: 'x' | 'y', limit: number): number {
+    const name = `${where}.${axis}`;
+    if (typeof value !== 'number') {
+        throw badDrawing(`${name} must be a number, got ${describe(value)}`);
+    }
+    if (!Number.isFinite(value)) {
+        throw badDrawing(`${name} is not finite (${value})`);
+    }
+    if (!Number.isInteger(value)) {
+        // Refuse rather than round: a silent rounding rule is one more thing two clients could disagree on.
+        throw badDrawing(`${name} must be a whole number, got ${value}; round plane coordinates first`);
+    }
+    if (value < 0 || value > limit) {
+        throw badDrawing(`${name} is ${value}, outside 0..${limit} (the drawing ${axis === 'x' ? 'width' : 'height'})`);
+    }
+    // `+ 0` turns -0 into 0, so a copy never carries a negative zero.
+    return value + 0;
+}
+
+/**
+ * Validate a drawing, typically the parsed JSON of `sealpact password --drawing strokes.json`:
+ * `{ "width": 640, "height": 480, "strokes": [[{ "x": 10, "y": 20 }, ...], ...] }`.
+ * Returns a fresh copy holding only width, height and the points' x and y (other properties, such
+ * as timestamps, are ignored and do not enter the password). Throws BAD_DRAWING naming the first
+ * problem, with JSON indices counted from 0 (e.g. "strokes[2][5].x is not finite (NaN)"), or
+ * DRAWING_TOO_LARGE.
+ */
+export function parseDrawing(json: unknown): Drawing {
+    if (!isRecord(json)) {
+        throw badDrawing(`the drawing must be an object { width, height, strokes }, got ${describe(json)}`);
+    }
+    const width = checkDimension(json.width, 'width');
+    const height = checkDimension(json.height, 'height');
+    const strokes = json.strokes;
+    if (!Array.isArray(strokes)) {
+        throw badDrawing(`strokes must be an array of strokes, got ${describe(strokes)}`);
+    }
+    if (strokes.length === 0) {
+        throw badDrawing('the drawing has no strokes');
+    }
+    let total = 0;
+    for (const stroke of strokes) {
+        total += Array.isArray(stroke) ? stroke.length : 0;
+    }
+    if (total > MAX_POINTS) {
+        throw new SealpactError(
+            'DRAWING_TOO_LARGE',
+            `the drawing has ${total} points; at most ${MAX_POINTS} are allowed`,
+        );
+    }
+    const copy = strokes.map((stroke: unknown, i): Point[] => {
+        if (!Array.isArray(stroke)) {
+            throw badDrawing(`strokes[${i}] must be an array of points, got ${describe(stroke)}`);
+        }
+        if (stroke.length === 0) {
+            throw badDrawing(`strokes[${i}] has no points`);
+        }
+        return stroke.map((point: unknown, k): Point => {
+            const where = `strokes[${i}][${k}]`;
+            if (!isRecord(point)) {
+                throw badDrawing(`${where} must be an object { x, y }, got ${describe(point)}`);
+            }
+            return {
+                x: checkCoordinate(point.x, where, 'x', width),
+                y: checkCoordinate(point.y, where, 'y', height),
+            };
+        });
+    });
+    return { width, height, strokes: copy };
+}
+
+/** A segment between two consecutive distinct points of a stroke. */
+interface Segment {
+    readonly a: Point;
+    readonly b: Point;
+}
+
+/** Drop consecutive repeated points: they carry no direction and would make zero-length segments. */
+function distinctPoints(stroke: ReadonlyArray<Point>): Point[] {
+    const out: Point[] = [];
+    for (const p of stroke) {
+        const last = out[out.length - 1];
+        if (last === undefined || last.x !== p.x || last.y !== p.y) out.push(p);
+    }
+    return out;
+}
+
+/**
+ * Whether the direction turns by more than 30 degrees from segment u to segment v (both non-zero).
+ * The threshold is fixed rather than a parameter: the exact test below is specific to it, and a
+ * different threshold would give different key points and so different known answers.
+ * cos(angle) = dot / (|u||v|); the turn exceeds 30° exactly when dot <= 0, or when
+ * dot^2 < (3/4)|u|^2|v|^2, i.e. 4 dot^2 < 3 |u|^2 |v|^2. The squares exceed 2^53, hence BigInt.
+ * An angle of exactly 30° cannot occur between integer vectors (tan 30° is irrational).
+ */
+function isBend(ux: number, uy: number, vx: number, vy: number): boolean {
+    const dot = ux * vx + uy * vy;
+    if (dot <= 0) return true;
+    const d = BigInt(dot);
+    const uu = BigInt(ux * ux + uy * uy);
+    const vv = BigInt(vx * vx + vy * vy);
+    return 4n * d * d < 3n * uu * vv;
+}
+
+/** Twice the signed area of triangle abc: > 0 left turn, < 0 right turn, 0 collinear. Exact (< 2^42). */
+function orientation(a: Point, b: Point, c: Point): number {
+    return (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+}
+
+/**
+ * Whether s and t cross properly: each segment has the other's endpoints strictly on opposite
+ * sides, so they meet at one point interior to both. Touching (at an endpoint or a T-junction),
+ * collinear overlap and shared vertices are not crossings; adjacent segments of a stroke therefore
+ * never cross.
+ */
+function crossProperly(s: Segment, t: Segment): boolean {
+    const o1 = orientation(s.a, s.b, t.a);
+    const o2 = orientation(s.a, s.b, t.b);
+    const o3 = orientation(t.a, t.b, s.a);
+    const o4 = orientation(t.a, t.b, s.b);
+    return ((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0));
+}
+
+/**
+ * The pairs [s, t], s < t, of properly crossing segments (indices into `segments`), sorted.
+ * Only segments whose bounding boxes overlap can cross, so the search sweeps the segments in order
+ * of their left edge and compares each with those starting before its right edge: the naive
+ * all-pairs loop took seconds on a 10,000-point drawing of short segments.
+ */
+function crossingPairs(segments: ReadonlyArray<Segment>): Array<[number, number]> {
+    const n = segments.length;
+    const minX = new Int32Array(n);
+    const maxX = new Int32Array(n);
+    const minY = new Int32Array(n);
+    const maxY = new Int32Array(n);
+    segments.forEach(({ a, b }, i) => {
+        minX[i] = Math.min(a.x, b.x);
+        maxX[i] = Math.max(a.x, b.x);
+        minY[i] = Math.min(a.y, b.y);
+        maxY[i] = Math.max(a.y, b.y);
+    });
+    const byLeftEdge = Array.from({ length: n }, (_, i) => i).sort((i, j) => minX[i] - minX[j]);
+    const pairs: Array<[number, number]> = [];
+    for (let p = 0; p < n; p++) {
+        const s = byLeftEdge[p];
+        for (let q = p + 1; q < n && minX[byLeftEdge[q]] <= maxX[s]; q++) {
+            const t = byLeftEdge[q];
+            if (maxY[s] < minY[t] || maxY[t] < minY[s] || !crossProperly(segments[s], segments[t])) continue;
+            if (pairs.push(s < t ? [s, t] : [t, s]) > MAX_CROSSINGS) {
+                throw new SealpactError(
+                    'DRAWING_TOO_LARGE',
+                    `the drawing has more than ${MAX_CROSSINGS} crossings; draw a simpler shape`,
+                );
+            }
+        }
+    }
+    return pairs.sort((u, v) => u[0] - v[0] || u[1] - v[1]);
+}
+
+/** round(n / d) for n >= 0, d > 0, halves rounded up: floor((2n + d) / 2d). */
+function roundHalfUp(n: bigint, d: bigint): number {
+    return Number((2n * n + d) / (2n * d));
+}
+
+/**
+ * The crossing point of two properly crossing segments, each coordinate rounded to the nearest
+ * integer with halves rounded up. The point is s.a + (num/den)(s.b - s.a); its coordinates are
+ * exact rationals computed in BigInt (the products can exceed 2^53). They are non-negative because
+ * the point lies within the segments, so "half up" is also "half away from zero".
+ */
+function crossingPoint(s: Segment, t: Segment): Point {
+    const dx = BigInt(s.b.x - s.a.x);
+    const dy = BigInt(s.b.y - s.a.y);
+    const ex = BigInt(t.b.x - t.a.x);
+    const ey = BigInt(t.b.y - t.a.y);
+    let den = dx * ey - dy * ex;
+    let num = BigInt(t.a.x - s.a.x) * ey - BigInt(t.a.y - s.a.y) * ex;
+    if (den < 0n) {
+        den = -den;
+        num = -num;
+    }
+    return {
+        x: roundHalfUp(BigInt(s.a.x) * den + num * dx, den),
+        y: roundHalfUp(BigInt(s.a.y) * den + num * dy, den),
+    };
+}
+
+/**
+ * The key points of a drawing, in this fixed order:
+ * 1. for each stroke in order, after dropping consecutive repeated points: its start point, then
+ *    each bend in order (an interior point where the direction of the incoming and outgoing
+ *    segments differs by more than 30°), then its end point; a stroke whose points are all equal
+ *    is a dot and gives its start point only;
+ * 2. then every proper crossing between two segments (of different strokes, or of the same
+ *    stroke), ordered by (stroke i, segment a, stroke j, segment b) with (i, a) < (j, b), segments
+ *    numbered from 0 within their stroke after dropping repeated points; coordinates rounded to
+ *    the nearest integer, halves up.
+ * Validates the drawing first (see {@link parseDrawing}); throws DRAWING_TOO_LARGE above
+ * {@link MAX_CROSSINGS} crossings.
+ */
+export function keyPoints(drawing: Drawing): KeyPoint[] {
+    const { strokes } = parseDrawing(drawing);
+    const points: KeyPoint[] = [];
+    const segments: Segment[] = [];
+    for (const stroke of strokes) {
+        const p = distinctPoints(stroke);
+        points.push({ kind: 'start', ...p[0] });
+        for (let k = 1; k + 1 < p.length; k++) {
+            const ux = p[k].x - p[k - 1].x;
+            const uy = p[k].y - p[k - 1].y;
+            const vx = p[k + 1].x - p[k].x;
+            const vy = p[k + 1].y - p[k].y;
+            if (isBend(ux, uy, vx, vy)) points.push({ kind: 'bend', ...p[k] });
+        }
+        if (p.length > 1) points.push({ kind: 'end', ...p[p.length - 1] });
+        for (let k = 0; k + 1 < p.length; k++) segments.push({ a: p[k], b: p[k + 1] });
+    }
+    // Segments are numbered stroke by stroke, so sorted index pairs are in
+    // (stroke i, segment a, stroke j, segment b) order.
+    for (const [s, t] of crossingPairs(segments)) {
+        points.push({ kind: 'crossing', ...crossingPoint(segments[s], segments[t]) });
+    }
+    return points;
+}
