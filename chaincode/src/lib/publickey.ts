@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, KeyObject, constants, verify } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
+import { DerReader } from './der';
 import { SealpactError } from './errors';
 
 /**
@@ -72,7 +73,7 @@ export function describePublicKey(key: KeyObject, what = 'public key'): PublicKe
     // OpenSSL reports keys read from SM2 PEM files as type "sm2" (Node: undefined), and keys
     // it generated on the SM2 curve as "ec" with namedCurve SM2; both have the same SPKI.
     if (isSm2Spki(spki)) {
-        if (!sm2.verifyPublicKey(sm2PointHex(spki))) {
+        if (!isSm2Point(sm2PointHex(spki))) {
             throw new SealpactError('BAD_PEM', `${what}: the SM2 point is not on the curve`);
         }
         return { algorithm: 'sm2', pem, spki, fingerprint, bits: 256 };
@@ -96,6 +97,18 @@ function isSm2Spki(spki: Buffer): boolean {
     );
 }
 
+/**
+ * True when `pointHex` ("04||X||Y") is a valid point on the SM2 curve, not the identity.
+ * sm-crypto-v2's verifyPublicKey throws instead of returning false for most bad points.
+ */
+export function isSm2Point(pointHex: string): boolean {
+    try {
+        return sm2.verifyPublicKey(pointHex);
+    } catch {
+        return false;
+    }
+}
+
 /** The uncompressed SM2 point "04||X||Y" as hex, the form sm-crypto-v2 takes. */
 export function sm2PointHex(spki: Buffer): string {
     if (!isSm2Spki(spki)) {
@@ -111,15 +124,8 @@ export function sm2PointHex(spki: Buffer): string {
  */
 export function verifySignature(key: PublicKeyInfo, message: Uint8Array, signature: Uint8Array): boolean {
     if (key.algorithm === 'sm2') {
-        try {
-            return sm2.doVerifySignature(message, Buffer.from(signature).toString('hex'), sm2PointHex(key.spki), {
-                der: true,
-                hash: true,
-                userId: SM2_DEFAULT_USER_ID,
-            });
-        } catch {
-            return false;
-        }
+        const digest = Buffer.from(sm2.getHash(message, sm2PointHex(key.spki), SM2_DEFAULT_USER_ID), 'hex');
+        return verifySm2Digest(key, digest, signature);
     }
     try {
         return verify(
@@ -128,6 +134,37 @@ export function verifySignature(key: PublicKeyInfo, message: Uint8Array, signatu
             { key: key.pem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: RSA_PSS_SALT_LENGTH },
             signature,
         );
+    } catch {
+        return false;
+    }
+}
+
+/** The order n of the SM2 base point (GM/T 0003.5). */
+const SM2_ORDER = BigInt('0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123');
+
+/**
+ * Verify an SM2 signature over a precomputed digest e = SM3(Z_A || M), Z_A being computed with
+ * the default user id (lets callers hash large messages as a stream). The signature must be the
+ * canonical DER SEQUENCE { INTEGER r, INTEGER s } with r, s in [1, n-1]: sm-crypto-v2's own DER
+ * decoder ignores tags and trailing bytes, which would make signatures malleable.
+ * Returns false for any bad signature; never throws on malformed signature bytes.
+ */
+export function verifySm2Digest(key: PublicKeyInfo, digest: Uint8Array, signature: Uint8Array): boolean {
+    if (key.algorithm !== 'sm2' || digest.length !== 32) {
+        return false;
+    }
+    try {
+        const reader = new DerReader(Buffer.from(signature), 'BAD_SIGNATURE', 'SM2 signature');
+        const rs = reader.sequence();
+        reader.end();
+        const r = rs.integer();
+        const s = rs.integer();
+        rs.end();
+        if (r < 1n || r >= SM2_ORDER || s < 1n || s >= SM2_ORDER) {
+            return false;
+        }
+        const rsHex = r.toString(16).padStart(64, '0') + s.toString(16).padStart(64, '0');
+        return sm2.doVerifySignature(digest, rsHex, sm2PointHex(key.spki), { der: false, hash: false });
     } catch {
         return false;
     }

@@ -1,0 +1,166 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { sm2 } from 'sm-crypto-v2';
+import { DER_SEQUENCE, DerReader } from '@sealpact/chaincode/dist/lib/der';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import {
+    describePublicKey,
+    KeyAlgorithm,
+    MIN_RSA_BITS,
+    PublicKeyInfo,
+    sm2PointHex,
+} from '@sealpact/chaincode/dist/lib/publickey';
+
+/** A private key Sealpact can use, with its validated public half. */
+export interface PrivateKeyInfo {
+    algorithm: KeyAlgorithm;
+    /** The private key; never log or serialise it. */
+    key: KeyObject;
+    /** The matching public key, validated exactly as a registered public key is. */
+    publicKey: PublicKeyInfo;
+}
+
+export const DEFAULT_RSA_BITS = 3072;
+const MAX_RSA_BITS = 16384;
+/** Cipher for private keys at rest: PKCS#8 PBES2 (PBKDF2-HMAC-SHA256) with AES-256-CBC. */
+const PRIVATE_KEY_CIPHER = 'aes-256-cbc';
+const MAX_PRIVATE_PEM_LENGTH = 64 * 1024;
+
+// Contents of the PKCS#8 AlgorithmIdentifier of SM2 keys: id-ecPublicKey, curve 1.2.156.10197.1.301.
+const SM2_ALGORITHM = Buffer.from('06072a8648ce3d020106082a811ccf5501822d', 'hex');
+
+/**
+ * Generate a key pair from the OpenSSL CSPRNG: SM2 on the GM/T 0003.5 curve, or RSA with
+ * `bits` (default 3072, at least 2048) and public exponent 65537.
+ * Throws WEAK_KEY for RSA below 2048 bits and BAD_ARGUMENT for other unusable sizes.
+ */
+export function generateKeyPair(algorithm: KeyAlgorithm, options: { bits?: number } = {}): PrivateKeyInfo {
+    if (algorithm === 'sm2') {
+        return describePrivateKey(generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey);
+    }
+    if (algorithm !== 'rsa') {
+        throw new SealpactError('BAD_ARGUMENT', `unknown key algorithm "${String(algorithm)}"; use sm2 or rsa`);
+    }
+    const bits = options.bits ?? DEFAULT_RSA_BITS;
+    if (!Number.isInteger(bits) || bits > MAX_RSA_BITS || bits % 8 !== 0) {
+        throw new SealpactError('BAD_ARGUMENT', `RSA size must be a multiple of 8 up to ${MAX_RSA_BITS} bits`);
+    }
+    if (bits < MIN_RSA_BITS) {
+        throw new SealpactError('WEAK_KEY', `RSA-${bits} is too weak; at least RSA-${MIN_RSA_BITS} is required`);
+    }
+    return describePrivateKey(generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 }).privateKey);
+}
+
+/**
+ * The private key as encrypted PKCS#8 PEM ("ENCRYPTED PRIVATE KEY", PBES2 with
+ * PBKDF2-HMAC-SHA256 and AES-256-CBC), readable by `openssl pkey -passin`.
+ * Throws PASSPHRASE_REQUIRED for an empty passphrase.
+ */
+export function exportPrivateKeyPem(key: PrivateKeyInfo, passphrase: string | Uint8Array): string {
+    return key.key
+        .export({ type: 'pkcs8', format: 'pem', cipher: PRIVATE_KEY_CIPHER, passphrase: passphraseBytes(passphrase) })
+        .toString();
+}
+
+/**
+ * Load a PKCS#8 private key PEM: "ENCRYPTED PRIVATE KEY" with its passphrase, or a plain
+ * "PRIVATE KEY" (e.g. `openssl genpkey -algorithm SM2`); a passphrase given for a plain key is
+ * ignored. Throws BAD_PEM, PUBLIC_KEY_GIVEN, PASSPHRASE_REQUIRED, BAD_PASSPHRASE, WEAK_KEY or
+ * UNSUPPORTED_KEY.
+ */
+export function loadPrivateKey(pem: string, passphrase?: string | Uint8Array): PrivateKeyInfo {
+    if (typeof pem !== 'string' || pem.length === 0) {
+        throw new SealpactError('BAD_PEM', 'private key is empty');
+    }
+    if (pem.length > MAX_PRIVATE_PEM_LENGTH) {
+        throw new SealpactError('BAD_PEM', `private key is longer than ${MAX_PRIVATE_PEM_LENGTH} characters`);
+    }
+    const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+    if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') {
+        throw new SealpactError('PUBLIC_KEY_GIVEN', 'a public key was given where a private key is needed');
+    }
+    if (label === 'ENCRYPTED PRIVATE KEY') {
+        if (passphrase === undefined) {
+            throw new SealpactError('PASSPHRASE_REQUIRED', 'the private key is encrypted; a passphrase is needed');
+        }
+        return describePrivateKey(decode(pem, passphraseBytes(passphrase), 'BAD_PASSPHRASE'));
+    }
+    if (label === 'PRIVATE KEY') {
+        return describePrivateKey(decode(pem, undefined, 'BAD_PEM'));
+    }
+    throw new SealpactError(
+        'BAD_PEM',
+        'expected a PKCS#8 "PRIVATE KEY" or "ENCRYPTED PRIVATE KEY" PEM (convert with `openssl pkcs8 -topk8`)',
+    );
+}
+
+/**
+ * The SM2 private scalar d as 64 hex digits, the form sm-crypto-v2 takes. Read from the key's
+ * PKCS#8 DER (RFC 5915 ECPrivateKey inside), checked strictly: Node offers no other way out.
+ */
+export function sm2PrivateScalarHex(key: PrivateKeyInfo): string {
+    if (key.algorithm !== 'sm2') {
+        throw new SealpactError('UNSUPPORTED_KEY', 'not an SM2 private key');
+    }
+    return readSm2Scalar(key.key);
+}
+
+function decode(pem: string, passphrase: Buffer | undefined, code: string): KeyObject {
+    try {
+        return createPrivateKey({ key: pem, format: 'pem', passphrase });
+    } catch {
+        // With a passphrase, a failure is nearly always a wrong one (a damaged file looks the same).
+        throw new SealpactError(
+            code,
+            passphrase
+                ? 'cannot decrypt the private key: wrong passphrase or damaged file'
+                : 'not a valid private key PEM',
+        );
+    }
+}
+
+function passphraseBytes(passphrase: string | Uint8Array): Buffer {
+    const bytes = typeof passphrase === 'string' ? Buffer.from(passphrase, 'utf8') : Buffer.from(passphrase);
+    if (bytes.length === 0) {
+        throw new SealpactError('PASSPHRASE_REQUIRED', 'the passphrase is empty');
+    }
+    return bytes;
+}
+
+/** Classify a private KeyObject; for SM2 also check the scalar really yields the public point. */
+function describePrivateKey(key: KeyObject): PrivateKeyInfo {
+    const publicKey = describePublicKey(createPublicKey(key), 'private key');
+    if (publicKey.algorithm === 'sm2' && sm2PublicOf(readSm2Scalar(key)) !== sm2PointHex(publicKey.spki)) {
+        throw new SealpactError('BAD_PEM', 'the SM2 private scalar does not match its public point');
+    }
+    return { algorithm: publicKey.algorithm, key, publicKey };
+}
+
+/** d·G as "04||X||Y" hex, or '' when d is not in [1, n-1]. */
+function sm2PublicOf(scalarHex: string): string {
+    try {
+        return sm2.getPublicKeyFromPrivateKey(scalarHex);
+    } catch {
+        return '';
+    }
+}
+
+function readSm2Scalar(key: KeyObject): string {
+    // PrivateKeyInfo ::= SEQUENCE { INTEGER 0, AlgorithmIdentifier, OCTET STRING { ECPrivateKey } }
+    // ECPrivateKey   ::= SEQUENCE { INTEGER 1, OCTET STRING d (32 bytes), [0] params, [1] point }
+    const code = 'UNSUPPORTED_KEY';
+    const outer = new DerReader(key.export({ type: 'pkcs8', format: 'der' }), code, 'SM2 private key');
+    const pkcs8 = outer.sequence();
+    outer.end();
+    const version = pkcs8.integer();
+    const algorithm = pkcs8.read(DER_SEQUENCE);
+    const inner = new DerReader(pkcs8.octets(), code, 'SM2 ECPrivateKey');
+    pkcs8.end();
+    const ecKey = inner.sequence();
+    inner.end();
+    const ecVersion = ecKey.integer();
+    const scalar = ecKey.octets();
+    if (version !== 0n || !algorithm.equals(SM2_ALGORITHM) || ecVersion !== 1n || scalar.length !== 32) {
+        throw new SealpactError(code, 'the private key is not an SM2 PKCS#8 key with a 32-byte scalar');
+    }
+    return scalar.toString('hex');
+}

@@ -1,0 +1,64 @@
+import { sm2 } from 'sm-crypto-v2';
+import { DerReader } from '@sealpact/chaincode/dist/lib/der';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { isSm2Point, PublicKeyInfo, sm2PointHex } from '@sealpact/chaincode/dist/lib/publickey';
+
+/** sm-crypto-v2's cipherMode for the C1||C3||C2 order of GM/T 0003.4-2012 and GB/T 32918.4-2016. */
+const C1C3C2 = 1;
+const SM3_LENGTH = 32;
+
+/**
+ * SM2 public-key encryption (GM/T 0003.4) with k from the CSPRNG, returned as the GM/T 0009 DER
+ * SEQUENCE { INTEGER x1, INTEGER y1, OCTET STRING C3, OCTET STRING C2 } that OpenSSL reads.
+ */
+export function sm2Seal(recipient: PublicKeyInfo, plaintext: Uint8Array): Buffer {
+    return Buffer.from(sm2.doEncrypt(plaintext, sm2PointHex(recipient.spki), C1C3C2, { asn1: true }), 'hex');
+}
+
+/**
+ * Open a GM/T 0009 DER SM2 ciphertext. Throws BAD_ENVELOPE when the DER is not canonical or C1
+ * is not a point on the curve, ENVELOPE_OPEN_FAILED when C3 does not match (wrong key, tampering).
+ */
+export function sm2Open(scalarHex: string, envelope: Uint8Array): Buffer {
+    const reader = new DerReader(Buffer.from(envelope), 'BAD_ENVELOPE', 'SM2 envelope');
+    const fields = reader.sequence();
+    reader.end();
+    const x = fields.integer();
+    const y = fields.integer();
+    const c3 = fields.octets();
+    const c2 = fields.octets();
+    fields.end();
+    if (c3.length !== SM3_LENGTH) {
+        throw new SealpactError('BAD_ENVELOPE', `SM2 envelope: C3 is ${c3.length} bytes, not ${SM3_LENGTH}`);
+    }
+    // sm-crypto-v2's DER path never checks C1; an off-curve C1 invites invalid-curve attacks on d.
+    const c1 = coordinateHex(x) + coordinateHex(y);
+    if (!isSm2Point(`04${c1}`)) {
+        throw new SealpactError('BAD_ENVELOPE', 'SM2 envelope: C1 is not a point on the SM2 curve');
+    }
+    let plaintext: Uint8Array | number[];
+    try {
+        plaintext = sm2.doDecrypt(c1 + c3.toString('hex') + c2.toString('hex'), scalarHex, C1C3C2, {
+            output: 'array',
+        });
+    } catch {
+        plaintext = [];
+    }
+    // On a C3 mismatch sm-crypto-v2 returns a plain empty array, never a Uint8Array.
+    if (!(plaintext instanceof Uint8Array)) {
+        throw new SealpactError(
+            'ENVELOPE_OPEN_FAILED',
+            'SM2 envelope does not open with this key (wrong key or altered)',
+        );
+    }
+    return Buffer.from(plaintext);
+}
+
+/** A field element as 64 hex digits; larger values cannot be coordinates. */
+function coordinateHex(value: bigint): string {
+    const hex = value.toString(16).padStart(64, '0');
+    if (hex.length !== 64) {
+        throw new SealpactError('BAD_ENVELOPE', 'SM2 envelope: C1 coordinate is longer than 256 bits');
+    }
+    return hex;
+}
