@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { link, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+
+export interface AtomicWriteOptions {
+    /** Permission bits of the new file; 0600 unless the content is public. */
+    mode?: number;
+    /** Replace a file already at the path (default). When false an existing file is an error and stays as it was. */
+    overwrite?: boolean;
+}
+
+/**
+ * Write a file so that it appears whole or not at all: `produce` writes into a new temporary file
+ * in the destination's folder, which is fsynced and closed, then renamed onto (or, with overwrite: false,
+ * hard-linked to) the path. On any failure the temporary file is removed and the path is untouched,
+ * so a failed decryption never leaves plaintext behind and a crash never leaves half a key.
+ *
+ * @throws SealpactError FILE_EXISTS (overwrite: false), IO_ERROR, or whatever `produce` throws
+ */
+export async function writeFileAtomically(
+    path: string,
+    produce: (sink: Writable) => Promise<void>,
+    options: AtomicWriteOptions = {},
+): Promise<void> {
+    // Same folder, so the rename is atomic; a random name, so concurrent writers never collide.
+    const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.partial`);
+    // flush: the descriptor is fsynced before it closes, so the rename never exposes unwritten data.
+    const sink = createWriteStream(tempPath, { flags: 'wx', mode: options.mode ?? 0o600, flush: true });
+    try {
+        await once(sink, 'ready');
+    } catch (err) {
+        throw ioError(err, path);
+    }
+    try {
+        await produce(sink);
+        if (!sink.closed) {
+            await once(sink, 'close');
+        }
+        if (options.overwrite === false) {
+            await link(tempPath, path);
+            await rm(tempPath);
+        } else {
+            await rename(tempPath, path);
+        }
+    } catch (err) {
+        sink.destroy();
+        await rm(tempPath, { force: true });
+        throw ioError(err, path);
+    }
+}
+
+/** Write a whole buffer atomically; see {@link writeFileAtomically}. */
+export function writeBufferAtomically(path: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+    return writeFileAtomically(
+        path,
+        (sink) =>
+            new Promise<void>((resolve, reject) => {
+                sink.on('error', reject);
+                sink.end(data, resolve);
+            }),
+        options,
+    );
+}
+
+/** File system failures become FILE_EXISTS or IO_ERROR naming the path; Sealpact errors pass through. */
+export function ioError(err: unknown, path: string): SealpactError {
+    if (err instanceof SealpactError) {
+        return err;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+        return new SealpactError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`);
+    }
+    if (code === 'ENOENT') {
+        return new SealpactError('FILE_NOT_FOUND', `${path}: no such file or folder`);
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+        return new SealpactError('IO_ERROR', `${path}: permission denied`);
+    }
+    return new SealpactError('IO_ERROR', `${path}: ${(err as Error).message}`);
+}

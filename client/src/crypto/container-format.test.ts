@@ -1,0 +1,160 @@
+/**
+ * docs/format.md must stay true: an independent decoder written from the document alone (using
+ * only node:crypto, none of the SDK) opens the documented example and random containers, the
+ * encoder reproduces the example byte for byte, and the document shows the example's bytes.
+ */
+import { createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { parseHeader, Suite } from './container-format';
+import { createDecryptStream, EncryptOptions, EncryptStream } from './stream';
+
+interface Example {
+    password: string;
+    salt: string;
+    aad: string;
+    chunkSize: number;
+    plaintext: string;
+    suites: Record<
+        Suite,
+        {
+            keys: Record<string, string>;
+            headerTag: string;
+            chunk0: { nonce: string; ciphertext: string; tag: string };
+            digest: string;
+            container: string;
+        }
+    >;
+}
+
+const example = JSON.parse(readFileSync(resolve(__dirname, 'testdata/format-example.json'), 'utf8')) as Example;
+const formatDoc = readFileSync(resolve(__dirname, '../../../docs/format.md'), 'utf8');
+
+/** A decoder written from docs/format.md, whole-buffer and deliberately naive. Throws on any failure. */
+function decodeFromSpec(container: Buffer, password: Buffer, expectedAad: Buffer): Buffer {
+    const fail = (what: string): never => {
+        throw new Error(what);
+    };
+    if (container.subarray(0, 8).toString('latin1') !== 'SEALPACT') fail('magic');
+    if (container[8] !== 1) fail('version');
+    const suiteName = ({ 1: 'intl', 2: 'gm' } as Record<number, string>)[container[9]] ?? fail('suite');
+    const hash = suiteName === 'intl' ? 'sha256' : 'sm3';
+    const chunkSize = container.readUInt32BE(10);
+    if (chunkSize < 1024 || chunkSize > 16777216) fail('chunk size');
+    const salt = container.subarray(14, 46);
+    const aadLength = container.readUInt16BE(46);
+    const aad = container.subarray(48, 48 + aadLength);
+    const headerTag = container.subarray(48 + aadLength, 80 + aadLength);
+    const key = (purpose: string, length: number) =>
+        Buffer.from(hkdfSync(hash, password, salt, `sealpact/v1/${suiteName}/${purpose}`, length));
+    const expectedTag = createHmac(hash, key('header', 32))
+        .update(container.subarray(0, 48 + aadLength))
+        .digest();
+    if (!timingSafeEqual(expectedTag, headerTag)) fail('header tag');
+    if (!aad.equals(expectedAad)) fail('aad');
+
+    const tagLength = suiteName === 'intl' ? 16 : 32;
+    const body = container.subarray(80 + aadLength);
+    const count = Math.max(1, Math.ceil(body.length / (chunkSize + tagLength)));
+    const out: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+        const wire = body.subarray(i * (chunkSize + tagLength), (i + 1) * (chunkSize + tagLength));
+        const last = i === count - 1;
+        if (wire.length < tagLength || (!last && wire.length !== chunkSize + tagLength)) fail('length');
+        if (last && i > 0 && wire.length === tagLength) fail('empty final chunk');
+        const nonce = Buffer.alloc(12);
+        nonce.writeBigUInt64BE(BigInt(i), 3);
+        nonce[11] = last ? 1 : 0;
+        const ciphertext = wire.subarray(0, wire.length - tagLength);
+        const tag = wire.subarray(wire.length - tagLength);
+        if (suiteName === 'intl') {
+            const decipher = createDecipheriv('aes-256-gcm', key('payload', 32), nonce, { authTagLength: 16 });
+            decipher.setAAD(headerTag).setAuthTag(tag);
+            out.push(decipher.update(ciphertext), decipher.final());
+        } else {
+            const mac = createHmac('sm3', key('payload-mac', 32)).update(headerTag).update(nonce).update(ciphertext);
+            if (!timingSafeEqual(mac.digest(), tag)) fail(`chunk ${i} tag`);
+            const iv = Buffer.concat([nonce, Buffer.alloc(4)]);
+            out.push(createDecipheriv('sm4-ctr', key('payload-sm4', 16), iv).update(ciphertext));
+        }
+    }
+    return Buffer.concat(out);
+}
+
+async function encrypt(plaintext: Buffer, options: EncryptOptions, salt?: Buffer): Promise<Buffer> {
+    return Buffer.concat(await Readable.from([plaintext]).pipe(new EncryptStream(options, salt)).toArray());
+}
+
+const password = Buffer.from(example.password, 'hex');
+const salt = Buffer.from(example.salt, 'hex');
+const plaintext = Buffer.from(example.plaintext, 'utf8');
+const aad = Buffer.from(example.aad, 'utf8');
+
+describe.each<Suite>(['intl', 'gm'])('the documented %s example', (suite) => {
+    const documented = example.suites[suite];
+    const container = Buffer.from(documented.container, 'hex');
+
+    it('is what the encoder writes with that salt, and carries the documented digest', async () => {
+        const encoded = await encrypt(plaintext, { suite, password, aad, chunkSize: example.chunkSize }, salt);
+        expect(encoded.toString('hex')).toBe(documented.container);
+        const hash = suite === 'intl' ? 'sha256' : 'sm3';
+        expect(createHash(hash).update(container).digest('hex')).toBe(documented.digest);
+    });
+
+    it('opens with the SDK and with the decoder written from the document', async () => {
+        const decryptor = createDecryptStream({ password, aad });
+        const opened = Buffer.concat(await Readable.from([container]).pipe(decryptor).toArray());
+        expect(opened.toString('utf8')).toBe(example.plaintext);
+        expect(decodeFromSpec(container, password, aad).toString('utf8')).toBe(example.plaintext);
+    });
+
+    it('has the documented fields, keys and tags', () => {
+        const parsed = parseHeader(container);
+        expect(parsed?.tag.toString('hex')).toBe(documented.headerTag);
+        expect(parsed?.length).toBe(80 + aad.length);
+        const hash = suite === 'intl' ? 'sha256' : 'sm3';
+        for (const [purpose, value] of Object.entries(documented.keys)) {
+            const info = `sealpact/v1/${suite}/${purpose}`;
+            expect(Buffer.from(hkdfSync(hash, password, salt, info, value.length / 2)).toString('hex')).toBe(value);
+        }
+        const { nonce, ciphertext, tag } = documented.chunk0;
+        expect(container.subarray(80 + aad.length).toString('hex')).toBe(ciphertext + tag);
+        expect(nonce).toBe('000000000000000000000001');
+    });
+
+    it('is shown in docs/format.md', () => {
+        const doc = formatDoc.replace(/\s+/g, '');
+        for (const value of [
+            documented.container,
+            documented.headerTag,
+            documented.digest,
+            ...Object.values(documented.keys),
+        ]) {
+            expect(doc).toContain(value);
+        }
+        expect(doc).toContain(example.salt);
+        expect(doc).toContain(example.password);
+    });
+});
+
+describe('the decoder written from the document', () => {
+    it('opens random multi-chunk containers of both suites', async () => {
+        await fc.assert(
+            fc.asyncProperty(
+                fc.constantFrom<Suite>('intl', 'gm'),
+                fc.constantFrom(1024, 1500, 4096),
+                fc.integer({ min: 0, max: 10_000 }),
+                fc.uint8Array({ maxLength: 32 }),
+                async (suite, chunkSize, size, aadBytes) => {
+                    const key = randomBytes(32);
+                    const data = randomBytes(size);
+                    const container = await encrypt(data, { suite, password: key, aad: aadBytes, chunkSize });
+                    expect(decodeFromSpec(container, key, Buffer.from(aadBytes)).equals(data)).toBe(true);
+                },
+            ),
+            { numRuns: 60 },
+        );
+    });
+});

@@ -1,0 +1,168 @@
+/**
+ * The byte layout of a Sealpact container header (format version 1), kept apart from the
+ * cryptography so the layout can be read in one place next to docs/format.md.
+ *
+ * ```
+ * offset  size  field
+ *      0     8  magic "SEALPACT" (ASCII)
+ *      8     1  format version (1)
+ *      9     1  suite id (1 = intl, 2 = gm)
+ *     10     4  chunk size in plaintext bytes, uint32 big-endian
+ *     14    32  salt (CSPRNG)
+ *     46     2  AAD length n, uint16 big-endian
+ *     48     n  AAD (the caller's associated data, e.g. a file id)
+ *   48+n    32  header tag: HMAC over bytes [0, 48+n)
+ * ```
+ */
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+
+/** The two cipher suites: `intl` = AES-256-GCM with SHA-256, `gm` = SM4-CTR + HMAC-SM3 with SM3. */
+export type Suite = 'intl' | 'gm';
+
+const MAGIC = Buffer.from('SEALPACT', 'ascii');
+export const FORMAT_VERSION = 1;
+const SUITE_IDS: Readonly<Record<Suite, number>> = { intl: 1, gm: 2 };
+
+export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+/** Small chunks only add overhead; the floor keeps the tag overhead under 4 %. */
+export const MIN_CHUNK_SIZE = 1024;
+/** A decoder holds about two chunks in memory, so the ceiling bounds what a hostile header can make it allocate. */
+export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
+export const SALT_LENGTH = 32;
+/** The AAD length field is 16 bits wide. */
+export const MAX_AAD_LENGTH = 0xffff;
+const HEADER_TAG_LENGTH = 32;
+
+const OFFSET_VERSION = MAGIC.length;
+const OFFSET_SUITE = OFFSET_VERSION + 1;
+const OFFSET_CHUNK_SIZE = OFFSET_SUITE + 1;
+const OFFSET_SALT = OFFSET_CHUNK_SIZE + 4;
+const OFFSET_AAD_LENGTH = OFFSET_SALT + SALT_LENGTH;
+/** Length of the header up to and including the AAD length field. */
+const FIXED_LENGTH = OFFSET_AAD_LENGTH + 2;
+/** The longest header there can be; a decoder never needs to look further ahead than this. */
+export const MAX_HEADER_LENGTH = FIXED_LENGTH + MAX_AAD_LENGTH + HEADER_TAG_LENGTH;
+
+/** The header fields, as the encoder chooses them and the decoder reads them. */
+export interface ContainerHeader {
+    suite: Suite;
+    chunkSize: number;
+    salt: Buffer;
+    aad: Buffer;
+}
+
+/** A header read from the front of a container, not yet authenticated. */
+export interface ParsedHeader {
+    header: ContainerHeader;
+    /** The bytes the header tag covers. */
+    body: Buffer;
+    /** The header tag as stored. */
+    tag: Buffer;
+    /** Total header length: body plus tag. The first chunk starts here. */
+    length: number;
+}
+
+/** Refuse chunk sizes outside the format's bounds (on encode and on decode). */
+function checkChunkSize(chunkSize: number, code: string): void {
+    if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+        throw new SealpactError(code, `chunk size ${chunkSize} is outside ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE} bytes`);
+    }
+}
+
+/** Refuse AAD longer than the 16-bit length field can describe. */
+function checkAad(aad: Buffer): void {
+    if (aad.length > MAX_AAD_LENGTH) {
+        throw new SealpactError('INVALID_ARGUMENT', `AAD is ${aad.length} bytes; at most ${MAX_AAD_LENGTH} allowed`);
+    }
+}
+
+/** Encode the header fields that the header tag covers (everything but the tag). */
+export function encodeHeaderBody(header: ContainerHeader): Buffer {
+    checkChunkSize(header.chunkSize, 'INVALID_ARGUMENT');
+    checkAad(header.aad);
+    if (header.salt.length !== SALT_LENGTH) {
+        throw new SealpactError('INVALID_ARGUMENT', `salt must be ${SALT_LENGTH} bytes`);
+    }
+    const body = Buffer.alloc(FIXED_LENGTH + header.aad.length);
+    MAGIC.copy(body, 0);
+    body[OFFSET_VERSION] = FORMAT_VERSION;
+    body[OFFSET_SUITE] = SUITE_IDS[header.suite];
+    body.writeUInt32BE(header.chunkSize, OFFSET_CHUNK_SIZE);
+    header.salt.copy(body, OFFSET_SALT);
+    body.writeUInt16BE(header.aad.length, OFFSET_AAD_LENGTH);
+    header.aad.copy(body, FIXED_LENGTH);
+    return body;
+}
+
+function suiteOf(id: number): Suite {
+    const entry = Object.entries(SUITE_IDS).find(([, value]) => value === id);
+    if (entry === undefined) {
+        throw new SealpactError('UNSUPPORTED_SUITE', `suite id ${id} is not known to this version`);
+    }
+    return entry[0] as Suite;
+}
+
+/**
+ * Read a header from the first bytes of a container. Each field is checked as soon as its bytes
+ * are present, so a file that is not a container (or is from a newer format version) is refused
+ * with a specific error even when it is only a few bytes long.
+ *
+ * @param bytes the first bytes of the container (any length; more than the header is ignored)
+ * @returns the parsed header, or `undefined` when more bytes are needed
+ * @throws SealpactError BAD_MAGIC, UNSUPPORTED_VERSION, UNSUPPORTED_SUITE or BAD_HEADER
+ */
+export function parseHeader(bytes: Buffer): ParsedHeader | undefined {
+    const magicSeen = Math.min(bytes.length, MAGIC.length);
+    if (!bytes.subarray(0, magicSeen).equals(MAGIC.subarray(0, magicSeen))) {
+        throw new SealpactError('BAD_MAGIC', 'not a Sealpact container (bad magic bytes)');
+    }
+    if (bytes.length > OFFSET_VERSION && bytes[OFFSET_VERSION] !== FORMAT_VERSION) {
+        throw new SealpactError(
+            'UNSUPPORTED_VERSION',
+            `container format version ${bytes[OFFSET_VERSION]} is not supported (this reader knows ${FORMAT_VERSION})`,
+        );
+    }
+    const suite = bytes.length > OFFSET_SUITE ? suiteOf(bytes[OFFSET_SUITE]) : undefined;
+    if (bytes.length >= OFFSET_SALT) {
+        checkChunkSize(bytes.readUInt32BE(OFFSET_CHUNK_SIZE), 'BAD_HEADER');
+    }
+    if (suite === undefined || bytes.length < FIXED_LENGTH) {
+        return undefined;
+    }
+    const aadLength = bytes.readUInt16BE(OFFSET_AAD_LENGTH);
+    const bodyLength = FIXED_LENGTH + aadLength;
+    const length = bodyLength + HEADER_TAG_LENGTH;
+    if (bytes.length < length) {
+        return undefined;
+    }
+    // Copies, so the header does not pin the caller's (possibly large) read buffer.
+    const body = Buffer.from(bytes.subarray(0, bodyLength));
+    return {
+        header: {
+            suite,
+            chunkSize: body.readUInt32BE(OFFSET_CHUNK_SIZE),
+            salt: body.subarray(OFFSET_SALT, OFFSET_SALT + SALT_LENGTH),
+            aad: body.subarray(FIXED_LENGTH),
+        },
+        body,
+        tag: Buffer.from(bytes.subarray(bodyLength, length)),
+        length,
+    };
+}
+
+/** Nonce length for every chunk, in both suites. */
+const NONCE_LENGTH = 12;
+const LAST_FLAG_OFFSET = NONCE_LENGTH - 1;
+
+/**
+ * The 12-byte nonce of chunk `index`: an 11-byte big-endian chunk counter followed by a flag byte,
+ * 0x01 on the final chunk and 0x00 on every other one (age's STREAM construction). The counter
+ * stops reordering and dropping; the flag stops truncation at a chunk boundary.
+ */
+export function chunkNonce(index: number, last: boolean): Buffer {
+    const nonce = Buffer.alloc(NONCE_LENGTH);
+    // The top three counter bytes stay zero: 2^64 chunks is more than any file can have.
+    nonce.writeBigUInt64BE(BigInt(index), LAST_FLAG_OFFSET - 8);
+    nonce[LAST_FLAG_OFFSET] = last ? 1 : 0;
+    return nonce;
+}
