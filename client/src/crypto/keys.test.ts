@@ -66,6 +66,8 @@ describe('encrypted PKCS#8 export and load', () => {
         expect(asn1).toMatch(/:PBES2/);
         expect(asn1).toMatch(/:hmacWithSHA256/);
         expect(asn1).toMatch(/:aes-256-cbc/);
+        // 16-byte salt and 600,000 (0x927C0) PBKDF2 iterations, not OpenSSL's default 8 bytes and 2,048.
+        expect(asn1).toMatch(/prim: OCTET STRING\s+\[HEX DUMP\]:[0-9A-F]{32}\n.*prim: INTEGER\s+:0927C0\n/);
     });
 
     test('a passphrase may be given as bytes', () => {

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
+import { encryptPkcs8 } from './pkcs8';
 import { DER_SEQUENCE, DerReader } from '@sealpact/chaincode/dist/lib/der';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import {
@@ -21,8 +22,6 @@ export interface PrivateKeyInfo {
 
 export const DEFAULT_RSA_BITS = 3072;
 const MAX_RSA_BITS = 16384;
-/** Cipher for private keys at rest: PKCS#8 PBES2 (PBKDF2-HMAC-SHA256) with AES-256-CBC. */
-const PRIVATE_KEY_CIPHER = 'aes-256-cbc';
 const MAX_PRIVATE_PEM_LENGTH = 64 * 1024;
 
 // Contents of the PKCS#8 AlgorithmIdentifier of SM2 keys: id-ecPublicKey, curve 1.2.156.10197.1.301.
@@ -52,13 +51,11 @@ export function generateKeyPair(algorithm: KeyAlgorithm, options: { bits?: numbe
 
 /**
  * The private key as encrypted PKCS#8 PEM ("ENCRYPTED PRIVATE KEY", PBES2 with
- * PBKDF2-HMAC-SHA256 and AES-256-CBC), readable by `openssl pkey -passin`.
- * Throws PASSPHRASE_REQUIRED for an empty passphrase.
+ * PBKDF2-HMAC-SHA256 at {@link PBKDF2_ITERATIONS} iterations and AES-256-CBC), readable by
+ * `openssl pkey -passin`. Throws PASSPHRASE_REQUIRED for an empty passphrase.
  */
 export function exportPrivateKeyPem(key: PrivateKeyInfo, passphrase: string | Uint8Array): string {
-    return key.key
-        .export({ type: 'pkcs8', format: 'pem', cipher: PRIVATE_KEY_CIPHER, passphrase: passphraseBytes(passphrase) })
-        .toString();
+    return encryptPkcs8(key.key, passphraseBytes(passphrase));
 }
 
 /**
