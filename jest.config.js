@@ -1,6 +1,6 @@
 // One runner across the workspaces. ts-jest only transpiles (type checking is `npm run build`),
 // which keeps the suite fast on small machines.
-const tsJest = ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/../tsconfig.base.json' }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/../tsconfig.jest.json' }];
 
 function project(name) {
     return {

@@ -1,0 +1,168 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { getHistory } from './audit';
+import { getCredential, getFile, grantAccess, listIndex, revokeAccess, shareFile } from './files';
+import { getGovernance, setGovernance } from './governance';
+import { callerOf } from './identity';
+import { canonicalJson } from './lib/json';
+import { getParty, recordVerification, registerKeys, revokeKeys, revokeVerification, whoAmI } from './registry';
+import { getSignatures, signContract } from './signatures';
+import { KEY_TYPES } from './state';
+
+/**
+ * The Sealpact contract: every transaction takes string arguments (JSON where structured) and
+ * returns canonical JSON. The caller is always the transaction's client identity. Refusals throw
+ * SealpactError, whose message "CODE: text" reaches the client as the transaction error.
+ * docs/ledger.md documents arguments, records and rules.
+ */
+@Info({ title: 'Sealpact', description: 'Confidential contracts: key registry, file credentials, signatures, audit' })
+export class SealpactContract extends Contract {
+    constructor() {
+        super('sealpact');
+    }
+
+    /** Set the governing, identity-authority and auditor MSP lists: `{"governingMsps":[],"authorityMsps":[],"auditorMsps":[]}`. */
+    @Transaction()
+    @Returns('string')
+    async SetGovernance(ctx: Context, governanceJson: string): Promise<string> {
+        return canonicalJson(await setGovernance(ctx, callerOf(ctx), governanceJson));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetGovernance(ctx: Context): Promise<string> {
+        return canonicalJson(await getGovernance(ctx));
+    }
+
+    /** The caller's party id, admin flag, registration state and the key sequence its next proof must sign. */
+    @Transaction(false)
+    @Returns('string')
+    async WhoAmI(ctx: Context): Promise<string> {
+        return canonicalJson(await whoAmI(ctx, callerOf(ctx)));
+    }
+
+    /** Register (or rotate) the caller's encryption and signing keys; proofs are base64 signatures. */
+    @Transaction()
+    @Returns('string')
+    async RegisterKeys(
+        ctx: Context,
+        encryptionKeyPem: string,
+        encryptionProof: string,
+        signingKeyPem: string,
+        signingProof: string,
+    ): Promise<string> {
+        const party = await registerKeys(
+            ctx,
+            callerOf(ctx),
+            encryptionKeyPem,
+            encryptionProof,
+            signingKeyPem,
+            signingProof,
+        );
+        return canonicalJson(party);
+    }
+
+    @Transaction()
+    @Returns('string')
+    async RevokeKeys(ctx: Context): Promise<string> {
+        return canonicalJson(await revokeKeys(ctx, callerOf(ctx)));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetParty(ctx: Context, partyId: string): Promise<string> {
+        return canonicalJson(await getParty(ctx, callerOf(ctx), partyId));
+    }
+
+    /** `expiresAt` is an ISO 8601 UTC time, or "" for no expiry. */
+    @Transaction()
+    @Returns('string')
+    async RecordVerification(
+        ctx: Context,
+        partyId: string,
+        serial: string,
+        level: string,
+        expiresAt: string,
+    ): Promise<string> {
+        return canonicalJson(await recordVerification(ctx, callerOf(ctx), partyId, serial, level, expiresAt));
+    }
+
+    @Transaction()
+    @Returns('string')
+    async RevokeVerification(ctx: Context, partyId: string): Promise<string> {
+        return canonicalJson(await revokeVerification(ctx, callerOf(ctx), partyId));
+    }
+
+    /** `credentialsJson`: `[{"partyId","keyFingerprint","algorithm","envelope"}]`, the owner's included. */
+    @Transaction()
+    @Returns('string')
+    async ShareFile(
+        ctx: Context,
+        fileId: string,
+        suite: string,
+        digestAlgorithm: string,
+        ciphertextDigest: string,
+        size: string,
+        locator: string,
+        credentialsJson: string,
+    ): Promise<string> {
+        const args = { fileId, suite, digestAlgorithm, ciphertextDigest, size, locator, credentials: credentialsJson };
+        return canonicalJson(await shareFile(ctx, callerOf(ctx), args));
+    }
+
+    @Transaction()
+    @Returns('string')
+    async GrantAccess(ctx: Context, fileId: string, credentialsJson: string): Promise<string> {
+        return canonicalJson(await grantAccess(ctx, callerOf(ctx), fileId, credentialsJson));
+    }
+
+    @Transaction()
+    @Returns('string')
+    async RevokeAccess(ctx: Context, fileId: string, partyId: string): Promise<string> {
+        return canonicalJson(await revokeAccess(ctx, callerOf(ctx), fileId, partyId));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetFile(ctx: Context, fileId: string): Promise<string> {
+        return canonicalJson(await getFile(ctx, callerOf(ctx), fileId));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetCredential(ctx: Context, fileId: string): Promise<string> {
+        return canonicalJson(await getCredential(ctx, callerOf(ctx), fileId));
+    }
+
+    /** `pageSize` 1..100; `bookmark` "" for the first page, then the one returned. */
+    @Transaction(false)
+    @Returns('string')
+    async ListInbox(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+        return canonicalJson(await listIndex(ctx, callerOf(ctx), KEY_TYPES.inbox, pageSize, bookmark));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async ListSent(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+        return canonicalJson(await listIndex(ctx, callerOf(ctx), KEY_TYPES.sent, pageSize, bookmark));
+    }
+
+    /** `statement`: the signing statement text; `signature`: base64. */
+    @Transaction()
+    @Returns('string')
+    async SignContract(ctx: Context, fileId: string, statement: string, signature: string): Promise<string> {
+        return canonicalJson(await signContract(ctx, callerOf(ctx), fileId, statement, signature));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetSignatures(ctx: Context, fileId: string): Promise<string> {
+        return canonicalJson(await getSignatures(ctx, callerOf(ctx), fileId));
+    }
+
+    /** Auditors: `kind` governance | party | key | file | credential | signature; unused ids are "". */
+    @Transaction(false)
+    @Returns('string')
+    async GetHistory(ctx: Context, kind: string, id: string, subId: string): Promise<string> {
+        return canonicalJson(await getHistory(ctx, callerOf(ctx), kind, id, subId));
+    }
+}

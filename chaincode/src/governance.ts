@@ -1,0 +1,98 @@
+import { Context } from 'fabric-contract-api';
+import { Caller } from './identity';
+import { SealpactError } from './lib/errors';
+import { parseJsonArgument } from './lib/json';
+import { GovernanceRecord } from './lib/records';
+import { KEY_TYPES, readRecord, stateKey, txTime, writeRecord } from './state';
+import * as validate from './validate';
+
+/**
+ * Which organisations govern the chaincode, verify identities and audit.
+ *
+ * Rule: while no governance record exists, the first SetGovernance may be submitted by any admin
+ * (NodeOU `admin`) whose MSP ID is among the governing MSPs it names; deployment does this right
+ * after the chaincode is committed. From then on only an admin of a current governing MSP may
+ * change it.
+ */
+
+const LIST_NAMES = ['authorityMsps', 'auditorMsps', 'governingMsps'] as const;
+
+function governanceKey(ctx: Context): string {
+    return stateKey(ctx, KEY_TYPES.governance);
+}
+
+/** The governance record; throws NOT_INITIALISED before the first SetGovernance. */
+export async function getGovernance(ctx: Context): Promise<GovernanceRecord> {
+    const record = await readRecord<GovernanceRecord>(ctx, governanceKey(ctx));
+    if (!record) {
+        throw new SealpactError('NOT_INITIALISED', 'the governance has not been set (SetGovernance)');
+    }
+    return record;
+}
+
+export async function setGovernance(ctx: Context, caller: Caller, json: string): Promise<GovernanceRecord> {
+    const lists = parseGovernance(json);
+    const current = await readRecord<GovernanceRecord>(ctx, governanceKey(ctx));
+    const governing = current ? current.governingMsps : lists.governingMsps;
+    if (!caller.isAdmin || !governing.includes(caller.mspId)) {
+        throw new SealpactError(
+            'ACCESS_DENIED',
+            `only an admin (OU=admin) of ${governing.join(', ')} may set the governance${current ? '' : ' the first time'}`,
+        );
+    }
+    const record: GovernanceRecord = {
+        schema: 'sealpact/governance/v1',
+        ...lists,
+        revision: (current?.revision ?? 0) + 1,
+        updatedAt: txTime(ctx),
+        updatedBy: caller.partyId,
+        txId: ctx.stub.getTxID(),
+    };
+    await writeRecord(ctx, governanceKey(ctx), record);
+    return record;
+}
+
+function parseGovernance(json: string): Pick<GovernanceRecord, (typeof LIST_NAMES)[number]> {
+    const value = parseJsonArgument(json, 'governance', validate.LIMITS.governanceJson);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new SealpactError('BAD_JSON', 'governance must be a JSON object');
+    }
+    const object = value as Record<string, unknown>;
+    if (Object.keys(object).sort().join(',') !== [...LIST_NAMES].sort().join(',')) {
+        throw new SealpactError('BAD_JSON', `governance must have exactly the members ${LIST_NAMES.join(', ')}`);
+    }
+    const [authorityMsps, auditorMsps, governingMsps] = LIST_NAMES.map((name) => {
+        const list = validate.array(object[name], name, validate.LIMITS.mspList).map((id) => {
+            if (typeof id !== 'string') {
+                throw new SealpactError('BAD_JSON', `${name} must list MSP IDs as strings`);
+            }
+            return validate.mspId(id);
+        });
+        return [...new Set(list)].sort();
+    });
+    if (governingMsps.length === 0) {
+        throw new SealpactError('BAD_ARGUMENT', 'governingMsps must name at least one MSP');
+    }
+    return { authorityMsps, auditorMsps, governingMsps };
+}
+
+/** Throws WRONG_ORG unless the caller belongs to an identity-authority organisation. */
+export async function requireAuthority(ctx: Context, caller: Caller): Promise<void> {
+    const governance = await getGovernance(ctx);
+    if (!governance.authorityMsps.includes(caller.mspId)) {
+        throw new SealpactError('WRONG_ORG', `${caller.mspId} is not an identity-authority organisation`);
+    }
+}
+
+/** True when the caller belongs to an auditor organisation (false before governance is set). */
+export async function isAuditor(ctx: Context, caller: Caller): Promise<boolean> {
+    const record = await readRecord<GovernanceRecord>(ctx, governanceKey(ctx));
+    return record !== undefined && record.auditorMsps.includes(caller.mspId);
+}
+
+/** Throws WRONG_ORG unless the caller belongs to an auditor organisation. */
+export async function requireAuditor(ctx: Context, caller: Caller): Promise<void> {
+    if (!(await isAuditor(ctx, caller))) {
+        throw new SealpactError('WRONG_ORG', `${caller.mspId} is not an auditor organisation`);
+    }
+}

@@ -1,0 +1,42 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { Context } from 'fabric-contract-api';
+import { SealpactError } from './lib/errors';
+
+/** Who submitted the transaction, as read from its Fabric client identity (never from an argument). */
+export interface Caller {
+    /** `<MSP ID>/<certificate CN>`, e.g. `Org2MSP/bob@org2.example.com`. */
+    partyId: string;
+    mspId: string;
+    commonName: string;
+    /** Hex SHA-256 of "<MSP ID>\n<Fabric client id>"; the client id names the subject and issuer DNs. */
+    identityHash: string;
+    /** True when the certificate subject has the Fabric NodeOU `OU=admin`. */
+    isAdmin: boolean;
+}
+
+const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+
+export function callerOf(ctx: Context): Caller {
+    const mspId = ctx.clientIdentity.getMSPID();
+    const certificate = new X509Certificate(Buffer.from(ctx.clientIdentity.getIDBytes()));
+    const subject = certificate.subject.split('\n');
+    const commonNames = subject.filter((line) => line.startsWith('CN=')).map((line) => line.slice(3));
+    if (!MSP_ID.test(mspId)) {
+        throw new SealpactError('BAD_IDENTITY', `MSP ID "${mspId}" is not usable in a party id`);
+    }
+    if (commonNames.length !== 1 || !COMMON_NAME.test(commonNames[0])) {
+        throw new SealpactError(
+            'BAD_IDENTITY',
+            'the client certificate needs exactly one CN of letters, digits and . _ @ + - (at most 128)',
+        );
+    }
+    const identityHash = createHash('sha256').update(`${mspId}\n${ctx.clientIdentity.getID()}`).digest('hex');
+    return {
+        partyId: `${mspId}/${commonNames[0]}`,
+        mspId,
+        commonName: commonNames[0],
+        identityHash,
+        isAdmin: subject.includes('OU=admin'),
+    };
+}

@@ -1,0 +1,172 @@
+import { KeyAlgorithm } from './publickey';
+
+/**
+ * The ledger records and transaction results of the Sealpact chaincode, version 1. Every record
+ * carries its `schema` so readers can tell versions apart; docs/ledger.md describes each field.
+ * Times are ISO 8601 UTC with milliseconds, taken from the transaction timestamp.
+ */
+
+/** Cipher suites: `gm` (SM2/SM3/SM4) and `intl` (RSA/SHA-256/AES). */
+export type Suite = 'gm' | 'intl';
+export type DigestAlgorithm = 'sm3' | 'sha256';
+/** The digest algorithm each suite uses for file digests and signing statements. */
+export const SUITE_DIGEST: Readonly<Record<Suite, DigestAlgorithm>> = { gm: 'sm3', intl: 'sha256' };
+
+export interface GovernanceRecord {
+    schema: 'sealpact/governance/v1';
+    /** MSP IDs whose admins (NodeOU `admin`) may change the governance. */
+    governingMsps: string[];
+    /** MSP IDs whose members may record and revoke identity verifications. */
+    authorityMsps: string[];
+    /** MSP IDs whose members may read every record and its history. */
+    auditorMsps: string[];
+    /** 1 for the first governance, +1 per change. */
+    revision: number;
+    updatedAt: string;
+    updatedBy: string;
+    txId: string;
+}
+
+export type KeyStatus = 'active' | 'rotated' | 'revoked';
+export type KeyRole = 'encryption' | 'signing';
+
+export interface Verification {
+    /** Opaque serial chosen by the authority (an HMAC of the real identity document, never personal data). */
+    serial: string;
+    level: string;
+    authorityMsp: string;
+    recordedBy: string;
+    recordedAt: string;
+    /** Null when the verification does not expire. */
+    expiresAt: string | null;
+    revokedAt: string | null;
+    revokedBy: string | null;
+    txId: string;
+}
+
+/** A party's account: identity binding, current keys and identity verification. */
+export interface PartyRecord {
+    schema: 'sealpact/party/v1';
+    partyId: string;
+    mspId: string;
+    commonName: string;
+    /** Hex SHA-256 of "<mspId>\n<Fabric client id>", binding the party id to one certificate subject and issuer. */
+    identityHash: string;
+    /** Number of key registrations so far; the next one must prove possession for keySequence + 1. */
+    keySequence: number;
+    /** Fingerprint of the active encryption key, null when none is active. */
+    encryptionKey: string | null;
+    /** Fingerprint of the active signing key, null when none is active. */
+    signingKey: string | null;
+    verification: Verification | null;
+    createdAt: string;
+    updatedAt: string;
+}
+
+export interface KeyRecord {
+    schema: 'sealpact/key/v1';
+    partyId: string;
+    fingerprint: string;
+    algorithm: KeyAlgorithm;
+    publicKeyPem: string;
+    roles: KeyRole[];
+    /** The key-set sequence that registered it. */
+    sequence: number;
+    status: KeyStatus;
+    registeredAt: string;
+    registeredTxId: string;
+    /** When it stopped being active (rotated or revoked). */
+    retiredAt: string | null;
+    retiredTxId: string | null;
+}
+
+export interface FileRecord {
+    schema: 'sealpact/file/v1';
+    fileId: string;
+    owner: string;
+    suite: Suite;
+    digestAlgorithm: DigestAlgorithm;
+    /** Hex digest of the stored ciphertext. */
+    ciphertextDigest: string;
+    /** Ciphertext size in bytes. */
+    size: number;
+    /** URI naming the store and object holding the ciphertext. */
+    locator: string;
+    /** Every party ever granted access other than the owner, sorted. */
+    recipients: string[];
+    createdAt: string;
+    createdTxId: string;
+    updatedAt: string;
+    updatedTxId: string;
+}
+
+/** What a client supplies per recipient in ShareFile and GrantAccess. */
+export interface CredentialInput {
+    partyId: string;
+    keyFingerprint: string;
+    algorithm: KeyAlgorithm;
+    /** Base64 of the file password sealed to the recipient's encryption key. */
+    envelope: string;
+}
+
+export interface CredentialRecord extends CredentialInput {
+    schema: 'sealpact/credential/v1';
+    fileId: string;
+    /** 1 at the first grant, +1 at each re-grant. */
+    version: number;
+    status: 'active' | 'revoked';
+    grantedBy: string;
+    grantedAt: string;
+    grantedTxId: string;
+    revokedAt: string | null;
+    revokedTxId: string | null;
+}
+
+export interface SignatureRecord {
+    schema: 'sealpact/signature/v1';
+    fileId: string;
+    signer: string;
+    /** The signing statement exactly as signed. */
+    statement: string;
+    /** Base64 of the signature (DER r,s for SM2; the PSS block for RSA). */
+    signature: string;
+    algorithm: KeyAlgorithm;
+    keyFingerprint: string;
+    digestAlgorithm: DigestAlgorithm;
+    plaintextDigest: string;
+    signedAt: string;
+    txId: string;
+}
+
+/** Entry of the inbox and sent indexes, as ListInbox and ListSent return it. */
+export interface IndexEntry {
+    fileId: string;
+    owner: string;
+    sharedAt: string;
+    txId: string;
+}
+
+/** A page of ListInbox / ListSent; pass `bookmark` back for the next page, empty when there is none. */
+export interface Page<T> {
+    items: T[];
+    bookmark: string;
+}
+
+/** Payload of the chaincode events FileShared and AccessGranted (one event per transaction). */
+export interface AccessEvent {
+    schema: 'sealpact/event/access/v1';
+    fileId: string;
+    owner: string;
+    /** Every party given a credential by the transaction (the owner included in ShareFile), with the key it is sealed to. */
+    recipients: { partyId: string; keyFingerprint: string }[];
+    txId: string;
+    at: string;
+}
+
+/** The chaincode event names. */
+export const EVENTS = {
+    fileShared: 'FileShared',
+    accessGranted: 'AccessGranted',
+    accessRevoked: 'AccessRevoked',
+    contractSigned: 'ContractSigned',
+} as const;

@@ -1,0 +1,113 @@
+import { SealpactError } from './errors';
+
+/**
+ * The two messages Sealpact parties sign, as ASCII text: a header line, then `name: value` lines
+ * in a fixed order, each line ending in a single LF (0x0a), the last one included. No value may
+ * contain a control character. Being plain text, they can be written with `printf` and checked
+ * with `openssl dgst` (see docs/ledger.md). Shared by the chaincode (which verifies) and the
+ * client (which signs).
+ */
+
+/** Header of the key-registration proof of possession. */
+export const KEY_REGISTRATION_HEADER = 'sealpact-key-registration/v1';
+/** Header of the contract signing statement. */
+export const SIGNING_STATEMENT_HEADER = 'sealpact-signing-statement/v1';
+
+/** What a key registration's proof of possession binds together. */
+export interface KeyRegistrationFields {
+    /** Fabric channel id. */
+    channel: string;
+    /** Chaincode name the transaction is addressed to. */
+    chaincode: string;
+    partyId: string;
+    /** The party's key-set sequence this registration creates: 1 for the first, then +1 per registration. */
+    sequence: number;
+    /** SHA-256 SPKI fingerprint (hex) of the encryption key. */
+    encryptionKey: string;
+    /** SHA-256 SPKI fingerprint (hex) of the signing key (equal to encryptionKey when one pair serves both). */
+    signingKey: string;
+}
+
+/** What a contract signature binds together. */
+export interface SigningStatementFields {
+    fileId: string;
+    /** `sm3` or `sha256`, the file's digest algorithm. */
+    digestAlgorithm: string;
+    /** Hex digest of the contract's plaintext. */
+    plaintextDigest: string;
+    /** Hex digest of the ciphertext as recorded on the ledger. */
+    ciphertextDigest: string;
+    /** Party id of the signer. */
+    signer: string;
+    /** SHA-256 SPKI fingerprint (hex) of the signer's signing key. */
+    signingKey: string;
+}
+
+const KEY_REGISTRATION_NAMES = ['channel', 'chaincode', 'party', 'sequence', 'encryption-key', 'signing-key'];
+const SIGNING_STATEMENT_NAMES = [
+    'file-id',
+    'digest-algorithm',
+    'plaintext-digest',
+    'ciphertext-digest',
+    'signer',
+    'signing-key',
+];
+
+/** The exact bytes (UTF-8 of this string) each key signs to prove possession at registration. */
+export function keyRegistrationStatement(fields: KeyRegistrationFields): string {
+    return lineStatement(KEY_REGISTRATION_HEADER, KEY_REGISTRATION_NAMES, [
+        fields.channel,
+        fields.chaincode,
+        fields.partyId,
+        String(fields.sequence),
+        fields.encryptionKey,
+        fields.signingKey,
+    ]);
+}
+
+/** The exact bytes (UTF-8 of this string) a party signs to sign a contract. */
+export function signingStatement(fields: SigningStatementFields): string {
+    return lineStatement(SIGNING_STATEMENT_HEADER, SIGNING_STATEMENT_NAMES, [
+        fields.fileId,
+        fields.digestAlgorithm,
+        fields.plaintextDigest,
+        fields.ciphertextDigest,
+        fields.signer,
+        fields.signingKey,
+    ]);
+}
+
+/** Parse a signing statement; throws BAD_ARGUMENT unless `text` is exactly in the canonical form. */
+export function parseSigningStatement(text: string): SigningStatementFields {
+    const values = parseLineStatement(SIGNING_STATEMENT_HEADER, SIGNING_STATEMENT_NAMES, text);
+    const [fileId, digestAlgorithm, plaintextDigest, ciphertextDigest, signer, signingKey] = values;
+    return { fileId, digestAlgorithm, plaintextDigest, ciphertextDigest, signer, signingKey };
+}
+
+function lineStatement(header: string, names: string[], values: string[]): string {
+    const lines = names.map((name, i) => {
+        if (values[i].length === 0 || [...values[i]].some((c) => c < ' ' || c === '\x7f')) {
+            throw new SealpactError('BAD_ARGUMENT', `statement field ${name} is empty or holds a control character`);
+        }
+        return `${name}: ${values[i]}`;
+    });
+    return [header, ...lines].join('\n') + '\n';
+}
+
+function parseLineStatement(header: string, names: string[], text: string): string[] {
+    const lines = text.split('\n');
+    if (lines.length !== names.length + 2 || lines[0] !== header || lines[lines.length - 1] !== '') {
+        throw new SealpactError(
+            'BAD_ARGUMENT',
+            `the statement must be "${header}" and ${names.length} "name: value" lines, each ending in LF`,
+        );
+    }
+    return names.map((name, i) => {
+        const prefix = `${name}: `;
+        const line = lines[i + 1];
+        if (!line.startsWith(prefix)) {
+            throw new SealpactError('BAD_ARGUMENT', `statement line ${i + 2} must start with "${prefix}"`);
+        }
+        return line.slice(prefix.length);
+    });
+}

@@ -1,0 +1,99 @@
+import { Context } from 'fabric-contract-api';
+import { credentialOf, loadFile, requireVisible } from './files';
+import { Caller } from './identity';
+import { activeKey, requireParty } from './registry';
+import { SealpactError } from './lib/errors';
+import { canonicalJson } from './lib/json';
+import { verifySignature, parsePublicKey } from './lib/publickey';
+import { EVENTS, KeyRecord, SignatureRecord } from './lib/records';
+import { parseSigningStatement, signingStatement, SigningStatementFields } from './lib/statements';
+import { KEY_TYPES, readAll, readRecord, stateKey, txTime, writeRecord } from './state';
+import * as validate from './validate';
+
+/** Contract signatures over the canonical signing statement. */
+
+function signatureKey(ctx: Context, fileId: string, partyId: string): string {
+    return stateKey(ctx, KEY_TYPES.signature, fileId, partyId);
+}
+
+/**
+ * Record the caller's signature of a file. The statement must name this file, its digest
+ * algorithm and ciphertext digest on record, the caller and its active signing key, and the
+ * signature must verify with that key. One signature per party and file.
+ */
+export async function signContract(
+    ctx: Context,
+    caller: Caller,
+    fileId: string,
+    statement: string,
+    signatureArg: string,
+): Promise<SignatureRecord> {
+    const party = await requireParty(ctx, caller);
+    const file = await loadFile(ctx, fileId);
+    const credential = await credentialOf(ctx, file.fileId, party.partyId);
+    if (credential?.status !== 'active') {
+        throw new SealpactError('ACCESS_DENIED', `${party.partyId} holds no active credential for ${file.fileId}`);
+    }
+    if (await readRecord<SignatureRecord>(ctx, signatureKey(ctx, file.fileId, party.partyId))) {
+        throw new SealpactError('DUPLICATE_ID', `${party.partyId} has already signed ${file.fileId}`);
+    }
+    const fields = parseSigningStatement(validate.bounded(statement, 'statement', validate.LIMITS.statement));
+    const key = await activeKey(ctx, party, 'signing');
+    const expected: SigningStatementFields = {
+        fileId: file.fileId,
+        digestAlgorithm: file.digestAlgorithm,
+        plaintextDigest: validate.hex32(fields.plaintextDigest, 'plaintext digest'),
+        ciphertextDigest: file.ciphertextDigest,
+        signer: party.partyId,
+        signingKey: key.fingerprint,
+    };
+    for (const name of Object.keys(expected) as (keyof SigningStatementFields)[]) {
+        if (fields[name] !== expected[name]) {
+            throw new SealpactError('STATEMENT_MISMATCH', `the statement's ${name} must be ${expected[name]}`);
+        }
+    }
+    const signature = validate.base64(signatureArg, 'signature', validate.LIMITS.signature);
+    if (!verifySignature(parsePublicKey(key.publicKeyPem), Buffer.from(signingStatement(expected)), signature)) {
+        throw new SealpactError('BAD_SIGNATURE', `the signature does not verify with signing key ${key.fingerprint}`);
+    }
+    const now = txTime(ctx);
+    const record: SignatureRecord = {
+        schema: 'sealpact/signature/v1',
+        fileId: file.fileId,
+        signer: party.partyId,
+        statement,
+        signature: signatureArg,
+        algorithm: key.algorithm,
+        keyFingerprint: key.fingerprint,
+        digestAlgorithm: file.digestAlgorithm,
+        plaintextDigest: expected.plaintextDigest,
+        signedAt: now,
+        txId: ctx.stub.getTxID(),
+    };
+    await writeRecord(ctx, signatureKey(ctx, file.fileId, party.partyId), record);
+    const event = {
+        schema: 'sealpact/event/contract-signed/v1',
+        fileId: file.fileId,
+        signer: party.partyId,
+        txId: record.txId,
+        at: now,
+    };
+    ctx.stub.setEvent(EVENTS.contractSigned, Buffer.from(canonicalJson(event)));
+    return record;
+}
+
+/** The signatures of a file with each signer's public key, to whoever may see the file. */
+export async function getSignatures(ctx: Context, caller: Caller, fileId: string) {
+    const file = await loadFile(ctx, fileId);
+    await requireVisible(ctx, caller, file);
+    const signatures = await readAll<SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId);
+    const result = [];
+    for (const signature of signatures) {
+        const key = await readRecord<KeyRecord>(
+            ctx,
+            stateKey(ctx, KEY_TYPES.key, signature.signer, signature.keyFingerprint),
+        );
+        result.push({ ...signature, publicKeyPem: key?.publicKeyPem ?? null });
+    }
+    return result;
+}

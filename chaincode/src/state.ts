@@ -1,0 +1,50 @@
+import { Context } from 'fabric-contract-api';
+import { canonicalJson } from './lib/json';
+
+/**
+ * The world-state key layout. Every key is a Fabric composite key (objectType plus attributes);
+ * docs/ledger.md lists them. Values are canonical JSON.
+ */
+export const KEY_TYPES = {
+    governance: 'governance',
+    party: 'party',
+    key: 'key',
+    file: 'file',
+    credential: 'credential',
+    signature: 'signature',
+    inbox: 'inbox',
+    sent: 'sent',
+} as const;
+
+export type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES];
+
+export function stateKey(ctx: Context, type: KeyType, ...attributes: string[]): string {
+    return ctx.stub.createCompositeKey(type, attributes);
+}
+
+/** Read and parse a record; undefined when the key has no value in the committed state. */
+export async function readRecord<T>(ctx: Context, key: string): Promise<T | undefined> {
+    const bytes = await ctx.stub.getState(key);
+    if (!bytes || bytes.length === 0) {
+        return undefined;
+    }
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+export async function writeRecord(ctx: Context, key: string, record: unknown): Promise<void> {
+    await ctx.stub.putState(key, Buffer.from(canonicalJson(record), 'utf8'));
+}
+
+/** Every record under a partial composite key, in key order. */
+export async function readAll<T>(ctx: Context, type: KeyType, ...attributes: string[]): Promise<T[]> {
+    const records: T[] = [];
+    for await (const kv of ctx.stub.getStateByPartialCompositeKey(type, attributes)) {
+        records.push(JSON.parse(Buffer.from(kv.value).toString('utf8')) as T);
+    }
+    return records;
+}
+
+/** The transaction's timestamp (chosen by the client, checked by nobody) as ISO 8601 UTC. */
+export function txTime(ctx: Context): string {
+    return ctx.stub.getDateTimestamp().toISOString();
+}

@@ -1,0 +1,58 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { StubNetwork } from '../src/test-support/stub-network';
+import { canonicalJson } from '../src/lib/json';
+import { PARTY, credentialFor, shareFile, signatureArgs, standardParties } from '../src/test-support/scenarios';
+
+async function scenario(ledger: StubNetwork): Promise<void> {
+    const keys = await standardParties(ledger);
+    const file = await shareFile(ledger, 'alice', 'f1', [
+        credentialFor(PARTY.alice, keys.alice.encryption, 'f1'),
+        credentialFor(PARTY.bob, keys.bob.encryption, 'f1'),
+    ]);
+    const bob = signatureArgs(file, PARTY.bob, keys.bob.signing);
+    await ledger.submit('bob', 'SignContract', 'f1', bob.statement, bob.signature);
+    await ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob);
+}
+
+describe('determinism', () => {
+    it('the same transactions on two fresh peers write the same bytes', async () => {
+        const runs = [new StubNetwork({ seed: 'same' }), new StubNetwork({ seed: 'same' })];
+        // SM2 and RSA-PSS signatures are randomised: sign each message once and reuse it in both runs.
+        const fixtures = jest.requireActual('../src/test-support/fixtures');
+        const signOnce = fixtures.signWith;
+        const signed = new Map<string, Buffer>();
+        jest.spyOn(fixtures, 'signWith').mockImplementation((...args: unknown[]) => {
+            const [key, message] = args as [KeyObject, string];
+            const id = `${createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('hex')}:${message}`;
+            if (!signed.has(id)) {
+                signed.set(id, signOnce(key, message));
+            }
+            return signed.get(id);
+        });
+        for (const ledger of runs) {
+            await scenario(ledger);
+        }
+        const dump = (ledger: StubNetwork) =>
+            ledger.committed.map((tx) => ({
+                txId: tx.txId,
+                writes: [...tx.writes].map(([key, value]) => [key, value?.toString('utf8') ?? null]),
+            }));
+        expect(dump(runs[0])).toEqual(dump(runs[1]));
+        expect(runs[0].events).toEqual(runs[1].events);
+        for (const tx of runs[0].committed) {
+            for (const value of tx.writes.values()) {
+                if (value) {
+                    expect(value.toString('utf8')).toBe(canonicalJson(JSON.parse(value.toString('utf8'))));
+                }
+            }
+        }
+    });
+});
+
+describe('canonicalJson', () => {
+    it('sorts keys at every level and drops undefined members', () => {
+        expect(canonicalJson({ b: 1, a: [{ d: 1, c: undefined, b: 'x' }], c: { z: null, y: true } })).toBe(
+            '{"a":[{"b":"x","d":1}],"b":1,"c":{"y":true,"z":null}}',
+        );
+    });
+});

@@ -1,0 +1,143 @@
+// The test peer first: it quietens fabric-contract-api's logging before the library loads.
+import { StubNetwork } from '../src/test-support/stub-network';
+import { Context, Contract } from 'fabric-contract-api';
+
+/** A probe contract exercising the test peer through the real ChaincodeStub. */
+class Probe extends Contract {
+    constructor() {
+        super('probe');
+    }
+
+    async Put(ctx: Context, key: string, value: string): Promise<string> {
+        await ctx.stub.putState(key, Buffer.from(value));
+        return Buffer.from(await ctx.stub.getState(key)).toString();
+    }
+
+    async Delete(ctx: Context, key: string): Promise<void> {
+        await ctx.stub.deleteState(key);
+    }
+
+    async PutThenFail(ctx: Context, key: string): Promise<void> {
+        await ctx.stub.putState(key, Buffer.from('never'));
+        ctx.stub.setEvent('Lost', Buffer.from('x'));
+        throw new Error('FAILED: on purpose');
+    }
+
+    async TwoEvents(ctx: Context): Promise<void> {
+        ctx.stub.setEvent('First', Buffer.from('1'));
+        ctx.stub.setEvent('Second', Buffer.from('2'));
+    }
+
+    async PutComposite(ctx: Context, count: string): Promise<void> {
+        for (let i = 0; i < Number(count); i++) {
+            await ctx.stub.putState(
+                ctx.stub.createCompositeKey('item', ['a', String(i).padStart(4, '0')]),
+                Buffer.from(String(i)),
+            );
+        }
+        await ctx.stub.putState(ctx.stub.createCompositeKey('item', ['b', '0']), Buffer.from('other'));
+    }
+
+    async Range(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+        const size = Number(pageSize);
+        if (size === 0) {
+            const values: string[] = [];
+            for await (const kv of ctx.stub.getStateByPartialCompositeKey('item', ['a'])) {
+                values.push(Buffer.from(kv.value).toString());
+            }
+            return JSON.stringify(values);
+        }
+        const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
+            'item',
+            ['a'],
+            size,
+            bookmark,
+        );
+        const values: string[] = [];
+        for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+            values.push(Buffer.from(r.value.value).toString());
+        }
+        return JSON.stringify({ values, bookmark: metadata.bookmark, count: metadata.fetchedRecordsCount });
+    }
+
+    async PageThenWrite(ctx: Context): Promise<void> {
+        await ctx.stub.getStateByPartialCompositeKeyWithPagination('item', ['a'], 1, '');
+        await ctx.stub.putState('k', Buffer.from('v'));
+    }
+
+    async History(ctx: Context, key: string): Promise<string> {
+        const entries = [];
+        for await (const m of ctx.stub.getHistoryForKey(key)) {
+            entries.push({
+                txId: m.txId,
+                isDelete: m.isDelete,
+                value: Buffer.from(m.value).toString(),
+                seconds: Number(m.timestamp.seconds),
+            });
+        }
+        return JSON.stringify(entries);
+    }
+
+    async Whoami(ctx: Context): Promise<string> {
+        return JSON.stringify({
+            msp: ctx.clientIdentity.getMSPID(),
+            id: ctx.clientIdentity.getID(),
+            tx: ctx.stub.getTxID(),
+        });
+    }
+}
+
+describe('the test peer', () => {
+    let ledger: StubNetwork;
+    beforeEach(() => {
+        ledger = new StubNetwork({ contracts: [Probe] });
+    });
+
+    it('does not show a transaction its own writes, and commits only successful submits', async () => {
+        expect((await ledger.submit('alice', 'Put', 'k', 'v1')).payload).toBe('');
+        expect((await ledger.submit('alice', 'Put', 'k', 'v2')).payload).toBe('v1');
+        await ledger.evaluate('alice', 'Put', 'k', 'evaluated');
+        await expect(ledger.submit('alice', 'PutThenFail', 'k')).rejects.toThrow('FAILED: on purpose');
+        expect((await ledger.submit('alice', 'Put', 'k', 'v3')).payload).toBe('v2');
+        expect(ledger.events).toEqual([]);
+    });
+
+    it('keeps only the last event of a transaction, as Fabric does', async () => {
+        const { txId } = await ledger.submit('alice', 'TwoEvents');
+        expect(ledger.events).toEqual([{ txId, name: 'Second', payload: '2' }]);
+    });
+
+    it('answers composite-key range queries in key order, in batches and with bookmarks', async () => {
+        await ledger.submit('alice', 'PutComposite', '250');
+        const all = JSON.parse(await ledger.evaluate('alice', 'Range', '0', ''));
+        expect(all).toHaveLength(250);
+        expect(all[249]).toBe('249');
+        const first = JSON.parse(await ledger.evaluate('alice', 'Range', '100', ''));
+        expect(first.values).toHaveLength(100);
+        expect(first.count).toBe(100);
+        const rest = JSON.parse(await ledger.evaluate('alice', 'Range', '200', first.bookmark));
+        expect(rest.values[0]).toBe('100');
+        expect(rest.values).toHaveLength(150);
+        expect(rest.bookmark).toBe('');
+        await expect(ledger.submit('alice', 'PageThenWrite')).rejects.toThrow(/read-write transaction/);
+    });
+
+    it('keeps key history across transactions, newest first, deletes included', async () => {
+        const a = await ledger.submit('alice', 'Put', 'k', 'v1');
+        const b = await ledger.submit('bob', 'Put', 'k', 'v2');
+        const c = await ledger.submit('alice', 'Delete', 'k');
+        const history = JSON.parse(await ledger.evaluate('alice', 'History', 'k'));
+        expect(history.map((h: { txId: string }) => h.txId)).toEqual([c.txId, b.txId, a.txId]);
+        expect(history[0]).toMatchObject({ isDelete: true, value: '' });
+        expect(history[2].seconds).toBeLessThan(history[0].seconds);
+    });
+
+    it('builds the client identity from the X.509 certificate', async () => {
+        const who = JSON.parse(await ledger.evaluate('bob', 'Whoami'));
+        expect(who.msp).toBe('Org2MSP');
+        expect(who.id).toBe(
+            'x509::/C=US/O=org2.example.com/OU=client/CN=bob@org2.example.com::/C=US/O=org2.example.com/CN=ca.org2.example.com',
+        );
+        expect(who.tx).toMatch(/^[0-9a-f]{64}$/);
+    });
+});
