@@ -1,0 +1,35 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** One line describing the machine a benchmark ran on. */
+export function machineDescription(): string {
+    const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+    const gib = (totalmem() / 2 ** 30).toFixed(0);
+    return `${cpus().length} × ${cpu}, ${gib} GiB RAM, Node ${process.version}, OpenSSL ${process.versions.openssl}, ${process.platform}/${process.arch}`;
+}
+
+/**
+ * Replace the section between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in
+ * docs/benchmarks.md with `body`, so each benchmark rewrites only its own figures.
+ */
+export function writeBenchmarkSection(repoRoot: string, name: string, body: string): string {
+    const path = join(repoRoot, 'docs', 'benchmarks.md');
+    const start = `<!-- bench:${name}:start -->`;
+    const end = `<!-- bench:${name}:end -->`;
+    const text = readFileSync(path, 'utf8');
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from < 0 || to < from) {
+        throw new Error(`${path} has no ${start} … ${end} section`);
+    }
+    writeFileSync(path, `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`);
+    return path;
+}
+
+/** Median and 95th percentile of a list of samples. */
+export function percentiles(samples: number[]): { median: number; p95: number } {
+    const sorted = [...samples].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    return { median: at(0.5), p95: at(0.95) };
+}

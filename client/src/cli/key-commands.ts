@@ -1,0 +1,148 @@
+import { parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { writeBufferAtomically } from '../atomic-file';
+import { openEnvelope, sealEnvelope } from '../crypto/envelope';
+import { DEFAULT_RSA_BITS, exportPrivateKeyPem, generateKeyPair } from '../crypto/keys';
+import { signStream, verifyStream } from '../crypto/signature';
+import { Command, EXIT_INVALID, EXIT_OK, required } from './command';
+import { fileSize, PASSPHRASE_ENV, PASSPHRASE_OPTION, readPassphrase, readPrivateKey, readSmallFile } from './inputs';
+import { readMetered } from './progress';
+
+const keygen: Command = {
+    name: 'keygen',
+    summary: 'make an SM2 or RSA key pair: <prefix>.pub.pem and an encrypted <prefix>.key.pem',
+    options: {
+        alg: { type: 'string', required: true, description: 'sm2 or rsa' },
+        bits: { type: 'string', description: `RSA modulus size (default ${DEFAULT_RSA_BITS}, at least 2048)` },
+        out: { type: 'string', required: true, description: 'path prefix of the two key files' },
+        'passphrase-file': PASSPHRASE_OPTION,
+    },
+    async run(options) {
+        const alg = required(options, 'alg');
+        if (alg !== 'sm2' && alg !== 'rsa') {
+            throw new SealpactError('USAGE', `--alg must be sm2 or rsa, not "${alg}"`);
+        }
+        if (alg === 'sm2' && options.bits !== undefined) {
+            throw new SealpactError('USAGE', '--bits applies to RSA keys only');
+        }
+        const bits = options.bits === undefined ? undefined : parseWholeNumber(options.bits as string, 'bits');
+        // Private keys are never written unencrypted (DEVELOPERS.md: encrypted at rest).
+        const passphrase = await readPassphrase(options);
+        if (passphrase === undefined) {
+            throw new SealpactError(
+                'PASSPHRASE_REQUIRED',
+                `keygen encrypts the private key: give --passphrase-file or set ${PASSPHRASE_ENV}`,
+            );
+        }
+        const key = generateKeyPair(alg, { bits });
+        const prefix = required(options, 'out');
+        const publicPath = `${prefix}.pub.pem`;
+        const privatePath = `${prefix}.key.pem`;
+        // Neither file may replace an existing one: overwriting a private key loses every file sealed to it.
+        await writeBufferAtomically(privatePath, Buffer.from(exportPrivateKeyPem(key, passphrase)), {
+            overwrite: false,
+        });
+        await writeBufferAtomically(publicPath, Buffer.from(key.publicKey.pem), { overwrite: false, mode: 0o644 });
+        const { algorithm, fingerprint, bits: keyBits } = key.publicKey;
+        return {
+            json: { algorithm, bits: keyBits, fingerprint, publicKey: publicPath, privateKey: privatePath },
+            text: `${algorithm.toUpperCase()}-${keyBits} key pair\n  public:      ${publicPath}\n  private:     ${privatePath} (encrypted)\n  fingerprint: ${fingerprint}`,
+        };
+    },
+};
+
+const seal: Command = {
+    name: 'seal',
+    summary: "seal a file password for a recipient's public key (SM2: GM/T 0009 DER; RSA: OAEP-SHA256)",
+    options: {
+        to: { type: 'string', required: true, description: "the recipient's public key PEM" },
+        in: { type: 'string', required: true, description: 'the password file to seal' },
+        out: { type: 'string', required: true, description: 'where to write the envelope' },
+    },
+    async run(options) {
+        const recipient = parsePublicKey((await readSmallFile(required(options, 'to'), 'to')).toString('utf8'), '--to');
+        const envelope = sealEnvelope(recipient, await readSmallFile(required(options, 'in'), 'in'));
+        await writeBufferAtomically(required(options, 'out'), envelope, { mode: 0o644 });
+        return {
+            json: { algorithm: recipient.algorithm, recipient: recipient.fingerprint, bytes: envelope.length },
+            text: `sealed for ${recipient.algorithm.toUpperCase()} key ${recipient.fingerprint} (${envelope.length} bytes)`,
+        };
+    },
+};
+
+const open: Command = {
+    name: 'open',
+    summary: 'open an envelope with your private key and write the password it holds',
+    options: {
+        key: { type: 'string', required: true, description: 'your private key PEM' },
+        'passphrase-file': PASSPHRASE_OPTION,
+        in: { type: 'string', required: true, description: 'the envelope' },
+        out: { type: 'string', required: true, description: 'where to write the password (mode 0600)' },
+    },
+    async run(options) {
+        const key = await readPrivateKey(options, 'key');
+        const password = openEnvelope(key, await readSmallFile(required(options, 'in'), 'in'));
+        await writeBufferAtomically(required(options, 'out'), password);
+        return {
+            json: { algorithm: key.algorithm, bytes: password.length },
+            text: `opened: ${password.length}-byte password written`,
+        };
+    },
+};
+
+const sign: Command = {
+    name: 'sign',
+    summary: 'make a detached signature: SM2-SM3 (user id 1234567812345678) or RSA-PSS-SHA256',
+    options: {
+        key: { type: 'string', required: true, description: 'your private signing key PEM' },
+        'passphrase-file': PASSPHRASE_OPTION,
+        in: { type: 'string', required: true, description: 'the file to sign' },
+        out: { type: 'string', required: true, description: 'where to write the signature' },
+    },
+    async run(options) {
+        const key = await readPrivateKey(options, 'key');
+        const input = required(options, 'in');
+        const size = await fileSize(input, 'in');
+        const signature = await readMetered(input, 'signing', size, (source) => signStream(key, source));
+        await writeBufferAtomically(required(options, 'out'), signature, { mode: 0o644 });
+        return {
+            json: {
+                algorithm: key.algorithm,
+                fingerprint: key.publicKey.fingerprint,
+                signature: signature.toString('base64'),
+            },
+            text: `signed with ${key.algorithm.toUpperCase()} key ${key.publicKey.fingerprint}`,
+        };
+    },
+};
+
+const verify: Command = {
+    name: 'verify',
+    summary: 'check a detached signature; exits 0 only when it is valid',
+    options: {
+        pub: { type: 'string', required: true, description: "the signer's public key PEM" },
+        in: { type: 'string', required: true, description: 'the signed file' },
+        sig: { type: 'string', required: true, description: 'the signature' },
+    },
+    async run(options) {
+        const key = parsePublicKey((await readSmallFile(required(options, 'pub'), 'pub')).toString('utf8'), '--pub');
+        const signature = await readSmallFile(required(options, 'sig'), 'sig');
+        const input = required(options, 'in');
+        const size = await fileSize(input, 'in');
+        const valid = await readMetered(input, 'verifying', size, (source) => verifyStream(key, source, signature));
+        return {
+            json: { valid, algorithm: key.algorithm, fingerprint: key.fingerprint },
+            text: valid ? 'signature valid' : 'signature NOT valid',
+            exitCode: valid ? EXIT_OK : EXIT_INVALID,
+        };
+    },
+};
+
+function parseWholeNumber(text: string, option: string): number {
+    if (!/^[0-9]{1,6}$/.test(text)) {
+        throw new SealpactError('USAGE', `--${option} must be a whole number, not "${text}"`);
+    }
+    return Number(text);
+}
+
+export const keyCommands = [keygen, seal, open, sign, verify];
