@@ -7,7 +7,16 @@ export default tseslint.config(
     ...tseslint.configs.recommended,
     {
         files: ['**/*.js', '**/*.cjs'],
-        languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+        languageOptions: {
+            sourceType: 'commonjs',
+            globals: {
+                require: 'readonly',
+                module: 'writable',
+                __dirname: 'readonly',
+                process: 'readonly',
+                console: 'readonly',
+            },
+        },
         rules: { '@typescript-eslint/no-require-imports': 'off' },
     },
 );
