@@ -16,6 +16,15 @@ function project(name) {
     };
 }
 
+// Integration tests in test/ run against the real Fabric network (network/): globalSetup starts it
+// when it is not up, globalTeardown stops what setup started. `npm test` runs them after the unit tests.
+const integration = {
+    ...project('test'),
+    displayName: 'integration',
+    globalSetup: '<rootDir>/global-setup.js',
+    globalTeardown: '<rootDir>/global-teardown.js',
+};
+
 module.exports = {
-    projects: [project('chaincode'), project('client')],
+    projects: [project('chaincode'), project('client'), integration],
 };

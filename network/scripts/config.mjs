@@ -1,0 +1,318 @@
+// What each process and command is given: configtx.yaml, environment for orderers, peers and the
+// peer CLI, the chaincode-as-a-service package and the connection profile. All from topology.json.
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import YAML from 'yaml';
+import { identityPaths, nodePaths, orgPaths } from './crypto.mjs';
+import { BIN, CONFIG, DATA, NETWORK_DIR, orderers, sampleConfigDir, topology } from './lib.mjs';
+
+const { host, channel, ordererOrg, orgs, chaincode } = topology;
+
+export const GENESIS_BLOCK = path.join(CONFIG, `${channel}.block`);
+export const PACKAGE_FILE = path.join(CONFIG, `${chaincode.label}.tar.gz`);
+export const CONNECTION_PROFILE = path.join(DATA, 'connection.json');
+export const BUILDER_DIR = path.join(NETWORK_DIR, 'builders', 'ccaas');
+
+export const endpoint = (port) => `${host}:${port}`;
+export const nodeDir = (name) => path.join(DATA, 'nodes', name);
+export const ordererTlsCa = () => orgPaths(ordererOrg).tlsCa;
+export const orgByMsp = (mspId) => orgs.find((org) => org.mspId === mspId);
+
+function signature(rule) {
+    return { Type: 'Signature', Rule: rule };
+}
+function implicitMeta(rule) {
+    return { Type: 'ImplicitMeta', Rule: rule };
+}
+
+/** configtx.yaml for configtxgen: one profile, the application channel with its Raft orderers. */
+export function configtx(ordererCount) {
+    const nodes = orderers(ordererCount);
+    const ordererOrganisation = {
+        Name: ordererOrg.name,
+        ID: ordererOrg.mspId,
+        MSPDir: orgPaths(ordererOrg).msp,
+        Policies: {
+            Readers: signature(`OR('${ordererOrg.mspId}.member')`),
+            Writers: signature(`OR('${ordererOrg.mspId}.member')`),
+            Admins: signature(`OR('${ordererOrg.mspId}.admin')`),
+        },
+        OrdererEndpoints: nodes.map((node) => endpoint(node.port)),
+    };
+    const applicationOrganisations = orgs.map((org) => ({
+        Name: org.name,
+        ID: org.mspId,
+        MSPDir: orgPaths(org).msp,
+        Policies: {
+            Readers: signature(`OR('${org.mspId}.admin', '${org.mspId}.peer', '${org.mspId}.client')`),
+            Writers: signature(`OR('${org.mspId}.admin', '${org.mspId}.client')`),
+            Admins: signature(`OR('${org.mspId}.admin')`),
+            Endorsement: signature(`OR('${org.mspId}.peer')`),
+        },
+        // In the genesis block, so gateway discovery finds every org's peer from the start.
+        AnchorPeers: [{ Host: host, Port: org.peer.port }],
+    }));
+    const channelCapabilities = { V2_0: true };
+    return {
+        Profiles: {
+            ContractsChannel: {
+                Capabilities: channelCapabilities,
+                Policies: {
+                    Readers: implicitMeta('ANY Readers'),
+                    Writers: implicitMeta('ANY Writers'),
+                    Admins: implicitMeta('MAJORITY Admins'),
+                },
+                Orderer: {
+                    OrdererType: 'etcdraft',
+                    BatchTimeout: '250ms',
+                    BatchSize: { MaxMessageCount: 10, AbsoluteMaxBytes: '99 MB', PreferredMaxBytes: '512 KB' },
+                    EtcdRaft: {
+                        Consenters: nodes.map((node) => ({
+                            Host: host,
+                            Port: node.port,
+                            ClientTLSCert: nodePaths(ordererOrg, node.name).tlsCert,
+                            ServerTLSCert: nodePaths(ordererOrg, node.name).tlsCert,
+                        })),
+                    },
+                    Organizations: [ordererOrganisation],
+                    Policies: {
+                        Readers: implicitMeta('ANY Readers'),
+                        Writers: implicitMeta('ANY Writers'),
+                        Admins: implicitMeta('MAJORITY Admins'),
+                        BlockValidation: implicitMeta('ANY Writers'),
+                    },
+                    Capabilities: { V2_0: true },
+                },
+                Application: {
+                    Organizations: applicationOrganisations,
+                    Policies: {
+                        Readers: implicitMeta('ANY Readers'),
+                        Writers: implicitMeta('ANY Writers'),
+                        Admins: implicitMeta('MAJORITY Admins'),
+                        // Chaincode definitions need a majority of orgs; so does every Sealpact transaction
+                        // (the chaincode's endorsement policy is this channel default).
+                        LifecycleEndorsement: implicitMeta('MAJORITY Endorsement'),
+                        Endorsement: implicitMeta('MAJORITY Endorsement'),
+                    },
+                    Capabilities: { V2_5: true },
+                },
+            },
+        },
+    };
+}
+
+export function writeConfigtx(ordererCount) {
+    fs.mkdirSync(CONFIG, { recursive: true });
+    fs.writeFileSync(path.join(CONFIG, 'configtx.yaml'), YAML.stringify(configtx(ordererCount)));
+}
+
+const common = () => ({ FABRIC_CFG_PATH: sampleConfigDir(), FABRIC_LOGGING_SPEC: 'info' });
+
+/** Environment for an orderer: Fabric's sampleconfig/orderer.yaml plus these overrides. */
+export function ordererEnv(node) {
+    const tls = nodePaths(ordererOrg, node.name);
+    const dir = nodeDir(node.name);
+    return {
+        ...common(),
+        ORDERER_GENERAL_LISTENADDRESS: host,
+        ORDERER_GENERAL_LISTENPORT: String(node.port),
+        ORDERER_GENERAL_LOCALMSPID: ordererOrg.mspId,
+        ORDERER_GENERAL_LOCALMSPDIR: tls.msp,
+        ORDERER_GENERAL_TLS_ENABLED: 'true',
+        ORDERER_GENERAL_TLS_PRIVATEKEY: tls.tlsKey,
+        ORDERER_GENERAL_TLS_CERTIFICATE: tls.tlsCert,
+        ORDERER_GENERAL_TLS_ROOTCAS: `[${tls.tlsCa}]`,
+        ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE: tls.tlsCert,
+        ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY: tls.tlsKey,
+        ORDERER_GENERAL_CLUSTER_ROOTCAS: `[${tls.tlsCa}]`,
+        ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
+        ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
+        ORDERER_ADMIN_LISTENADDRESS: endpoint(node.adminPort),
+        ORDERER_ADMIN_TLS_ENABLED: 'true',
+        ORDERER_ADMIN_TLS_PRIVATEKEY: tls.tlsKey,
+        ORDERER_ADMIN_TLS_CERTIFICATE: tls.tlsCert,
+        ORDERER_ADMIN_TLS_ROOTCAS: `[${tls.tlsCa}]`,
+        ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
+        ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${tls.tlsCa}]`,
+        ORDERER_OPERATIONS_LISTENADDRESS: endpoint(node.operationsPort),
+        // /metrics on the (127.0.0.1) operations port: network:up reads consensus_etcdraft_is_leader.
+        ORDERER_METRICS_PROVIDER: 'prometheus',
+        ORDERER_FILELEDGER_LOCATION: path.join(dir, 'ledger'),
+        ORDERER_CONSENSUS_WALDIR: path.join(dir, 'etcdraft', 'wal'),
+        ORDERER_CONSENSUS_SNAPDIR: path.join(dir, 'etcdraft', 'snapshot'),
+    };
+}
+
+/**
+ * FABRIC_CFG_PATH for peers: Fabric's sampleconfig/core.yaml with one line changed, `vm.endpoint`
+ * emptied, written to network/.data/config/peer/ at run time. Fabric 2.5 ignores an empty
+ * CORE_VM_ENDPOINT (its viper does not allow empty environment values; 3.x does), and with the
+ * docker endpoint configured the peer's /healthz reports docker as failed. Everything else is
+ * environment overrides below.
+ */
+export function peerConfigDir() {
+    const dir = path.join(CONFIG, 'peer');
+    const source = fs.readFileSync(path.join(sampleConfigDir(), 'core.yaml'), 'utf8');
+    const dockerEndpoint = /^( {4}endpoint:) unix:\/\/\/var\/run\/docker\.sock$/m;
+    if (!dockerEndpoint.test(source)) {
+        throw new Error(`sampleconfig/core.yaml has no "vm.endpoint: unix:///var/run/docker.sock" line to empty`);
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'core.yaml'), source.replace(dockerEndpoint, '$1 ""'));
+    return dir;
+}
+
+/** Environment for a peer: Fabric's sampleconfig/core.yaml (vm.endpoint emptied) plus these overrides. */
+export function peerEnv(org) {
+    const peer = org.peer;
+    const tls = nodePaths(org, peer.name);
+    const dir = nodeDir(peer.name);
+    return {
+        ...common(),
+        FABRIC_CFG_PATH: peerConfigDir(),
+        CORE_PEER_ID: peer.name,
+        CORE_PEER_NETWORKID: 'sealpact',
+        CORE_PEER_LISTENADDRESS: endpoint(peer.port),
+        CORE_PEER_ADDRESS: endpoint(peer.port),
+        CORE_PEER_CHAINCODELISTENADDRESS: endpoint(peer.chaincodePort),
+        CORE_PEER_CHAINCODEADDRESS: endpoint(peer.chaincodePort),
+        CORE_PEER_GOSSIP_BOOTSTRAP: endpoint(peer.port),
+        CORE_PEER_GOSSIP_EXTERNALENDPOINT: endpoint(peer.port),
+        // Peers started together find each other fast (core.yaml's 25s retry delays a restart).
+        CORE_PEER_GOSSIP_RECONNECTINTERVAL: '2s',
+        CORE_PEER_LOCALMSPID: org.mspId,
+        CORE_PEER_MSPCONFIGPATH: tls.msp,
+        CORE_PEER_TLS_ENABLED: 'true',
+        CORE_PEER_TLS_CERT_FILE: tls.tlsCert,
+        CORE_PEER_TLS_KEY_FILE: tls.tlsKey,
+        CORE_PEER_TLS_ROOTCERT_FILE: tls.tlsCa,
+        CORE_PEER_FILESYSTEMPATH: path.join(dir, 'production'),
+        CORE_LEDGER_SNAPSHOTS_ROOTDIR: path.join(dir, 'snapshots'),
+        CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
+        CORE_OPERATIONS_LISTENADDRESS: endpoint(peer.operationsPort),
+        CORE_METRICS_PROVIDER: 'disabled',
+        CORE_PEER_GATEWAY_ENABLED: 'true',
+        // No docker: this builder (network/builders/ccaas) claims the chaincode-as-a-service package.
+        CORE_CHAINCODE_EXTERNALBUILDERS: `[{name: sealpact-ccaas, path: ${BUILDER_DIR}}]`,
+    };
+}
+
+/** Environment for the peer CLI acting as `identity` of `org` against that org's peer. */
+export function cliEnv(org, identity) {
+    return {
+        ...common(),
+        FABRIC_LOGGING_SPEC: 'warn',
+        CORE_PEER_LOCALMSPID: org.mspId,
+        CORE_PEER_MSPCONFIGPATH: identityPaths(org, identity).msp,
+        CORE_PEER_ADDRESS: endpoint(org.peer.port),
+        CORE_PEER_TLS_ENABLED: 'true',
+        CORE_PEER_TLS_ROOTCERT_FILE: orgPaths(org).tlsCa,
+    };
+}
+
+/** `-o ... --tls --cafile ...` for peer CLI commands that submit to the orderer. */
+export function ordererArgs(ordererCount) {
+    const first = orderers(ordererCount)[0];
+    return ['-o', endpoint(first.port), '--tls', '--cafile', ordererTlsCa()];
+}
+
+/** `--peerAddresses ... --tlsRootCertFiles ...` for every org's peer. */
+export function allPeerArgs() {
+    return orgs.flatMap((org) => [
+        '--peerAddresses',
+        endpoint(org.peer.port),
+        '--tlsRootCertFiles',
+        orgPaths(org).tlsCa,
+    ]);
+}
+
+export const bin = (name) => path.join(BIN, name);
+
+// --- chaincode-as-a-service package -------------------------------------------------------------
+
+/** One ustar entry: fixed mode, owner, group and mtime so the bytes depend only on name and content. */
+function tarEntry(name, content) {
+    const header = Buffer.alloc(512, 0);
+    const field = (offset, length, value) => header.write(value, offset, length, 'ascii');
+    const octal = (offset, length, value) => field(offset, length, value.toString(8).padStart(length - 1, '0') + '\0');
+    field(0, 100, name);
+    octal(100, 8, 0o644);
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, content.length);
+    octal(136, 12, 0);
+    field(148, 8, '        ');
+    field(156, 1, '0');
+    field(257, 6, 'ustar\0');
+    field(263, 2, '00');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    field(148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
+    const padding = Buffer.alloc((512 - (content.length % 512)) % 512, 0);
+    return Buffer.concat([header, content, padding]);
+}
+
+function tarGz(entries) {
+    const tar = Buffer.concat([...entries.map(([name, content]) => tarEntry(name, content)), Buffer.alloc(1024, 0)]);
+    return zlib.gzipSync(tar, { level: 9 }); // zlib writes mtime 0 and no file name
+}
+
+/** Builds the ccaas package deterministically; returns its package id (label:sha256 of the bytes). */
+export function writeChaincodePackage() {
+    const connection = {
+        address: endpoint(chaincode.port),
+        dial_timeout: '10s',
+        tls_required: false,
+    };
+    const code = tarGz([['connection.json', Buffer.from(JSON.stringify(connection, null, 4) + '\n')]]);
+    const metadata = { label: chaincode.label, type: 'ccaas' };
+    const bytes = tarGz([
+        ['code.tar.gz', code],
+        ['metadata.json', Buffer.from(JSON.stringify(metadata) + '\n')],
+    ]);
+    fs.mkdirSync(CONFIG, { recursive: true });
+    fs.writeFileSync(PACKAGE_FILE, bytes);
+    return `${chaincode.label}:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+// --- connection profile -------------------------------------------------------------------------
+
+/** network/.data/connection.json: what the SDK, the CLI and the tests need to reach the network. */
+export function connectionProfile(ordererCount, packageId) {
+    const identity = (org, name, role, cn = name) => ({ role, cn, ...identityPaths(org, name) });
+    return {
+        name: 'sealpact',
+        fabricVersion: topology.fabric.version,
+        channel,
+        chaincode: chaincode.name,
+        packageId,
+        orgs: Object.fromEntries(
+            orgs.map((org) => [
+                org.mspId,
+                {
+                    name: org.name,
+                    role: org.role,
+                    mspId: org.mspId,
+                    peer: {
+                        name: org.peer.name,
+                        endpoint: endpoint(org.peer.port),
+                        hostnameOverride: org.peer.name,
+                        tlsCACert: orgPaths(org).tlsCa,
+                    },
+                    identities: Object.fromEntries([
+                        [org.admin, identity(org, org.admin, 'admin')],
+                        ...org.users.map((user) => [user.name, identity(org, user.name, 'client', user.cn)]),
+                    ]),
+                },
+            ]),
+        ),
+        orderers: orderers(ordererCount).map((node) => ({
+            name: node.name,
+            endpoint: endpoint(node.port),
+            tlsCACert: ordererTlsCa(),
+        })),
+    };
+}

@@ -1,0 +1,231 @@
+// Crypto material for every organisation, made with the openssl command (ECDSA P-256, as Fabric's
+// default BCCSP requires; SM2 is only for Sealpact's own application keys).
+//
+// Per organisation, under network/.data/crypto/<domain>/:
+//   ca/ca.pem, ca/ca.key           the MSP's certificate authority (signs identities)
+//   tlsca/tlsca.pem, tlsca.key     the TLS certificate authority (signs TLS certificates)
+//   msp/                           the organisation MSP for the channel: cacerts, tlscacerts, config.yaml (NodeOUs)
+//   nodes/<node>/msp, /tls         peer or orderer: local MSP (OU=peer|orderer) and TLS server certificate
+//   users/<name>/msp, /tls         admins (OU=admin) and users (OU=client), TLS client certificate;
+//                                  a user's CN is its name unless topology.json gives "cn" (and "extraOUs")
+import console from 'node:console';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CRYPTO, run, stage, topology } from './lib.mjs';
+
+const DAYS = '3650';
+const STAGE = 'crypto material';
+
+async function openssl(args) {
+    return run(STAGE, 'openssl', args);
+}
+
+function write(file, text) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+}
+
+async function newKey(file) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file]);
+    fs.chmodSync(file, 0o600);
+}
+
+function subject(org, ou, cn) {
+    return `/C=US/ST=California/L=San Francisco/O=${org.domain}${ou ? `/OU=${ou}` : ''}/CN=${cn}`;
+}
+
+async function selfSignedCa(dir, name, org, cn) {
+    const key = path.join(dir, `${name}.key`);
+    const cert = path.join(dir, `${name}.pem`);
+    await newKey(key);
+    const ext = path.join(dir, `${name}.ext`);
+    write(
+        ext,
+        [
+            '[req]',
+            'distinguished_name = dn',
+            '[dn]',
+            '[v3]',
+            'basicConstraints = critical, CA:true',
+            'keyUsage = critical, digitalSignature, keyEncipherment, keyCertSign, cRLSign',
+            'extendedKeyUsage = clientAuth, serverAuth',
+            'subjectKeyIdentifier = hash',
+            '',
+        ].join('\n'),
+    );
+    await openssl([
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        key,
+        '-subj',
+        subject(org, '', cn),
+        '-days',
+        DAYS,
+        '-sha256',
+        '-config',
+        ext,
+        '-extensions',
+        'v3',
+        '-out',
+        cert,
+    ]);
+    fs.rmSync(ext);
+    return { key, cert };
+}
+
+/** Issues a certificate for a new key, signed by `ca`. */
+async function issue(ca, dir, base, subj, extensions) {
+    const key = path.join(dir, `${base}.key`);
+    const csr = path.join(dir, `${base}.csr`);
+    const cert = path.join(dir, `${base}.pem`);
+    const ext = path.join(dir, `${base}.ext`);
+    await newKey(key);
+    write(
+        ext,
+        ['[v3]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid:always', ...extensions, ''].join('\n'),
+    );
+    await openssl(['req', '-new', '-key', key, '-subj', subj, '-out', csr]);
+    await openssl([
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        ca.cert,
+        '-CAkey',
+        ca.key,
+        '-set_serial',
+        `0x${randomBytes(16).toString('hex')}`,
+        '-days',
+        DAYS,
+        '-sha256',
+        '-extfile',
+        ext,
+        '-extensions',
+        'v3',
+        '-out',
+        cert,
+    ]);
+    fs.rmSync(csr);
+    fs.rmSync(ext);
+    return { key, cert };
+}
+
+function nodeOusConfig() {
+    const ou = (name) => `    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: ${name}\n`;
+    return (
+        'NodeOUs:\n  Enable: true\n' +
+        `  ClientOUIdentifier:\n${ou('client')}` +
+        `  PeerOUIdentifier:\n${ou('peer')}` +
+        `  AdminOUIdentifier:\n${ou('admin')}` +
+        `  OrdererOUIdentifier:\n${ou('orderer')}`
+    );
+}
+
+/** An MSP folder: cacerts, tlscacerts, config.yaml and, for an identity, signcerts + keystore. */
+function mspFolder(dir, orgDir, identity) {
+    write(path.join(dir, 'cacerts', 'ca.pem'), fs.readFileSync(path.join(orgDir, 'ca', 'ca.pem')));
+    write(path.join(dir, 'tlscacerts', 'tlsca.pem'), fs.readFileSync(path.join(orgDir, 'tlsca', 'tlsca.pem')));
+    write(path.join(dir, 'config.yaml'), nodeOusConfig());
+    if (identity) {
+        write(path.join(dir, 'signcerts', 'cert.pem'), fs.readFileSync(identity.cert));
+        write(path.join(dir, 'keystore', 'priv_sk'), fs.readFileSync(identity.key));
+        fs.chmodSync(path.join(dir, 'keystore', 'priv_sk'), 0o600);
+        fs.rmSync(identity.cert);
+        fs.rmSync(identity.key);
+    }
+}
+
+/** One identity (node, admin or user): local MSP plus a TLS certificate (server for nodes, client for users). */
+async function identity(org, orgDir, kind, name, ou, cn = name, extraOUs = []) {
+    const ca = { cert: path.join(orgDir, 'ca', 'ca.pem'), key: path.join(orgDir, 'ca', 'ca.key') };
+    const tlsca = { cert: path.join(orgDir, 'tlsca', 'tlsca.pem'), key: path.join(orgDir, 'tlsca', 'tlsca.key') };
+    const dir = path.join(orgDir, kind, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const ous = [ou, ...extraOUs].join('/OU=');
+    const signing = await issue(ca, dir, 'sign', subject(org, ous, cn), [
+        'basicConstraints = critical, CA:false',
+        'keyUsage = critical, digitalSignature',
+    ]);
+    mspFolder(path.join(dir, 'msp'), orgDir, signing);
+    const isNode = kind === 'nodes';
+    const tls = await issue(tlsca, dir, 'tls', subject(org, '', name), [
+        'basicConstraints = critical, CA:false',
+        'keyUsage = critical, digitalSignature, keyEncipherment',
+        'extendedKeyUsage = serverAuth, clientAuth',
+        ...(isNode ? [`subjectAltName = DNS:${name}, DNS:localhost, IP:${topology.host}`] : []),
+    ]);
+    write(path.join(dir, 'tls', 'ca.crt'), fs.readFileSync(tlsca.cert));
+    write(path.join(dir, 'tls', isNode ? 'server.crt' : 'client.crt'), fs.readFileSync(tls.cert));
+    write(path.join(dir, 'tls', isNode ? 'server.key' : 'client.key'), fs.readFileSync(tls.key));
+    fs.chmodSync(path.join(dir, 'tls', isNode ? 'server.key' : 'client.key'), 0o600);
+    fs.rmSync(tls.cert);
+    fs.rmSync(tls.key);
+}
+
+async function organisation(org, nodes, ou, admin, users) {
+    const orgDir = path.join(CRYPTO, org.domain);
+    await selfSignedCa(path.join(orgDir, 'ca'), 'ca', org, `ca.${org.domain}`);
+    await selfSignedCa(path.join(orgDir, 'tlsca'), 'tlsca', org, `tlsca.${org.domain}`);
+    mspFolder(path.join(orgDir, 'msp'), orgDir);
+    await Promise.all([
+        ...nodes.map((node) => identity(org, orgDir, 'nodes', node, ou)),
+        identity(org, orgDir, 'users', admin, 'admin'),
+        ...users.map((user) => identity(org, orgDir, 'users', user.name, 'client', user.cn, user.extraOUs)),
+    ]);
+}
+
+/** Makes every organisation's material unless it already exists (a purge removes it). */
+export async function makeCrypto() {
+    const done = path.join(CRYPTO, '.complete');
+    if (fs.existsSync(done)) {
+        stage('crypto material: present, reusing network/.data/crypto');
+        return;
+    }
+    stage('crypto material: generating CAs, MSPs and TLS certificates with openssl');
+    fs.rmSync(CRYPTO, { recursive: true, force: true });
+    const { ordererOrg, orgs } = topology;
+    await organisation(
+        ordererOrg,
+        ordererOrg.orderers.map((o) => o.name),
+        'orderer',
+        ordererOrg.admin,
+        [],
+    );
+    for (const org of orgs) {
+        await organisation(org, [org.peer.name], 'peer', org.admin, org.users);
+    }
+    fs.writeFileSync(done, new Date().toISOString() + '\n');
+    console.log(`[network]   ${orgs.length + 1} organisations in network/.data/crypto`);
+}
+
+/** Paths of one identity's files. */
+export function identityPaths(org, name) {
+    const dir = path.join(CRYPTO, org.domain, 'users', name);
+    return {
+        msp: path.join(dir, 'msp'),
+        cert: path.join(dir, 'msp', 'signcerts', 'cert.pem'),
+        key: path.join(dir, 'msp', 'keystore', 'priv_sk'),
+        tlsCert: path.join(dir, 'tls', 'client.crt'),
+        tlsKey: path.join(dir, 'tls', 'client.key'),
+    };
+}
+
+export function nodePaths(org, name) {
+    const dir = path.join(CRYPTO, org.domain, 'nodes', name);
+    return {
+        msp: path.join(dir, 'msp'),
+        tlsCert: path.join(dir, 'tls', 'server.crt'),
+        tlsKey: path.join(dir, 'tls', 'server.key'),
+        tlsCa: path.join(dir, 'tls', 'ca.crt'),
+    };
+}
+
+export function orgPaths(org) {
+    const dir = path.join(CRYPTO, org.domain);
+    return { msp: path.join(dir, 'msp'), tlsCa: path.join(dir, 'tlsca', 'tlsca.pem') };
+}

@@ -1,0 +1,47 @@
+// npm run network:status — which processes run, on which ports, and whether the chaincode is committed.
+import { spawnSync } from 'node:child_process';
+import console from 'node:console';
+import fs from 'node:fs';
+import process from 'node:process';
+import { bin, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
+import { BIN, main, orderers, pidFiles, topology, upState } from './lib.mjs';
+
+async function status() {
+    const state = upState();
+    console.log(
+        `Fabric ${topology.fabric.version} binaries: ${fs.existsSync(`${BIN}/peer`) ? 'network/.bin' : 'not installed (npm run network:install)'}`,
+    );
+    if (!state) {
+        console.log('network: not created (npm run network:up)');
+        return 0;
+    }
+    const pids = Object.fromEntries(pidFiles().map((entry) => [entry.name, entry]));
+    const line = (name, port) => {
+        const entry = pids[name];
+        const what = entry
+            ? entry.alive
+                ? `running, pid ${entry.pid}`
+                : `stopped (stale pid ${entry.pid})`
+            : 'stopped';
+        console.log(`  ${name.padEnd(30)} ${endpoint(port).padEnd(18)} ${what}`);
+    };
+    console.log(`channel "${topology.channel}", ${state.orderers} orderer(s):`);
+    for (const node of orderers(state.orderers)) line(node.name, node.port);
+    for (const org of topology.orgs) line(org.peer.name, org.peer.port);
+    line('chaincode', topology.chaincode.port);
+    const org = topology.orgs[0];
+    if (pids[org.peer.name]?.alive) {
+        const result = spawnSync(
+            bin('peer'),
+            ['lifecycle', 'chaincode', 'querycommitted', '-C', topology.channel, '-n', topology.chaincode.name],
+            { env: { ...process.env, ...cliEnv(org, org.admin) }, encoding: 'utf8' },
+        );
+        console.log(`chaincode: ${(result.stdout || result.stderr).trim().split('\n').pop()}`);
+    }
+    console.log(
+        `connection profile: ${fs.existsSync(CONNECTION_PROFILE) ? 'network/.data/connection.json' : 'not written yet'}`,
+    );
+    return Object.values(pids).every((entry) => entry.alive) && Object.keys(pids).length > 0 ? 0 : 3;
+}
+
+main(status);

@@ -1,0 +1,468 @@
+// npm run network:up [-- --orderers 3] — starts the native network and deploys the chaincode.
+//
+// Every stage is idempotent: on a network that was stopped (network:down without --purge) it
+// restarts the processes and skips what the ledgers already hold.
+import { spawn, spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import console from 'node:console';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import {
+    allPeerArgs,
+    bin,
+    cliEnv,
+    connectionProfile,
+    CONNECTION_PROFILE,
+    endpoint,
+    GENESIS_BLOCK,
+    ordererArgs,
+    ordererEnv,
+    PACKAGE_FILE,
+    peerEnv,
+    writeChaincodePackage,
+    writeConfigtx,
+} from './config.mjs';
+import { identityPaths, makeCrypto, nodePaths, orgPaths } from './crypto.mjs';
+import { installed } from './install.mjs';
+import {
+    CONFIG,
+    LOGS,
+    main,
+    orderers,
+    parseArgs,
+    pidFile,
+    ROOT,
+    run,
+    runningPid,
+    RUN,
+    sleep,
+    stage,
+    StageError,
+    topology,
+    upState,
+    waitFor,
+    writeUpState,
+} from './lib.mjs';
+
+const { channel, orgs, ordererOrg, chaincode } = topology;
+const CHAINCODE_DIR = path.join(ROOT, 'chaincode');
+
+function canConnect(port) {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: topology.host, port }, () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+    });
+}
+
+/** Starts a detached process logging to network/.logs/<name>.log and records its pid. */
+async function startProcess(name, file, args, env, cwd, port) {
+    const existing = runningPid(name);
+    if (existing) {
+        console.log(`[network]   ${name} already running (pid ${existing})`);
+        return;
+    }
+    if (await canConnect(port)) {
+        throw new StageError(`stage "start processes": port ${port} for ${name} is already in use by another process`);
+    }
+    fs.mkdirSync(LOGS, { recursive: true });
+    fs.mkdirSync(RUN, { recursive: true });
+    const log = fs.openSync(path.join(LOGS, `${name}.log`), 'a');
+    const child = spawn(file, args, {
+        env: { ...process.env, ...env },
+        cwd,
+        detached: true,
+        stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    fs.writeFileSync(pidFile(name), `${child.pid}\n`);
+    child.unref();
+    console.log(`[network]   started ${name} (pid ${child.pid}, ${endpoint(port)})`);
+}
+
+function newestMtime(dir) {
+    let newest = 0;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+        if (entry.isFile())
+            newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+    }
+    return newest;
+}
+
+async function buildChaincode() {
+    const main = path.join(CHAINCODE_DIR, 'dist', 'index.js');
+    if (fs.existsSync(main) && fs.statSync(main).mtimeMs >= newestMtime(path.join(CHAINCODE_DIR, 'src'))) {
+        stage('chaincode build: chaincode/dist is up to date');
+        return false;
+    }
+    stage('chaincode build: npm run build -w chaincode');
+    await run('chaincode build', 'npm', ['run', 'build', '-w', 'chaincode'], { cwd: ROOT, timeoutMs: 300000 });
+    return true;
+}
+
+async function peerCli(stageName, org, identity, args, timeoutMs) {
+    return run(stageName, bin('peer'), args, { env: cliEnv(org, identity), timeoutMs });
+}
+
+/** A peer CLI call that orders a transaction, retried while a new Raft cluster elects its leader. */
+async function submit(stageName, org, identity, args) {
+    const deadline = Date.now() + 30000;
+    for (;;) {
+        try {
+            return await peerCli(stageName, org, identity, args);
+        } catch (error) {
+            if (!/no Raft leader|SERVICE_UNAVAILABLE/.test(error.message) || Date.now() > deadline) throw error;
+            await sleep(500);
+        }
+    }
+}
+
+/**
+ * After a restart the processes answer at once but are not ready for transactions: Raft elects a
+ * leader (a few seconds) and gossip has to rediscover the other organisations' peers before a
+ * gateway can find endorsers for the MAJORITY policy. Waits for both: a leader in the orderers'
+ * /metrics, and an endorsement (never submitted) through each organisation's gateway.
+ */
+async function waitUntilReady(ordererNodes) {
+    stage('ready: waiting for a Raft leader');
+    await waitFor(
+        'ready (Raft leader)',
+        async () => {
+            for (const node of ordererNodes) {
+                const text = await (await globalThis.fetch(`http://${endpoint(node.operationsPort)}/metrics`)).text();
+                if (new RegExp(`^consensus_etcdraft_is_leader\\{channel="${channel}"\\} 1$`, 'm').test(text))
+                    return true;
+            }
+            return false;
+        },
+        60000,
+        `a leader of "${channel}" (consensus_etcdraft_is_leader on the orderers' operations ports)`,
+    );
+    stage("ready: each org's gateway finds endorsers for the MAJORITY policy (gossip discovery)");
+    const { connect, signers } = await import('@hyperledger/fabric-gateway');
+    const grpc = await import('@grpc/grpc-js');
+    await Promise.all(
+        orgs.map(async (org) => {
+            const who = identityPaths(org, org.admin);
+            const client = new grpc.Client(
+                endpoint(org.peer.port),
+                grpc.credentials.createSsl(fs.readFileSync(orgPaths(org).tlsCa)),
+            );
+            const gateway = connect({
+                client,
+                identity: { mspId: org.mspId, credentials: fs.readFileSync(who.cert) },
+                signer: signers.newPrivateKeySigner(createPrivateKey(fs.readFileSync(who.key))),
+            });
+            try {
+                const contract = gateway.getNetwork(channel).getContract(chaincode.name);
+                await waitFor(
+                    'ready (gateway discovery)',
+                    async () => Boolean(await contract.newProposal('WhoAmI').endorse()),
+                    60000,
+                    `${org.peer.name}'s gateway to collect a MAJORITY of endorsements`,
+                );
+            } finally {
+                gateway.close();
+                client.close();
+            }
+        }),
+    );
+}
+
+async function up() {
+    const started = Date.now();
+    const options = parseArgs(process.argv.slice(2));
+    const previous = upState();
+    const ordererCount = Number(options.orderers ?? previous?.orderers ?? 1);
+    const docker = Boolean(options.docker ?? previous?.docker);
+    if (![1, 3].includes(ordererCount)) throw new StageError('--orderers must be 1 or 3');
+    if (previous && (previous.orderers !== ordererCount || Boolean(previous.docker) !== docker)) {
+        throw new StageError(
+            `the network in network/.data has ${previous.orderers} orderer(s)${previous.docker ? ' on docker' : ''}; ` +
+                'run npm run network:down -- --purge to change that',
+        );
+    }
+    const admin = (org) => org.admin;
+    const ordererNodes = orderers(ordererCount);
+
+    stage(`Fabric binaries: checking network/.bin for ${topology.fabric.version}`);
+    if (!installed()) {
+        const result = spawnSync(
+            process.execPath,
+            [fileURLToPath(new globalThis.URL('install.mjs', import.meta.url))],
+            {
+                stdio: 'inherit',
+            },
+        );
+        if (result.status !== 0) throw new StageError('stage "Fabric binaries" failed (see above)');
+    }
+    if ((await buildChaincode()) && runningPid('chaincode')) {
+        stage('chaincode build: restarting the running chaincode server on the new build');
+        process.kill(runningPid('chaincode'), 'SIGTERM');
+        await waitFor('chaincode build', () => !runningPid('chaincode'), 10000, 'the old chaincode server to stop');
+    }
+    await makeCrypto();
+
+    if (!fs.existsSync(GENESIS_BLOCK)) {
+        stage(`channel genesis block: configtxgen for "${channel}" with ${ordererCount} Raft orderer(s)`);
+        writeConfigtx(ordererCount);
+        await run(
+            'channel genesis block',
+            bin('configtxgen'),
+            [
+                '-configPath',
+                CONFIG,
+                '-profile',
+                'ContractsChannel',
+                '-channelID',
+                channel,
+                '-outputBlock',
+                GENESIS_BLOCK,
+            ],
+            { env: { FABRIC_LOGGING_SPEC: 'warn' } },
+        );
+    } else {
+        stage('channel genesis block: present');
+    }
+    writeUpState({ orderers: ordererCount, docker });
+
+    const packageId = writeChaincodePackage();
+    if (docker) {
+        // Same stages, but the orderers, peers and chaincode run as docker-compose.yaml's containers.
+        stage(
+            `start processes: docker compose up (${ordererCount} orderer(s), ${orgs.length} peers, chaincode ${packageId.slice(0, 30)}…)`,
+        );
+        await run(
+            'start processes',
+            'docker',
+            ['compose', ...(ordererCount === 3 ? ['--profile', 'raft3'] : []), 'up', '-d', '--build'],
+            {
+                cwd: ROOT,
+                timeoutMs: 900000,
+                env: { SEALPACT_CHAINCODE_ID: packageId, FABRIC_VERSION: topology.fabric.version },
+            },
+        );
+    } else {
+        stage(
+            `start processes: ${ordererCount} orderer(s), ${orgs.length} peers, chaincode server ${packageId.slice(0, 30)}…`,
+        );
+        for (const node of ordererNodes) {
+            await startProcess(node.name, bin('orderer'), [], ordererEnv(node), ROOT, node.port);
+        }
+        for (const org of orgs) {
+            await startProcess(org.peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
+        }
+        await startProcess(
+            'chaincode',
+            process.execPath,
+            [
+                path.join(ROOT, 'node_modules', 'fabric-shim', 'cli.js'),
+                'server',
+                `--chaincode-address=${endpoint(chaincode.port)}`,
+                `--chaincode-id=${packageId}`,
+            ],
+            { CORE_CHAINCODE_LOGGING_LEVEL: 'info' },
+            CHAINCODE_DIR,
+            chaincode.port,
+        );
+    }
+    const ports = [
+        ...ordererNodes.flatMap((node) => [node.port, node.adminPort]),
+        ...orgs.map((org) => org.peer.port),
+        chaincode.port,
+    ];
+    await waitFor(
+        'start processes',
+        async () => (await Promise.all(ports.map(canConnect))).every(Boolean),
+        30000,
+        `ports ${ports.join(', ')} to accept connections (see network/.logs)`,
+    );
+
+    stage(`orderers join "${channel}" (osnadmin channel participation)`);
+    const ordererAdmin = identityPaths(ordererOrg, ordererOrg.admin);
+    const osnadmin = (node, args) =>
+        run('orderers join channel', bin('osnadmin'), [
+            'channel',
+            ...args,
+            '-o',
+            endpoint(node.adminPort),
+            '--ca-file',
+            nodePaths(ordererOrg, node.name).tlsCa,
+            '--client-cert',
+            ordererAdmin.tlsCert,
+            '--client-key',
+            ordererAdmin.tlsKey,
+        ]);
+    for (const node of ordererNodes) {
+        const list = JSON.parse((await osnadmin(node, ['list'])).stdout.replace(/^Status: \d+\s*/, ''));
+        if ((list.channels ?? []).some((c) => c.name === channel)) continue;
+        await osnadmin(node, ['join', '--channelID', channel, '--config-block', GENESIS_BLOCK]);
+        console.log(`[network]   ${node.name} joined`);
+    }
+    await waitFor(
+        'orderers join channel',
+        async () => {
+            const out = (await osnadmin(ordererNodes[0], ['list', '--channelID', channel])).stdout;
+            return /"consensusRelation":\s*"consenter"/.test(out) && /"status":\s*"active"/.test(out);
+        },
+        30000,
+        'the Raft cluster to become active',
+    );
+
+    stage(`peers join "${channel}"`);
+    await Promise.all(
+        orgs.map(async (org) => {
+            const list = (await peerCli('peers join channel', org, admin(org), ['channel', 'list'])).stdout;
+            if (list.split('\n').includes(channel)) return;
+            await peerCli('peers join channel', org, admin(org), ['channel', 'join', '-b', GENESIS_BLOCK]);
+            console.log(`[network]   ${org.peer.name} joined`);
+        }),
+    );
+
+    stage(`chaincode install: ${PACKAGE_FILE.slice(ROOT.length + 1)} on ${orgs.length} peers`);
+    await Promise.all(
+        orgs.map(async (org) => {
+            const installedOut = (
+                await peerCli('chaincode install', org, admin(org), [
+                    'lifecycle',
+                    'chaincode',
+                    'queryinstalled',
+                    '--output',
+                    'json',
+                ])
+            ).stdout;
+            if (installedOut.includes(packageId)) return;
+            await peerCli('chaincode install', org, admin(org), ['lifecycle', 'chaincode', 'install', PACKAGE_FILE]);
+        }),
+    );
+
+    const definition = [
+        '--channelID',
+        channel,
+        '--name',
+        chaincode.name,
+        '--version',
+        chaincode.version,
+        '--sequence',
+        String(chaincode.sequence),
+        '--channel-config-policy',
+        chaincode.endorsementPolicy,
+    ];
+    const [first] = orgs;
+    const committed = await peerCli('chaincode commit', first, admin(first), [
+        'lifecycle',
+        'chaincode',
+        'querycommitted',
+        '--channelID',
+        channel,
+        '--name',
+        chaincode.name,
+        '--output',
+        'json',
+    ]).then(
+        (r) => JSON.parse(r.stdout),
+        () => undefined,
+    );
+    if (committed && committed.sequence >= chaincode.sequence) {
+        stage(`chaincode definition: "${chaincode.name}" sequence ${committed.sequence} already committed`);
+    } else {
+        stage(`chaincode approve: ${orgs.map((org) => org.mspId).join(', ')}`);
+        await Promise.all(
+            orgs.map((org) =>
+                submit('chaincode approve', org, admin(org), [
+                    'lifecycle',
+                    'chaincode',
+                    'approveformyorg',
+                    ...ordererArgs(ordererCount),
+                    ...definition,
+                    '--package-id',
+                    packageId,
+                    '--waitForEvent',
+                ]),
+            ),
+        );
+        stage(
+            `chaincode commit: "${chaincode.name}" ${chaincode.version} sequence ${chaincode.sequence}, policy ${chaincode.endorsementPolicy}`,
+        );
+        await submit('chaincode commit', first, admin(first), [
+            'lifecycle',
+            'chaincode',
+            'commit',
+            ...ordererArgs(ordererCount),
+            ...definition,
+            ...allPeerArgs(),
+            '--waitForEvent',
+        ]);
+    }
+
+    const governance = chaincode.governance;
+    const submitterOrg = orgs.find((org) => org.admin === governance.submitter);
+    const wanted = {
+        authorityMsps: governance.authorityMsps,
+        auditorMsps: governance.auditorMsps,
+        governingMsps: governance.governingMsps,
+    };
+    stage('chaincode governance: GetGovernance (first call starts the chaincode connection)');
+    const current = await waitFor(
+        'chaincode governance',
+        async () => {
+            try {
+                const out = await peerCli('chaincode governance', submitterOrg, submitterOrg.admin, [
+                    'chaincode',
+                    'query',
+                    '-C',
+                    channel,
+                    '-n',
+                    chaincode.name,
+                    '-c',
+                    JSON.stringify({ Args: ['GetGovernance'] }),
+                ]);
+                return JSON.parse(out.stdout);
+            } catch (error) {
+                if (/NOT_INITIALISED/.test(error.message)) return { unset: true };
+                throw error;
+            }
+        },
+        30000,
+        'the chaincode to answer GetGovernance',
+    );
+    if (current.unset) {
+        stage(`chaincode governance: SetGovernance as ${governance.submitter} ${JSON.stringify(wanted)}`);
+        await submit('chaincode governance', submitterOrg, submitterOrg.admin, [
+            'chaincode',
+            'invoke',
+            ...ordererArgs(ordererCount),
+            '-C',
+            channel,
+            '-n',
+            chaincode.name,
+            ...allPeerArgs(),
+            '-c',
+            JSON.stringify({ function: 'SetGovernance', Args: [JSON.stringify(wanted)] }),
+            '--waitForEvent',
+        ]);
+    } else {
+        const same = ['authorityMsps', 'auditorMsps', 'governingMsps'].every(
+            (key) => JSON.stringify([...(current[key] ?? [])].sort()) === JSON.stringify([...wanted[key]].sort()),
+        );
+        stage(
+            `chaincode governance: already set (revision ${current.revision})${same ? '' : ' — differs from topology.json; change it with SetGovernance'}`,
+        );
+    }
+
+    await waitUntilReady(ordererNodes);
+
+    fs.writeFileSync(CONNECTION_PROFILE, JSON.stringify(connectionProfile(ordererCount, packageId), null, 4) + '\n');
+    stage(
+        `up in ${((Date.now() - started) / 1000).toFixed(1)}s: channel "${channel}", chaincode "${chaincode.name}" committed; ` +
+            `connection profile network/.data/connection.json; logs in network/.logs`,
+    );
+    return 0;
+}
+
+main(up);

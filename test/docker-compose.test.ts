@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ROOT } from './support/fabric';
+
+/**
+ * docker-compose.yaml cannot run here (no Docker engine), so this checks it describes the same
+ * network as the native scripts: every expected value comes from network/topology.json, the one
+ * source both read.
+ */
+
+interface Topology {
+    fabric: { version: string };
+    host: string;
+    channel: string;
+    ordererOrg: {
+        mspId: string;
+        domain: string;
+        orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
+    };
+    orgs: {
+        mspId: string;
+        domain: string;
+        peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
+    }[];
+    chaincode: { name: string; label: string; port: number };
+}
+
+interface Service {
+    image?: string;
+    build?: { context: string; dockerfile: string };
+    profiles?: string[];
+    network_mode?: string;
+    environment: Record<string, string | number>;
+    volumes?: string[];
+}
+
+const topology: Topology = JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8'));
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8')) as {
+    'x-sealpact': { channel: string; chaincode: string; fabricVersion: string };
+    services: Record<string, Service>;
+};
+const env = (service: Service, name: string) => String(service.environment[name]);
+const at = (port: number) => `${topology.host}:${port}`;
+
+describe('docker-compose.yaml matches network/topology.json', () => {
+    it('has exactly the orderers, the peers and the chaincode service', () => {
+        expect(Object.keys(compose.services).sort()).toEqual(
+            [
+                ...topology.ordererOrg.orderers.map((o) => o.name),
+                ...topology.orgs.map((o) => o.peer.name),
+                'chaincode',
+            ].sort(),
+        );
+    });
+
+    it('uses the official images at the native Fabric version, on host networking', () => {
+        for (const node of topology.ordererOrg.orderers) {
+            expect(compose.services[node.name].image).toBe(
+                `hyperledger/fabric-orderer:\${FABRIC_VERSION:-${topology.fabric.version}}`,
+            );
+        }
+        for (const org of topology.orgs) {
+            expect(compose.services[org.peer.name].image).toBe(
+                `hyperledger/fabric-peer:\${FABRIC_VERSION:-${topology.fabric.version}}`,
+            );
+        }
+        for (const service of Object.values(compose.services)) expect(service.network_mode).toBe('host');
+        expect(compose['x-sealpact'].fabricVersion).toBe(topology.fabric.version);
+    });
+
+    it('runs the first orderer by default and the other two in the raft3 profile', () => {
+        const [first, ...rest] = topology.ordererOrg.orderers;
+        expect(compose.services[first.name].profiles).toBeUndefined();
+        for (const node of rest) expect(compose.services[node.name].profiles).toEqual(['raft3']);
+    });
+
+    it('gives each orderer its MSP ID, ports, channel participation and TLS', () => {
+        for (const node of topology.ordererOrg.orderers) {
+            const service = compose.services[node.name];
+            expect(env(service, 'ORDERER_GENERAL_LOCALMSPID')).toBe(topology.ordererOrg.mspId);
+            expect(
+                `${env(service, 'ORDERER_GENERAL_LISTENADDRESS')}:${env(service, 'ORDERER_GENERAL_LISTENPORT')}`,
+            ).toBe(at(node.port));
+            expect(env(service, 'ORDERER_ADMIN_LISTENADDRESS')).toBe(at(node.adminPort));
+            expect(env(service, 'ORDERER_OPERATIONS_LISTENADDRESS')).toBe(at(node.operationsPort));
+            expect(env(service, 'ORDERER_GENERAL_BOOTSTRAPMETHOD')).toBe('none');
+            expect(env(service, 'ORDERER_CHANNELPARTICIPATION_ENABLED')).toBe('true');
+            expect(env(service, 'ORDERER_GENERAL_TLS_ENABLED')).toBe('true');
+            expect(env(service, 'ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED')).toBe('true');
+            expect(env(service, 'ORDERER_GENERAL_LOCALMSPDIR')).toContain(
+                `/${topology.ordererOrg.domain}/nodes/${node.name}/msp`,
+            );
+        }
+    });
+
+    it('gives each peer its MSP ID, ports, LevelDB, TLS and the ccaas builder', () => {
+        for (const org of topology.orgs) {
+            const service = compose.services[org.peer.name];
+            expect(env(service, 'CORE_PEER_ID')).toBe(org.peer.name);
+            expect(env(service, 'CORE_PEER_LOCALMSPID')).toBe(org.mspId);
+            expect(env(service, 'CORE_PEER_LISTENADDRESS')).toBe(at(org.peer.port));
+            expect(env(service, 'CORE_PEER_ADDRESS')).toBe(at(org.peer.port));
+            expect(env(service, 'CORE_PEER_GOSSIP_EXTERNALENDPOINT')).toBe(at(org.peer.port));
+            expect(env(service, 'CORE_PEER_CHAINCODELISTENADDRESS')).toBe(at(org.peer.chaincodePort));
+            expect(env(service, 'CORE_OPERATIONS_LISTENADDRESS')).toBe(at(org.peer.operationsPort));
+            expect(env(service, 'CORE_LEDGER_STATE_STATEDATABASE')).toBe('goleveldb');
+            expect(env(service, 'CORE_PEER_TLS_ENABLED')).toBe('true');
+            expect(env(service, 'CORE_PEER_MSPCONFIGPATH')).toContain(`/${org.domain}/nodes/${org.peer.name}/msp`);
+            expect(env(service, 'CORE_CHAINCODE_EXTERNALBUILDERS')).toContain('/builders/ccaas');
+            expect(service.volumes).toContain('./network/builders/ccaas:/opt/sealpact/builders/ccaas:ro');
+        }
+    });
+
+    it('builds the chaincode-as-a-service container from chaincode/ and serves it on the package address', () => {
+        const service = compose.services.chaincode;
+        expect(service.build).toEqual({ context: '.', dockerfile: 'chaincode/Dockerfile' });
+        expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(topology.chaincode.port));
+        expect(env(service, 'CHAINCODE_ID')).toContain('SEALPACT_CHAINCODE_ID');
+        expect(readFileSync(join(ROOT, 'chaincode', 'Dockerfile'), 'utf8')).toContain('fabric-shim/cli.js server');
+    });
+
+    it('names the same channel and chaincode', () => {
+        expect(compose['x-sealpact'].channel).toBe(topology.channel);
+        expect(compose['x-sealpact'].chaincode).toBe(topology.chaincode.name);
+    });
+});

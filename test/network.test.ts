@@ -1,0 +1,297 @@
+import { checkpointers, ChaincodeEvent } from '@hyperledger/fabric-gateway';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CredentialInput, FileRecord } from '../chaincode/src/lib/records';
+import {
+    GOVERNANCE,
+    PARTY,
+    credentialFor,
+    registerKeys,
+    shareArgs,
+    shareFile,
+    signatureArgs,
+    standardParties,
+    verifyParty,
+} from '../chaincode/src/test-support/scenarios';
+import { FabricLedger, profile, ROOT, runId } from './support/fabric';
+
+/**
+ * Sealpact's chaincode on the real Fabric network (network/, started by global-setup.js): every
+ * transaction through the Fabric Gateway with the network's own identities, access control
+ * enforced by the peers of all four organisations, chaincode events, key history, and the stock
+ * `peer chaincode query` an auditor uses. The ledger outlives test runs, so ids are unique per run
+ * and assertions only look at this run's records.
+ */
+
+jest.setTimeout(120000);
+
+const run = runId();
+let ledger: FabricLedger;
+let keys: Awaited<ReturnType<typeof standardParties>>;
+const creds = (fileId: string, ...who: ('alice' | 'bob' | 'carol')[]): CredentialInput[] =>
+    who.map((name) => credentialFor(PARTY[name], keys[name].encryption, fileId));
+
+beforeAll(async () => {
+    ledger = new FabricLedger();
+    // Governance (as Org1's admin; network:up already set the same lists), keys for alice, bob and
+    // carol, bob verified by verifier@authority — the chaincode unit tests' starting point.
+    keys = await standardParties(ledger);
+});
+
+afterAll(() => ledger?.close());
+
+/** Reads chaincode events from `network` until `match` accepts one (or times out). */
+async function nextEvent(
+    events: AsyncIterable<ChaincodeEvent> & { close(): void },
+    match: (event: ChaincodeEvent) => boolean,
+    timeoutMs = 30000,
+): Promise<ChaincodeEvent> {
+    const timer = setTimeout(() => events.close(), timeoutMs);
+    try {
+        for await (const event of events) {
+            if (match(event)) return event;
+        }
+        throw new Error(`no matching chaincode event within ${timeoutMs / 1000}s`);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+describe('the network', () => {
+    it('is the one the connection profile describes', () => {
+        const connection = profile();
+        expect(Object.keys(connection.orgs).sort()).toEqual(['AuditorOrgMSP', 'AuthorityOrgMSP', 'Org1MSP', 'Org2MSP']);
+        expect(connection.channel).toBe('contracts');
+        expect(connection.chaincode).toBe('sealpact');
+    });
+
+    it('holds the governance set at deployment', async () => {
+        const governance = JSON.parse(await ledger.evaluate('auditor', 'GetGovernance'));
+        expect(governance).toMatchObject(GOVERNANCE);
+    });
+
+    it('reads the party from the real client certificate', async () => {
+        const me = JSON.parse(await ledger.evaluate('bob', 'WhoAmI'));
+        expect(me).toMatchObject({ partyId: PARTY.bob, channel: 'contracts', chaincode: 'sealpact' });
+        expect(JSON.parse(await ledger.evaluate('org2Admin', 'WhoAmI')).isAdmin).toBe(true);
+        await expect(ledger.evaluate('bobTwin', 'WhoAmI')).rejects.toThrow(/^IDENTITY_CONFLICT/);
+    });
+});
+
+describe('transactions on the real network', () => {
+    let file: FileRecord;
+
+    it('ShareFile, GetFile, GetCredential, ListInbox, ListSent', async () => {
+        file = await shareFile(ledger, 'alice', `${run}-f1`, creds(`${run}-f1`, 'alice', 'bob'));
+        expect(file).toMatchObject({ fileId: `${run}-f1`, owner: PARTY.alice, recipients: [PARTY.bob] });
+        for (const who of ['alice', 'bob', 'auditor'] as const) {
+            expect(JSON.parse(await ledger.evaluate(who, 'GetFile', file.fileId)).owner).toBe(PARTY.alice);
+        }
+        const credential = JSON.parse(await ledger.evaluate('bob', 'GetCredential', file.fileId));
+        expect(credential).toMatchObject({ ...creds(file.fileId, 'bob')[0], status: 'active' });
+        expect(JSON.parse(await ledger.evaluate('alice', 'GetCredential', file.fileId)).partyId).toBe(PARTY.alice);
+
+        const all = async (who: 'alice' | 'bob', transaction: string) => {
+            const ids: string[] = [];
+            let bookmark = '';
+            do {
+                const page = JSON.parse(await ledger.evaluate(who, transaction, '50', bookmark));
+                ids.push(...page.items.map((item: { fileId: string }) => item.fileId));
+                bookmark = page.bookmark;
+            } while (bookmark !== '');
+            return ids;
+        };
+        expect(await all('bob', 'ListInbox')).toContain(file.fileId);
+        expect(await all('alice', 'ListSent')).toContain(file.fileId);
+    });
+
+    it('SignContract and GetSignatures', async () => {
+        const bob = signatureArgs(file, PARTY.bob, keys.bob.signing);
+        await ledger.submit('bob', 'SignContract', file.fileId, bob.statement, bob.signature);
+        const signatures = JSON.parse(await ledger.evaluate('alice', 'GetSignatures', file.fileId));
+        expect(signatures).toHaveLength(1);
+        expect(signatures[0]).toMatchObject({ statement: bob.statement, algorithm: 'sm2' });
+    });
+
+    it('GrantAccess and RevokeAccess by the owner; RevokeVerification and RevokeKeys', async () => {
+        // dave: registered, verified, granted, then his access, verification and keys revoked. A
+        // revoked key can never be registered again, so dave gets a fresh RSA key on every run.
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        const dave = { encryption: privateKey, signing: privateKey };
+        await registerKeys(ledger, 'dave', dave);
+        await verifyParty(ledger, PARTY.dave);
+        const grant = [credentialFor(PARTY.dave, dave.encryption, file.fileId)];
+        await expect(ledger.submit('bob', 'GrantAccess', file.fileId, JSON.stringify(grant))).rejects.toThrow(
+            /^ACCESS_DENIED/,
+        );
+        await ledger.submit('alice', 'GrantAccess', file.fileId, JSON.stringify(grant));
+        expect(JSON.parse(await ledger.evaluate('dave', 'GetCredential', file.fileId)).status).toBe('active');
+        const revoked = await ledger.submit('alice', 'RevokeAccess', file.fileId, PARTY.dave);
+        expect(JSON.parse(revoked.payload)).toMatchObject({ status: 'revoked', revokedTxId: revoked.txId });
+        await expect(ledger.evaluate('dave', 'GetCredential', file.fileId)).rejects.toThrow(/^ACCESS_DENIED/);
+
+        await ledger.submit('verifier', 'RevokeVerification', PARTY.dave);
+        expect(JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.dave)).verified).toBe(false);
+        await ledger.submit('dave', 'RevokeKeys');
+        const view = JSON.parse(await ledger.evaluate('dave', 'GetParty', PARTY.dave));
+        expect(view.keys.every((key: { status: string }) => key.status !== 'active')).toBe(true);
+    });
+});
+
+describe('access control enforced by the peers', () => {
+    it('only an identity-authority member records a verification', async () => {
+        await expect(ledger.submit('alice', 'RecordVerification', PARTY.bob, 'a'.repeat(64), 'L2', '')).rejects.toThrow(
+            /^WRONG_ORG/,
+        );
+        await expect(
+            ledger.submit('auditor', 'RecordVerification', PARTY.bob, 'a'.repeat(64), 'L2', ''),
+        ).rejects.toThrow(/^WRONG_ORG/);
+        await verifyParty(ledger, PARTY.bob); // verifier@authority.example.com
+        expect(JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.bob)).verified).toBe(true);
+    });
+
+    it('refuses a share to an unverified party (carol is registered but never verified)', async () => {
+        const fileId = `${run}-to-carol`;
+        await expect(
+            ledger.submit('alice', 'ShareFile', ...shareArgs(fileId, creds(fileId, 'alice', 'carol'))),
+        ).rejects.toThrow(/^NOT_VERIFIED/);
+    });
+
+    it("keeps one party from reading another's credential or file", async () => {
+        const fileId = `${run}-private`;
+        await shareFile(ledger, 'alice', fileId, creds(fileId, 'alice', 'bob'));
+        await expect(ledger.evaluate('carol', 'GetCredential', fileId)).rejects.toThrow(/^ACCESS_DENIED/);
+        await expect(ledger.evaluate('carol', 'GetFile', fileId)).rejects.toThrow(/^ACCESS_DENIED/);
+        await expect(ledger.evaluate('auditor', 'GetCredential', fileId)).rejects.toThrow(/^UNKNOWN_PARTY/);
+        await expect(ledger.evaluate('alice', 'GetHistory', 'file', fileId, '')).rejects.toThrow(/^WRONG_ORG/);
+    });
+
+    it('lets only a governing admin change the governance', async () => {
+        await expect(ledger.submit('org2Admin', 'SetGovernance', JSON.stringify(GOVERNANCE))).rejects.toThrow(
+            /^ACCESS_DENIED/,
+        );
+        await expect(ledger.submit('alice', 'SetGovernance', JSON.stringify(GOVERNANCE))).rejects.toThrow(
+            /^ACCESS_DENIED/,
+        );
+    });
+
+    it('needs a majority of organisations to endorse: one org alone is not enough', () => {
+        // The stock peer CLI with a single endorsing peer: the transaction is ordered but
+        // invalidated at commit by every peer because the policy wants 3 of the 4 orgs.
+        const bin = join(ROOT, 'network', '.bin', 'peer');
+        const connection = profile();
+        const org1 = connection.orgs.Org1MSP;
+        const alice = org1.identities['alice@org1.example.com'];
+        const data = join(ROOT, 'network', '.data');
+        const env = {
+            ...process.env,
+            FABRIC_CFG_PATH: readFileSync(join(data, 'sampleconfig.path'), 'utf8').trim(),
+            FABRIC_LOGGING_SPEC: 'warn',
+            CORE_PEER_LOCALMSPID: 'Org1MSP',
+            CORE_PEER_MSPCONFIGPATH: alice.msp,
+            CORE_PEER_ADDRESS: org1.peer.endpoint,
+            CORE_PEER_TLS_ENABLED: 'true',
+            CORE_PEER_TLS_ROOTCERT_FILE: org1.peer.tlsCACert,
+        };
+        const orderer = JSON.parse(readFileSync(join(data, 'connection.json'), 'utf8')).orderers[0];
+        const fileId = `${run}-one-org`;
+        let output = '';
+        try {
+            execFileSync(
+                bin,
+                [
+                    'chaincode',
+                    'invoke',
+                    '-o',
+                    orderer.endpoint,
+                    '--tls',
+                    '--cafile',
+                    orderer.tlsCACert,
+                    '-C',
+                    'contracts',
+                    '-n',
+                    'sealpact',
+                    '--peerAddresses',
+                    org1.peer.endpoint,
+                    '--tlsRootCertFiles',
+                    org1.peer.tlsCACert,
+                    '-c',
+                    JSON.stringify({ function: 'ShareFile', Args: shareArgs(fileId, creds(fileId, 'alice', 'bob')) }),
+                    '--waitForEvent',
+                ],
+                { env, encoding: 'utf8', stdio: 'pipe' },
+            );
+        } catch (error) {
+            output = String((error as { stderr?: string }).stderr);
+        }
+        expect(output).toMatch(/ENDORSEMENT_POLICY_FAILURE/);
+    });
+});
+
+describe('chaincode events', () => {
+    it('reach a listener, and a listener resumes from its checkpoint', async () => {
+        const network = ledger.network('bob');
+        const checkpointer = checkpointers.inMemory();
+        const fileId = `${run}-events`;
+
+        const events = await network.getChaincodeEvents('sealpact', { checkpoint: checkpointer });
+        const shared = await ledger.submit('alice', 'ShareFile', ...shareArgs(fileId, creds(fileId, 'alice', 'bob')));
+        const event = await nextEvent(events, (e) => e.transactionId === shared.txId);
+        events.close();
+        expect(event.eventName).toBe('FileShared');
+        const payload = JSON.parse(Buffer.from(event.payload).toString('utf8'));
+        expect(payload).toMatchObject({ fileId, owner: PARTY.alice, txId: shared.txId });
+        expect(payload.recipients.map((r: { partyId: string }) => r.partyId)).toContain(PARTY.bob);
+        await checkpointer.checkpointChaincodeEvent(event);
+
+        // While nobody listens, alice revokes bob; a new listener from the checkpoint still gets it.
+        const revoked = await ledger.submit('alice', 'RevokeAccess', fileId, PARTY.bob);
+        const resumed = await network.getChaincodeEvents('sealpact', { checkpoint: checkpointer });
+        const next = await nextEvent(resumed, (e) => e.transactionId === revoked.txId);
+        resumed.close();
+        expect(next.eventName).toBe('AccessRevoked');
+    });
+});
+
+describe('audit', () => {
+    it('gives the auditor the key history with transaction ids, newest first', async () => {
+        const fileId = `${run}-history`;
+        const shared = await ledger.submit('alice', 'ShareFile', ...shareArgs(fileId, creds(fileId, 'alice', 'bob')));
+        const revoked = await ledger.submit('alice', 'RevokeAccess', fileId, PARTY.bob);
+        const history = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'file', fileId, ''));
+        expect(history.map((h: { txId: string }) => h.txId)).toEqual([revoked.txId, shared.txId]);
+        const credential = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'credential', fileId, PARTY.bob));
+        expect(credential.map((h: { value: { status: string } }) => h.value.status)).toEqual(['revoked', 'active']);
+        expect(JSON.stringify(credential)).not.toContain('envelope');
+    });
+
+    it('reads a record with the stock peer chaincode query, as docs/operations.md shows', () => {
+        const fileId = `${run}-f1`;
+        const data = join(ROOT, 'network', '.data');
+        const auditorMsp = join(data, 'crypto', 'auditor.example.com', 'users', 'auditor@auditor.example.com', 'msp');
+        // The environment docs/operations.md gives, variable for variable.
+        const env = {
+            ...process.env,
+            FABRIC_CFG_PATH: readFileSync(join(data, 'sampleconfig.path'), 'utf8').trim(),
+            CORE_PEER_LOCALMSPID: 'AuditorOrgMSP',
+            CORE_PEER_MSPCONFIGPATH: auditorMsp,
+            CORE_PEER_ADDRESS: '127.0.0.1:10051',
+            CORE_PEER_TLS_ENABLED: 'true',
+            CORE_PEER_TLS_ROOTCERT_FILE: join(data, 'crypto', 'auditor.example.com', 'tlsca', 'tlsca.pem'),
+        };
+        const peer = join(ROOT, 'network', '.bin', 'peer');
+        const query = (args: string[]) =>
+            execFileSync(
+                peer,
+                ['chaincode', 'query', '-C', 'contracts', '-n', 'sealpact', '-c', JSON.stringify({ Args: args })],
+                {
+                    env,
+                    encoding: 'utf8',
+                },
+            );
+        expect(JSON.parse(query(['GetFile', fileId])).owner).toBe(PARTY.alice);
+        expect(JSON.parse(query(['GetHistory', 'file', fileId, ''])).length).toBeGreaterThanOrEqual(1);
+    });
+});
