@@ -1,0 +1,144 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+    ChaincodeEvent,
+    checkpointers,
+    CloseableAsyncIterable,
+    connect,
+    Contract,
+    Gateway,
+    Network,
+    signers,
+} from '@hyperledger/fabric-gateway';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ConnectionProfile, resolveIdentity, ResolvedIdentity } from './profile';
+import { ledgerError, Stage } from './ledger-errors';
+
+/** The outcome of a committed transaction. */
+export interface Committed {
+    /** The transaction's return value (canonical JSON for every Sealpact transaction). */
+    payload: string;
+    txId: string;
+}
+
+/** Deadlines per stage, in milliseconds. */
+export interface Deadlines {
+    evaluate: number;
+    endorse: number;
+    submit: number;
+    commit: number;
+}
+
+const DEFAULT_DEADLINES: Deadlines = { evaluate: 15_000, endorse: 30_000, submit: 15_000, commit: 60_000 };
+
+/**
+ * One identity's connection to the Sealpact chaincode through its organisation's gateway peer
+ * (gRPC with TLS; transactions signed with the identity's private key). The gateway collects the
+ * endorsements the chaincode's policy needs from other organisations' peers by discovery.
+ */
+export class LedgerConnection {
+    readonly identity: ResolvedIdentity;
+    readonly network: Network;
+    readonly contract: Contract;
+    private readonly client: grpc.Client;
+    private readonly gateway: Gateway;
+
+    constructor(
+        readonly profile: ConnectionProfile,
+        identityName: string,
+        deadlines: Partial<Deadlines> = {},
+    ) {
+        this.identity = resolveIdentity(profile, identityName);
+        const { org, identity, mspId } = this.identity;
+        const limits = { ...DEFAULT_DEADLINES, ...deadlines };
+        this.client = new grpc.Client(
+            org.peer.endpoint,
+            grpc.credentials.createSsl(readPem(org.peer.tlsCACert, 'the peer TLS CA certificate')),
+            org.peer.hostnameOverride ? { 'grpc.ssl_target_name_override': org.peer.hostnameOverride } : {},
+        );
+        this.gateway = connect({
+            client: this.client,
+            identity: { mspId, credentials: readPem(identity.cert, 'the identity certificate') },
+            signer: signers.newPrivateKeySigner(createPrivateKey(readPem(identity.key, 'the identity private key'))),
+            evaluateOptions: () => ({ deadline: Date.now() + limits.evaluate }),
+            endorseOptions: () => ({ deadline: Date.now() + limits.endorse }),
+            submitOptions: () => ({ deadline: Date.now() + limits.submit }),
+            commitStatusOptions: () => ({ deadline: Date.now() + limits.commit }),
+        });
+        this.network = this.gateway.getNetwork(profile.channel);
+        this.contract = this.network.getContract(profile.chaincode);
+    }
+
+    get endpoint(): string {
+        return this.identity.org.peer.endpoint;
+    }
+
+    /** Endorse, submit and wait for the commit; rejects unless the transaction committed valid. */
+    async submit(transaction: string, ...args: string[]): Promise<Committed> {
+        let stage: Stage = 'endorse';
+        try {
+            const endorsed = await this.contract.newProposal(transaction, { arguments: args }).endorse();
+            stage = 'submit';
+            const commit = await endorsed.submit();
+            stage = 'commit';
+            const status = await commit.getStatus();
+            if (!status.successful) {
+                throw new SealpactError(
+                    'COMMIT_FAILED',
+                    `${transaction} transaction ${status.transactionId} was not committed (validation code ${status.code})`,
+                );
+            }
+            return { payload: Buffer.from(endorsed.getResult()).toString('utf8'), txId: endorsed.getTransactionId() };
+        } catch (error) {
+            throw ledgerError(error, stage, transaction, this.endpoint);
+        }
+    }
+
+    /** Run a query on the gateway peer without committing anything. */
+    async evaluate(transaction: string, ...args: string[]): Promise<string> {
+        try {
+            return Buffer.from(await this.contract.evaluateTransaction(transaction, ...args)).toString('utf8');
+        } catch (error) {
+            throw ledgerError(error, 'evaluate', transaction, this.endpoint);
+        }
+    }
+
+    /** Evaluate and parse the canonical JSON result. */
+    async query<T>(transaction: string, ...args: string[]): Promise<T> {
+        return JSON.parse(await this.evaluate(transaction, ...args)) as T;
+    }
+
+    /**
+     * The chaincode's events, resuming after the last one recorded in `checkpointFile` (a file the
+     * gateway's checkpointer keeps), so a restarted listener neither misses nor repeats an event.
+     * Without a checkpoint file, events start at `startBlock` (default: the next block).
+     */
+    async chaincodeEvents(
+        options: { checkpointFile?: string; startBlock?: bigint } = {},
+    ): Promise<{ events: CloseableAsyncIterable<ChaincodeEvent>; checkpoint(event: ChaincodeEvent): Promise<void> }> {
+        try {
+            const checkpointer = options.checkpointFile ? await checkpointers.file(options.checkpointFile) : undefined;
+            const events = await this.network.getChaincodeEvents(this.profile.chaincode, {
+                checkpoint: checkpointer,
+                startBlock: checkpointer?.getBlockNumber() === undefined ? options.startBlock : undefined,
+            });
+            return { events, checkpoint: async (event) => checkpointer?.checkpointChaincodeEvent(event) };
+        } catch (error) {
+            throw ledgerError(error, 'events', 'ChaincodeEvents', this.endpoint);
+        }
+    }
+
+    close(): void {
+        this.gateway.close();
+        this.client.close();
+    }
+}
+
+function readPem(path: string, what: string): Buffer {
+    try {
+        return readFileSync(path);
+    } catch {
+        throw new SealpactError('BAD_PROFILE', `cannot read ${what} at ${path}`);
+    }
+}
