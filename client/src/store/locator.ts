@@ -1,0 +1,89 @@
+/**
+ * Locators: the names of stored objects, recorded on the ledger.
+ *
+ * ```
+ * locator = kind ":" alg "/" digest        e.g. fs:sha256/9f86d081…0a08  (64 hex digits)
+ * kind    = "fs" | "s3"                    the kind of store that holds the object
+ * alg     = "sha256" | "sm3"               the hash that names it
+ * digest  = 64 lower-case hex digits       the hash of the object's bytes
+ * ```
+ *
+ * A locator is relative to the store a party has configured (docs/stores.md explains why), and it
+ * is parsed strictly — nothing else is accepted, so a locator can never name a path outside the
+ * store. Both stores lay objects out under the same relative key, {@link objectKey}.
+ */
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import type { DigestAlgorithm } from '../crypto/suites';
+
+/** The kinds of store; the scheme of their URIs and of their locators. */
+export type StoreKind = 'fs' | 's3';
+
+/** A parsed locator. */
+export interface Locator {
+    readonly kind: StoreKind;
+    readonly digestAlg: DigestAlgorithm;
+    /** 64 lower-case hex digits. */
+    readonly digest: string;
+}
+
+/** Both algorithms have 256-bit digests. */
+const DIGEST_HEX_LENGTH = 64;
+const LOCATOR_PATTERN = /^(fs|s3):(sha256|sm3)\/([0-9a-f]{64})$/;
+const OBJECT_KEY_PATTERN = /^(sha256|sm3)\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+
+/** The digest algorithms a store accepts. */
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sm3'];
+
+/** The locator of the object with this digest in a store of this kind. */
+export function formatLocator(kind: StoreKind, digestAlg: DigestAlgorithm, digest: string): string {
+    return `${kind}:${digestAlg}/${digest}`;
+}
+
+/**
+ * Parse a locator; with `kind`, also require that it names an object of that kind of store.
+ *
+ * @throws SealpactError BAD_LOCATOR when it does not follow the grammar, WRONG_STORE when it is
+ *         another kind of store's
+ */
+export function parseLocator(locator: string, kind?: StoreKind): Locator {
+    const match = typeof locator === 'string' ? LOCATOR_PATTERN.exec(locator) : null;
+    if (match === null) {
+        throw new SealpactError(
+            'BAD_LOCATOR',
+            `${describe(locator)} is not a blob locator; expected <fs|s3>:<sha256|sm3>/<${DIGEST_HEX_LENGTH} lower-case hex digits>`,
+        );
+    }
+    const parsed: Locator = { kind: match[1] as StoreKind, digestAlg: match[2] as DigestAlgorithm, digest: match[3] };
+    if (kind !== undefined && parsed.kind !== kind) {
+        throw new SealpactError(
+            'WRONG_STORE',
+            `${locator} names an object in an ${parsed.kind} store, but the configured store is ${kind}`,
+        );
+    }
+    return parsed;
+}
+
+/** The object's key relative to the store's root: `<alg>/<first two hex digits>/<digest>`. */
+export function objectKey(locator: Locator): string {
+    return `${locator.digestAlg}/${locator.digest.slice(0, 2)}/${locator.digest}`;
+}
+
+/** The inverse of {@link objectKey}: the locator of a key found by listing, or undefined for anything else. */
+export function locatorOfKey(kind: StoreKind, key: string): string | undefined {
+    const match = OBJECT_KEY_PATTERN.exec(key);
+    if (match === null || !match[3].startsWith(match[2])) {
+        return undefined;
+    }
+    return formatLocator(kind, match[1] as DigestAlgorithm, match[3]);
+}
+
+/** Quote a caller's value for an error message, cut short so garbage cannot flood a log. */
+export function describe(value: unknown): string {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+}
+
+/** The error for a well-formed locator whose object is not in the store. */
+export function blobNotFound(locator: string, storeUri: string): SealpactError {
+    return new SealpactError('BLOB_NOT_FOUND', `${locator} is not in the store ${storeUri}`);
+}
