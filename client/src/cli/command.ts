@@ -27,6 +27,8 @@ export interface Command {
     name: string;
     summary: string;
     options: Record<string, OptionSpec>;
+    /** An option that may also be given bare after the command name (`sealpact network up`). */
+    positional?: string;
     run(options: Options): Promise<CommandResult>;
 }
 
@@ -37,7 +39,8 @@ const COMMON: Record<string, OptionSpec> = {
 };
 
 export function usageOf(command: Command): string {
-    const lines = [`sealpact ${command.name}: ${command.summary}`, '', 'options:'];
+    const bare = command.positional === undefined ? '' : ` [${command.positional}]`;
+    const lines = [`sealpact ${command.name}${bare} [options]: ${command.summary}`, '', 'options:'];
     for (const [name, spec] of Object.entries({ ...command.options, ...COMMON })) {
         const value = spec.type === 'string' ? ' <value>' : '';
         const required = spec.required ? ' (required)' : '';
@@ -55,21 +58,50 @@ export function parseOptions(command: Command, argv: string[]): Options {
             args: argv,
             options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }])),
             strict: true,
-            allowPositionals: false,
+            allowPositionals: command.positional !== undefined,
         });
         values = parsed.values as Options;
+        if (parsed.positionals.length > 1) {
+            throw new Error(`one ${command.positional} is expected, got ${parsed.positionals.join(' ')}`);
+        }
+        if (command.positional !== undefined && parsed.positionals.length === 1) {
+            values[command.positional] = parsed.positionals[0];
+        }
     } catch (err) {
         throw new SealpactError('USAGE', `${command.name}: ${(err as Error).message.split('\n')[0]}`);
     }
-    if (values.help) {
-        return values;
+    if (!values.help) {
+        checkRequired(command, values);
     }
+    return values;
+}
+
+function checkRequired(command: Command, values: Options): void {
     for (const [name, spec] of Object.entries(command.options)) {
         if (spec.required && (values[name] === undefined || values[name] === '')) {
             throw new SealpactError('USAGE', `${command.name}: --${name} is required`);
         }
     }
-    return values;
+}
+
+/**
+ * One command name with two forms told apart by one option, e.g. `verify --party …` (an
+ * authority records a verification) and `verify --pub …` (check a signature). Each form keeps
+ * its own required options; the help lists both.
+ */
+export function eitherCommand(marker: string, withMarker: Command, otherwise: Command): Command {
+    const relaxed = (command: Command) =>
+        Object.fromEntries(Object.entries(command.options).map(([name, spec]) => [name, { ...spec, required: false }]));
+    return {
+        name: withMarker.name,
+        summary: `${withMarker.summary}; or, without --${marker}, ${otherwise.summary}`,
+        options: { ...relaxed(otherwise), ...relaxed(withMarker) },
+        async run(options) {
+            const chosen = options[marker] !== undefined ? withMarker : otherwise;
+            checkRequired(chosen, options);
+            return chosen.run(options);
+        },
+    };
 }
 
 /** A string option that parseOptions already checked is present. */

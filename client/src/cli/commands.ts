@@ -1,6 +1,32 @@
-import { Command } from './command';
+import { Command, eitherCommand } from './command';
 import { fileCommands } from './file-commands';
 import { keyCommands } from './key-commands';
+import { ledgerCommands as ledger } from './ledger-commands';
 
-/** Every `sealpact` command, in the order `sealpact --help` lists them. */
-export const commands: Command[] = [...keyCommands, ...fileCommands];
+const byName = (commands: Command[], name: string) => commands.find((c) => c.name === name) as Command;
+
+/**
+ * Every `sealpact` command, in the order `sealpact --help` lists them. `sign` and `verify` each
+ * have a local form (detached signatures on files) and a ledger form, told apart by --file-id
+ * and --party.
+ */
+export const commands: Command[] = [
+    byName(keyCommands, 'keygen'),
+    byName(keyCommands, 'seal'),
+    byName(keyCommands, 'open'),
+    ...fileCommands,
+    eitherCommand('file-id', ledger.signContract, byName(keyCommands, 'sign')),
+    eitherCommand('party', ledger.recordVerification, byName(keyCommands, 'verify')),
+    ledger.register,
+    ledger.party,
+    ledger.unverify,
+    ledger.send,
+    ledger.inbox,
+    ledger.get,
+    ledger.grant,
+    ledger.revoke,
+    ledger.audit,
+    ledger.watch,
+    ledger.gc,
+    ledger.network,
+];

@@ -6,7 +6,7 @@ import { decryptFile, encryptFile } from '../crypto/filecipher';
 import { generateFilePassword, PasswordHash } from '../crypto/password';
 import { FILE_PASSWORD_LENGTH } from '../crypto/suites';
 import { Command, Options, required } from './command';
-import { fileSize, readSmallFile } from './inputs';
+import { fileSize, readJson, readSmallFile } from './inputs';
 import { progressBar } from './progress';
 
 /** The 32-byte file password from --key-file. */
@@ -106,14 +106,5 @@ const password: Command = {
         };
     },
 };
-
-async function readJson(path: string, option: string): Promise<unknown> {
-    const text = (await readSmallFile(path, option)).toString('utf8');
-    try {
-        return JSON.parse(text);
-    } catch (err) {
-        throw new SealpactError('BAD_JSON', `--${option} ${path} is not valid JSON: ${(err as Error).message}`);
-    }
-}
 
 export const fileCommands = [encrypt, decrypt, password];

@@ -76,3 +76,13 @@ export const PASSPHRASE_OPTION = {
     type: 'string',
     description: `file whose first line is the private key's passphrase (or set ${PASSPHRASE_ENV})`,
 } as const;
+
+/** Read and parse a small JSON file named by an option. */
+export async function readJson(path: string, option: string): Promise<unknown> {
+    const text = (await readSmallFile(path, option)).toString('utf8');
+    try {
+        return JSON.parse(text);
+    } catch (err) {
+        throw new SealpactError('BAD_JSON', `--${option} ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+}

@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { createReadStream, ReadStream } from 'node:fs';
-import { Transform, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { ioError, writeFileAtomically } from '../atomic-file';
@@ -72,20 +72,35 @@ export async function decryptFile(
     outPath: string,
     options: DecryptFileOptions,
 ): Promise<ContainerInfo> {
+    let info: ContainerInfo | undefined;
+    await withInput(inPath, async (source) => {
+        info = await decryptToFile(source, outPath, options);
+    });
+    return info as ContainerInfo;
+}
+
+/**
+ * Decrypt a container read from any stream (a file, a blob store download) into `outPath`, with
+ * the guarantees of {@link decryptFile}: nothing appears at `outPath` unless every chunk verified
+ * and the digest matched. An error from `source` (e.g. a store's own integrity check) fails it too.
+ */
+export async function decryptToFile(
+    source: Readable,
+    outPath: string,
+    options: DecryptFileOptions,
+): Promise<ContainerInfo> {
     const decryptor = createDecryptStream(options);
     let info: ContainerInfo | undefined;
-    await withInput(inPath, (source) =>
-        writeFileAtomically(outPath, async (sink) => {
-            await pipeline(stages(source, options, decryptor, sink));
-            info = infoOf(decryptor.header?.suite as Suite, decryptor.ciphertextDigest as CiphertextDigest);
-            if (options.expectedDigest !== undefined && options.expectedDigest.toLowerCase() !== info.digest) {
-                throw new SealpactError(
-                    'DIGEST_MISMATCH',
-                    `the container's ${info.digestAlg} digest is not the expected one`,
-                );
-            }
-        }),
-    );
+    await writeFileAtomically(outPath, async (sink) => {
+        await pipeline(stages(source, options, decryptor, sink));
+        info = infoOf(decryptor.header?.suite as Suite, decryptor.ciphertextDigest as CiphertextDigest);
+        if (options.expectedDigest !== undefined && options.expectedDigest.toLowerCase() !== info.digest) {
+            throw new SealpactError(
+                'DIGEST_MISMATCH',
+                `the container's ${info.digestAlg} digest is not the expected one`,
+            );
+        }
+    });
     return info as ContainerInfo;
 }
 
@@ -107,8 +122,8 @@ async function withInput(inPath: string, use: (source: ReadStream) => Promise<vo
     }
 }
 
-/** The pipeline: file reader, optional meter, cipher, temporary file. */
-function stages(source: ReadStream, options: FileOptions, cipher: Transform, sink: Writable) {
+/** The pipeline: reader, optional meter, cipher, temporary file. */
+function stages(source: Readable, options: FileOptions, cipher: Transform, sink: Writable) {
     const meter = options.meter === undefined ? [] : [options.meter];
     return [source, ...meter, cipher, sink];
 }

@@ -1,0 +1,336 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { Suite } from '@sealpact/chaincode/dist/lib/records';
+import { parseDrawing } from '../crypto/drawing';
+import { generateKeyPair } from '../crypto/keys';
+import { Command, EXIT_FAILURE, EXIT_OK, OptionSpec, required } from './command';
+import { fileSize, readJson } from './inputs';
+import { progressBar } from './progress';
+import { SESSION_OPTIONS, withSession } from './session';
+
+const withSessionOptions = (options: Record<string, OptionSpec>) => ({ ...options, ...SESSION_OPTIONS });
+const FILE_ID: OptionSpec = { type: 'string', required: true, description: 'the file id on the ledger' };
+const list = (value: string) =>
+    value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+
+const register: Command = {
+    name: 'register',
+    summary: 'make your Sealpact keys (one to receive file passwords, one to sign) and register them on the ledger',
+    options: withSessionOptions({
+        alg: { type: 'string', required: true, description: 'sm2 or rsa' },
+        bits: { type: 'string', description: 'RSA modulus size (default 3072)' },
+        'single-key': { type: 'boolean', description: 'use one key pair for both roles (GM practice keeps two)' },
+    }),
+    async run(options) {
+        const alg = required(options, 'alg');
+        if (alg !== 'sm2' && alg !== 'rsa') {
+            throw new SealpactError('USAGE', `--alg must be sm2 or rsa, not "${alg}"`);
+        }
+        const bits = options.bits === undefined ? undefined : Number(options.bits);
+        const encryption = generateKeyPair(alg, { bits });
+        const signing = options['single-key'] ? encryption : generateKeyPair(alg, { bits });
+        return withSession(options, true, async (session) => {
+            const party = await session.registerKeys(encryption, signing);
+            return {
+                json: {
+                    partyId: party.partyId,
+                    encryptionKey: party.encryptionKey,
+                    signingKey: party.signingKey,
+                    txId: party.txId,
+                },
+                text: `registered ${party.partyId}\n  encryption key ${party.encryptionKey}\n  signing key    ${party.signingKey}\n  tx ${party.txId}`,
+            };
+        });
+    },
+};
+
+const party: Command = {
+    name: 'party',
+    summary: "show a party's keys and verification as the ledger has them (default: yourself)",
+    options: withSessionOptions({
+        id: { type: 'string', description: 'the party id, e.g. Org2MSP/bob@org2.example.com' },
+    }),
+    async run(options) {
+        return withSession(options, false, async (session) => {
+            const id = (options.id as string | undefined) ?? (await session.whoAmI()).partyId;
+            const view = await session.getParty(id);
+            const keys = view.keys.map(
+                (k) =>
+                    `  ${k.status.padEnd(8)} ${k.algorithm.toUpperCase().padEnd(4)} ${k.roles.join('+').padEnd(19)} ${k.fingerprint}`,
+            );
+            return {
+                json: { party: view },
+                text: [`${view.partyId} (${view.verified ? 'verified' : 'NOT verified'})`, ...keys].join('\n'),
+            };
+        });
+    },
+};
+
+const recordVerification: Command = {
+    name: 'verify',
+    summary: "(identity authority) record that a party's real identity was verified",
+    options: withSessionOptions({
+        party: { type: 'string', required: true, description: 'the party id' },
+        serial: {
+            type: 'string',
+            required: true,
+            description: 'opaque serial, e.g. an HMAC of the ID document number (never personal data)',
+        },
+        level: { type: 'string', required: true, description: 'assurance level, e.g. "high"' },
+        expires: { type: 'string', description: 'ISO 8601 UTC expiry, e.g. 2027-12-31T00:00:00.000Z' },
+    }),
+    async run(options) {
+        return withSession(options, false, async (session) => {
+            const partyId = required(options, 'party');
+            const { txId } = await session.recordVerification(partyId, {
+                serial: required(options, 'serial'),
+                level: required(options, 'level'),
+                expiresAt: options.expires as string | undefined,
+            });
+            return { json: { partyId, txId }, text: `verified ${partyId} (tx ${txId})` };
+        });
+    },
+};
+
+const unverify: Command = {
+    name: 'unverify',
+    summary: "(identity authority) revoke a party's verification",
+    options: withSessionOptions({ party: { type: 'string', required: true, description: 'the party id' } }),
+    async run(options) {
+        return withSession(options, false, async (session) => {
+            const partyId = required(options, 'party');
+            const { txId } = await session.revokeVerification(partyId);
+            return { json: { partyId, txId }, text: `verification of ${partyId} revoked (tx ${txId})` };
+        });
+    },
+};
+
+const send: Command = {
+    name: 'send',
+    summary: 'encrypt a file for verified recipients, upload it and record the credentials on the ledger',
+    options: withSessionOptions({
+        to: { type: 'string', required: true, description: 'recipient party ids, comma-separated' },
+        in: { type: 'string', required: true, description: 'the contract file' },
+        suite: { type: 'string', required: true, description: 'gm (SM4/SM3) or intl (AES-256-GCM/SHA-256)' },
+        drawing: { type: 'string', description: 'JSON drawing mixed into the file password' },
+        'file-id': { type: 'string', description: 'choose the file id (retrying with the same id is safe)' },
+    }),
+    async run(options) {
+        const suite = required(options, 'suite');
+        if (suite !== 'gm' && suite !== 'intl') {
+            throw new SealpactError('USAGE', `--suite must be gm or intl, not "${suite}"`);
+        }
+        const input = required(options, 'in');
+        const meter = progressBar('sending', await fileSize(input, 'in'));
+        const drawing =
+            options.drawing === undefined
+                ? undefined
+                : parseDrawing(await readJson(options.drawing as string, 'drawing'));
+        return withSession(options, false, async (session) => {
+            const sent = await session.send(input, {
+                to: list(required(options, 'to')),
+                suite: suite as Suite,
+                drawing,
+                fileId: options['file-id'] as string | undefined,
+                meter,
+            });
+            const again = sent.alreadySent ? ' (already sent earlier)' : '';
+            return {
+                json: { ...sent },
+                text: `sent ${sent.fileId}${again}\n  ${sent.digestAlgorithm}:${sent.ciphertextDigest}\n  tx ${sent.txId}`,
+            };
+        });
+    },
+};
+
+const inbox: Command = {
+    name: 'inbox',
+    summary: 'list the files shared with you',
+    options: withSessionOptions({}),
+    async run(options) {
+        return withSession(options, false, async (session) => {
+            const entries = await session.inbox();
+            const lines = entries.map((e) => `${e.sharedAt}  ${e.fileId}  from ${e.owner}`);
+            return { json: { files: entries }, text: lines.length ? lines.join('\n') : 'inbox is empty' };
+        });
+    },
+};
+
+const get: Command = {
+    name: 'get',
+    summary: 'receive a file: open your credential, download, check the ledger digest, decrypt',
+    options: withSessionOptions({
+        'file-id': FILE_ID,
+        out: { type: 'string', required: true, description: 'where to write the contract' },
+    }),
+    async run(options) {
+        return withSession(options, true, async (session) => {
+            const received = await session.receive(required(options, 'file-id'), required(options, 'out'));
+            return {
+                json: { ...received },
+                text: `received ${received.fileId} into ${received.out} (${received.suite}, digest checked)`,
+            };
+        });
+    },
+};
+
+const signContract: Command = {
+    name: 'sign',
+    summary: 'sign a received contract on the ledger with your registered signing key',
+    options: withSessionOptions({
+        'file-id': FILE_ID,
+        in: { type: 'string', required: true, description: 'the contract as received' },
+    }),
+    async run(options) {
+        return withSession(options, true, async (session) => {
+            const signed = await session.sign(required(options, 'file-id'), required(options, 'in'));
+            return {
+                json: {
+                    fileId: signed.fileId,
+                    signer: signed.signer,
+                    txId: signed.txId,
+                    statement: signed.statement,
+                    signature: signed.signature,
+                },
+                text: `signed ${signed.fileId} as ${signed.signer} (tx ${signed.txId})`,
+            };
+        });
+    },
+};
+
+const grant: Command = {
+    name: 'grant',
+    summary: '(owner) give more verified parties access to a file',
+    options: withSessionOptions({
+        'file-id': FILE_ID,
+        to: { type: 'string', required: true, description: 'party ids, comma-separated' },
+    }),
+    async run(options) {
+        return withSession(options, true, async (session) => {
+            const { txId } = await session.grant(required(options, 'file-id'), list(required(options, 'to')));
+            return { json: { txId }, text: `access granted (tx ${txId})` };
+        });
+    },
+};
+
+const revoke: Command = {
+    name: 'revoke',
+    summary: "(owner) revoke a party's credential (a key already fetched cannot be taken back)",
+    options: withSessionOptions({
+        'file-id': FILE_ID,
+        party: { type: 'string', required: true, description: 'the party id' },
+    }),
+    async run(options) {
+        return withSession(options, false, async (session) => {
+            const { txId } = await session.revoke(required(options, 'file-id'), required(options, 'party'));
+            return { json: { txId }, text: `access revoked (tx ${txId})` };
+        });
+    },
+};
+
+const audit: Command = {
+    name: 'audit',
+    summary: "(auditor) a file's whole trail: share, grants, revocations, signatures",
+    options: withSessionOptions({ 'file-id': FILE_ID }),
+    async run(options) {
+        return withSession(options, false, async (session) => {
+            const { file, trail } = await session.audit(required(options, 'file-id'));
+            const header = `${file.fileId}: ${file.suite}, ${file.size} bytes, ${file.digestAlgorithm}:${file.ciphertextDigest}, owner ${file.owner}`;
+            const lines = trail.map(
+                (e) =>
+                    `  ${e.at}  ${e.action.padEnd(8)} ${e.party.padEnd(36)} by ${e.by}  tx ${e.txId.slice(0, 16)}…  ${e.detail}`,
+            );
+            return { json: { file, trail }, text: [header, ...lines].join('\n') };
+        });
+    },
+};
+
+const watch: Command = {
+    name: 'watch',
+    summary: 'print files shared with you as they arrive (resumes from a checkpoint file)',
+    options: withSessionOptions({
+        checkpoint: {
+            type: 'string',
+            description: 'checkpoint file; a restarted watch neither misses nor repeats a share',
+        },
+        count: { type: 'string', description: 'stop after this many shares' },
+    }),
+    async run(options) {
+        const limit = options.count === undefined ? Infinity : Number(options.count);
+        return withSession(options, false, async (session) => {
+            const seen: unknown[] = [];
+            for await (const share of session.watchInbox({
+                checkpointFile: options.checkpoint as string | undefined,
+            })) {
+                const { done, ...event } = share;
+                if (!options.json)
+                    process.stdout.write(`${event.at}  ${event.fileId}  from ${event.owner}  tx ${event.txId}\n`);
+                seen.push(event);
+                await done();
+                if (seen.length >= limit) break;
+            }
+            return { json: { shares: seen }, text: '' };
+        });
+    },
+};
+
+const gc: Command = {
+    name: 'gc',
+    summary: 'remove blobs no ledger file refers to (failed sends) and abandoned uploads',
+    options: withSessionOptions({
+        'grace-minutes': { type: 'string', description: 'leave anything younger than this (default 60)' },
+    }),
+    async run(options) {
+        const grace = options['grace-minutes'] === undefined ? 60 : Number(options['grace-minutes']);
+        return withSession(options, false, async (session) => {
+            const result = await session.gc(grace * 60_000);
+            return {
+                json: { ...result },
+                text: `removed ${result.removed.length} orphan blob(s) and ${result.abandonedUploads} abandoned upload(s)`,
+            };
+        });
+    },
+};
+
+const network: Command = {
+    name: 'network',
+    summary: 'the local Fabric network: up, down [--purge] or status',
+    positional: 'action',
+    options: {
+        action: { type: 'string', required: true, description: 'up, down or status' },
+        purge: { type: 'boolean', description: 'with down: remove ledgers and crypto material' },
+    },
+    async run(options) {
+        const action = required(options, 'action');
+        if (!['up', 'down', 'status'].includes(action)) {
+            throw new SealpactError('USAGE', `--action must be up, down or status, not "${action}"`);
+        }
+        const script = join(resolve(__dirname, '..', '..', '..'), 'network', 'scripts', `${action}.mjs`);
+        const result = spawnSync(process.execPath, [script, ...(options.purge ? ['--purge'] : [])], {
+            stdio: ['ignore', 'inherit', 'inherit'],
+        });
+        const exitCode = result.status === 0 ? EXIT_OK : EXIT_FAILURE;
+        return { json: { action, exitCode: result.status }, text: '', exitCode };
+    },
+};
+
+export const ledgerCommands = {
+    register,
+    party,
+    recordVerification,
+    unverify,
+    send,
+    inbox,
+    get,
+    signContract,
+    grant,
+    revoke,
+    audit,
+    watch,
+    gc,
+    network,
+};

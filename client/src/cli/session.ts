@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { connect } from '../sdk/connect';
+import { Sealpact } from '../sdk/sealpact';
+import { OptionSpec, Options } from './command';
+import { PASSPHRASE_ENV, PASSPHRASE_OPTION, readPassphrase } from './inputs';
+
+/** The repository root, when the CLI runs from its build (client/dist/cli). */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+/** Options every ledger command takes; each also comes from the environment or a config file. */
+export const SESSION_OPTIONS: Record<string, OptionSpec> = {
+    config: {
+        type: 'string',
+        description:
+            'JSON config file with profile, identity, store, keyring (or SEALPACT_CONFIG; default ./sealpact.json)',
+    },
+    profile: { type: 'string', description: "connection profile (or SEALPACT_PROFILE; default the local network's)" },
+    identity: { type: 'string', description: 'Fabric identity, e.g. alice@org1.example.com (or SEALPACT_IDENTITY)' },
+    store: { type: 'string', description: 'blob store URI, fs:///dir or s3://bucket?endpoint=… (or SEALPACT_STORE)' },
+    keyring: {
+        type: 'string',
+        description:
+            'folder of your Sealpact private keys (or SEALPACT_KEYRING; default ~/.sealpact/keyrings/<identity>)',
+    },
+    'passphrase-file': PASSPHRASE_OPTION,
+};
+
+interface SessionConfig {
+    profile?: string;
+    identity?: string;
+    store?: string;
+    keyring?: string;
+}
+
+/** Flag, else environment variable, else config file, else default. */
+async function settings(options: Options): Promise<Required<SessionConfig>> {
+    const configPath =
+        (options.config as string | undefined) ??
+        process.env.SEALPACT_CONFIG ??
+        (existsSync('sealpact.json') ? 'sealpact.json' : undefined);
+    let config: SessionConfig = {};
+    if (configPath !== undefined) {
+        try {
+            config = JSON.parse(readFileSync(configPath, 'utf8')) as SessionConfig;
+        } catch {
+            throw new SealpactError('BAD_CONFIG', `cannot read the config file ${configPath} as JSON`);
+        }
+    }
+    const pick = (name: keyof SessionConfig, env: string) =>
+        (options[name] as string | undefined) ?? process.env[env] ?? config[name];
+    const identity = pick('identity', 'SEALPACT_IDENTITY');
+    if (identity === undefined) {
+        throw new SealpactError(
+            'USAGE',
+            'say who you are: --identity, SEALPACT_IDENTITY or "identity" in the config file',
+        );
+    }
+    return {
+        identity,
+        profile: pick('profile', 'SEALPACT_PROFILE') ?? join(REPO_ROOT, 'network', '.data', 'connection.json'),
+        store: pick('store', 'SEALPACT_STORE') ?? `fs://${join(REPO_ROOT, 'network', '.data', 'blobs')}`,
+        keyring: pick('keyring', 'SEALPACT_KEYRING') ?? join(homedir(), '.sealpact', 'keyrings', identity),
+    };
+}
+
+/** Connect as the configured party; the keyring is opened only when `needsKeys`. */
+export async function openSession(options: Options, needsKeys: boolean): Promise<Sealpact> {
+    const { profile, identity, store, keyring } = await settings(options);
+    let passphrase: string | undefined;
+    if (needsKeys) {
+        passphrase = await readPassphrase(options);
+        if (passphrase === undefined) {
+            throw new SealpactError(
+                'PASSPHRASE_REQUIRED',
+                `your keyring is encrypted: give --passphrase-file or set ${PASSPHRASE_ENV}`,
+            );
+        }
+    }
+    return connect({
+        profile,
+        identity,
+        store,
+        keyring: passphrase === undefined ? undefined : { dir: keyring, passphrase },
+    });
+}
+
+/** Run `work` with a session and always close it. */
+export async function withSession<T>(
+    options: Options,
+    needsKeys: boolean,
+    work: (session: Sealpact) => Promise<T>,
+): Promise<T> {
+    const session = await openSession(options, needsKeys);
+    try {
+        return await work(session);
+    } finally {
+        session.close();
+    }
+}

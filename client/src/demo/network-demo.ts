@@ -1,0 +1,178 @@
+/**
+ * `npm run demo`: the patent's whole flow on the local Fabric network with its real identities.
+ * alice@Org1 and bob@Org2 register keys; verifier@AuthorityOrg verifies bob; alice sends a
+ * contract of several MB to bob; bob receives it, checks it byte for byte and signs it;
+ * auditor@AuditorOrg prints the audit trail. First with SM2 keys and the gm suite, then with RSA
+ * keys and the intl suite. Ends with a verdict and a non-zero exit if any step failed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KeyAlgorithm } from '@sealpact/chaincode/dist/lib/publickey';
+import { Suite } from '@sealpact/chaincode/dist/lib/records';
+import { Drawing } from '../crypto/drawing';
+import { generateKeyPair } from '../crypto/keys';
+import { connect } from '../sdk/connect';
+import { Sealpact } from '../sdk/sealpact';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const PROFILE = join(REPO_ROOT, 'network', '.data', 'connection.json');
+const STORE = `fs://${join(REPO_ROOT, 'network', '.data', 'blobs')}`;
+const CONTRACT_BYTES = 6 * 1024 * 1024;
+
+let failures = 0;
+
+/** Run one step; print ok or FAIL with the reason; later steps that need its result are skipped. */
+async function step<T>(
+    title: string,
+    work: () => Promise<T> | T,
+    detail?: (value: T) => string,
+): Promise<T | undefined> {
+    try {
+        const value = await work();
+        const extra = detail ? detail(value) : '';
+        console.log(`  ok    ${title}${extra ? ` — ${extra}` : ''}`);
+        return value;
+    } catch (err) {
+        failures++;
+        console.log(`  FAIL  ${title} — ${(err as Error).message}`);
+        return undefined;
+    }
+}
+
+/** A zig-zag with a loop, standing in for the shape a user draws in the app's drawing box. */
+function sampleDrawing(): Drawing {
+    const zigzag = Array.from({ length: 10 }, (_, i) => ({ x: 20 + i * 40, y: i % 2 === 0 ? 40 : 260 }));
+    const loop = [
+        { x: 60, y: 150 },
+        { x: 420, y: 150 },
+        { x: 240, y: 20 },
+        { x: 240, y: 290 },
+    ];
+    return { width: 480, height: 320, strokes: [zigzag, loop] };
+}
+
+function sampleContract(path: string): void {
+    const clause = 'The Supplier shall deliver the Goods described in Schedule 1 on the Delivery Date. ';
+    writeFileSync(
+        path,
+        Buffer.from(clause.repeat(Math.ceil(CONTRACT_BYTES / clause.length))).subarray(0, CONTRACT_BYTES),
+    );
+}
+
+async function walk(
+    dir: string,
+    parties: Record<string, Sealpact>,
+    algorithm: KeyAlgorithm,
+    suite: Suite,
+): Promise<void> {
+    const { alice, bob, verifier, auditor } = parties;
+    console.log(`\n== ${algorithm.toUpperCase()} keys, ${suite} suite ==`);
+    const key = () => generateKeyPair(algorithm, { bits: 3072 });
+    await step(
+        'alice registers an encryption key and a signing key',
+        () => alice.registerKeys(key(), key()),
+        (p) => `${p.partyId}, tx ${p.txId.slice(0, 12)}…`,
+    );
+    const bobParty = await step(
+        'bob registers his keys',
+        () => bob.registerKeys(key(), key()),
+        (p) => p.partyId,
+    );
+    if (!bobParty) return;
+    await step('verifier@AuthorityOrg verifies bob (opaque serial, no personal data on-chain)', () =>
+        verifier.recordVerification(bobParty.partyId, { serial: `demo-${Date.now().toString(36)}`, level: 'high' }),
+    );
+    const contract = join(dir, 'contract.txt');
+    const sent = await step(
+        `alice sends the ${CONTRACT_BYTES / 1048576} MiB contract to bob (${suite} suite, password from her drawing)`,
+        () => alice.send(contract, { to: [bobParty.partyId], suite, drawing: sampleDrawing() }),
+        (s) => `${s.fileId}, ${s.digestAlgorithm}:${s.ciphertextDigest.slice(0, 16)}…`,
+    );
+    if (!sent) return;
+    await step('bob finds it in his inbox', async () => {
+        if (!(await bob.inbox()).some((e) => e.fileId === sent.fileId)) throw new Error('not in the inbox');
+    });
+    const received = join(dir, `received-${suite}.txt`);
+    await step('bob opens his credential, downloads, checks the ledger digest and decrypts', () =>
+        bob.receive(sent.fileId, received),
+    );
+    await step(
+        'bob compares the contract byte for byte',
+        () => {
+            if (!readFileSync(received).equals(readFileSync(contract))) throw new Error('contents differ');
+            return 'identical';
+        },
+        (v) => v,
+    );
+    const signed = await step(
+        'bob signs the contract on the ledger',
+        () => bob.sign(sent.fileId, received),
+        (s) => `tx ${s.txId.slice(0, 12)}…`,
+    );
+    if (signed) {
+        await step(
+            "stock openssl verifies bob's signature with his key from the ledger",
+            async () => {
+                const party = await auditor.getParty(bobParty.partyId);
+                const pem = party.keys.find((k) => k.fingerprint === signed.keyFingerprint)?.publicKeyPem ?? '';
+                writeFileSync(join(dir, 'bob.pub.pem'), pem);
+                writeFileSync(join(dir, 'statement.txt'), signed.statement);
+                writeFileSync(join(dir, 'statement.sig'), Buffer.from(signed.signature, 'base64'));
+                const options =
+                    algorithm === 'sm2'
+                        ? ['-sm3', '-sigopt', 'distid:1234567812345678']
+                        : ['-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest'];
+                return execFileSync(
+                    'openssl',
+                    ['dgst', ...options, '-verify', 'bob.pub.pem', '-signature', 'statement.sig', 'statement.txt'],
+                    { cwd: dir },
+                )
+                    .toString()
+                    .trim();
+            },
+            (v) => v,
+        );
+    }
+    const audit = await step('auditor@AuditorOrg reads the audit trail', () => auditor.audit(sent.fileId));
+    for (const entry of audit?.trail ?? []) {
+        console.log(
+            `          ${entry.at}  ${entry.action.padEnd(7)} ${entry.party.padEnd(32)} by ${entry.by}  tx ${entry.txId.slice(0, 12)}…`,
+        );
+    }
+}
+
+async function main(): Promise<void> {
+    console.log('Sealpact demo — the whole flow on the local Fabric network (npm run network:down stops it).');
+    const dir = mkdtempSync(join(tmpdir(), 'sealpact-demo-'));
+    const parties: Record<string, Sealpact> = {};
+    try {
+        for (const [role, identity] of Object.entries({
+            alice: 'Org1MSP/alice@org1.example.com',
+            bob: 'Org2MSP/bob@org2.example.com',
+            verifier: 'AuthorityOrgMSP/verifier@authority.example.com',
+            auditor: 'AuditorOrgMSP/auditor@auditor.example.com',
+        })) {
+            parties[role] = await connect({
+                profile: PROFILE,
+                identity,
+                store: STORE,
+                keyring: { dir: join(dir, 'keyrings', role), passphrase: 'demo only' },
+            });
+        }
+        sampleContract(join(dir, 'contract.txt'));
+        await walk(dir, parties, 'sm2', 'gm');
+        await walk(dir, parties, 'rsa', 'intl');
+    } catch (err) {
+        failures++;
+        console.log(`  FAIL  ${(err as Error).message}`);
+    } finally {
+        Object.values(parties).forEach((party) => party.close());
+        rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(failures === 0 ? '\nVERDICT: every step passed.' : `\nVERDICT: ${failures} step(s) FAILED.`);
+    process.exitCode = failures === 0 ? 0 : 1;
+}
+
+void main();

@@ -1,0 +1,23 @@
+/** The Sealpact client SDK: docs/sdk.md. */
+export { SealpactError, isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
+export { connect, type ConnectOptions } from './sdk/connect';
+export {
+    Sealpact,
+    type AuditEntry,
+    type PartyView,
+    type ReceiveResult,
+    type SendOptions,
+    type SendResult,
+    type WhoAmI,
+} from './sdk/sealpact';
+export { Keyring } from './sdk/keyring';
+export { LedgerConnection, type Committed, type Deadlines } from './sdk/ledger';
+export { loadProfile, type ConnectionProfile } from './sdk/profile';
+export { openStore, type BlobStore } from './store';
+export { generateKeyPair, loadPrivateKey, exportPrivateKeyPem, type PrivateKeyInfo } from './crypto/keys';
+export { sealEnvelope, openEnvelope } from './crypto/envelope';
+export { signDetached, verifyDetached, signStream, verifyStream } from './crypto/signature';
+export { encryptFile, decryptFile, decryptToFile } from './crypto/filecipher';
+export { createEncryptStream, createDecryptStream } from './crypto/stream';
+export { generateFilePassword, drawingDigest } from './crypto/password';
+export { parseDrawing, type Drawing } from './crypto/drawing';

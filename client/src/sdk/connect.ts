@@ -1,0 +1,33 @@
+import { BlobStore } from '../store/blob-store';
+import { openStore } from '../store/open-store';
+import { Keyring } from './keyring';
+import { Deadlines, LedgerConnection } from './ledger';
+import { ConnectionProfile, loadProfile } from './profile';
+import { Sealpact } from './sealpact';
+
+export interface ConnectOptions {
+    /** A connection profile, or the path of one (network:up writes network/.data/connection.json). */
+    profile: ConnectionProfile | string;
+    /** The Fabric identity to act as: its name in the profile, e.g. "alice@org1.example.com" or "Org1MSP/alice@org1.example.com". */
+    identity: string;
+    /** Where encrypted files live: a BlobStore, or a store URI ("fs:///path", "s3://bucket?endpoint=…"). */
+    store: BlobStore | string;
+    /** The party's Sealpact private keys: a Keyring, or its folder and passphrase. Needed to register, receive, sign and grant. */
+    keyring?: Keyring | { dir: string; passphrase: string };
+    /** Per-stage deadlines in milliseconds. */
+    deadlines?: Partial<Deadlines>;
+}
+
+/**
+ * Connect one party to Sealpact: its organisation's gateway peer (gRPC with TLS, transactions
+ * signed with the identity's private key), its blob store and its keyring.
+ */
+export async function connect(options: ConnectOptions): Promise<Sealpact> {
+    const profile = typeof options.profile === 'string' ? loadProfile(options.profile) : options.profile;
+    const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
+    const keyring =
+        options.keyring === undefined || options.keyring instanceof Keyring
+            ? options.keyring
+            : await Keyring.open(options.keyring.dir, options.keyring.passphrase);
+    return new Sealpact(new LedgerConnection(profile, options.identity, options.deadlines), store, keyring);
+}

@@ -1,0 +1,523 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isSealpactError, SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { PublicKeyInfo, parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
+import {
+    AccessEvent,
+    CredentialInput,
+    CredentialRecord,
+    EVENTS,
+    FileRecord,
+    IndexEntry,
+    KeyRecord,
+    Page,
+    PartyRecord,
+    SignatureRecord,
+    Suite,
+    SUITE_DIGEST,
+} from '@sealpact/chaincode/dist/lib/records';
+import { keyRegistrationStatement, signingStatement } from '@sealpact/chaincode/dist/lib/statements';
+import { Drawing } from '../crypto/drawing';
+import { openEnvelope, sealEnvelope } from '../crypto/envelope';
+import { decryptToFile } from '../crypto/filecipher';
+import { PrivateKeyInfo } from '../crypto/keys';
+import { generateFilePassword } from '../crypto/password';
+import { signDetached } from '../crypto/signature';
+import { createEncryptStream } from '../crypto/stream';
+import { BlobStore } from '../store/blob-store';
+import { Keyring } from './keyring';
+import { LedgerConnection } from './ledger';
+
+/** GetParty's answer: the party record, its keys, and whether it is verified now. */
+export type PartyView = PartyRecord & { verified: boolean; keys: KeyRecord[] };
+
+/** WhoAmI's answer. */
+export interface WhoAmI {
+    partyId: string;
+    mspId: string;
+    commonName: string;
+    isAdmin: boolean;
+    registered: boolean;
+    nextKeySequence: number;
+    channel: string;
+    chaincode: string;
+}
+
+export interface SendOptions {
+    /** Party ids of the recipients (signers); the sender is added as the second credential. */
+    to: string[];
+    suite: Suite;
+    /** The user's drawing, mixed into the file password (docs/password.md). */
+    drawing?: Drawing;
+    /** A caller-chosen file id; retrying a send with the same id is idempotent. Default: random. */
+    fileId?: string;
+    /** A pass-through placed after the reader, e.g. the CLI's progress bar. */
+    meter?: Transform;
+}
+
+export interface SendResult {
+    fileId: string;
+    txId: string;
+    locator: string;
+    ciphertextDigest: string;
+    digestAlgorithm: string;
+    size: number;
+    /** True when the file was already on the ledger from an earlier attempt with the same id. */
+    alreadySent: boolean;
+}
+
+export interface ReceiveResult {
+    fileId: string;
+    out: string;
+    suite: Suite;
+    ciphertextDigest: string;
+    size: number;
+}
+
+/** One step of a file's audit trail. */
+export interface AuditEntry {
+    at: string;
+    txId: string;
+    action: 'shared' | 'granted' | 'revoked' | 'signed';
+    /** Who did it. */
+    by: string;
+    /** Whom it concerns (the recipient of a credential, the signer of a signature). */
+    party: string;
+    detail: string;
+}
+
+/**
+ * The Sealpact SDK for one party: a Fabric identity (its ledger connection), its keyring of
+ * Sealpact private keys, and the blob store holding encrypted files. Every method follows the
+ * patent's order and checks; every failure is a SealpactError naming the problem.
+ */
+export class Sealpact {
+    private me?: WhoAmI;
+
+    constructor(
+        readonly ledger: LedgerConnection,
+        readonly store: BlobStore,
+        readonly keyring?: Keyring,
+    ) {}
+
+    /** Who the ledger says this identity is (party id, key sequence, channel and chaincode). */
+    async whoAmI(refresh = false): Promise<WhoAmI> {
+        if (this.me === undefined || refresh) {
+            this.me = await this.ledger.query<WhoAmI>('WhoAmI');
+        }
+        return this.me;
+    }
+
+    /**
+     * Register (or rotate to) an encryption key and a signing key (they may be one key pair),
+     * each proving possession by signing the key-registration statement. The keys are kept in the
+     * keyring first and marked active only once the registration committed.
+     */
+    async registerKeys(
+        encryption: PrivateKeyInfo,
+        signing: PrivateKeyInfo = encryption,
+    ): Promise<PartyView & { txId: string }> {
+        const keyring = this.requireKeyring();
+        await keyring.add(encryption, signing);
+        const me = await this.whoAmI(true);
+        const statement = Buffer.from(
+            keyRegistrationStatement({
+                channel: me.channel,
+                chaincode: me.chaincode,
+                partyId: me.partyId,
+                sequence: me.nextKeySequence,
+                encryptionKey: encryption.publicKey.fingerprint,
+                signingKey: signing.publicKey.fingerprint,
+            }),
+        );
+        const committed = await this.ledger.submit(
+            'RegisterKeys',
+            encryption.publicKey.pem,
+            signDetached(encryption, statement).toString('base64'),
+            signing.publicKey.pem,
+            signDetached(signing, statement).toString('base64'),
+        );
+        await keyring.activate(encryption.publicKey.fingerprint, signing.publicKey.fingerprint);
+        this.me = undefined;
+        return { ...(JSON.parse(committed.payload) as PartyView), txId: committed.txId };
+    }
+
+    async revokeKeys(): Promise<{ txId: string }> {
+        const { txId } = await this.ledger.submit('RevokeKeys');
+        return { txId };
+    }
+
+    async getParty(partyId: string): Promise<PartyView> {
+        return this.ledger.query<PartyView>('GetParty', partyId);
+    }
+
+    /** Authorities only: record that `partyId`'s real identity was verified off-chain. */
+    async recordVerification(
+        partyId: string,
+        verification: { serial: string; level: string; expiresAt?: string },
+    ): Promise<{ txId: string }> {
+        const { txId } = await this.ledger.submit(
+            'RecordVerification',
+            partyId,
+            verification.serial,
+            verification.level,
+            verification.expiresAt ?? '',
+        );
+        return { txId };
+    }
+
+    async revokeVerification(partyId: string): Promise<{ txId: string }> {
+        const { txId } = await this.ledger.submit('RevokeVerification', partyId);
+        return { txId };
+    }
+
+    /**
+     * Send a file: look every recipient up on the ledger (registered, active key, verified) before
+     * anything else; generate the file password; stream encrypt → store while hashing; seal one
+     * credential per recipient and one for the sender; record it all with ShareFile. Nothing is
+     * reported as sent unless ShareFile committed; a failed submit removes the uploaded blob
+     * (`gc` removes any left by a crash). Retrying with the same fileId is idempotent.
+     */
+    async send(input: string | Readable, options: SendOptions): Promise<SendResult> {
+        const me = await this.whoAmI();
+        const recipients = [...new Set(options.to)];
+        if (recipients.length === 0) {
+            throw new SealpactError('BAD_ARGUMENT', 'send needs at least one recipient');
+        }
+        if (recipients.includes(me.partyId)) {
+            throw new SealpactError('BAD_ARGUMENT', 'the sender is added automatically; do not list yourself in "to"');
+        }
+        const fileId = options.fileId ?? `f-${randomBytes(12).toString('hex')}`;
+        const existing = await this.existingShare(fileId, me.partyId);
+        if (existing) {
+            return existing;
+        }
+        // The patent's precondition, checked here before any secret exists (the chaincode checks again).
+        const keys = await Promise.all(recipients.map((partyId) => this.recipientKey(partyId)));
+        const ownKey = await this.recipientKey(me.partyId, false);
+
+        const digestAlgorithm = SUITE_DIGEST[options.suite];
+        const password = generateFilePassword({ drawing: options.drawing, hash: digestAlgorithm });
+        const source = typeof input === 'string' ? createReadStream(input) : input;
+        const encryptor = createEncryptStream({ suite: options.suite, password, aad: fileId });
+        const stages = options.meter ? [source, options.meter, encryptor] : [source, encryptor];
+        const [blob] = await Promise.all([
+            this.store.put(encryptor, { digestAlg: digestAlgorithm }),
+            pipeline(stages).catch((err) => {
+                encryptor.destroy(err); // so the store's put fails too and stores nothing
+                throw err;
+            }),
+        ]);
+        const credentials = [...keys, ownKey].map((key): CredentialInput => ({
+            partyId: key.partyId,
+            keyFingerprint: key.publicKey.fingerprint,
+            algorithm: key.publicKey.algorithm,
+            envelope: sealEnvelope(key.publicKey, password).toString('base64'),
+        }));
+        password.fill(0);
+        try {
+            const committed = await this.ledger.submit(
+                'ShareFile',
+                fileId,
+                options.suite,
+                digestAlgorithm,
+                blob.digest,
+                String(blob.size),
+                blob.locator,
+                JSON.stringify(credentials),
+            );
+            return { fileId, txId: committed.txId, ...blobResult(blob, digestAlgorithm), alreadySent: false };
+        } catch (err) {
+            const earlier = isSealpactError(err, 'DUPLICATE_ID')
+                ? await this.existingShare(fileId, me.partyId)
+                : undefined;
+            // Unless the ledger may have recorded this very blob (a lost answer), it is nobody's: remove it.
+            if (!isSealpactError(err, 'TIMEOUT') && earlier?.locator !== blob.locator) {
+                await this.store.delete(blob.locator).catch(() => undefined);
+            }
+            if (earlier) {
+                return earlier;
+            }
+            throw err;
+        }
+    }
+
+    /** The caller's inbox: every file shared with it, oldest first (all pages). */
+    async inbox(): Promise<IndexEntry[]> {
+        return this.allPages('ListInbox');
+    }
+
+    async sent(): Promise<IndexEntry[]> {
+        return this.allPages('ListSent');
+    }
+
+    async getFile(fileId: string): Promise<FileRecord> {
+        return this.ledger.query<FileRecord>('GetFile', fileId);
+    }
+
+    /**
+     * Receive a file: fetch the caller's own credential, open it with the matching private key,
+     * download the blob, check its digest against the ledger and decrypt into a temporary file
+     * that becomes `out` only when everything verified.
+     */
+    async receive(fileId: string, out: string): Promise<ReceiveResult> {
+        const credential = await this.ledger.query<CredentialRecord>('GetCredential', fileId);
+        const file = await this.getFile(fileId);
+        const password = openEnvelope(
+            await this.requireKeyring().key(credential.keyFingerprint),
+            Buffer.from(credential.envelope, 'base64'),
+        );
+        try {
+            const blob = await this.store.get(file.locator);
+            const info = await decryptToFile(blob, out, {
+                password,
+                aad: fileId,
+                expectedDigest: file.ciphertextDigest,
+            });
+            return { fileId, out, suite: info.suite, ciphertextDigest: info.digest, size: info.size };
+        } finally {
+            password.fill(0);
+        }
+    }
+
+    /**
+     * Sign the contract: the signing statement binds the file id, the plaintext's digest (of the
+     * file at `contractPath`, normally what receive wrote) and the ciphertext digest on record,
+     * signed with the caller's active signing key and verified by the chaincode.
+     */
+    async sign(fileId: string, contractPath: string): Promise<SignatureRecord & { txId: string }> {
+        const file = await this.getFile(fileId);
+        const me = await this.whoAmI();
+        const key = await this.requireKeyring().active('signing');
+        const hash = createHash(file.digestAlgorithm);
+        await pipeline(createReadStream(contractPath), hash);
+        const statement = signingStatement({
+            fileId,
+            digestAlgorithm: file.digestAlgorithm,
+            plaintextDigest: hash.digest('hex'),
+            ciphertextDigest: file.ciphertextDigest,
+            signer: me.partyId,
+            signingKey: key.publicKey.fingerprint,
+        });
+        const signature = signDetached(key, Buffer.from(statement));
+        const committed = await this.ledger.submit('SignContract', fileId, statement, signature.toString('base64'));
+        return { ...(JSON.parse(committed.payload) as SignatureRecord), txId: committed.txId };
+    }
+
+    async signatures(fileId: string): Promise<SignatureRecord[]> {
+        return this.ledger.query<SignatureRecord[]>('GetSignatures', fileId);
+    }
+
+    /** Owner only: give more parties access, re-sealing the file password from the owner's own credential. */
+    async grant(fileId: string, partyIds: string[]): Promise<{ txId: string }> {
+        const own = await this.ledger.query<CredentialRecord>('GetCredential', fileId);
+        const password = openEnvelope(
+            await this.requireKeyring().key(own.keyFingerprint),
+            Buffer.from(own.envelope, 'base64'),
+        );
+        try {
+            const keys = await Promise.all([...new Set(partyIds)].map((partyId) => this.recipientKey(partyId)));
+            const credentials = keys.map((key): CredentialInput => ({
+                partyId: key.partyId,
+                keyFingerprint: key.publicKey.fingerprint,
+                algorithm: key.publicKey.algorithm,
+                envelope: sealEnvelope(key.publicKey, password).toString('base64'),
+            }));
+            const { txId } = await this.ledger.submit('GrantAccess', fileId, JSON.stringify(credentials));
+            return { txId };
+        } finally {
+            password.fill(0);
+        }
+    }
+
+    /** Owner only: mark a recipient's credential revoked (it cannot take back a key already fetched). */
+    async revoke(fileId: string, partyId: string): Promise<{ txId: string }> {
+        const { txId } = await this.ledger.submit('RevokeAccess', fileId, partyId);
+        return { txId };
+    }
+
+    /**
+     * Auditors: a file's whole trail from the ledger's key history — the share, every grant and
+     * revocation of a credential, every signature — with parties, times and transaction ids.
+     */
+    async audit(fileId: string): Promise<{ file: FileRecord; trail: AuditEntry[] }> {
+        const file = await this.getFile(fileId);
+        const parties = [file.owner, ...file.recipients];
+        const trail: AuditEntry[] = [];
+        for (const party of parties) {
+            const versions = (await this.history('credential', fileId, party)).reverse(); // oldest first
+            let previous: CredentialRecord | undefined;
+            for (const { txId, timestamp, value } of versions) {
+                const credential = value as CredentialRecord | null;
+                if (credential === null) continue;
+                if (credential.status === 'revoked' && previous?.status !== 'revoked') {
+                    trail.push({
+                        at: timestamp,
+                        txId,
+                        action: 'revoked',
+                        by: file.owner,
+                        party,
+                        detail: 'credential revoked',
+                    });
+                } else if (credential.status === 'active' && credential.version !== previous?.version) {
+                    const action = txId === file.createdTxId ? 'shared' : 'granted';
+                    const detail = `${credential.algorithm.toUpperCase()} credential v${credential.version} for key ${credential.keyFingerprint}`;
+                    trail.push({ at: timestamp, txId, action, by: credential.grantedBy, party, detail });
+                }
+                previous = credential;
+            }
+        }
+        for (const signature of await this.signatures(fileId)) {
+            const detail = `${signature.algorithm.toUpperCase()} signature over ${signature.digestAlgorithm}:${signature.plaintextDigest}`;
+            trail.push({
+                at: signature.signedAt,
+                txId: signature.txId,
+                action: 'signed',
+                by: signature.signer,
+                party: signature.signer,
+                detail,
+            });
+        }
+        trail.sort((a, b) => a.at.localeCompare(b.at) || a.action.localeCompare(b.action));
+        return { file, trail };
+    }
+
+    /**
+     * Files shared with this party as they are committed, from chaincode events. With a
+     * checkpoint file a restarted watcher resumes after the last share it handed out: call the
+     * returned `done` after handling each share (then it is never repeated nor missed).
+     */
+    async *watchInbox(
+        options: { checkpointFile?: string; signal?: AbortSignal } = {},
+    ): AsyncGenerator<AccessEvent & { done(): Promise<void> }> {
+        const me = await this.whoAmI();
+        const { events, checkpoint } = await this.ledger.chaincodeEvents({ checkpointFile: options.checkpointFile });
+        const stop = () => events.close();
+        options.signal?.addEventListener('abort', stop);
+        try {
+            for await (const event of events) {
+                const relevant =
+                    (event.eventName === EVENTS.fileShared || event.eventName === EVENTS.accessGranted) &&
+                    (JSON.parse(Buffer.from(event.payload).toString('utf8')) as AccessEvent).recipients.some(
+                        (r) => r.partyId === me.partyId,
+                    );
+                if (!relevant) {
+                    await checkpoint(event);
+                    continue;
+                }
+                const payload = JSON.parse(Buffer.from(event.payload).toString('utf8')) as AccessEvent;
+                yield { ...payload, done: () => checkpoint(event) };
+            }
+        } catch (err) {
+            if (!options.signal?.aborted) throw err;
+        } finally {
+            options.signal?.removeEventListener('abort', stop);
+            events.close();
+        }
+    }
+
+    /**
+     * Remove blobs this party uploaded that no file on the ledger refers to (a send that failed
+     * after uploading and could not clean up), and uploads abandoned mid-way, older than `graceMs`.
+     */
+    async gc(graceMs = 60 * 60 * 1000): Promise<{ removed: string[]; abandonedUploads: number }> {
+        const cutoff = new Date(Date.now() - graceMs);
+        const referenced = new Set<string>();
+        for (const entry of [...(await this.sent()), ...(await this.inbox())]) {
+            referenced.add((await this.getFile(entry.fileId)).locator);
+        }
+        const removed: string[] = [];
+        for await (const blob of this.store.list()) {
+            if (!referenced.has(blob.locator) && blob.modified < cutoff) {
+                await this.store.delete(blob.locator);
+                removed.push(blob.locator);
+            }
+        }
+        return { removed, abandonedUploads: await this.store.removeAbandonedUploads(cutoff) };
+    }
+
+    close(): void {
+        this.ledger.close();
+    }
+
+    private requireKeyring(): Keyring {
+        if (this.keyring === undefined) {
+            throw new SealpactError(
+                'NO_KEYRING',
+                "this operation needs the party's keyring (its Sealpact private keys)",
+            );
+        }
+        return this.keyring;
+    }
+
+    /** A party's active encryption key, refusing unknown, keyless or (for recipients) unverified parties. */
+    private async recipientKey(
+        partyId: string,
+        mustBeVerified = true,
+    ): Promise<{ partyId: string; publicKey: PublicKeyInfo }> {
+        const party = await this.getParty(partyId);
+        const record = party.keys.find((key) => key.fingerprint === party.encryptionKey && key.status === 'active');
+        if (record === undefined) {
+            throw new SealpactError('NO_ACTIVE_KEY', `${partyId} has no active encryption key on the ledger`);
+        }
+        if (mustBeVerified && !party.verified) {
+            throw new SealpactError('NOT_VERIFIED', `${partyId} is not verified by an identity authority`);
+        }
+        const publicKey = parsePublicKey(record.publicKeyPem, `${partyId}'s encryption key`);
+        if (publicKey.fingerprint !== record.fingerprint) {
+            throw new SealpactError('KEY_MISMATCH', `${partyId}'s key on the ledger does not match its fingerprint`);
+        }
+        return { partyId, publicKey };
+    }
+
+    /** The result of an earlier send with this id by this party, if it committed. */
+    private async existingShare(fileId: string, owner: string): Promise<SendResult | undefined> {
+        let file: FileRecord;
+        try {
+            file = await this.getFile(fileId);
+        } catch (err) {
+            if (isSealpactError(err, 'NOT_FOUND') || isSealpactError(err, 'ACCESS_DENIED')) {
+                return undefined;
+            }
+            throw err;
+        }
+        if (file.owner !== owner) {
+            throw new SealpactError('DUPLICATE_ID', `file id ${fileId} is already used by ${file.owner}`);
+        }
+        return {
+            fileId,
+            txId: file.createdTxId,
+            locator: file.locator,
+            ciphertextDigest: file.ciphertextDigest,
+            digestAlgorithm: file.digestAlgorithm,
+            size: file.size,
+            alreadySent: true,
+        };
+    }
+
+    private async allPages(transaction: 'ListInbox' | 'ListSent'): Promise<IndexEntry[]> {
+        const entries: IndexEntry[] = [];
+        let bookmark = '';
+        do {
+            const page = await this.ledger.query<Page<IndexEntry>>(transaction, '100', bookmark);
+            entries.push(...page.items);
+            bookmark = page.bookmark;
+        } while (bookmark !== '');
+        return entries;
+    }
+
+    private async history(kind: string, id: string, subId = '') {
+        return this.ledger.query<{ txId: string; timestamp: string; isDelete: boolean; value: unknown }[]>(
+            'GetHistory',
+            kind,
+            id,
+            subId,
+        );
+    }
+}
+
+function blobResult(blob: { locator: string; digest: string; size: number }, digestAlgorithm: string) {
+    return { locator: blob.locator, ciphertextDigest: blob.digest, digestAlgorithm, size: blob.size };
+}
