@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../client/src/cli/main';
+import { PROFILE_PATH, runId } from './support/fabric';
+
+/** The `sealpact` ledger commands as a user types them, against the real network. */
+
+jest.setTimeout(120_000);
+
+const dir = mkdtempSync(join(tmpdir(), 'sealpact-cli-e2e-'));
+const id = runId();
+
+async function sealpact(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+    try {
+        return { code: await run(argv), stdout, stderr };
+    } finally {
+        out.mockRestore();
+        err.mockRestore();
+    }
+}
+
+/** Run as one identity with its own keyring; everyone shares the store. */
+function as(identity: string, ...argv: string[]) {
+    const who = identity.split('@')[0];
+    return sealpact(
+        ...argv,
+        '--identity',
+        identity,
+        '--profile',
+        PROFILE_PATH,
+        '--store',
+        `fs://${join(dir, 'blobs')}`,
+        '--keyring',
+        join(dir, who),
+        '--passphrase-file',
+        join(dir, 'pass'),
+    );
+}
+
+beforeAll(() => writeFileSync(join(dir, 'pass'), 'cli test passphrase\n'));
+
+it('registers, verifies, sends, receives, signs and audits with one-line results', async () => {
+    expect((await as('alice@org1.example.com', 'register', '--alg', 'sm2')).code).toBe(0);
+    const bob = await as('bob@org2.example.com', 'register', '--alg', 'rsa', '--bits', '2048', '--json');
+    expect(bob.code).toBe(0);
+    const bobId = JSON.parse(bob.stdout).partyId;
+    expect(bobId).toBe('Org2MSP/bob@org2.example.com');
+    const verified = await as(
+        'verifier@authority.example.com',
+        'verify',
+        '--party',
+        bobId,
+        '--serial',
+        `hmac-${id}`,
+        '--level',
+        'high',
+    );
+    expect(verified.stdout).toMatch(/^verified Org2MSP\/bob@org2.example.com \(tx [0-9a-f]{64}\)\n$/);
+    expect((await as('alice@org1.example.com', 'party', '--id', bobId)).stdout).toMatch(
+        /^Org2MSP\/bob@org2.example.com \(verified\)\n/,
+    );
+
+    writeFileSync(join(dir, 'contract.txt'), `contract ${id}\n`.repeat(1000));
+    const sent = await as(
+        'alice@org1.example.com',
+        'send',
+        '--to',
+        bobId,
+        '--suite',
+        'intl',
+        '--in',
+        join(dir, 'contract.txt'),
+        '--file-id',
+        `${id}-cli`,
+        '--json',
+    );
+    expect(JSON.parse(sent.stdout)).toMatchObject({ ok: true, fileId: `${id}-cli`, alreadySent: false });
+    expect((await as('bob@org2.example.com', 'inbox')).stdout).toContain(
+        `${id}-cli  from Org1MSP/alice@org1.example.com`,
+    );
+
+    expect(
+        (await as('bob@org2.example.com', 'get', '--file-id', `${id}-cli`, '--out', join(dir, 'got.txt'))).code,
+    ).toBe(0);
+    expect(readFileSync(join(dir, 'got.txt'))).toEqual(readFileSync(join(dir, 'contract.txt')));
+    const signed = await as('bob@org2.example.com', 'sign', '--file-id', `${id}-cli`, '--in', join(dir, 'got.txt'));
+    expect(signed.stdout).toMatch(/^signed .* as Org2MSP\/bob@org2.example.com/);
+
+    const audit = await as('auditor@auditor.example.com', 'audit', '--file-id', `${id}-cli`);
+    expect(audit.stdout.split('\n').filter((line) => / (shared|signed) /.test(line))).toHaveLength(3);
+});
+
+it('names the problem in one line: an unverified recipient, a non-authority verifying', async () => {
+    expect((await as('carol@org2.example.com', 'register', '--alg', 'sm2')).code).toBe(0);
+    await as('verifier@authority.example.com', 'unverify', '--party', 'Org2MSP/carol@org2.example.com');
+    writeFileSync(join(dir, 'c.txt'), 'x');
+    const refused = await as(
+        'alice@org1.example.com',
+        'send',
+        '--to',
+        'Org2MSP/carol@org2.example.com',
+        '--suite',
+        'gm',
+        '--in',
+        join(dir, 'c.txt'),
+    );
+    expect(refused).toMatchObject({
+        code: 1,
+        stderr: 'sealpact: NOT_VERIFIED: Org2MSP/carol@org2.example.com is not verified by an identity authority\n',
+    });
+    const notAuthority = await as(
+        'alice@org1.example.com',
+        'verify',
+        '--party',
+        'Org2MSP/carol@org2.example.com',
+        '--serial',
+        's',
+        '--level',
+        'high',
+    );
+    expect(notAuthority.code).toBe(1);
+    expect(notAuthority.stderr).toMatch(/^sealpact: WRONG_ORG: .+\n$/);
+});
