@@ -1,15 +1,17 @@
 /**
  * The streaming file cipher: Node Transform streams that write and read Sealpact containers
- * (docs/format.md) in constant memory, computing the ciphertext digest in the same pass.
+ * (docs/format.md) in constant memory, computing the ciphertext digest in the same pass, on a
+ * second thread (parallel-digest.ts) so that it overlaps the cipher instead of adding to it.
  *
  * Framing follows age's STREAM: fixed-size chunks, each sealed under a nonce made of its index and
  * a last-chunk flag. Both suites share this code; they differ only in the ChunkSealer/ChunkOpener
  * from suites.ts.
  */
-import { createHash, Hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { ByteQueue } from './byte-queue';
+import { ParallelDigest } from './parallel-digest';
 import {
     chunkNonce,
     ContainerHeader,
@@ -55,15 +57,36 @@ function toBytes(aad: Uint8Array | string | undefined): Buffer {
     return typeof aad === 'string' ? Buffer.from(aad, 'utf8') : Buffer.from(aad ?? []);
 }
 
-/** Run a step of a transform, handing any error to the stream instead of throwing into the writer. */
-function guarded(callback: TransformCallback, step: () => void): void {
+/**
+ * Run a step of a transform, handing any error to the stream instead of throwing into the writer;
+ * then call back, once the digest has caught up if it is too far behind (backpressure).
+ */
+function guarded(callback: TransformCallback, step: () => void, hash: () => ParallelDigest | undefined): void {
     try {
         step();
     } catch (err) {
         callback(err as Error);
         return;
     }
-    callback();
+    const digest = hash();
+    if (digest?.mustWait) {
+        digest.drained().then(() => callback(), callback);
+    } else {
+        callback();
+    }
+}
+
+/** Finish the digest, record the result, then end the stream (or fail it). */
+function finishDigest(
+    hash: ParallelDigest,
+    size: number,
+    record: (result: CiphertextDigest) => void,
+    callback: TransformCallback,
+): void {
+    hash.digest().then((digest) => {
+        record({ algorithm: hash.algorithm as DigestAlgorithm, digest, size });
+        callback();
+    }, callback);
 }
 
 /**
@@ -75,7 +98,7 @@ export class EncryptStream extends Transform {
     private readonly headerTag: Buffer;
     private readonly chunkSize: number;
     private readonly pending = new ByteQueue();
-    private readonly hash: Hash;
+    private readonly hash: ParallelDigest;
     private index = 0;
     private size = 0;
     private result?: CiphertextDigest;
@@ -96,7 +119,7 @@ export class EncryptStream extends Transform {
             aad: toBytes(options.aad),
         });
         this.headerTag = this.keys.headerTag(body);
-        this.hash = createHash(this.keys.digestAlgorithm);
+        this.hash = new ParallelDigest(this.keys.digestAlgorithm);
         this.output(body);
         this.output(this.headerTag);
     }
@@ -107,21 +130,33 @@ export class EncryptStream extends Transform {
     }
 
     override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        guarded(callback, () => {
-            this.pending.push(data);
-            // Strictly more than a chunk: a chunk is sealed only once it is known not to be the last.
-            while (this.pending.length > this.chunkSize) {
-                this.seal(this.pending.take(this.chunkSize), false);
-            }
-        });
+        guarded(
+            callback,
+            () => {
+                this.pending.push(data);
+                // Strictly more than a chunk: a chunk is sealed only once it is known not to be the last.
+                while (this.pending.length > this.chunkSize) {
+                    this.seal(this.pending.take(this.chunkSize), false);
+                }
+            },
+            () => this.hash,
+        );
     }
 
     override _flush(callback: TransformCallback): void {
-        guarded(callback, () => {
+        try {
             // The final chunk holds 1..chunkSize bytes, or none when the whole input was empty.
             this.seal(this.pending.take(this.pending.length), true);
-            this.result = { algorithm: this.keys.digestAlgorithm, digest: this.hash.digest(), size: this.size };
-        });
+        } catch (err) {
+            callback(err as Error);
+            return;
+        }
+        finishDigest(this.hash, this.size, (result) => (this.result = result), callback);
+    }
+
+    override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+        this.hash.abort(); // a no-op once the digest is finished
+        callback(err);
     }
 
     private seal(plaintext: Buffer[], last: boolean): void {
@@ -146,7 +181,7 @@ interface OpenedHeader {
     headerTag: Buffer;
     /** Bytes of a full chunk on the wire: ciphertext plus tag. */
     wireLength: number;
-    hash: Hash;
+    hash: ParallelDigest;
 }
 
 /**
@@ -176,23 +211,37 @@ export class DecryptStream extends Transform {
         return this.opened?.header;
     }
 
-    /** The digest of the container read, available once the final chunk verified. */
+    /** The digest of the container read, available once the final chunk verified and the stream ended. */
     get ciphertextDigest(): CiphertextDigest | undefined {
         return this.result;
     }
 
     override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        guarded(callback, () => {
-            this.queue.push(data);
-            this.drain(false);
-        });
+        guarded(
+            callback,
+            () => {
+                this.queue.push(data);
+                this.drain(false);
+            },
+            () => this.opened?.hash,
+        );
     }
 
     override _flush(callback: TransformCallback): void {
-        guarded(callback, () => {
+        try {
             this.drain(true);
             this.openFinalChunk();
-        });
+        } catch (err) {
+            callback(err as Error);
+            return;
+        }
+        // Plaintext is all out; the stream ends (and ciphertextDigest is set) once the digest is.
+        finishDigest((this.opened as OpenedHeader).hash, this.size, (result) => (this.result = result), callback);
+    }
+
+    override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+        this.opened?.hash.abort(); // a no-op once the digest is finished
+        callback(err);
     }
 
     /** Read the header, then every chunk that is certainly not the last (more bytes follow it). */
@@ -239,13 +288,13 @@ export class DecryptStream extends Transform {
                 `the container is bound to other associated data (${header.aad.length} bytes, expected ${this.expectedAad.length})`,
             );
         }
-        const hash = createHash(keys.digestAlgorithm);
+        const hash = new ParallelDigest(keys.digestAlgorithm);
         return { keys, header, headerTag, wireLength: header.chunkSize + keys.tagLength, hash };
     }
 
     /** At the end of input, whatever is queued must be exactly one authentic final chunk. */
     private openFinalChunk(): void {
-        const { keys, wireLength, hash } = this.opened as OpenedHeader;
+        const { keys, wireLength } = this.opened as OpenedHeader;
         const length = this.queue.length;
         if (length < keys.tagLength) {
             throw new SealpactError('TRUNCATED', `the input ends before the final chunk (at chunk ${this.index})`);
@@ -266,7 +315,6 @@ export class DecryptStream extends Transform {
             throw new SealpactError('EMPTY_FINAL_CHUNK', `chunk ${this.index} is an empty final chunk after data`);
         }
         this.accept(length, plaintext);
-        this.result = { algorithm: keys.digestAlgorithm, digest: hash.digest(), size: this.size };
     }
 
     /** Authenticate the chunk in the first `length` queued bytes; its plaintext, or undefined if it fails. */
