@@ -6,8 +6,8 @@
 import type { Readable } from 'node:stream';
 import type { DigestAlgorithm } from '../crypto/suites';
 
-/** Bytes to store: a Node stream or any async iterable of byte chunks, read once, front to back. */
-export type BlobSource = Readable | AsyncIterable<Uint8Array>;
+/** Bytes to store: a Node stream or any (async) iterable of byte chunks, read once, front to back. */
+export type BlobSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** What the caller says about the bytes it stores. */
 export interface PutInfo {

@@ -46,7 +46,7 @@ export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap 
     let failure: SealpactError | undefined;
 
     async function* read(): AsyncGenerator<Buffer> {
-        for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
+        for await (const chunk of source as AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>) {
             if (typeof chunk === 'string') {
                 // A stream in text mode would hash an encoding of the bytes, not the bytes.
                 throw new SealpactError('BAD_SOURCE', 'the blob source gave text; give it bytes (no setEncoding)');
