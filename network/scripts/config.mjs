@@ -12,7 +12,9 @@ import { BIN, CONFIG, DATA, NETWORK_DIR, orderers, sampleConfigDir, topology } f
 const { host, channel, ordererOrg, orgs, chaincode } = topology;
 
 export const GENESIS_BLOCK = path.join(CONFIG, `${channel}.block`);
-export const PACKAGE_FILE = path.join(CONFIG, `${chaincode.label}.tar.gz`);
+/** Where a chaincode-as-a-service package is written: network/.data/config/<label>.tar.gz. */
+export const packageFile = (definition) => path.join(CONFIG, `${definition.label}.tar.gz`);
+export const PACKAGE_FILE = packageFile(chaincode);
 export const CONNECTION_PROFILE = path.join(DATA, 'connection.json');
 export const BUILDER_DIR = path.join(NETWORK_DIR, 'builders', 'ccaas');
 
@@ -260,22 +262,25 @@ function tarGz(entries) {
     return zlib.gzipSync(tar, { level: 9 }); // zlib writes mtime 0 and no file name
 }
 
-/** Builds the ccaas package deterministically; returns its package id (label:sha256 of the bytes). */
-export function writeChaincodePackage() {
+/**
+ * Builds the ccaas package of a chaincode definition (topology.json `chaincode` by default, or
+ * `baselineChaincode`) deterministically; returns its package id (label:sha256 of the bytes).
+ */
+export function writeChaincodePackage(definition = chaincode) {
     const connection = {
-        address: endpoint(chaincode.port),
+        address: endpoint(definition.port),
         dial_timeout: '10s',
         tls_required: false,
     };
     const code = tarGz([['connection.json', Buffer.from(JSON.stringify(connection, null, 4) + '\n')]]);
-    const metadata = { label: chaincode.label, type: 'ccaas' };
+    const metadata = { label: definition.label, type: 'ccaas' };
     const bytes = tarGz([
         ['code.tar.gz', code],
         ['metadata.json', Buffer.from(JSON.stringify(metadata) + '\n')],
     ]);
     fs.mkdirSync(CONFIG, { recursive: true });
-    fs.writeFileSync(PACKAGE_FILE, bytes);
-    return `${chaincode.label}:${createHash('sha256').update(bytes).digest('hex')}`;
+    fs.writeFileSync(packageFile(definition), bytes);
+    return `${definition.label}:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 // --- connection profile -------------------------------------------------------------------------

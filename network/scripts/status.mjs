@@ -29,6 +29,8 @@ async function status() {
     for (const node of orderers(state.orderers)) line(node.name, node.port);
     for (const org of topology.orgs) line(org.peer.name, org.peer.port);
     line('chaincode', topology.chaincode.port);
+    // The benchmark's baseline chaincode server (deploy-baseline.mjs), listed once it was started.
+    if (pids.baseline) line('baseline', topology.baselineChaincode.port);
     const org = topology.orgs[0];
     if (pids[org.peer.name]?.alive) {
         const result = spawnSync(

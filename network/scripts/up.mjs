@@ -2,43 +2,45 @@
 //
 // Every stage is idempotent: on a network that was stopped (network:down without --purge) it
 // restarts the processes and skips what the ledgers already hold.
-import { spawn, spawnSync } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import console from 'node:console';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import {
     allPeerArgs,
     bin,
-    cliEnv,
     connectionProfile,
     CONNECTION_PROFILE,
     endpoint,
     GENESIS_BLOCK,
     ordererArgs,
     ordererEnv,
-    PACKAGE_FILE,
     peerEnv,
     writeChaincodePackage,
     writeConfigtx,
 } from './config.mjs';
-import { identityPaths, makeCrypto, nodePaths, orgPaths } from './crypto.mjs';
+import {
+    canConnect,
+    CHAINCODE_DIR,
+    deployChaincode,
+    peerCli,
+    startChaincodeServer,
+    startProcess,
+    submit,
+    waitForGatewayEndorsement,
+} from './chaincode.mjs';
+import { identityPaths, makeCrypto, nodePaths } from './crypto.mjs';
 import { installed } from './install.mjs';
 import {
     CONFIG,
-    LOGS,
     main,
     orderers,
     parseArgs,
-    pidFile,
     ROOT,
     run,
     runningPid,
-    RUN,
-    sleep,
     stage,
     StageError,
     topology,
@@ -48,42 +50,6 @@ import {
 } from './lib.mjs';
 
 const { channel, orgs, ordererOrg, chaincode } = topology;
-const CHAINCODE_DIR = path.join(ROOT, 'chaincode');
-
-function canConnect(port) {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host: topology.host, port }, () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-    });
-}
-
-/** Starts a detached process logging to network/.logs/<name>.log and records its pid. */
-async function startProcess(name, file, args, env, cwd, port) {
-    const existing = runningPid(name);
-    if (existing) {
-        console.log(`[network]   ${name} already running (pid ${existing})`);
-        return;
-    }
-    if (await canConnect(port)) {
-        throw new StageError(`stage "start processes": port ${port} for ${name} is already in use by another process`);
-    }
-    fs.mkdirSync(LOGS, { recursive: true });
-    fs.mkdirSync(RUN, { recursive: true });
-    const log = fs.openSync(path.join(LOGS, `${name}.log`), 'a');
-    const child = spawn(file, args, {
-        env: { ...process.env, ...env },
-        cwd,
-        detached: true,
-        stdio: ['ignore', log, log],
-    });
-    fs.closeSync(log);
-    fs.writeFileSync(pidFile(name), `${child.pid}\n`);
-    child.unref();
-    console.log(`[network]   started ${name} (pid ${child.pid}, ${endpoint(port)})`);
-}
 
 function newestMtime(dir) {
     let newest = 0;
@@ -103,23 +69,6 @@ async function buildChaincode() {
     stage('chaincode build: npm run build -w chaincode');
     await run('chaincode build', 'npm', ['run', 'build', '-w', 'chaincode'], { cwd: ROOT, timeoutMs: 300000 });
     return true;
-}
-
-async function peerCli(stageName, org, identity, args, timeoutMs) {
-    return run(stageName, bin('peer'), args, { env: cliEnv(org, identity), timeoutMs });
-}
-
-/** A peer CLI call that orders a transaction, retried while a new Raft cluster elects its leader. */
-async function submit(stageName, org, identity, args) {
-    const deadline = Date.now() + 30000;
-    for (;;) {
-        try {
-            return await peerCli(stageName, org, identity, args);
-        } catch (error) {
-            if (!/no Raft leader|SERVICE_UNAVAILABLE/.test(error.message) || Date.now() > deadline) throw error;
-            await sleep(500);
-        }
-    }
 }
 
 /**
@@ -144,34 +93,7 @@ async function waitUntilReady(ordererNodes) {
         `a leader of "${channel}" (consensus_etcdraft_is_leader on the orderers' operations ports)`,
     );
     stage("ready: each org's gateway finds endorsers for the MAJORITY policy (gossip discovery)");
-    const { connect, signers } = await import('@hyperledger/fabric-gateway');
-    const grpc = await import('@grpc/grpc-js');
-    await Promise.all(
-        orgs.map(async (org) => {
-            const who = identityPaths(org, org.admin);
-            const client = new grpc.Client(
-                endpoint(org.peer.port),
-                grpc.credentials.createSsl(fs.readFileSync(orgPaths(org).tlsCa)),
-            );
-            const gateway = connect({
-                client,
-                identity: { mspId: org.mspId, credentials: fs.readFileSync(who.cert) },
-                signer: signers.newPrivateKeySigner(createPrivateKey(fs.readFileSync(who.key))),
-            });
-            try {
-                const contract = gateway.getNetwork(channel).getContract(chaincode.name);
-                await waitFor(
-                    'ready (gateway discovery)',
-                    async () => Boolean(await contract.newProposal('WhoAmI').endorse()),
-                    60000,
-                    `${org.peer.name}'s gateway to collect a MAJORITY of endorsements`,
-                );
-            } finally {
-                gateway.close();
-                client.close();
-            }
-        }),
-    );
+    await waitForGatewayEndorsement('ready (gateway discovery)', chaincode.name, 'WhoAmI');
 }
 
 async function up() {
@@ -257,19 +179,7 @@ async function up() {
         for (const org of orgs) {
             await startProcess(org.peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
         }
-        await startProcess(
-            'chaincode',
-            process.execPath,
-            [
-                path.join(ROOT, 'node_modules', 'fabric-shim', 'cli.js'),
-                'server',
-                `--chaincode-address=${endpoint(chaincode.port)}`,
-                `--chaincode-id=${packageId}`,
-            ],
-            { CORE_CHAINCODE_LOGGING_LEVEL: 'info' },
-            CHAINCODE_DIR,
-            chaincode.port,
-        );
+        await startChaincodeServer('chaincode', chaincode, packageId);
     }
     const ports = [
         ...ordererNodes.flatMap((node) => [node.port, node.adminPort]),
@@ -324,81 +234,7 @@ async function up() {
         }),
     );
 
-    stage(`chaincode install: ${PACKAGE_FILE.slice(ROOT.length + 1)} on ${orgs.length} peers`);
-    await Promise.all(
-        orgs.map(async (org) => {
-            const installedOut = (
-                await peerCli('chaincode install', org, admin(org), [
-                    'lifecycle',
-                    'chaincode',
-                    'queryinstalled',
-                    '--output',
-                    'json',
-                ])
-            ).stdout;
-            if (installedOut.includes(packageId)) return;
-            await peerCli('chaincode install', org, admin(org), ['lifecycle', 'chaincode', 'install', PACKAGE_FILE]);
-        }),
-    );
-
-    const definition = [
-        '--channelID',
-        channel,
-        '--name',
-        chaincode.name,
-        '--version',
-        chaincode.version,
-        '--sequence',
-        String(chaincode.sequence),
-        '--channel-config-policy',
-        chaincode.endorsementPolicy,
-    ];
-    const [first] = orgs;
-    const committed = await peerCli('chaincode commit', first, admin(first), [
-        'lifecycle',
-        'chaincode',
-        'querycommitted',
-        '--channelID',
-        channel,
-        '--name',
-        chaincode.name,
-        '--output',
-        'json',
-    ]).then(
-        (r) => JSON.parse(r.stdout),
-        () => undefined,
-    );
-    if (committed && committed.sequence >= chaincode.sequence) {
-        stage(`chaincode definition: "${chaincode.name}" sequence ${committed.sequence} already committed`);
-    } else {
-        stage(`chaincode approve: ${orgs.map((org) => org.mspId).join(', ')}`);
-        await Promise.all(
-            orgs.map((org) =>
-                submit('chaincode approve', org, admin(org), [
-                    'lifecycle',
-                    'chaincode',
-                    'approveformyorg',
-                    ...ordererArgs(ordererCount),
-                    ...definition,
-                    '--package-id',
-                    packageId,
-                    '--waitForEvent',
-                ]),
-            ),
-        );
-        stage(
-            `chaincode commit: "${chaincode.name}" ${chaincode.version} sequence ${chaincode.sequence}, policy ${chaincode.endorsementPolicy}`,
-        );
-        await submit('chaincode commit', first, admin(first), [
-            'lifecycle',
-            'chaincode',
-            'commit',
-            ...ordererArgs(ordererCount),
-            ...definition,
-            ...allPeerArgs(),
-            '--waitForEvent',
-        ]);
-    }
+    await deployChaincode(chaincode, packageId, ordererCount);
 
     const governance = chaincode.governance;
     const submitterOrg = orgs.find((org) => org.admin === governance.submitter);

@@ -1,0 +1,209 @@
+// Shared by network:up (the Sealpact chaincode) and deploy-baseline.mjs (the benchmark's baseline
+// chaincode): starting detached processes, the peer CLI, chaincode-as-a-service servers, the
+// lifecycle (install / approve / commit) and an endorsement through each org's Fabric Gateway.
+import { spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import console from 'node:console';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import process from 'node:process';
+import { allPeerArgs, bin, cliEnv, endpoint, ordererArgs, packageFile } from './config.mjs';
+import { identityPaths, orgPaths } from './crypto.mjs';
+import { LOGS, pidFile, ROOT, run, runningPid, RUN, sleep, stage, StageError, topology, waitFor } from './lib.mjs';
+
+const { channel, orgs } = topology;
+export const CHAINCODE_DIR = path.join(ROOT, 'chaincode');
+
+export function canConnect(port) {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: topology.host, port }, () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+    });
+}
+
+/** Starts a detached process logging to network/.logs/<name>.log and records its pid. */
+export async function startProcess(name, file, args, env, cwd, port) {
+    const existing = runningPid(name);
+    if (existing) {
+        console.log(`[network]   ${name} already running (pid ${existing})`);
+        return;
+    }
+    if (await canConnect(port)) {
+        throw new StageError(`stage "start processes": port ${port} for ${name} is already in use by another process`);
+    }
+    fs.mkdirSync(LOGS, { recursive: true });
+    fs.mkdirSync(RUN, { recursive: true });
+    const log = fs.openSync(path.join(LOGS, `${name}.log`), 'a');
+    const child = spawn(file, args, {
+        env: { ...process.env, ...env },
+        cwd,
+        detached: true,
+        stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    fs.writeFileSync(pidFile(name), `${child.pid}\n`);
+    child.unref();
+    console.log(`[network]   started ${name} (pid ${child.pid}, ${endpoint(port)})`);
+}
+
+/**
+ * Starts `fabric-chaincode-node server` for a chaincode definition (its `port`) as process `name`.
+ * `modulePath` is the folder whose package.json `main` exports the contracts (default: chaincode/).
+ */
+export function startChaincodeServer(name, definition, packageId, modulePath) {
+    return startProcess(
+        name,
+        process.execPath,
+        [
+            path.join(ROOT, 'node_modules', 'fabric-shim', 'cli.js'),
+            'server',
+            `--chaincode-address=${endpoint(definition.port)}`,
+            `--chaincode-id=${packageId}`,
+            ...(modulePath ? [`--module-path=${modulePath}`] : []),
+        ],
+        { CORE_CHAINCODE_LOGGING_LEVEL: 'info' },
+        CHAINCODE_DIR,
+        definition.port,
+    );
+}
+
+export async function peerCli(stageName, org, identity, args, timeoutMs) {
+    return run(stageName, bin('peer'), args, { env: cliEnv(org, identity), timeoutMs });
+}
+
+/** A peer CLI call that orders a transaction, retried while a new Raft cluster elects its leader. */
+export async function submit(stageName, org, identity, args) {
+    const deadline = Date.now() + 30000;
+    for (;;) {
+        try {
+            return await peerCli(stageName, org, identity, args);
+        } catch (error) {
+            if (!/no Raft leader|SERVICE_UNAVAILABLE/.test(error.message) || Date.now() > deadline) throw error;
+            await sleep(500);
+        }
+    }
+}
+
+/**
+ * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`):
+ * installs its package on every org's peer, then approves it for every org and commits it unless
+ * that sequence is already committed. Each step is skipped when the ledger already holds it.
+ */
+export async function deployChaincode(definition, packageId, ordererCount) {
+    const admin = (org) => org.admin;
+    const file = packageFile(definition);
+    stage(`chaincode install: ${file.slice(ROOT.length + 1)} on ${orgs.length} peers`);
+    await Promise.all(
+        orgs.map(async (org) => {
+            const installedOut = (
+                await peerCli('chaincode install', org, admin(org), [
+                    'lifecycle',
+                    'chaincode',
+                    'queryinstalled',
+                    '--output',
+                    'json',
+                ])
+            ).stdout;
+            if (installedOut.includes(packageId)) return;
+            await peerCli('chaincode install', org, admin(org), ['lifecycle', 'chaincode', 'install', file]);
+        }),
+    );
+
+    const lifecycleArgs = [
+        '--channelID',
+        channel,
+        '--name',
+        definition.name,
+        '--version',
+        definition.version,
+        '--sequence',
+        String(definition.sequence),
+        '--channel-config-policy',
+        definition.endorsementPolicy,
+    ];
+    const [first] = orgs;
+    const committed = await peerCli('chaincode commit', first, admin(first), [
+        'lifecycle',
+        'chaincode',
+        'querycommitted',
+        '--channelID',
+        channel,
+        '--name',
+        definition.name,
+        '--output',
+        'json',
+    ]).then(
+        (r) => JSON.parse(r.stdout),
+        () => undefined,
+    );
+    if (committed && committed.sequence >= definition.sequence) {
+        stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
+        return;
+    }
+    stage(`chaincode approve: ${orgs.map((org) => org.mspId).join(', ')}`);
+    await Promise.all(
+        orgs.map((org) =>
+            submit('chaincode approve', org, admin(org), [
+                'lifecycle',
+                'chaincode',
+                'approveformyorg',
+                ...ordererArgs(ordererCount),
+                ...lifecycleArgs,
+                '--package-id',
+                packageId,
+                '--waitForEvent',
+            ]),
+        ),
+    );
+    stage(
+        `chaincode commit: "${definition.name}" ${definition.version} sequence ${definition.sequence}, policy ${definition.endorsementPolicy}`,
+    );
+    await submit('chaincode commit', first, admin(first), [
+        'lifecycle',
+        'chaincode',
+        'commit',
+        ...ordererArgs(ordererCount),
+        ...lifecycleArgs,
+        ...allPeerArgs(),
+        '--waitForEvent',
+    ]);
+}
+
+/**
+ * Waits until each org's Fabric Gateway (as the org's admin) gets a proposal of `chaincodeName`
+ * endorsed by enough peers for its MAJORITY policy. The proposal is never submitted.
+ */
+export async function waitForGatewayEndorsement(stageName, chaincodeName, transaction, args = []) {
+    const { connect, signers } = await import('@hyperledger/fabric-gateway');
+    const grpc = await import('@grpc/grpc-js');
+    await Promise.all(
+        orgs.map(async (org) => {
+            const who = identityPaths(org, org.admin);
+            const client = new grpc.Client(
+                endpoint(org.peer.port),
+                grpc.credentials.createSsl(fs.readFileSync(orgPaths(org).tlsCa)),
+            );
+            const gateway = connect({
+                client,
+                identity: { mspId: org.mspId, credentials: fs.readFileSync(who.cert) },
+                signer: signers.newPrivateKeySigner(createPrivateKey(fs.readFileSync(who.key))),
+            });
+            try {
+                const contract = gateway.getNetwork(channel).getContract(chaincodeName);
+                await waitFor(
+                    stageName,
+                    async () => Boolean(await contract.newProposal(transaction, { arguments: args }).endorse()),
+                    60000,
+                    `${org.peer.name}'s gateway to collect a MAJORITY of endorsements for ${chaincodeName}`,
+                );
+            } finally {
+                gateway.close();
+                client.close();
+            }
+        }),
+    );
+}

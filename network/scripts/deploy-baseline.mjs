@@ -1,0 +1,63 @@
+// node network/scripts/deploy-baseline.mjs — benchmark only (npm run bench:e2e runs it): deploys the
+// baseline chaincode (chaincode/src/baseline: one PutState per transaction) on the running native
+// network, on the same channel and with the same endorsement policy as Sealpact, as a second
+// chaincode-as-a-service (topology.json `baselineChaincode`). network:up never deploys it.
+//
+// Idempotent: starts its server unless it runs (pid file network/.data/run/baseline.pid, so
+// network:down stops it), installs, approves and commits the definition unless already committed,
+// then waits until each org's gateway gets a Put endorsed (never submitted).
+import console from 'node:console';
+import fs from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import { writeChaincodePackage } from './config.mjs';
+import { deployChaincode, startChaincodeServer, waitForGatewayEndorsement } from './chaincode.mjs';
+import { CONFIG, main, pidFile, ROOT, runningPid, sleep, stage, StageError, topology, upState } from './lib.mjs';
+
+const baseline = topology.baselineChaincode;
+const PROCESS = 'baseline';
+
+async function deployBaseline() {
+    const state = upState();
+    if (!state || state.docker) {
+        throw new StageError(
+            state
+                ? 'the baseline chaincode is deployed on the native network only, not with --docker'
+                : 'no network; run npm run network:up first',
+        );
+    }
+    const down = topology.orgs.filter((org) => !runningPid(org.peer.name)).map((org) => org.peer.name);
+    if (down.length > 0) throw new StageError(`not running: ${down.join(', ')}; run npm run network:up first`);
+    const module = path.join(ROOT, baseline.module);
+    if (!fs.existsSync(module)) {
+        throw new StageError(`${baseline.module} is missing; run npm run build -w chaincode first`);
+    }
+
+    // fabric-chaincode-node serves the `main` of the package.json in --module-path: a folder of our own
+    // naming the baseline module, so chaincode/package.json (Sealpact's) is not involved.
+    const modulePath = path.join(CONFIG, 'baseline');
+    fs.mkdirSync(modulePath, { recursive: true });
+    fs.writeFileSync(
+        path.join(modulePath, 'package.json'),
+        JSON.stringify({ name: 'sealpact-baseline', version: baseline.version, main: module }, null, 4) + '\n',
+    );
+
+    const running = runningPid(PROCESS);
+    if (running && fs.statSync(module).mtimeMs > fs.statSync(pidFile(PROCESS)).mtimeMs) {
+        stage('baseline server: restarting on the new build');
+        process.kill(running, 'SIGTERM');
+        while (runningPid(PROCESS)) await sleep(100);
+    }
+    const packageId = writeChaincodePackage(baseline);
+    stage(`baseline server: ${packageId.slice(0, 30)}… on port ${baseline.port}`);
+    await startChaincodeServer(PROCESS, baseline, packageId, modulePath);
+
+    await deployChaincode(baseline, packageId, state.orderers);
+
+    stage(`baseline ready: each org's gateway gets "${baseline.name}" Put endorsed (not submitted)`);
+    await waitForGatewayEndorsement('baseline ready', baseline.name, 'Put', ['bench-ready', '1']);
+    console.log(`[network] baseline chaincode "${baseline.name}" deployed; network:down stops its server`);
+    return 0;
+}
+
+main(deployBaseline);
