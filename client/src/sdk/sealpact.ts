@@ -263,7 +263,7 @@ export class Sealpact {
      * that becomes `out` only when everything verified.
      */
     async receive(fileId: string, out: string): Promise<ReceiveResult> {
-        const credential = await this.ledger.query<CredentialRecord>('GetCredential', fileId);
+        const credential = await untilCommittedHere(() => this.ledger.query<CredentialRecord>('GetCredential', fileId));
         const file = await this.getFile(fileId);
         const password = openEnvelope(
             await this.requireKeyring().key(credential.keyFingerprint),
@@ -515,6 +515,24 @@ export class Sealpact {
             id,
             subId,
         );
+    }
+}
+
+/**
+ * A send returns once the sender's peer committed; the recipient's peer, in another organisation,
+ * may commit a moment later. So a file id the recipient just heard of may be NOT_FOUND briefly:
+ * retry that one refusal for a few seconds before reporting it.
+ */
+async function untilCommittedHere<T>(read: () => Promise<T>, attempts = 25, delayMs = 200): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await read();
+        } catch (err) {
+            if (!isSealpactError(err, 'NOT_FOUND') || attempt >= attempts) {
+                throw err;
+            }
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
     }
 }
 
