@@ -21,6 +21,13 @@ describe.each(ALGS)('%s envelopes', (alg) => {
         expect(openEnvelope(keys[alg], sealEnvelope(keys[alg].publicKey, password))).toEqual(password);
     });
 
+    test('repeated seals to one key (the cached SM2 window table from the second on) all open', () => {
+        const fresh = alg === 'sm2' ? generateKeyPair('sm2') : keys.rsa;
+        const passwords = [1, 2, 3, 4].map(() => randomBytes(32));
+        const envelopes = passwords.map((password) => sealEnvelope(fresh.publicKey, password));
+        envelopes.forEach((envelope, i) => expect(openEnvelope(fresh, envelope)).toEqual(passwords[i]));
+    });
+
     test('sealing is randomised', () => {
         const password = randomBytes(32);
         expect(sealEnvelope(keys[alg].publicKey, password)).not.toEqual(sealEnvelope(keys[alg].publicKey, password));
