@@ -1,27 +1,25 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../client/src/cli/main';
-import { PROFILE_PATH, runId } from './support/fabric';
+import { PROFILE_PATH, ROOT, runId } from './support/fabric';
 
-/** The `sealpact` ledger commands as a user types them, against the real network. */
+/** The `sealpact` ledger commands as a user types them, against the real network (run `npm run build` first; npm test does). */
 
 jest.setTimeout(120_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpact-cli-e2e-'));
 const id = runId();
 
-async function sealpact(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-    try {
-        return { code: await run(argv), stdout, stderr };
-    } finally {
-        out.mockRestore();
-        err.mockRestore();
-    }
+const CLI = join(ROOT, 'client', 'dist', 'cli', 'main.js');
+
+/** The built command itself, in its own process, as a user runs it. */
+function sealpact(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(process.execPath, [CLI, ...argv], (error, stdout, stderr) => {
+            resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+        });
+    });
 }
 
 /** Run as one identity with its own keyring; everyone shares the store. */

@@ -8,21 +8,10 @@ const root = path.join(__dirname, '..');
 const scripts = path.join(root, 'network', 'scripts');
 const marker = path.join(root, 'network', '.data', 'started-by-tests.json');
 
+/** Pids of this network's processes running now, from `status.mjs --pids`. */
 function alivePids() {
-    const run = path.join(root, 'network', '.data', 'run');
-    if (!fs.existsSync(run)) return [];
-    return fs
-        .readdirSync(run)
-        .filter((file) => file.endsWith('.pid'))
-        .map((file) => Number(fs.readFileSync(path.join(run, file), 'utf8').trim()))
-        .filter((pid) => {
-            try {
-                process.kill(pid, 0);
-                return true;
-            } catch {
-                return false;
-            }
-        });
+    const result = spawnSync(process.execPath, [path.join(scripts, 'status.mjs'), '--pids'], { encoding: 'utf8' });
+    return result.stdout.trim().split(',').filter(Boolean).map(Number);
 }
 
 module.exports = async function globalSetup() {

@@ -7,6 +7,17 @@ import { bin, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
 import { BIN, main, orderers, pidFiles, topology, upState } from './lib.mjs';
 
 async function status() {
+    // --pids: just the pids of this network's running processes, comma-separated (for scripts that
+    // must later stop only what they started: down.mjs --keep <these>).
+    if (process.argv.includes('--pids')) {
+        console.log(
+            pidFiles()
+                .filter((entry) => entry.alive)
+                .map((entry) => entry.pid)
+                .join(','),
+        );
+        return 0;
+    }
     const state = upState();
     console.log(
         `Fabric ${topology.fabric.version} binaries: ${fs.existsSync(`${BIN}/peer`) ? 'network/.bin' : 'not installed (npm run network:install)'}`,

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +27,6 @@ import { machineDescription, percentiles, writeBenchmarkSection } from './report
 const REPO_ROOT = resolve(__dirname, '../../..');
 const SCRIPTS = join(REPO_ROOT, 'network', 'scripts');
 const PROFILE_PATH = join(REPO_ROOT, 'network', '.data', 'connection.json');
-const RUN_DIR = join(REPO_ROOT, 'network', '.data', 'run');
 const KB = 1024;
 const MB = 1024 * 1024;
 
@@ -64,20 +63,10 @@ function node(script: string, args: string[] = []): number {
     return spawnSync(process.execPath, [join(SCRIPTS, script), ...args], { stdio: 'inherit' }).status ?? 1;
 }
 
-/** Pids of this network's processes that run now (network/.data/run/*.pid). */
+/** Pids of this network's processes running now, from `status.mjs --pids`. */
 function alivePids(): number[] {
-    if (!existsSync(RUN_DIR)) return [];
-    return readdirSync(RUN_DIR)
-        .filter((file) => file.endsWith('.pid'))
-        .map((file) => Number(readFileSync(join(RUN_DIR, file), 'utf8').trim()))
-        .filter((pid) => {
-            try {
-                process.kill(pid, 0);
-                return true;
-            } catch {
-                return false;
-            }
-        });
+    const result = spawnSync(process.execPath, [join(SCRIPTS, 'status.mjs'), '--pids'], { encoding: 'utf8' });
+    return result.stdout.trim().split(',').filter(Boolean).map(Number);
 }
 
 /** Brings the network up when it is not, then deploys the baseline; returns the pids that ran before. */
