@@ -216,6 +216,53 @@ describe('revocation, tampering and rotation', () => {
     });
 });
 
+describe('grant and gc', () => {
+    it('the owner grants a newly verified party access from its own credential', async () => {
+        const bobId = (await bob.whoAmI()).partyId;
+        const carolId = (await carol.whoAmI()).partyId;
+        const path = contract('grant.txt', 50_000);
+        const shared = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-grant` });
+        await verifier.recordVerification(carolId, { serial: `hmac-${run}-carol`, level: 'basic' });
+        await alice.grant(shared.fileId, [carolId]);
+        const out = join(parties.dir, 'carol.out');
+        await carol.receive(shared.fileId, out);
+        expect(readFileSync(out).equals(readFileSync(path))).toBe(true);
+        expect((await auditor.audit(shared.fileId)).trail.map((e) => [e.action, e.party])).toContainEqual([
+            'granted',
+            carolId,
+        ]);
+        await verifier.revokeVerification(carolId);
+    });
+
+    it("gc removes only this party's orphaned uploads, never another party's blob or a shared file", async () => {
+        // An upload whose ShareFile never committed (as after a crash or a lost answer) ...
+        const orphan = await alice.store.put([Buffer.from(`orphan ${run}`)], { digestAlg: 'sha256' });
+        await alice.uploads!.add({
+            locator: orphan.locator,
+            fileId: `${run}-never-shared`,
+            at: new Date(0).toISOString(),
+        });
+        // ... one whose file did commit, still in the journal ...
+        const bobId = (await bob.whoAmI()).partyId;
+        const sent = await alice.send(contract('kept.txt', 1000), {
+            to: [bobId],
+            suite: 'intl',
+            fileId: `${run}-kept`,
+        });
+        const shared = sent.locator;
+        await alice.uploads!.add({ locator: shared, fileId: sent.fileId, at: new Date(0).toISOString() });
+        // ... and a blob someone else put in the shared store.
+        const foreign = await bob.store.put([Buffer.from(`bob's ${run}`)], { digestAlg: 'sm3' });
+
+        const { removed } = await alice.gc(0);
+        expect(removed).toEqual([orphan.locator]);
+        expect(await alice.store.has(orphan.locator)).toBe(false);
+        expect(await alice.store.has(shared)).toBe(true);
+        expect(await alice.store.has(foreign.locator)).toBe(true);
+        expect(await alice.uploads!.pending()).toEqual([]);
+    });
+});
+
 describe('watchInbox', () => {
     it('neither misses nor repeats a share across a restart', async () => {
         const bobId = (await bob.whoAmI()).partyId;

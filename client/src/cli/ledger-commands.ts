@@ -169,7 +169,9 @@ const get: Command = {
     }),
     async run(options) {
         return withSession(options, true, async (session) => {
-            const received = await session.receive(required(options, 'file-id'), required(options, 'out'));
+            const received = await session.receive(required(options, 'file-id'), required(options, 'out'), {
+                meter: (size) => progressBar('receiving', size),
+            });
             return {
                 json: { ...received },
                 text: `received ${received.fileId} into ${received.out} (${received.suite}, digest checked)`,
@@ -280,7 +282,7 @@ const watch: Command = {
 
 const gc: Command = {
     name: 'gc',
-    summary: 'remove blobs no ledger file refers to (failed sends) and abandoned uploads',
+    summary: 'remove your own uploads that no ledger file holds (failed sends) and abandoned uploads',
     options: withSessionOptions({
         'grace-minutes': { type: 'string', description: 'leave anything younger than this (default 60)' },
     }),

@@ -84,6 +84,7 @@ export async function openSession(options: Options, needsKeys: boolean): Promise
         identity,
         store,
         keyring: passphrase === undefined ? undefined : { dir: keyring, passphrase },
+        uploadJournal: join(keyring, 'uploads.json'),
     });
 }
 

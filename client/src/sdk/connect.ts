@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { BlobStore } from '../store/blob-store';
 import { openStore } from '../store/open-store';
 import { Keyring } from './keyring';
 import { Deadlines, LedgerConnection } from './ledger';
 import { ConnectionProfile, loadProfile } from './profile';
 import { Sealpact } from './sealpact';
+import { UploadJournal } from './upload-journal';
 
 export interface ConnectOptions {
     /** A connection profile, or the path of one (network:up writes network/.data/connection.json). */
@@ -14,6 +16,11 @@ export interface ConnectOptions {
     store: BlobStore | string;
     /** The party's Sealpact private keys: a Keyring, or its folder and passphrase. Needed to register, receive, sign and grant. */
     keyring?: Keyring | { dir: string; passphrase: string };
+    /**
+     * The upload journal file, which lets `gc` remove only this party's own orphaned blobs;
+     * default `uploads.json` in the keyring folder when the keyring is given as a folder.
+     */
+    uploadJournal?: string;
     /** Per-stage deadlines in milliseconds. */
     deadlines?: Partial<Deadlines>;
 }
@@ -29,5 +36,15 @@ export async function connect(options: ConnectOptions): Promise<Sealpact> {
         options.keyring === undefined || options.keyring instanceof Keyring
             ? options.keyring
             : await Keyring.open(options.keyring.dir, options.keyring.passphrase);
-    return new Sealpact(new LedgerConnection(profile, options.identity, options.deadlines), store, keyring);
+    const journal =
+        options.uploadJournal ??
+        (options.keyring && !(options.keyring instanceof Keyring)
+            ? join(options.keyring.dir, 'uploads.json')
+            : undefined);
+    return new Sealpact(
+        new LedgerConnection(profile, options.identity, options.deadlines),
+        store,
+        keyring,
+        journal === undefined ? undefined : new UploadJournal(journal),
+    );
 }

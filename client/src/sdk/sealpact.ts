@@ -28,6 +28,7 @@ import { signDetached } from '../crypto/signature';
 import { createEncryptStream } from '../crypto/stream';
 import { BlobStore } from '../store/blob-store';
 import { Keyring } from './keyring';
+import { UploadJournal } from './upload-journal';
 import { LedgerConnection } from './ledger';
 
 /** GetParty's answer: the party record, its keys, and whether it is verified now. */
@@ -100,6 +101,8 @@ export class Sealpact {
         readonly ledger: LedgerConnection,
         readonly store: BlobStore,
         readonly keyring?: Keyring,
+        /** Where this party notes uploads until ShareFile commits; without one `gc` removes nothing. */
+        readonly uploads?: UploadJournal,
     ) {}
 
     /** Who the ledger says this identity is (party id, key sequence, channel and chaincode). */
@@ -210,6 +213,7 @@ export class Sealpact {
                 throw err;
             }),
         ]);
+        await this.uploads?.add({ locator: blob.locator, fileId, at: new Date().toISOString() });
         const credentials = [...keys, ownKey].map((key): CredentialInput => ({
             partyId: key.partyId,
             keyFingerprint: key.publicKey.fingerprint,
@@ -228,14 +232,21 @@ export class Sealpact {
                 blob.locator,
                 JSON.stringify(credentials),
             );
+            // Best effort: a stale entry only makes a later gc check this file on the ledger.
+            await this.uploads?.remove(blob.locator).catch(() => undefined);
             return { fileId, txId: committed.txId, ...blobResult(blob, digestAlgorithm), alreadySent: false };
         } catch (err) {
             const earlier = isSealpactError(err, 'DUPLICATE_ID')
                 ? await this.existingShare(fileId, me.partyId)
                 : undefined;
-            // Unless the ledger may have recorded this very blob (a lost answer), it is nobody's: remove it.
+            // Unless the ledger may have recorded this very blob (a lost answer), it is nobody's:
+            // remove it. Otherwise it stays in the upload journal and gc decides later.
             if (!isSealpactError(err, 'TIMEOUT') && earlier?.locator !== blob.locator) {
-                await this.store.delete(blob.locator).catch(() => undefined);
+                // If the removal fails too, the journal entry stays for gc; the caller sees the first error.
+                await this.store
+                    .delete(blob.locator)
+                    .then(() => this.uploads?.remove(blob.locator))
+                    .catch(() => undefined);
             }
             if (earlier) {
                 return earlier;
@@ -262,7 +273,11 @@ export class Sealpact {
      * download the blob, check its digest against the ledger and decrypt into a temporary file
      * that becomes `out` only when everything verified.
      */
-    async receive(fileId: string, out: string): Promise<ReceiveResult> {
+    async receive(
+        fileId: string,
+        out: string,
+        options: { meter?: (size: number) => Transform } = {},
+    ): Promise<ReceiveResult> {
         const credential = await untilCommittedHere(() => this.ledger.query<CredentialRecord>('GetCredential', fileId));
         const file = await this.getFile(fileId);
         const password = openEnvelope(
@@ -275,6 +290,7 @@ export class Sealpact {
                 password,
                 aad: fileId,
                 expectedDigest: file.ciphertextDigest,
+                meter: options.meter?.(file.size),
             });
             return { fileId, out, suite: info.suite, ciphertextDigest: info.digest, size: info.size };
         } finally {
@@ -419,21 +435,29 @@ export class Sealpact {
     }
 
     /**
-     * Remove blobs this party uploaded that no file on the ledger refers to (a send that failed
-     * after uploading and could not clean up), and uploads abandoned mid-way, older than `graceMs`.
+     * Remove what failed sends of this party left in the store: blobs it uploaded (per its upload
+     * journal) whose file the ledger does not hold, and uploads abandoned mid-way, once older than
+     * `graceMs`. Blobs of other parties sharing the store are never touched.
      */
     async gc(graceMs = 60 * 60 * 1000): Promise<{ removed: string[]; abandonedUploads: number }> {
         const cutoff = new Date(Date.now() - graceMs);
-        const referenced = new Set<string>();
-        for (const entry of [...(await this.sent()), ...(await this.inbox())]) {
-            referenced.add((await this.getFile(entry.fileId)).locator);
-        }
+        const me = await this.whoAmI();
         const removed: string[] = [];
-        for await (const blob of this.store.list()) {
-            if (!referenced.has(blob.locator) && blob.modified < cutoff) {
-                await this.store.delete(blob.locator);
-                removed.push(blob.locator);
+        for (const upload of (await this.uploads?.pending()) ?? []) {
+            if (new Date(upload.at) > cutoff) {
+                continue;
             }
+            // Another party owning the id (DUPLICATE_ID) means ours never made it; any other error
+            // (say the network is down) stops gc before it removes anything it cannot prove orphaned.
+            const share = await this.existingShare(upload.fileId, me.partyId).catch((err) => {
+                if (isSealpactError(err, 'DUPLICATE_ID')) return undefined;
+                throw err;
+            });
+            if (share?.locator !== upload.locator) {
+                await this.store.delete(upload.locator);
+                removed.push(upload.locator);
+            }
+            await this.uploads?.remove(upload.locator);
         }
         return { removed, abandonedUploads: await this.store.removeAbandonedUploads(cutoff) };
     }
