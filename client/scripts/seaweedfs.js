@@ -239,7 +239,34 @@ async function start() {
     return { endpoint, accessKeyId, secretAccessKey, dataDir, stop };
 }
 
-module.exports = { install, installed, start, WEED, VERSION };
+/**
+ * Create a bucket on a server from start(). The gateway answers HTTP a moment before its filer is
+ * ready to take a bucket, so this retries for up to 20 s.
+ */
+async function createBucket(server, bucket) {
+    const { CreateBucketCommand, S3Client } = require('@aws-sdk/client-s3');
+    const client = new S3Client({
+        endpoint: server.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    });
+    try {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                await client.send(new CreateBucketCommand({ Bucket: bucket }));
+                return;
+            } catch (err) {
+                if (attempt === 40) throw err;
+                await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+        }
+    } finally {
+        client.destroy();
+    }
+}
+
+module.exports = { install, installed, start, createBucket, WEED, VERSION };
 
 if (require.main === module) {
     const command = process.argv[2];

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-    CreateBucketCommand,
     CreateMultipartUploadCommand,
     ListMultipartUploadsCommand,
     ListObjectsV2Command,
@@ -20,6 +19,10 @@ import { S3BlobStore } from './s3-store';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const seaweedfs = require('../../scripts/seaweedfs.js') as {
     start(): Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string; stop(): Promise<void> }>;
+    createBucket(
+        server: { endpoint: string; accessKeyId: string; secretAccessKey: string },
+        bucket: string,
+    ): Promise<void>;
 };
 
 const MIB = 1024 * 1024;
@@ -51,16 +54,7 @@ beforeAll(async () => {
         forcePathStyle: true,
         credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     });
-    // The gateway answers HTTP a moment before its filer is ready to take a bucket.
-    for (let attempt = 1; ; attempt++) {
-        try {
-            await raw.send(new CreateBucketCommand({ Bucket: BUCKET }));
-            break;
-        } catch (err) {
-            if (attempt === 40) throw err;
-            await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-    }
+    await seaweedfs.createBucket(server, BUCKET);
 }, 30 * 60_000); // the first run may build SeaweedFS
 
 afterAll(async () => {
