@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROFILE_PATH, ROOT, runId } from './support/fabric';
+import { profile, PROFILE_PATH, ROOT, runId } from './support/fabric';
 
 /** The `sealpact` ledger commands as a user types them, against the real network (run `npm run build` first; npm test does). */
 
@@ -91,6 +91,12 @@ it('registers, verifies, sends, receives, signs and audits with one-line results
 
     const audit = await as('auditor@auditor.example.com', 'audit', '--file-id', `${id}-cli`);
     expect(audit.stdout.split('\n').filter((line) => / (shared|signed) /.test(line))).toHaveLength(3);
+});
+
+it('acts as an identity given by its MSP folder', async () => {
+    const msp = profile().orgs.Org1MSP.identities['alice@org1.example.com'].msp as string;
+    const result = await sealpact('party', '--identity', `msp:Org1MSP:${msp}`, '--profile', PROFILE_PATH, '--json');
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, party: { partyId: 'Org1MSP/alice@org1.example.com' } });
 });
 
 it('names the problem in one line: an unverified recipient, a non-authority verifying', async () => {

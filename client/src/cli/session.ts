@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { connect } from '../sdk/connect';
+import { IdentitySource } from '../sdk/profile';
 import { Sealpact } from '../sdk/sealpact';
 import { OptionSpec, Options } from './command';
 import { PASSPHRASE_ENV, PASSPHRASE_OPTION, readPassphrase } from './inputs';
@@ -18,7 +19,11 @@ export const SESSION_OPTIONS: Record<string, OptionSpec> = {
             'JSON config file with profile, identity, store, keyring (or SEALPACT_CONFIG; default ./sealpact.json)',
     },
     profile: { type: 'string', description: "connection profile (or SEALPACT_PROFILE; default the local network's)" },
-    identity: { type: 'string', description: 'Fabric identity, e.g. alice@org1.example.com (or SEALPACT_IDENTITY)' },
+    identity: {
+        type: 'string',
+        description:
+            'Fabric identity: a name in the profile (alice@org1.example.com), msp:<MSP ID>:<MSP folder> or wallet:<folder>:<label> (or SEALPACT_IDENTITY)',
+    },
     store: { type: 'string', description: 'blob store URI, fs:///dir or s3://bucket?endpoint=… (or SEALPACT_STORE)' },
     keyring: {
         type: 'string',
@@ -62,8 +67,20 @@ async function settings(options: Options): Promise<Required<SessionConfig>> {
         identity,
         profile: pick('profile', 'SEALPACT_PROFILE') ?? join(REPO_ROOT, 'network', '.data', 'connection.json'),
         store: pick('store', 'SEALPACT_STORE') ?? `fs://${join(REPO_ROOT, 'network', '.data', 'blobs')}`,
-        keyring: pick('keyring', 'SEALPACT_KEYRING') ?? join(homedir(), '.sealpact', 'keyrings', identity),
+        keyring:
+            pick('keyring', 'SEALPACT_KEYRING') ??
+            join(homedir(), '.sealpact', 'keyrings', identity.replace(/[^\w@.-]+/g, '_')),
     };
+}
+
+/** `msp:<MSP ID>:<folder>` and `wallet:<folder>:<label>` name identities outside the profile. */
+function identitySource(identity: string): IdentitySource {
+    const [kind, first, ...rest] = identity.split(':');
+    if ((kind === 'msp' || kind === 'wallet') && first && rest.length > 0) {
+        const second = rest.join(':');
+        return kind === 'msp' ? { mspId: first, mspDir: second } : { walletDir: first, label: second };
+    }
+    return identity;
 }
 
 /** Connect as the configured party; the keyring is opened only when `needsKeys`. */
@@ -81,7 +98,7 @@ export async function openSession(options: Options, needsKeys: boolean): Promise
     }
     return connect({
         profile,
-        identity,
+        identity: identitySource(identity),
         store,
         keyring: passphrase === undefined ? undefined : { dir: keyring, passphrase },
         uploadJournal: join(keyring, 'uploads.json'),

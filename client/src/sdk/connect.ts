@@ -3,15 +3,19 @@ import { BlobStore } from '../store/blob-store';
 import { openStore } from '../store/open-store';
 import { Keyring } from './keyring';
 import { Deadlines, LedgerConnection } from './ledger';
-import { ConnectionProfile, loadProfile } from './profile';
+import { ConnectionProfile, IdentitySource, loadProfile } from './profile';
 import { Sealpact } from './sealpact';
 import { UploadJournal } from './upload-journal';
 
 export interface ConnectOptions {
     /** A connection profile, or the path of one (network:up writes network/.data/connection.json). */
     profile: ConnectionProfile | string;
-    /** The Fabric identity to act as: its name in the profile, e.g. "alice@org1.example.com" or "Org1MSP/alice@org1.example.com". */
-    identity: string;
+    /**
+     * The Fabric identity to act as: its name in the profile ("alice@org1.example.com" or
+     * "Org1MSP/alice@org1.example.com"), `{ mspId, mspDir }` for an MSP folder, or
+     * `{ walletDir, label }` for an identity in a wallet folder.
+     */
+    identity: IdentitySource;
     /** Where encrypted files live: a BlobStore, or a store URI ("fs:///path", "s3://bucket?endpoint=…"). */
     store: BlobStore | string;
     /** The party's Sealpact private keys: a Keyring, or its folder and passphrase. Needed to register, receive, sign and grant. */

@@ -10,9 +10,8 @@ import {
     signers,
 } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { ConnectionProfile, resolveIdentity, ResolvedIdentity } from './profile';
+import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
 import { ledgerError, Stage } from './ledger-errors';
 
 /** The outcome of a committed transaction. */
@@ -46,11 +45,11 @@ export class LedgerConnection {
 
     constructor(
         readonly profile: ConnectionProfile,
-        identityName: string,
+        identitySource: IdentitySource,
         deadlines: Partial<Deadlines> = {},
     ) {
-        this.identity = resolveIdentity(profile, identityName);
-        const { org, identity, mspId } = this.identity;
+        this.identity = resolveIdentity(profile, identitySource);
+        const { org, mspId, certificate, privateKey } = this.identity;
         const limits = { ...DEFAULT_DEADLINES, ...deadlines };
         this.client = new grpc.Client(
             org.peer.endpoint,
@@ -59,8 +58,8 @@ export class LedgerConnection {
         );
         this.gateway = connect({
             client: this.client,
-            identity: { mspId, credentials: readPem(identity.cert, 'the identity certificate') },
-            signer: signers.newPrivateKeySigner(createPrivateKey(readPem(identity.key, 'the identity private key'))),
+            identity: { mspId, credentials: certificate },
+            signer: signers.newPrivateKeySigner(createPrivateKey(privateKey)),
             evaluateOptions: () => ({ deadline: Date.now() + limits.evaluate }),
             endorseOptions: () => ({ deadline: Date.now() + limits.endorse }),
             submitOptions: () => ({ deadline: Date.now() + limits.submit }),
@@ -132,13 +131,5 @@ export class LedgerConnection {
     close(): void {
         this.gateway.close();
         this.client.close();
-    }
-}
-
-function readPem(path: string, what: string): Buffer {
-    try {
-        return readFileSync(path);
-    } catch {
-        throw new SealpactError('BAD_PROFILE', `cannot read ${what} at ${path}`);
     }
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 
 /**
@@ -29,12 +30,21 @@ export interface IdentityProfile {
     msp?: string;
 }
 
-/** An identity resolved from a profile: who it is and which peer it talks to. */
+/**
+ * Who to act as: a name in the profile ("alice@org1.example.com" or "Org1MSP/alice@org1.example.com"),
+ * an MSP folder (signcerts/ and keystore/, as Fabric's tools write them), or an identity in a
+ * wallet folder (`<label>.id`, the JSON of Fabric's Node SDK wallets). The organisation's peer
+ * always comes from the profile, by MSP ID.
+ */
+export type IdentitySource = string | { mspId: string; mspDir: string } | { walletDir: string; label: string };
+
+/** An identity ready to sign: its MSP, its organisation's peer, certificate and private key. */
 export interface ResolvedIdentity {
     name: string;
     mspId: string;
     org: OrgProfile;
-    identity: IdentityProfile;
+    certificate: Buffer;
+    privateKey: Buffer;
 }
 
 /** Read a connection profile; BAD_PROFILE names what is missing. */
@@ -64,11 +74,85 @@ export function loadProfile(path: string): ConnectionProfile {
     return profile;
 }
 
-/**
- * Find an identity by name ("alice@org1.example.com"), optionally qualified by MSP
- * ("Org1MSP/alice@org1.example.com", the form of a party id).
- */
-export function resolveIdentity(profile: ConnectionProfile, name: string): ResolvedIdentity {
+/** Resolve an identity source against a profile; errors name what is missing. */
+export function resolveIdentity(profile: ConnectionProfile, source: IdentitySource): ResolvedIdentity {
+    if (typeof source === 'string') {
+        const { name, org, identity } = findByName(profile, source);
+        return {
+            name,
+            mspId: org.mspId,
+            org,
+            certificate: readPem(identity.cert, `the certificate of ${name}`),
+            privateKey: readPem(identity.key, `the private key of ${name}`),
+        };
+    }
+    if ('mspDir' in source) {
+        const pemIn = (folder: string) => {
+            const dir = join(source.mspDir, folder);
+            const files = listPem(dir);
+            if (files.length !== 1) {
+                throw new SealpactError('BAD_IDENTITY', `${dir} must hold exactly one PEM file, not ${files.length}`);
+            }
+            return readPem(join(dir, files[0]), `${folder} of the MSP folder ${source.mspDir}`);
+        };
+        return {
+            name: source.mspDir,
+            mspId: source.mspId,
+            org: orgOf(profile, source.mspId),
+            certificate: pemIn('signcerts'),
+            privateKey: pemIn('keystore'),
+        };
+    }
+    const path = join(source.walletDir, `${source.label}.id`);
+    let entry: { mspId?: string; type?: string; credentials?: { certificate?: string; privateKey?: string } };
+    try {
+        entry = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+        throw new SealpactError('BAD_IDENTITY', `cannot read the wallet identity ${path} as JSON`);
+    }
+    const { certificate, privateKey } = entry.credentials ?? {};
+    if (entry.type !== 'X.509' || typeof entry.mspId !== 'string' || !certificate || !privateKey) {
+        throw new SealpactError('BAD_IDENTITY', `${path} is not an X.509 wallet identity with mspId and credentials`);
+    }
+    return {
+        name: source.label,
+        mspId: entry.mspId,
+        org: orgOf(profile, entry.mspId),
+        certificate: Buffer.from(certificate),
+        privateKey: Buffer.from(privateKey),
+    };
+}
+
+function orgOf(profile: ConnectionProfile, mspId: string): OrgProfile {
+    const org = Object.values(profile.orgs).find((candidate) => candidate.mspId === mspId);
+    if (org === undefined) {
+        throw new SealpactError('UNKNOWN_IDENTITY', `the profile has no organisation ${mspId}`);
+    }
+    return org;
+}
+
+function listPem(dir: string): string[] {
+    try {
+        return readdirSync(dir).filter((name) => !name.startsWith('.'));
+    } catch {
+        throw new SealpactError('BAD_IDENTITY', `cannot read the folder ${dir}`);
+    }
+}
+
+/** Read a PEM file the profile names; BAD_PROFILE names what and where. */
+export function readPem(path: string, what: string): Buffer {
+    try {
+        return readFileSync(path);
+    } catch {
+        throw new SealpactError('BAD_PROFILE', `cannot read ${what} at ${path}`);
+    }
+}
+
+/** Find an identity by name, optionally qualified by MSP ("Org1MSP/alice@org1.example.com", a party id's form). */
+function findByName(
+    profile: ConnectionProfile,
+    name: string,
+): { name: string; org: OrgProfile; identity: IdentityProfile } {
     const slash = name.indexOf('/');
     const wantedMsp = slash >= 0 ? name.slice(0, slash) : undefined;
     const wantedName = slash >= 0 ? name.slice(slash + 1) : name;
@@ -85,5 +169,5 @@ export function resolveIdentity(profile: ConnectionProfile, name: string): Resol
         throw new SealpactError('AMBIGUOUS_IDENTITY', `"${name}" is in several organisations; qualify it as MSP/name`);
     }
     const [{ org, identity }] = matches;
-    return { name: wantedName, mspId: org.mspId, org, identity };
+    return { name: wantedName, org, identity };
 }
