@@ -26,7 +26,7 @@ import { PrivateKeyInfo } from '../crypto/keys';
 import { generateFilePassword } from '../crypto/password';
 import { signDetached } from '../crypto/signature';
 import { createEncryptStream } from '../crypto/stream';
-import { BlobStore } from '../store/blob-store';
+import { BlobStore, StoredBlob } from '../store/blob-store';
 import { Keyring } from './keyring';
 import { UploadJournal } from './upload-journal';
 import { LedgerConnection } from './ledger';
@@ -203,24 +203,24 @@ export class Sealpact {
 
         const digestAlgorithm = SUITE_DIGEST[options.suite];
         const password = generateFilePassword({ drawing: options.drawing, hash: digestAlgorithm });
-        const source = typeof input === 'string' ? createReadStream(input) : input;
-        const encryptor = createEncryptStream({ suite: options.suite, password, aad: fileId });
-        const stages = options.meter ? [source, options.meter, encryptor] : [source, encryptor];
-        const [blob] = await Promise.all([
-            this.store.put(encryptor, { digestAlg: digestAlgorithm }),
-            pipeline(stages).catch((err) => {
-                encryptor.destroy(err); // so the store's put fails too and stores nothing
-                throw err;
-            }),
-        ]);
-        await this.uploads?.add({ locator: blob.locator, fileId, at: new Date().toISOString() });
-        const credentials = [...keys, ownKey].map((key): CredentialInput => ({
-            partyId: key.partyId,
-            keyFingerprint: key.publicKey.fingerprint,
-            algorithm: key.publicKey.algorithm,
-            envelope: sealEnvelope(key.publicKey, password).toString('base64'),
-        }));
-        password.fill(0);
+        let blob: StoredBlob;
+        let credentials: CredentialInput[];
+        try {
+            const source = typeof input === 'string' ? createReadStream(input) : input;
+            const encryptor = createEncryptStream({ suite: options.suite, password, aad: fileId });
+            const stages = options.meter ? [source, options.meter, encryptor] : [source, encryptor];
+            [blob] = await Promise.all([
+                this.store.put(encryptor, { digestAlg: digestAlgorithm }),
+                pipeline(stages).catch((err) => {
+                    encryptor.destroy(err); // so the store's put fails too and stores nothing
+                    throw err;
+                }),
+            ]);
+            await this.uploads?.add({ locator: blob.locator, fileId, at: new Date().toISOString() });
+            credentials = sealFor([...keys, ownKey], password);
+        } finally {
+            password.fill(0); // the password lives on only inside the credentials
+        }
         try {
             const committed = await this.ledger.submit(
                 'ShareFile',
@@ -335,12 +335,7 @@ export class Sealpact {
         );
         try {
             const keys = await Promise.all([...new Set(partyIds)].map((partyId) => this.recipientKey(partyId)));
-            const credentials = keys.map((key): CredentialInput => ({
-                partyId: key.partyId,
-                keyFingerprint: key.publicKey.fingerprint,
-                algorithm: key.publicKey.algorithm,
-                envelope: sealEnvelope(key.publicKey, password).toString('base64'),
-            }));
+            const credentials = sealFor(keys, password);
             const { txId } = await this.ledger.submit('GrantAccess', fileId, JSON.stringify(credentials));
             return { txId };
         } finally {
@@ -558,6 +553,16 @@ async function untilCommittedHere<T>(read: () => Promise<T>, attempts = 25, dela
             await new Promise((resolve) => setTimeout(resolve, delayMs));
         }
     }
+}
+
+/** One credential per party: the file password sealed to its encryption key. */
+function sealFor(keys: { partyId: string; publicKey: PublicKeyInfo }[], password: Buffer): CredentialInput[] {
+    return keys.map((key) => ({
+        partyId: key.partyId,
+        keyFingerprint: key.publicKey.fingerprint,
+        algorithm: key.publicKey.algorithm,
+        envelope: sealEnvelope(key.publicKey, password).toString('base64'),
+    }));
 }
 
 function blobResult(blob: { locator: string; digest: string; size: number }, digestAlgorithm: string) {
