@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { Drawing, MAX_CROSSINGS, MAX_DIMENSION, MAX_POINTS, Point, keyPoints, parseDrawing } from './drawing';
+import { expectError } from '../test-support/expect-error';
 
 type XY = [number, number];
 
@@ -12,17 +12,6 @@ function drawing(...strokes: XY[][]): Drawing {
 /** Key points as "kind x,y" strings, which read like the hand computation. */
 function kp(d: Drawing): string[] {
     return keyPoints(d).map((p) => `${p.kind} ${p.x},${p.y}`);
-}
-
-function expectError(fn: () => unknown, code: string, message: string | RegExp): void {
-    let thrown: unknown;
-    try {
-        fn();
-    } catch (err) {
-        thrown = err;
-    }
-    expect(isSealpactError(thrown, code)).toBe(true);
-    expect((thrown as Error).message).toMatch(message);
 }
 
 describe('key points (hand-computed known answers)', () => {

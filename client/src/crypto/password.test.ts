@@ -1,7 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import * as nodeOs from 'node:os';
 import fc from 'fast-check';
-import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { Drawing, parseDrawing } from './drawing';
 import {
     DEFAULT_MIN_KEY_POINTS,
@@ -12,17 +11,7 @@ import {
     generateFilePassword,
     initialData,
 } from './password';
-
-function expectError(fn: () => unknown, code: string, message: string | RegExp): void {
-    let thrown: unknown;
-    try {
-        fn();
-    } catch (err) {
-        thrown = err;
-    }
-    expect(isSealpactError(thrown, code)).toBe(true);
-    expect((thrown as Error).message).toMatch(message);
-}
+import { expectError } from '../test-support/expect-error';
 
 // The known-answer drawing: an L, a long diagonal crossing the L's vertical arm at
 // (60, 33 + 7 * 60/99 = 37.24) -> (60, 37), and a V. 3 + 2 + 3 + 1 = 9 key points.
