@@ -183,9 +183,11 @@ export async function waitForGatewayEndorsement(stageName, chaincodeName, transa
     await Promise.all(
         orgs.map(async (org) => {
             const who = identityPaths(org, org.admin);
+            // Name the peer as its certificate does: TLS may not use an IP address as the server name.
             const client = new grpc.Client(
                 endpoint(org.peer.port),
                 grpc.credentials.createSsl(fs.readFileSync(orgPaths(org).tlsCa)),
+                { 'grpc.ssl_target_name_override': org.peer.name },
             );
             const gateway = connect({
                 client,
