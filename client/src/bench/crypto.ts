@@ -194,7 +194,7 @@ async function main(): Promise<void> {
             ...ops.map((o) => `| ${o.name} | ${f(o.median, 2)} | ${f(o.p95, 2)} | ${f(o.perSecond)} |`),
         ].join('\n');
         console.log(`\n${body}\n`);
-        console.log(`written to ${writeBenchmarkSection(REPO_ROOT, 'crypto', body)}`);
+        console.log(`written to ${await writeBenchmarkSection(REPO_ROOT, 'crypto', body)}`);
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }

@@ -348,7 +348,7 @@ async function main(): Promise<void> {
             ...(failures.length > 0 ? ['', `Failed transactions: ${failures.join('; ')}.`] : []),
         ].join('\n');
         console.log(`\n${body}\n`);
-        console.log(`written to ${writeBenchmarkSection(REPO_ROOT, 'e2e', body)}`);
+        console.log(`written to ${await writeBenchmarkSection(REPO_ROOT, 'e2e', body)}`);
     } finally {
         for (const party of Object.values(parties)) party.close();
         for (const connection of connections) connection.close();

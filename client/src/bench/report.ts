@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import * as prettier from 'prettier';
 
 /** One line describing the machine a benchmark ran on. */
 export function machineDescription(): string {
@@ -13,7 +14,7 @@ export function machineDescription(): string {
  * Replace the section between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in
  * docs/benchmarks.md with `body`, so each benchmark rewrites only its own figures.
  */
-export function writeBenchmarkSection(repoRoot: string, name: string, body: string): string {
+export async function writeBenchmarkSection(repoRoot: string, name: string, body: string): Promise<string> {
     const path = join(repoRoot, 'docs', 'benchmarks.md');
     const start = `<!-- bench:${name}:start -->`;
     const end = `<!-- bench:${name}:end -->`;
@@ -23,7 +24,9 @@ export function writeBenchmarkSection(repoRoot: string, name: string, body: stri
     if (from < 0 || to < from) {
         throw new Error(`${path} has no ${start} … ${end} section`);
     }
-    writeFileSync(path, `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`);
+    const updated = `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`;
+    // Formatted as `npm run lint` expects, so a benchmark run never leaves the tree failing lint.
+    writeFileSync(path, await prettier.format(updated, { ...(await prettier.resolveConfig(path)), filepath: path }));
     return path;
 }
 
