@@ -32,7 +32,7 @@ export interface EncryptOptions {
     password: Uint8Array;
     /** Associated data stored in the header and authenticated (e.g. the file id); a string is UTF-8. */
     aad?: Uint8Array | string;
-    /** Plaintext bytes per chunk, 1 KiB to 16 MiB; 64 KiB by default. */
+    /** Plaintext bytes per chunk, 1 KiB to 16 MiB; 1 MiB by default. */
     chunkSize?: number;
 }
 
