@@ -193,7 +193,8 @@ export class Sealpact {
             throw new SealpactError('BAD_ARGUMENT', 'the sender is added automatically; do not list yourself in "to"');
         }
         const fileId = options.fileId ?? `f-${randomBytes(12).toString('hex')}`;
-        const existing = await this.existingShare(fileId, me.partyId);
+        // Only a caller-chosen id can have been sent before (a retry); a fresh random one cannot.
+        const existing = options.fileId === undefined ? undefined : await this.existingShare(fileId, me.partyId);
         if (existing) {
             return existing;
         }
