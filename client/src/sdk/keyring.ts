@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSealpactError, SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { writeBufferAtomically } from '../atomic-file';
@@ -16,7 +16,6 @@ export interface KeyringIndex {
 }
 
 const INDEX = 'keyring.json';
-const KEY_FILE = /^([0-9a-f]{64})\.key\.pem$/;
 
 export class Keyring {
     private readonly loaded = new Map<string, PrivateKeyInfo>();
@@ -66,19 +65,6 @@ export class Keyring {
     async activate(encryption: string, signing: string): Promise<void> {
         this.index = { schema: 'sealpact/keyring/v1', encryption, signing };
         await writeBufferAtomically(join(this.dir, INDEX), Buffer.from(JSON.stringify(this.index, null, 2) + '\n'));
-    }
-
-    get activeEncryption(): string | null {
-        return this.index.encryption;
-    }
-
-    get activeSigning(): string | null {
-        return this.index.signing;
-    }
-
-    /** Fingerprints of every key held. */
-    async fingerprints(): Promise<string[]> {
-        return (await readdir(this.dir)).flatMap((name) => KEY_FILE.exec(name)?.[1] ?? []).sort();
     }
 
     /** The private key with this fingerprint; NO_PRIVATE_KEY when the keyring does not hold it. */

@@ -12,7 +12,7 @@ const VALIDATION_CODES = Object.fromEntries(Object.entries(StatusCode).map(([nam
  * ("10 ABORTED: failed to endorse transaction, see attached details for more info") and each
  * peer's detail reads "chaincode response 500, CODE: text".
  */
-export function chaincodeMessage(error: unknown): string | undefined {
+function chaincodeMessage(error: unknown): string | undefined {
     const texts = [String((error as Error)?.message ?? error)];
     if (error instanceof GatewayError) {
         texts.push(...error.details.map((detail) => detail.message));

@@ -111,17 +111,14 @@ export class LedgerConnection {
     /**
      * The chaincode's events, resuming after the last one recorded in `checkpointFile` (a file the
      * gateway's checkpointer keeps), so a restarted listener neither misses nor repeats an event.
-     * Without a checkpoint file, events start at `startBlock` (default: the next block).
+     * Without a checkpoint file, events start at the next block.
      */
     async chaincodeEvents(
-        options: { checkpointFile?: string; startBlock?: bigint } = {},
+        options: { checkpointFile?: string } = {},
     ): Promise<{ events: CloseableAsyncIterable<ChaincodeEvent>; checkpoint(event: ChaincodeEvent): Promise<void> }> {
         try {
             const checkpointer = options.checkpointFile ? await checkpointers.file(options.checkpointFile) : undefined;
-            const events = await this.network.getChaincodeEvents(this.profile.chaincode, {
-                checkpoint: checkpointer,
-                startBlock: checkpointer?.getBlockNumber() === undefined ? options.startBlock : undefined,
-            });
+            const events = await this.network.getChaincodeEvents(this.profile.chaincode, { checkpoint: checkpointer });
             return { events, checkpoint: async (event) => checkpointer?.checkpointChaincodeEvent(event) };
         } catch (error) {
             throw ledgerError(error, 'events', 'ChaincodeEvents', this.endpoint);
