@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chunkNonce } from './container-format';
 
-const REPO_ROOT = resolve(__dirname, '../../..');
-const VECTORS = resolve(REPO_ROOT, '../shared/vectors');
+// The project's own copy of the shared test vectors (Wycheproof with its LICENSE, GM standards).
+const VECTORS = resolve(__dirname, 'testdata/vectors');
 
 interface WycheproofFile<T> {
     algorithm: string;

@@ -13,7 +13,7 @@ import { signDetached, verifyDetached } from './signature';
 // fixed-k reproduction, and the GM/T 0009 DER edge cases of the envelope. A missing vector file
 // must fail the suite, never skip it: readFileSync throws.
 const vectors = JSON.parse(
-    readFileSync(join(__dirname, '..', '..', '..', '..', 'shared', 'vectors', 'gm', 'standard-vectors.json'), 'utf8'),
+    readFileSync(join(__dirname, 'testdata', 'vectors', 'gm', 'standard-vectors.json'), 'utf8'),
 );
 const enc = vectors.sm2_encryption;
 const sig = vectors.sm2_signature;

@@ -10,7 +10,7 @@ import { createVerifier, verifyDetached } from './signature';
 // Project Wycheproof vectors for the two RSA primitives Sealpact uses, restricted to its
 // parameters: OAEP with SHA-256 and MGF1-SHA-256; PSS with SHA-256, MGF1-SHA-256, 32-byte salt.
 // A missing file throws (never a skip), and every selected file must contribute vectors.
-const DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'vectors', 'wycheproof');
+const DIR = join(__dirname, 'testdata', 'vectors', 'wycheproof');
 
 interface Vector {
     tcId: number;
