@@ -44,7 +44,19 @@ export async function readAll<T>(ctx: Context, type: KeyType, ...attributes: str
     return records;
 }
 
-/** The transaction's timestamp (chosen by the client, checked by nobody) as ISO 8601 UTC. */
+/**
+ * The transaction's timestamp as ISO 8601 UTC. The client chooses it; every endorsing peer refuses
+ * one further than the allowed skew from its own clock (see clock.ts).
+ */
 export function txTime(ctx: Context): string {
     return ctx.stub.getDateTimestamp().toISOString();
+}
+
+/**
+ * The time to stamp on a record: the transaction time, but never before `notBefore` (the times of
+ * the records it follows), so record times never go backwards for the same file or party even
+ * when a client's clock lags within the allowed skew.
+ */
+export function recordTime(ctx: Context, ...notBefore: (string | null | undefined)[]): string {
+    return notBefore.reduce<string>((latest, time) => (time && time > latest ? time : latest), txTime(ctx));
 }
