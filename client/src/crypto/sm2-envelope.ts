@@ -1,4 +1,4 @@
-import { createECDH, createHash, ECDH, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { kdf, sm2 } from 'sm-crypto-v2';
 import { DerReader } from '@sealpact/chaincode/dist/lib/der';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
@@ -71,30 +71,22 @@ export function sm2Open(scalarHex: string, envelope: Uint8Array): Buffer {
 }
 
 /**
- * GM/T 0003.4 decryption (steps B3–B7) with the scalar multiplication d·C1 done by OpenSSL's
- * constant-time ECDH (about four times faster than the pure-JS multiply). ECDH yields only x2;
- * of the two points with that x, the one whose C3 = SM3(x2 ‖ M ‖ y2) matches is (x2, y2). Both
- * are tried the same way, and C3 is compared in constant time. KDF: sm-crypto-v2's GM/T KDF.
+ * GM/T 0003.4 decryption, steps B3–B7: (x2, y2) = d·C1 by @noble/curves' constant-time
+ * multiplication (through sm-crypto-v2), t = KDF(x2 ‖ y2), M = C2 ⊕ t, and C3 = SM3(x2 ‖ M ‖ y2)
+ * compared in constant time. y2 is computed, never guessed from x2: an x-only ECDH would leave
+ * two candidates, and accepting either made −C1 open too, which OpenSSL refuses.
  */
 function decryptWithSharedPoint(scalarHex: string, c1Hex: string, c2: Buffer, c3: Buffer): Buffer | undefined {
-    const ecdh = createECDH('SM2');
-    ecdh.setPrivateKey(Buffer.from(scalarHex, 'hex'));
-    const x2 = ecdh.computeSecret(Buffer.from(`04${c1Hex}`, 'hex'));
-    let opened: Buffer | undefined;
-    for (const prefix of ['02', '03']) {
-        const point = ECDH.convertKey(prefix + x2.toString('hex'), 'SM2', 'hex', 'hex', 'uncompressed') as string;
-        const y2 = Buffer.from(point.slice(66), 'hex');
-        const t = Buffer.from(kdf(Buffer.concat([x2, y2]), c2.length));
-        if (t.every((byte) => byte === 0)) {
-            continue; // B4: an all-zero key stream is an error, not a key
-        }
-        const message = Buffer.from(c2.map((byte, i) => byte ^ t[i]));
-        const u = createHash('sm3').update(x2).update(message).update(y2).digest();
-        if (timingSafeEqual(u, c3)) {
-            opened = message;
-        }
+    const shared = Buffer.from(sm2.ecdh(scalarHex, `04${c1Hex}`, false)).subarray(1); // x2 ‖ y2
+    const t = Buffer.from(kdf(shared, c2.length));
+    if (t.every((byte) => byte === 0)) {
+        return undefined; // B4: an all-zero key stream is an error, not a key
     }
-    return opened;
+    const message = Buffer.from(c2.map((byte, i) => byte ^ t[i]));
+    const u = createHash('sm3').update(shared.subarray(0, 32)).update(message).update(shared.subarray(32)).digest();
+    shared.fill(0);
+    t.fill(0);
+    return timingSafeEqual(u, c3) ? message : undefined;
 }
 
 /** A field element as 64 hex digits; larger values cannot be coordinates. */

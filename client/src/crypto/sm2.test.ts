@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { createHash, createPrivateKey } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm2 } from 'sm-crypto-v2';
-import { parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
+import { DerReader } from '@sealpact/chaincode/dist/lib/der';
+import { isSm2Point, parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
 import { loadPrivateKey } from './keys';
 import { openEnvelope, sealEnvelope } from './envelope';
 import { signDetached, verifyDetached } from './signature';
@@ -12,9 +13,7 @@ import { signDetached, verifyDetached } from './signature';
 // SM2/SM3 specifics: known answers from GB/T 32905 (SM3) and GB/T 32918.5 / GM/T 0003.5 (SM2),
 // fixed-k reproduction, and the GM/T 0009 DER edge cases of the envelope. A missing vector file
 // must fail the suite, never skip it: readFileSync throws.
-const vectors = JSON.parse(
-    readFileSync(join(__dirname, 'testdata', 'vectors', 'gm', 'standard-vectors.json'), 'utf8'),
-);
+const vectors = JSON.parse(readFileSync(join(__dirname, 'testdata', 'vectors', 'gm', 'standard-vectors.json'), 'utf8'));
 const enc = vectors.sm2_encryption;
 const sig = vectors.sm2_signature;
 
@@ -30,6 +29,8 @@ function derInt(hex: string): string {
     return tlv('02', parseInt(even[0], 16) >= 8 ? `00${even}` : even);
 }
 const hexOf = (n: bigint) => n.toString(16).padStart(64, '0');
+/** The prime p of the SM2 field (GM/T 0003.5). */
+const SM2_P = BigInt('0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff');
 /** A GM/T 0009 ciphertext from its four fields. */
 const sm2Der = (x: string, y: string, c3: string, c2: string) =>
     Buffer.from(tlv('30', derInt(x) + derInt(y) + tlv('04', c3) + tlv('04', c2)), 'hex');
@@ -131,15 +132,15 @@ describe('SM2 signature (GM/T 0003.5 example, fixed k, user id 1234567812345678)
 describe('GM/T 0009 DER envelope: strict decoding', () => {
     const x = enc.c1_x;
     const y = enc.c1_y;
-    const p = BigInt('0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff');
     const open = (der: Buffer | string) =>
         openEnvelope(standardKey(), typeof der === 'string' ? Buffer.from(der, 'hex') : der);
     const body = derInt(x) + derInt(y) + tlv('04', enc.c3) + tlv('04', enc.c2);
 
+    const yNoZero = derInt(y).replace('022100', '0220'); // y's top bit is set: without 00 it is negative
     test.each([
         ['C1 off the curve', () => sm2Der(x, hexOf(BigInt(`0x${y}`) + 1n), enc.c3, enc.c2)],
         ['C1 the identity (0, 0)', () => sm2Der('00', '00', enc.c3, enc.c2)],
-        ['C1 x + p (not reduced)', () => sm2Der((BigInt(`0x${x}`) + p).toString(16), y, enc.c3, enc.c2)],
+        ['C1 x + p (not reduced)', () => sm2Der((BigInt(`0x${x}`) + SM2_P).toString(16), y, enc.c3, enc.c2)],
         ['C3 of 31 bytes', () => sm2Der(x, y, enc.c3.slice(2), enc.c2)],
         [
             'an INTEGER with a superfluous leading zero',
@@ -150,6 +151,24 @@ describe('GM/T 0009 DER envelope: strict decoding', () => {
         ['a truncated envelope', () => sm2Der(x, y, enc.c3, enc.c2).subarray(0, 50)],
         ['a SET instead of a SEQUENCE', () => '31' + sm2Der(x, y, enc.c3, enc.c2).toString('hex').slice(2)],
         ['an empty input', () => Buffer.alloc(0)],
+        ['a two-byte length with a leading zero', () => '308200' + (body.length / 2).toString(16) + body],
+        ['an indefinite length', () => '3080' + body + '0000'],
+        ['a long-form length inside (on x)', () => tlv('30', '028120' + body.slice(4))],
+        [
+            'a negative INTEGER (y without its 00)',
+            () => tlv('30', derInt(x) + yNoZero + body.slice(derInt(x).length + derInt(y).length)),
+        ],
+        ['an empty INTEGER', () => tlv('30', '0200' + derInt(y) + tlv('04', enc.c3) + tlv('04', enc.c2))],
+        ['C3 as an INTEGER', () => tlv('30', derInt(x) + derInt(y) + tlv('02', enc.c3) + tlv('04', enc.c2))],
+        [
+            'C2 as a constructed OCTET STRING',
+            () => tlv('30', derInt(x) + derInt(y) + tlv('04', enc.c3) + tlv('24', tlv('04', enc.c2))),
+        ],
+        ['C3 and C2 swapped (C1 C2 C3 order)', () => sm2Der(x, y, enc.c2, enc.c3)],
+        ['x as an OCTET STRING', () => tlv('30', tlv('04', x) + derInt(y) + tlv('04', enc.c3) + tlv('04', enc.c2))],
+        ['a fifth field', () => tlv('30', body + tlv('04', '00'))],
+        ['an empty C2', () => sm2Der(x, y, enc.c3, '')],
+        ['x1 of 257 bits', () => sm2Der(`1${x}`, y, enc.c3, enc.c2)],
     ])('refuses %s as BAD_ENVELOPE', (_name, make) => {
         expect(() => open(make())).toThrow(code('BAD_ENVELOPE'));
     });
@@ -170,14 +189,77 @@ describe('GM/T 0009 DER envelope: strict decoding', () => {
     });
 });
 
-describe('GM/T 0009 DER envelope: INTEGER edge cases with chosen k', () => {
-    let dir: string;
-    beforeAll(() => {
-        dir = mkdtempSync(join(tmpdir(), 'sealpact-sm2-'));
-        writeFileSync(join(dir, 'key.pem'), standardKey().key.export({ type: 'pkcs8', format: 'pem' }));
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The standard key as a PEM file for `openssl pkeyutl`, which every envelope below is also given.
+let dir: string;
+beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sealpact-sm2-'));
+    writeFileSync(join(dir, 'key.pem'), standardKey().key.export({ type: 'pkcs8', format: 'pem' }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** What `openssl pkeyutl -decrypt` makes of an envelope for the standard key: the plaintext, or undefined when it refuses. */
+function opensslOpens(envelope: Buffer): Buffer | undefined {
+    writeFileSync(join(dir, 'env.der'), envelope);
+    const run = spawnSync('openssl', ['pkeyutl', '-decrypt', '-inkey', 'key.pem', '-in', 'env.der'], { cwd: dir });
+    return run.status === 0 ? run.stdout : undefined;
+}
+
+/** An OpenSSL-made envelope of `password` for the standard key. */
+function opensslSeals(password: Buffer): Buffer {
+    writeFileSync(join(dir, 'password.bin'), password);
+    writeFileSync(join(dir, 'key.pub.pem'), standardKey().publicKey.pem);
+    return execFileSync('openssl', ['pkeyutl', '-encrypt', '-pubin', '-inkey', 'key.pub.pem', '-in', 'password.bin'], {
+        cwd: dir,
+    });
+}
+
+/** The four fields of a GM/T 0009 envelope: x1, y1 as 64 hex digits, C3, C2 as hex. */
+function fieldsOf(envelope: Buffer): [string, string, string, string] {
+    const fields = new DerReader(envelope, 'TEST', 'test envelope').sequence();
+    return [
+        hexOf(fields.integer()),
+        hexOf(fields.integer()),
+        fields.octets().toString('hex'),
+        fields.octets().toString('hex'),
+    ];
+}
+
+/** The envelope with C1 replaced by -C1 = (x1, p - y1), re-encoded as canonical DER. */
+function negateC1(envelope: Buffer): Buffer {
+    const [x1, y1, c3, c2] = fieldsOf(envelope);
+    return sm2Der(x1, hexOf(SM2_P - BigInt(`0x${y1}`)), c3, c2);
+}
+
+describe('one accepted encoding per envelope: what OpenSSL refuses, Sealpact refuses', () => {
+    test('-C1 in the standard ciphertext: both open the original, both refuse the negated one', () => {
+        const standard = sm2Der(enc.c1_x, enc.c1_y, enc.c3, enc.c2);
+        const negated = negateC1(standard);
+        expect(isSm2Point(`04${fieldsOf(negated)[0]}${fieldsOf(negated)[1]}`)).toBe(true);
+        expect(opensslOpens(standard)?.toString('ascii')).toBe(enc.message_ascii);
+        expect(openEnvelope(standardKey(), standard).toString('ascii')).toBe(enc.message_ascii);
+        expect(opensslOpens(negated)).toBeUndefined();
+        expect(() => openEnvelope(standardKey(), negated)).toThrow(code('ENVELOPE_OPEN_FAILED'));
+    });
+
+    test('OpenSSL-made envelopes open, for both parities of y2, and their -C1 twins are refused by both', () => {
+        // d·C1 = (x2, y2): the bug accepted either y for a given x2, so cover both parities of y2.
+        const key = standardKey();
+        const parities = new Set<number>();
+        for (let i = 0; i < 40 && parities.size < 2; i++) {
+            const password = randomBytes(32);
+            const envelope = opensslSeals(password);
+            expect(openEnvelope(key, envelope)).toEqual(password);
+            const negated = negateC1(envelope);
+            expect(opensslOpens(negated)).toBeUndefined();
+            expect(() => openEnvelope(key, negated)).toThrow(code('ENVELOPE_OPEN_FAILED'));
+            const [x1, y1] = fieldsOf(envelope);
+            parities.add(sm2.ecdh(enc.private_key, `04${x1}${y1}`, false)[64] & 1);
+        }
+        expect(parities.size).toBe(2);
+    });
+});
+
+describe('GM/T 0009 DER envelope: INTEGER edge cases with chosen k', () => {
     /** The first k = 1, 2, ... whose C1 = kG has an x coordinate matching `want`. */
     function findK(want: (xHex: string) => boolean): string {
         for (let k = 1n; ; k++) {
@@ -197,10 +279,6 @@ describe('GM/T 0009 DER envelope: INTEGER edge cases with chosen k', () => {
         nextScalarIs(findK(want));
         const envelope = sealEnvelope(key.publicKey, password);
         expect(openEnvelope(key, envelope)).toEqual(password);
-        writeFileSync(join(dir, 'env.der'), envelope);
-        const opened = execFileSync('openssl', ['pkeyutl', '-decrypt', '-inkey', 'key.pem', '-in', 'env.der'], {
-            cwd: dir,
-        });
-        expect(opened).toEqual(password);
+        expect(opensslOpens(envelope)).toEqual(password);
     });
 });
