@@ -4,8 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm2 } from 'sm-crypto-v2';
+import { DER_INTEGER, DER_SEQUENCE, DerReader } from '@sealpact/chaincode/dist/lib/der';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { fingerprintOf, sm2PointHex } from '@sealpact/chaincode/dist/lib/publickey';
 import { exportPrivateKeyPem, generateKeyPair, loadPrivateKey, PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
+import { signDetached, verifyDetached } from './signature';
 
 const PASSPHRASE = 'correct horse battery staple';
 let dir: string;
@@ -180,4 +183,95 @@ describe('loadPrivateKey refusals', () => {
 
 test('sm2PrivateScalarHex refuses RSA keys', () => {
     expect(() => sm2PrivateScalarHex(rsaKey)).toThrow(code('UNSUPPORTED_KEY'));
+});
+
+describe('RSA private key consistency (pairwise sign and verify on load)', () => {
+    const MESSAGE = Buffer.from('pairwise');
+    const KEY_CODES = ['BAD_PEM', 'BAD_PASSPHRASE', 'WEAK_KEY', 'UNSUPPORTED_KEY'];
+    const pem = (der: Buffer, type: 'PRIVATE KEY' | 'ENCRYPTED PRIVATE KEY') =>
+        `-----BEGIN ${type}-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${type}-----\n`;
+
+    /** Offsets of the contents of each INTEGER of an RSA PKCS#8: n, e, d, p, q, dp, dq, qinv. */
+    function rsaFields(der: Buffer): Record<string, [number, number]> {
+        const outer = new DerReader(der, 'TEST', 'test key').sequence();
+        outer.integer();
+        outer.read(DER_SEQUENCE);
+        const rsa = new DerReader(outer.octets(), 'TEST', 'test key').sequence();
+        rsa.integer();
+        const names = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qinv'];
+        return Object.fromEntries(
+            names.map((name) => {
+                const value = rsa.read(DER_INTEGER);
+                return [name, [value.byteOffset - der.byteOffset, value.length]];
+            }),
+        );
+    }
+
+    /** Bits flipped in `range`: both ends and `count` in between. */
+    function bitsIn([start, length]: [number, number], count: number): number[] {
+        const bits = length * 8;
+        return [
+            ...new Set([
+                0,
+                bits - 1,
+                ...Array.from({ length: count }, (_, i) => Math.floor(((i + 1) * bits) / (count + 1))),
+            ]),
+        ].map((bit) => start * 8 + bit);
+    }
+
+    /**
+     * Load `text`: a refusal must be typed and one line (its code is returned), a key that loads
+     * must be the original and sign verifiably ('signs').
+     */
+    function refusesOrSignsVerifiably(text: string, passphrase?: string): string {
+        let key: PrivateKeyInfo;
+        try {
+            key = loadPrivateKey(text, passphrase);
+        } catch (err) {
+            expect(KEY_CODES).toContain((err as SealpactError).code);
+            expect((err as Error).message).not.toMatch(/\n/);
+            return (err as SealpactError).code;
+        }
+        const signature = signDetached(key, MESSAGE);
+        expect(key.publicKey.fingerprint).toBe(rsaKey.publicKey.fingerprint);
+        expect(verifyDetached(rsaKey.publicKey, MESSAGE, signature)).toBe(true);
+        return 'signs';
+    }
+
+    const flip = (der: Buffer, bit: number) => {
+        const copy = Buffer.from(der);
+        copy[bit >> 3] ^= 0x80 >> (bit & 7);
+        return copy;
+    };
+
+    test('every bit flip in n, e, d, p, q, dp, dq or qinv of a plain key: refused, or the key still signs verifiably', () => {
+        const der = rsaKey.key.export({ type: 'pkcs8', format: 'der' });
+        const outcomes: Record<string, string[]> = {};
+        for (const [name, range] of Object.entries(rsaFields(der))) {
+            outcomes[name] = bitsIn(range, 14).map((bit) =>
+                refusesOrSignsVerifiably(pem(flip(der, bit), 'PRIVATE KEY')),
+            );
+        }
+        // Before the pairwise check, flips in n and e loaded and then signed what did not verify.
+        expect([...outcomes.n, ...outcomes.e]).not.toContain('signs');
+    });
+
+    test('bit flips across the ciphertext of an encrypted key: refused, or the key still signs verifiably', () => {
+        // Node's own PBES2 export (2,048 PBKDF2 iterations) keeps 150 loads fast; the format is the same.
+        const encrypted = rsaKey.key.export({
+            type: 'pkcs8',
+            format: 'der',
+            cipher: 'aes-256-cbc',
+            passphrase: PASSPHRASE,
+        });
+        const outer = new DerReader(encrypted, 'TEST', 'test key').sequence();
+        outer.read(DER_SEQUENCE);
+        const ciphertext = outer.octets();
+        const range: [number, number] = [ciphertext.byteOffset - encrypted.byteOffset, ciphertext.length];
+        const outcomes = bitsIn(range, 150).map((bit) =>
+            refusesOrSignsVerifiably(pem(flip(encrypted, bit), 'ENCRYPTED PRIVATE KEY'), PASSPHRASE),
+        );
+        // Some flips decrypt to a key that parses but is damaged: only the pairwise check refuses them.
+        expect(outcomes).toContain('BAD_PEM');
+    });
 });

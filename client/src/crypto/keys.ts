@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
 import { encryptPkcs8 } from './pkcs8';
 import { DER_SEQUENCE, DerReader } from '@sealpact/chaincode/dist/lib/der';
@@ -8,7 +8,9 @@ import {
     KeyAlgorithm,
     MIN_RSA_BITS,
     PublicKeyInfo,
+    RSA_PSS_SALT_LENGTH,
     sm2PointHex,
+    verifySignature,
 } from '@sealpact/chaincode/dist/lib/publickey';
 
 /** A private key Sealpact can use, with its validated public half. */
@@ -123,13 +125,35 @@ function passphraseBytes(passphrase: string | Uint8Array): Buffer {
     return bytes;
 }
 
-/** Classify a private KeyObject; for SM2 also check the scalar really yields the public point. */
+/**
+ * Classify a private KeyObject and check that its private part matches its public key: a damaged
+ * file can still parse (OpenSSL checks neither an SM2 scalar against its embedded point nor RSA's
+ * n, e, d, p, q, ... against each other) and would then sign what no one can verify.
+ */
 function describePrivateKey(key: KeyObject): PrivateKeyInfo {
     const publicKey = describePublicKey(createPublicKey(key), 'private key');
     if (publicKey.algorithm === 'sm2' && sm2PublicOf(readSm2Scalar(key)) !== sm2PointHex(publicKey.spki)) {
         throw new SealpactError('BAD_PEM', 'the SM2 private scalar does not match its public point');
     }
+    if (publicKey.algorithm === 'rsa' && !rsaSignsVerifiably(key, publicKey)) {
+        throw new SealpactError('BAD_PEM', 'the RSA private key does not match its public key (damaged key file)');
+    }
     return { algorithm: publicKey.algorithm, key, publicKey };
+}
+
+/** Pairwise test (FIPS 140-3 style): an RSA-PSS signature by `key` verifies under `publicKey`. */
+function rsaSignsVerifiably(key: KeyObject, publicKey: PublicKeyInfo): boolean {
+    const message = Buffer.from('sealpact pairwise test');
+    try {
+        const signature = sign('sha256', message, {
+            key,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: RSA_PSS_SALT_LENGTH,
+        });
+        return verifySignature(publicKey, message, signature);
+    } catch {
+        return false; // OpenSSL refuses to sign with some damaged keys
+    }
 }
 
 /** d·G as "04||X||Y" hex, or '' when d is not in [1, n-1]. */
