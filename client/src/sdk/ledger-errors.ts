@@ -5,6 +5,65 @@ import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 /** The stage a ledger call failed in; named in every timeout and network error. */
 export type Stage = 'evaluate' | 'endorse' | 'submit' | 'commit' | 'events';
 
+/**
+ * Codes only a gateway peer that answered sends back from Submit (gRPC never makes them up for a
+ * lost connection), each before or instead of the orderer accepting the transaction: a malformed
+ * or unsigned request (INVALID_ARGUMENT), an unknown channel (FAILED_PRECONDITION), or an orderer
+ * that refused it as a bad request (ABORTED). See Fabric's internal/pkg/gateway/submit.go.
+ */
+const NEVER_ORDERED = new Set<number>([
+    GrpcStatus.INVALID_ARGUMENT,
+    GrpcStatus.FAILED_PRECONDITION,
+    GrpcStatus.ABORTED,
+]);
+
+/**
+ * Whether a transaction whose submit failed with `error` at `stage` may still commit: the rule
+ * every clean-up after a submit follows (undo only what a transaction that certainly did not
+ * commit left behind).
+ *
+ *   stage    error                                                         may commit
+ *   endorse  anything: a refusal, a timeout, a lost connection             no (never sent)
+ *   submit   not a gateway error (signing failed before the call)          no
+ *   submit   the gateway's INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED  no
+ *   submit   any other: a lost connection, a timeout, no orderer answered  yes
+ *   commit   a status that says invalid (CommitError): nothing written     no
+ *   commit   anything else thrown instead of a status                      yes
+ */
+export function mayHaveCommitted(error: unknown, stage: Stage): boolean {
+    if (error instanceof CommitError) {
+        return false;
+    }
+    if (stage === 'submit') {
+        return error instanceof GatewayError && !NEVER_ORDERED.has(error.code);
+    }
+    return stage === 'commit';
+}
+
+/**
+ * COMMIT_UNKNOWN: the transaction may have reached the orderer but no commit status came back,
+ * so it may or may not be on the ledger. Whatever it refers to must be kept; asking the ledger
+ * later (or retrying with the same ids) settles it.
+ */
+export class CommitUnknownError extends SealpactError {
+    constructor(
+        readonly transaction: string,
+        readonly txId: string,
+        readonly stage: 'submit' | 'commit',
+        /** Why the status is unknown. */
+        readonly reason: string,
+        /** What the caller kept and can do, appended to the message. */
+        consequence?: string,
+    ) {
+        const handed = stage === 'commit' ? 'was handed to' : 'may have reached';
+        super(
+            'COMMIT_UNKNOWN',
+            `${transaction} ${txId} ${handed} the orderer but its commit status is unknown (${reason})` +
+                (consequence ? `; ${consequence}` : ''),
+        );
+    }
+}
+
 const VALIDATION_CODES = Object.fromEntries(Object.entries(StatusCode).map(([name, code]) => [code, name]));
 
 /**
@@ -28,10 +87,20 @@ function chaincodeMessage(error: unknown): string | undefined {
 
 /**
  * Turn whatever a gateway call threw into a SealpactError that says what went wrong and where:
- * the chaincode's own code when it refused, NETWORK_DOWN when no peer answered, TIMEOUT with the
- * stage, COMMIT_FAILED with the validation code, or LEDGER_ERROR with the peers' messages.
+ * COMMIT_UNKNOWN (with `txId`) when the transaction may have committed, else the chaincode's own
+ * code when it refused, NETWORK_DOWN when no peer answered, TIMEOUT with the stage, COMMIT_FAILED
+ * with the validation code, or LEDGER_ERROR with the peers' messages.
  */
-export function ledgerError(error: unknown, stage: Stage, transaction: string, endpoint: string): SealpactError {
+export function ledgerError(
+    error: unknown,
+    stage: Stage,
+    transaction: string,
+    endpoint: string,
+    txId?: string,
+): SealpactError {
+    if ((stage === 'submit' || stage === 'commit') && txId !== undefined && mayHaveCommitted(error, stage)) {
+        return new CommitUnknownError(transaction, txId, stage, unknownReason(error, stage, endpoint));
+    }
     if (error instanceof SealpactError) {
         return error;
     }
@@ -41,11 +110,7 @@ export function ledgerError(error: unknown, stage: Stage, transaction: string, e
         return new SealpactError(coded[1], coded[2]);
     }
     if (error instanceof CommitError) {
-        const name = VALIDATION_CODES[error.code] ?? String(error.code);
-        return new SealpactError(
-            'COMMIT_FAILED',
-            `${transaction} transaction ${error.transactionId} was not committed: ${name}`,
-        );
+        return commitFailed(transaction, error.transactionId, error.code);
     }
     if (error instanceof GatewayError) {
         if (error.code === GrpcStatus.UNAVAILABLE) {
@@ -67,4 +132,22 @@ export function ledgerError(error: unknown, stage: Stage, transaction: string, e
         'LEDGER_ERROR',
         `${transaction} failed at the ${stage} stage: ${(error as Error)?.message ?? error}`,
     );
+}
+
+/** COMMIT_FAILED: the commit status says the transaction is invalid, so it wrote nothing. */
+export function commitFailed(transaction: string, txId: string, validationCode: number): SealpactError {
+    const name = VALIDATION_CODES[validationCode] ?? String(validationCode);
+    return new SealpactError('COMMIT_FAILED', `${transaction} transaction ${txId} was not committed: ${name}`);
+}
+
+/** Why a submitted transaction's status is unknown, in one line. */
+function unknownReason(error: unknown, stage: Stage, endpoint: string): string {
+    if (error instanceof GatewayError && error.code === GrpcStatus.UNAVAILABLE) {
+        return `the connection to the peer at ${endpoint} was lost at the ${stage} stage`;
+    }
+    if (error instanceof GatewayError && error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+        return `timed out at the ${stage} stage (peer ${endpoint})`;
+    }
+    const message = String((error as Error)?.message ?? error).replace(/\s+/g, ' ');
+    return `${stage} stage, peer ${endpoint}: ${message}`;
 }

@@ -8,16 +8,23 @@ import {
     Gateway,
     Network,
     signers,
+    Status,
+    Transaction,
 } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
-import { ledgerError, Stage } from './ledger-errors';
+import { commitFailed, ledgerError, Stage } from './ledger-errors';
 
 /** The outcome of a committed transaction. */
 export interface Committed {
     /** The transaction's return value (canonical JSON for every Sealpact transaction). */
     payload: string;
+    txId: string;
+}
+
+/** A transaction the orderer accepted, whose commit status is not known yet. */
+export interface Submitted {
+    transaction: string;
     txId: string;
 }
 
@@ -42,6 +49,7 @@ export class LedgerConnection {
     readonly contract: Contract;
     private readonly client: grpc.Client;
     private readonly gateway: Gateway;
+    private readonly submittedListeners = new Set<(submitted: Submitted) => void>();
 
     constructor(
         readonly profile: ConnectionProfile,
@@ -73,25 +81,44 @@ export class LedgerConnection {
         return this.identity.org.peer.endpoint;
     }
 
-    /** Endorse, submit and wait for the commit; rejects unless the transaction committed valid. */
+    /**
+     * Observe each transaction once the orderer accepted it, before its commit status is known:
+     * for progress reports (the tests cut the connection exactly here). Listeners run synchronously
+     * and should not throw; an error thrown by one is reported as the transaction's unknown commit
+     * status (COMMIT_UNKNOWN). Returns a function that stops observing.
+     */
+    onSubmitted(listener: (submitted: Submitted) => void): () => void {
+        this.submittedListeners.add(listener);
+        return () => this.submittedListeners.delete(listener);
+    }
+
+    /**
+     * Endorse, submit and wait for the commit; rejects unless the transaction committed valid.
+     * Once the transaction may have reached the orderer, a failure without a commit status is
+     * COMMIT_UNKNOWN (a CommitUnknownError with the tx id): it may still commit.
+     */
     async submit(transaction: string, ...args: string[]): Promise<Committed> {
         let stage: Stage = 'endorse';
+        let txId: string | undefined;
+        let endorsed: Transaction;
+        let status: Status;
         try {
-            const endorsed = await this.contract.newProposal(transaction, { arguments: args }).endorse();
+            endorsed = await this.contract.newProposal(transaction, { arguments: args }).endorse();
+            txId = endorsed.getTransactionId();
             stage = 'submit';
             const commit = await endorsed.submit();
             stage = 'commit';
-            const status = await commit.getStatus();
-            if (!status.successful) {
-                throw new SealpactError(
-                    'COMMIT_FAILED',
-                    `${transaction} transaction ${status.transactionId} was not committed (validation code ${status.code})`,
-                );
+            for (const listener of this.submittedListeners) {
+                listener({ transaction, txId });
             }
-            return { payload: Buffer.from(endorsed.getResult()).toString('utf8'), txId: endorsed.getTransactionId() };
+            status = await commit.getStatus();
         } catch (error) {
-            throw ledgerError(error, stage, transaction, this.endpoint);
+            throw ledgerError(error, stage, transaction, this.endpoint, txId);
         }
+        if (!status.successful) {
+            throw commitFailed(transaction, txId, status.code);
+        }
+        return { payload: Buffer.from(endorsed.getResult()).toString('utf8'), txId };
     }
 
     /** Run a query on the gateway peer without committing anything. */

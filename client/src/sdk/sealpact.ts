@@ -30,6 +30,7 @@ import { BlobStore, StoredBlob } from '../store/blob-store';
 import { Keyring } from './keyring';
 import { UploadJournal } from './upload-journal';
 import { LedgerConnection } from './ledger';
+import { CommitUnknownError } from './ledger-errors';
 
 /** GetParty's answer: the party record, its keys, and whether it is verified now. */
 export type PartyView = PartyRecord & { verified: boolean; keys: KeyRecord[] };
@@ -180,8 +181,10 @@ export class Sealpact {
      * Send a file: look every recipient up on the ledger (registered, active key, verified) before
      * anything else; generate the file password; stream encrypt → store while hashing; seal one
      * credential per recipient and one for the sender; record it all with ShareFile. Nothing is
-     * reported as sent unless ShareFile committed; a failed submit removes the uploaded blob
-     * (`gc` removes any left by a crash). Retrying with the same fileId is idempotent.
+     * reported as sent unless ShareFile committed. The uploaded blob is removed when ShareFile
+     * certainly did not commit; when its outcome is unknown send throws COMMIT_UNKNOWN and keeps the
+     * blob (`gc` removes it if the ledger turns out not to hold it, and any left by a crash).
+     * Retrying with the same fileId is idempotent.
      */
     async send(input: string | Readable, options: SendOptions): Promise<SendResult> {
         const me = await this.whoAmI();
@@ -237,18 +240,27 @@ export class Sealpact {
             await this.uploads?.remove(blob.locator).catch(() => undefined);
             return { fileId, txId: committed.txId, ...blobResult(blob, digestAlgorithm), alreadySent: false };
         } catch (err) {
+            if (err instanceof CommitUnknownError) {
+                // ShareFile may still commit with this blob: keep it and its journal entry. A retry
+                // with the same file id, or gc (which asks the ledger first), settles it.
+                throw new CommitUnknownError(
+                    err.transaction,
+                    err.txId,
+                    err.stage,
+                    err.reason,
+                    `the blob is kept; retry send with --file-id ${fileId} or run gc later`,
+                );
+            }
+            // Refused before the orderer, or invalid at commit (ledger-errors.ts, mayHaveCommitted):
+            // the ledger cannot hold this blob. If the removal fails too, the journal entry stays
+            // for gc; the caller sees the first error.
+            await this.store
+                .delete(blob.locator)
+                .then(() => this.uploads?.remove(blob.locator))
+                .catch(() => undefined);
             const earlier = isSealpactError(err, 'DUPLICATE_ID')
                 ? await this.existingShare(fileId, me.partyId)
                 : undefined;
-            // Unless the ledger may have recorded this very blob (a lost answer), it is nobody's:
-            // remove it. Otherwise it stays in the upload journal and gc decides later.
-            if (!isSealpactError(err, 'TIMEOUT') && earlier?.locator !== blob.locator) {
-                // If the removal fails too, the journal entry stays for gc; the caller sees the first error.
-                await this.store
-                    .delete(blob.locator)
-                    .then(() => this.uploads?.remove(blob.locator))
-                    .catch(() => undefined);
-            }
             if (earlier) {
                 return earlier;
             }

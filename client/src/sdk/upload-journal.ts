@@ -15,7 +15,8 @@ export interface PendingUpload {
  * kept beside the keyring. A store may be shared by many parties, so `gc` may only ever remove
  * blobs this party put there itself and the ledger does not refer to; this journal is how it
  * knows which those are. Entries are added before ShareFile and removed once it committed or the
- * blob was deleted, so only a crash or a lost answer leaves one behind.
+ * blob was deleted, so only a crash or an unknown outcome (COMMIT_UNKNOWN: ShareFile reached the
+ * orderer but its commit status never came back) leaves one behind, for gc to settle with the ledger.
  */
 export class UploadJournal {
     /** Changes run one at a time: concurrent sends in one process must not lose each other's entries. */

@@ -1,0 +1,120 @@
+import { Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { commitFailed, CommitUnknownError, ledgerError, mayHaveCommitted, Stage } from './ledger-errors';
+
+// The error values fabric-gateway raises, built as it builds them from a gRPC status; no network.
+const TX = 'a'.repeat(64);
+const ENDPOINT = '127.0.0.1:7051';
+
+function cause(code: number, text: string): ServiceError {
+    return Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${text}`), {
+        code,
+        details: text,
+        metadata: new Metadata(),
+    });
+}
+
+function gatewayError(code: number, text = 'failed'): GatewayError {
+    return new GatewayError({ code, details: [], cause: cause(code, text), message: cause(code, text).message });
+}
+
+function endorseError(code: number, text = 'failed'): EndorseError {
+    const c = cause(code, text);
+    return new EndorseError({ code, details: [], cause: c, transactionId: TX, message: c.message });
+}
+
+function commitStatusError(code: number, text = 'failed'): CommitStatusError {
+    const c = cause(code, text);
+    return new CommitStatusError({ code, details: [], cause: c, transactionId: TX, message: c.message });
+}
+
+const refusal = endorseError(GrpcStatus.ABORTED, 'failed to endorse transaction');
+refusal.details.push({ address: 'peer0', mspId: 'Org1MSP', message: 'chaincode response 500, DUPLICATE_ID: taken' });
+
+describe('mayHaveCommitted: which failed submits may still commit (keep what they refer to)', () => {
+    const table: [Stage, string, unknown, boolean][] = [
+        ['endorse', 'a chaincode refusal', refusal, false],
+        ['endorse', 'a lost connection', endorseError(GrpcStatus.UNAVAILABLE), false],
+        ['endorse', 'a timeout', endorseError(GrpcStatus.DEADLINE_EXCEEDED), false],
+        ['submit', 'signing failed before the call', new Error('HSM unavailable'), false],
+        ['submit', 'the orderer refused it (ABORTED)', gatewayError(GrpcStatus.ABORTED, 'status=BAD_REQUEST'), false],
+        ['submit', 'an unsigned request (INVALID_ARGUMENT)', gatewayError(GrpcStatus.INVALID_ARGUMENT), false],
+        ['submit', 'an unknown channel (FAILED_PRECONDITION)', gatewayError(GrpcStatus.FAILED_PRECONDITION), false],
+        ['submit', 'a lost connection', gatewayError(GrpcStatus.UNAVAILABLE, 'Connection dropped'), true],
+        ['submit', 'a timeout', gatewayError(GrpcStatus.DEADLINE_EXCEEDED), true],
+        ['submit', 'a cancelled call', gatewayError(GrpcStatus.CANCELLED), true],
+        ['submit', 'an internal error', gatewayError(GrpcStatus.INTERNAL), true],
+        ['commit', 'a lost connection', commitStatusError(GrpcStatus.UNAVAILABLE), true],
+        ['commit', 'a timeout', commitStatusError(GrpcStatus.DEADLINE_EXCEEDED), true],
+        ['commit', 'a refused status request', commitStatusError(GrpcStatus.PERMISSION_DENIED), true],
+        ['commit', 'a listener that threw', new Error('progress bar broke'), true],
+        [
+            'commit',
+            'a status that says invalid',
+            new CommitError({ code: StatusCode.MVCC_READ_CONFLICT, transactionId: TX }),
+            false,
+        ],
+    ];
+    it.each(table)('%s stage, %s: %p', (stage, _what, error, expected) => {
+        expect(mayHaveCommitted(error, stage)).toBe(expected);
+    });
+});
+
+describe('ledgerError', () => {
+    function mapped(error: unknown, stage: Stage): SealpactError {
+        return ledgerError(error, stage, 'ShareFile', ENDPOINT, stage === 'endorse' ? undefined : TX);
+    }
+
+    it('a lost connection at the commit stage is COMMIT_UNKNOWN with the tx id, in one line', () => {
+        const err = mapped(commitStatusError(GrpcStatus.UNAVAILABLE, 'Connection dropped'), 'commit');
+        expect(err).toBeInstanceOf(CommitUnknownError);
+        expect(err).toMatchObject({ code: 'COMMIT_UNKNOWN', txId: TX, stage: 'commit', transaction: 'ShareFile' });
+        expect(err.message).toBe(
+            `COMMIT_UNKNOWN: ShareFile ${TX} was handed to the orderer but its commit status is unknown ` +
+                `(the connection to the peer at ${ENDPOINT} was lost at the commit stage)`,
+        );
+    });
+
+    it('a timeout at the submit stage is COMMIT_UNKNOWN: the orderer may have the transaction', () => {
+        const err = mapped(gatewayError(GrpcStatus.DEADLINE_EXCEEDED), 'submit');
+        expect(err.code).toBe('COMMIT_UNKNOWN');
+        expect(err.message).toBe(
+            `COMMIT_UNKNOWN: ShareFile ${TX} may have reached the orderer but its commit status is unknown ` +
+                `(timed out at the submit stage (peer ${ENDPOINT}))`,
+        );
+    });
+
+    it('any other error at the commit stage is COMMIT_UNKNOWN, its text on one line', () => {
+        const err = mapped(new Error('line one\nline two'), 'commit');
+        expect(err.message).toMatch(/\(commit stage, peer 127\.0\.0\.1:7051: line one line two\)$/);
+        expect(err.message).not.toContain('\n');
+    });
+
+    it('an orderer refusal at the submit stage is a definite LEDGER_ERROR', () => {
+        expect(mapped(gatewayError(GrpcStatus.ABORTED, 'status=BAD_REQUEST'), 'submit').code).toBe('LEDGER_ERROR');
+    });
+
+    it('failures before the orderer keep their codes: refusal, NETWORK_DOWN, TIMEOUT', () => {
+        expect(mapped(refusal, 'endorse')).toMatchObject({ code: 'DUPLICATE_ID', message: 'DUPLICATE_ID: taken' });
+        expect(mapped(endorseError(GrpcStatus.UNAVAILABLE), 'endorse').code).toBe('NETWORK_DOWN');
+        expect(mapped(endorseError(GrpcStatus.DEADLINE_EXCEEDED), 'endorse').code).toBe('TIMEOUT');
+        expect(ledgerError(gatewayError(GrpcStatus.UNAVAILABLE), 'evaluate', 'GetFile', ENDPOINT).code).toBe(
+            'NETWORK_DOWN',
+        );
+    });
+
+    it('a commit status that says invalid is COMMIT_FAILED naming the validation code', () => {
+        const message = `COMMIT_FAILED: ShareFile transaction ${TX} was not committed: MVCC_READ_CONFLICT`;
+        expect(commitFailed('ShareFile', TX, StatusCode.MVCC_READ_CONFLICT).message).toBe(message);
+        const invalid = new CommitError({ code: StatusCode.MVCC_READ_CONFLICT, transactionId: TX });
+        expect(mapped(invalid, 'commit')).toMatchObject({ code: 'COMMIT_FAILED', message });
+    });
+
+    it('a CommitUnknownError can carry what the caller kept', () => {
+        const err = new CommitUnknownError('ShareFile', TX, 'commit', 'why', 'the blob is kept');
+        expect(err.message).toBe(
+            `COMMIT_UNKNOWN: ShareFile ${TX} was handed to the orderer but its commit status is unknown (why); the blob is kept`,
+        );
+    });
+});

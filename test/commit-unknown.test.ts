@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { isSealpactError } from '../chaincode/src/lib/errors';
+import { FileRecord } from '../chaincode/src/lib/records';
+import { generateKeyPair } from '../client/src/crypto/keys';
+import { connect } from '../client/src/sdk/connect';
+import { Submitted } from '../client/src/sdk/ledger';
+import { CommitUnknownError } from '../client/src/sdk/ledger-errors';
+import { ConnectionProfile } from '../client/src/sdk/profile';
+import { Sealpact } from '../client/src/sdk/sealpact';
+import { profile, runId } from './support/fabric';
+import { Parties, PASSPHRASE } from './support/parties';
+import { TcpProxy } from './support/tcp-proxy';
+
+/**
+ * Issue 8, item 5: a send whose connection drops after ShareFile reached the orderer and before
+ * its commit status came back must keep the blob (the ledger may hold the file), say so with
+ * COMMIT_UNKNOWN, and leave it to gc and a retry to settle. The drop is real: alice's second
+ * session reaches her peer through a TCP proxy that cuts every socket once the orderer accepted
+ * the transaction; her first session, and bob, connect directly and see what really happened.
+ */
+
+jest.setTimeout(120_000);
+
+const parties = new Parties();
+const run = runId();
+let proxy: TcpProxy;
+let alice: Sealpact; // direct
+let cutAlice: Sealpact; // the same party through the proxy
+let bob: Sealpact;
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+    try {
+        await promise;
+    } catch (err) {
+        if (isSealpactError(err)) return err.code;
+        throw err;
+    }
+    throw new Error('expected a refusal');
+}
+
+/** The file as the ledger holds it, waiting out the moment the commit takes to reach alice's peer. */
+async function fileOnLedger(fileId: string): Promise<FileRecord> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await alice.getFile(fileId);
+        } catch (err) {
+            if (!isSealpactError(err, 'NOT_FOUND') || attempt === 50) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+    }
+}
+
+beforeAll(async () => {
+    const verifier = await parties.as('verifier');
+    [alice, bob] = await Promise.all([parties.as('alice'), parties.as('bob')]);
+    await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
+    await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
+    await verifier.recordVerification((await bob.whoAmI()).partyId, { serial: `hmac-${run}-bob`, level: 'high' });
+
+    // A copy of the profile whose Org1 peer is the proxy; TLS still checks the peer's own name.
+    const direct = profile();
+    const org1 = direct.orgs.Org1MSP;
+    proxy = await TcpProxy.start(org1.peer.endpoint);
+    expect(org1.peer.hostnameOverride).toBeTruthy();
+    const proxied: ConnectionProfile = {
+        ...direct,
+        orgs: { ...direct.orgs, Org1MSP: { ...org1, peer: { ...org1.peer, endpoint: proxy.endpoint } } },
+    };
+    cutAlice = await connect({
+        profile: proxied,
+        identity: 'Org1MSP/alice@org1.example.com',
+        store: `fs://${parties.storeDir}`,
+        keyring: { dir: join(parties.dir, 'keyrings', 'alice'), passphrase: PASSPHRASE },
+    });
+});
+
+afterAll(async () => {
+    cutAlice?.close();
+    parties.close();
+    await proxy?.close();
+});
+
+it('a connection lost between submit and commit keeps the blob for gc and a retry', async () => {
+    const bobId = (await bob.whoAmI()).partyId;
+    const fileId = `${run}-cut`;
+    const path = join(parties.dir, 'contract.txt');
+    writeFileSync(path, `Contract ${run}: the Supplier shall deliver the Goods on the Delivery Date.\n`.repeat(2000));
+
+    const submitted: Submitted[] = [];
+    const stop = cutAlice.ledger.onSubmitted((tx) => {
+        submitted.push(tx);
+        proxy.cut();
+    });
+    const failure = await cutAlice.send(path, { to: [bobId], suite: 'gm', fileId }).then(
+        () => undefined,
+        (err: unknown) => err,
+    );
+    stop();
+    expect(submitted).toEqual([{ transaction: 'ShareFile', txId: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    const { txId } = submitted[0];
+    expect(failure).toBeInstanceOf(CommitUnknownError);
+    expect((failure as CommitUnknownError).message).toBe(
+        `COMMIT_UNKNOWN: ShareFile ${txId} was handed to the orderer but its commit status is unknown ` +
+            `(the connection to the peer at ${proxy.endpoint} was lost at the commit stage); ` +
+            `the blob is kept; retry send with --file-id ${fileId} or run gc later`,
+    );
+
+    // The orderer had it: the ledger, read through an unaffected connection, holds the share ...
+    const file = await fileOnLedger(fileId);
+    expect(file.createdTxId).toBe(txId);
+    // ... and the blob it names is still in the store, with the ledger's digest.
+    const hash = createHash(file.digestAlgorithm);
+    await pipeline(await alice.store.get(file.locator), hash);
+    expect(hash.digest('hex')).toBe(file.ciphertextDigest);
+    expect(await alice.uploads!.pending()).toEqual([{ locator: file.locator, fileId, at: expect.any(String) }]);
+
+    // gc cannot ask the ledger through the cut connection, so it removes nothing.
+    expect(await codeOf(cutAlice.gc(0))).toBe('NETWORK_DOWN');
+    expect(await alice.store.has(file.locator)).toBe(true);
+    expect((await alice.uploads!.pending()).map((u) => u.locator)).toEqual([file.locator]);
+
+    // gc through a working connection learns the ledger holds the file: it keeps the blob and
+    // settles the journal entry.
+    const { removed } = await alice.gc(0);
+    expect(removed).toEqual([]);
+    expect(await alice.store.has(file.locator)).toBe(true);
+    expect(await alice.uploads!.pending()).toEqual([]);
+
+    // The retry the error suggests is idempotent, and bob gets the file byte for byte.
+    const again = await alice.send(path, { to: [bobId], suite: 'gm', fileId });
+    expect(again).toMatchObject({ fileId, txId, locator: file.locator, alreadySent: true });
+    const out = join(parties.dir, 'received.txt');
+    await bob.receive(fileId, out);
+    expect(readFileSync(out).equals(readFileSync(path))).toBe(true);
+});
