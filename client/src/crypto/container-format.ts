@@ -66,10 +66,13 @@ export interface ParsedHeader {
     length: number;
 }
 
-/** Refuse chunk sizes outside the format's bounds (on encode and on decode). */
-function checkChunkSize(chunkSize: number, code: string): void {
+/**
+ * Refuse chunk sizes outside the format's bounds (on encode and on decode). Header errors here and
+ * below name the field and its offset, never the bytes read: the input may not be a container.
+ */
+function checkChunkSize(chunkSize: number, code: string, field: string): void {
     if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
-        throw new SealpactError(code, `chunk size ${chunkSize} is outside ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE} bytes`);
+        throw new SealpactError(code, `${field} must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`);
     }
 }
 
@@ -82,7 +85,7 @@ function checkAad(aad: Buffer): void {
 
 /** Encode the header fields that the header tag covers (everything but the tag). */
 export function encodeHeaderBody(header: ContainerHeader): Buffer {
-    checkChunkSize(header.chunkSize, 'INVALID_ARGUMENT');
+    checkChunkSize(header.chunkSize, 'INVALID_ARGUMENT', 'the chunk size');
     checkAad(header.aad);
     if (header.salt.length !== SALT_LENGTH) {
         throw new SealpactError('INVALID_ARGUMENT', `salt must be ${SALT_LENGTH} bytes`);
@@ -101,7 +104,10 @@ export function encodeHeaderBody(header: ContainerHeader): Buffer {
 function suiteOf(id: number): Suite {
     const entry = Object.entries(SUITE_IDS).find(([, value]) => value === id);
     if (entry === undefined) {
-        throw new SealpactError('UNSUPPORTED_SUITE', `suite id ${id} is not known to this version`);
+        throw new SealpactError(
+            'UNSUPPORTED_SUITE',
+            `the suite (header byte ${OFFSET_SUITE}) is not one this version knows`,
+        );
     }
     return entry[0] as Suite;
 }
@@ -123,12 +129,13 @@ export function parseHeader(bytes: Buffer): ParsedHeader | undefined {
     if (bytes.length > OFFSET_VERSION && bytes[OFFSET_VERSION] !== FORMAT_VERSION) {
         throw new SealpactError(
             'UNSUPPORTED_VERSION',
-            `container format version ${bytes[OFFSET_VERSION]} is not supported (this reader knows ${FORMAT_VERSION})`,
+            `the format version (header byte ${OFFSET_VERSION}) is not ${FORMAT_VERSION}, the only one this reader knows`,
         );
     }
     const suite = bytes.length > OFFSET_SUITE ? suiteOf(bytes[OFFSET_SUITE]) : undefined;
     if (bytes.length >= OFFSET_SALT) {
-        checkChunkSize(bytes.readUInt32BE(OFFSET_CHUNK_SIZE), 'BAD_HEADER');
+        const field = `the chunk size (header bytes ${OFFSET_CHUNK_SIZE}..${OFFSET_SALT - 1})`;
+        checkChunkSize(bytes.readUInt32BE(OFFSET_CHUNK_SIZE), 'BAD_HEADER', field);
     }
     if (suite === undefined || bytes.length < FIXED_LENGTH) {
         return undefined;

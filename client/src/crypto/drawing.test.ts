@@ -352,7 +352,11 @@ describe('parseDrawing', () => {
         ['not an object', [1, 2], 'the drawing must be an object { width, height, strokes }, got an array'],
         ['null', null, 'got null'],
         ['width missing', { height: 1, strokes: [] }, 'width must be an integer from 1 to 1048576, got nothing'],
-        ['width zero', { width: 0, height: 1, strokes: [] }, 'width must be an integer from 1 to 1048576, got 0'],
+        [
+            'width zero',
+            { width: 0, height: 1, strokes: [] },
+            'width must be an integer from 1 to 1048576, got another number',
+        ],
         ['width fractional', { width: 1.5, height: 1, strokes: [] }, 'width must be an integer'],
         ['height too big', { width: 1, height: MAX_DIMENSION + 1, strokes: [] }, 'height must be an integer'],
         ['height a string', { width: 1, height: '5', strokes: [] }, 'got a string'],
@@ -367,15 +371,33 @@ describe('parseDrawing', () => {
         ['point not an object', withPoint([1, 2]), 'strokes[0][1] must be an object { x, y }, got an array'],
         ['x missing', withPoint({ y: 1 }), 'strokes[0][1].x must be a number, got nothing'],
         ['y a string', withPoint({ x: 1, y: '1' }), 'strokes[0][1].y must be a number, got a string'],
-        ['x NaN', withPoint({ x: NaN, y: 1 }), 'strokes[0][1].x is not finite (NaN)'],
-        ['y infinite', withPoint({ x: 1, y: -Infinity }), 'strokes[0][1].y is not finite (-Infinity)'],
-        ['x fractional', withPoint({ x: 1.25, y: 1 }), 'strokes[0][1].x must be a whole number, got 1.25'],
-        ['x negative', withPoint({ x: -1, y: 1 }), 'strokes[0][1].x is -1, outside 0..10 (the drawing width)'],
-        ['y too big', withPoint({ x: 1, y: 21 }), 'strokes[0][1].y is 21, outside 0..20 (the drawing height)'],
+        ['x NaN', withPoint({ x: NaN, y: 1 }), /strokes\[0\]\[1\]\.x is not finite$/],
+        ['y infinite', withPoint({ x: 1, y: -Infinity }), /strokes\[0\]\[1\]\.y is not finite$/],
+        [
+            'x fractional',
+            withPoint({ x: 1.25, y: 1 }),
+            'strokes[0][1].x must be a whole number; round plane coordinates first',
+        ],
+        ['x negative', withPoint({ x: -1, y: 1 }), 'strokes[0][1].x is outside 0..10 (the drawing width)'],
+        ['y too big', withPoint({ x: 1, y: 21 }), 'strokes[0][1].y is outside 0..20 (the drawing height)'],
     ];
     it.each(cases)('refuses %s with BAD_DRAWING', (_name, input, message) => {
         expectError(() => parseDrawing(input), 'BAD_DRAWING', message);
         expectError(() => keyPoints(input as Drawing), 'BAD_DRAWING', message);
+    });
+
+    it('names where a value is wrong, never the value (a drawing is password material)', () => {
+        for (const input of [
+            { width: 1, height: 98765.4, strokes: [[{ x: 0, y: 0 }]] },
+            { width: 123456789, height: 20, strokes: [[{ x: 0, y: 0 }]] },
+            withPoint({ x: 987654, y: 1 }),
+            withPoint({ x: 9876.54, y: 1 }),
+            withPoint({ x: 1, y: 'secret\nline' }),
+        ]) {
+            expect(() => parseDrawing(input)).toThrow(
+                expect.objectContaining({ code: 'BAD_DRAWING', message: expect.not.stringMatching(/9876|secret|\n/) }),
+            );
+        }
     });
 
     it('refuses more than MAX_POINTS points with DRAWING_TOO_LARGE', () => {

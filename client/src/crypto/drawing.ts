@@ -42,9 +42,11 @@ function badDrawing(message: string): SealpactError {
     return new SealpactError('BAD_DRAWING', message);
 }
 
-/** Name what a wrong value is without echoing arbitrary user text into the message. */
+/**
+ * Name what kind of value a wrong one is, never the value itself: a drawing is password material,
+ * so an error may say where it is wrong (field, indices) but must not quote its text or numbers.
+ */
 function describe(value: unknown): string {
-    if (typeof value === 'number') return String(value);
     if (value === null) return 'null';
     if (value === undefined) return 'nothing';
     if (Array.isArray(value)) return 'an array';
@@ -58,7 +60,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function checkDimension(value: unknown, name: 'width' | 'height'): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
-        throw badDrawing(`${name} must be an integer from 1 to ${MAX_DIMENSION}, got ${describe(value)}`);
+        const got = typeof value === 'number' ? 'another number' : describe(value);
+        throw badDrawing(`${name} must be an integer from 1 to ${MAX_DIMENSION}, got ${got}`);
     }
     return value;
 }
@@ -69,14 +72,14 @@ function checkCoordinate(value: unknown, where: string, axis: 'x' | 'y', limit: 
         throw badDrawing(`${name} must be a number, got ${describe(value)}`);
     }
     if (!Number.isFinite(value)) {
-        throw badDrawing(`${name} is not finite (${value})`);
+        throw badDrawing(`${name} is not finite`);
     }
     if (!Number.isInteger(value)) {
         // Refuse rather than round: a silent rounding rule is one more thing two clients could disagree on.
-        throw badDrawing(`${name} must be a whole number, got ${value}; round plane coordinates first`);
+        throw badDrawing(`${name} must be a whole number; round plane coordinates first`);
     }
     if (value < 0 || value > limit) {
-        throw badDrawing(`${name} is ${value}, outside 0..${limit} (the drawing ${axis === 'x' ? 'width' : 'height'})`);
+        throw badDrawing(`${name} is outside 0..${limit} (the drawing ${axis === 'x' ? 'width' : 'height'})`);
     }
     // `+ 0` turns -0 into 0, so a copy never carries a negative zero.
     return value + 0;
@@ -87,8 +90,8 @@ function checkCoordinate(value: unknown, where: string, axis: 'x' | 'y', limit: 
  * `{ "width": 640, "height": 480, "strokes": [[{ "x": 10, "y": 20 }, ...], ...] }`.
  * Returns a fresh copy holding only width, height and the points' x and y (other properties, such
  * as timestamps, are ignored and do not enter the password). Throws BAD_DRAWING naming the first
- * problem, with JSON indices counted from 0 (e.g. "strokes[2][5].x is not finite (NaN)"), or
- * DRAWING_TOO_LARGE.
+ * problem by its place, with JSON indices counted from 0 (e.g. "strokes[2][5].x must be a whole
+ * number") and never by its value, or DRAWING_TOO_LARGE.
  */
 export function parseDrawing(json: unknown): Drawing {
     if (!isRecord(json)) {

@@ -27,9 +27,10 @@ function badOption(message: string): SealpactError {
     return new SealpactError('BAD_OPTION', message);
 }
 
+// Messages name the option, never its value: device time and free memory are password material.
 function checkHash(hash: unknown): PasswordHash {
     if (!HASHES.includes(hash as PasswordHash)) {
-        throw badOption(`hash must be "sm3" or "sha256", got ${typeof hash === 'string' ? `"${hash}"` : typeof hash}`);
+        throw badOption('hash must be "sm3" or "sha256"');
     }
     return hash as PasswordHash;
 }
@@ -37,9 +38,7 @@ function checkHash(hash: unknown): PasswordHash {
 /** A count or instant written in decimal: a non-negative safe integer, so String() never uses an exponent. */
 function checkCounter(value: unknown, name: string): number {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-        throw badOption(
-            `${name} must be a non-negative integer, got ${typeof value === 'number' ? value : typeof value}`,
-        );
+        throw badOption(`${name} must be a non-negative integer`);
     }
     return value;
 }
@@ -137,7 +136,7 @@ export function generateFilePassword(options: FilePasswordOptions = {}): Buffer 
     const hash = checkHash(options.hash ?? 'sm3');
     const minKeyPoints = options.minKeyPoints ?? DEFAULT_MIN_KEY_POINTS;
     if (!Number.isSafeInteger(minKeyPoints) || minKeyPoints < 1) {
-        throw badOption(`minKeyPoints must be an integer of at least 1, got ${minKeyPoints}`);
+        throw badOption('minKeyPoints must be an integer of at least 1');
     }
     if (options.drawing === undefined) {
         return randomBytes(FILE_PASSWORD_BYTES);

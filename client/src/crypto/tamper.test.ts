@@ -258,4 +258,16 @@ describe('input that is not a container', () => {
         });
         expect(await readdir(dir)).toEqual(['in']);
     });
+
+    it.each([
+        ['version 123', Buffer.from('SEALPACT\x7b'), 'UNSUPPORTED_VERSION', '(header byte 8)'],
+        ['suite 123', Buffer.from('SEALPACT\x01\x7b'), 'UNSUPPORTED_SUITE', '(header byte 9)'],
+        ['chunk size 123', Buffer.from('SEALPACT\x01\x01\x00\x00\x00\x7b'), 'BAD_HEADER', '(header bytes 10..13)'],
+    ])('names the header field of %s and its offset, never its value', async (_label, input, code, field) => {
+        const inPath = join(dir, 'in');
+        await writeFile(inPath, input);
+        const refused = decryptFile(inPath, join(dir, 'out'), { password: randomBytes(32) });
+        await expect(refused).rejects.toMatchObject({ code, message: expect.stringContaining(field) });
+        await expect(refused).rejects.toMatchObject({ message: expect.not.stringContaining('123') });
+    });
 });
