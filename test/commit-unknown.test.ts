@@ -136,3 +136,31 @@ it('a connection lost between submit and commit keeps the blob for gc and a retr
     await bob.receive(fileId, out);
     expect(readFileSync(out).equals(readFileSync(path))).toBe(true);
 });
+
+it('a ShareFile the commit status says is invalid removes its blob; the send returns the attempt that won', async () => {
+    const bobId = (await bob.whoAmI()).partyId;
+    const fileId = `${run}-race`;
+    const path = join(parties.dir, 'race.txt');
+    writeFileSync(path, `Contract ${run}: two attempts at once.\n`.repeat(100));
+    const blobs = async () => {
+        const locators: string[] = [];
+        for await (const blob of alice.store.list()) locators.push(blob.locator);
+        return locators;
+    };
+    const before = await blobs();
+
+    // Two attempts with one file id, both endorsed before either commits: both reach the orderer,
+    // and the later one in the block is invalid (MVCC_READ_CONFLICT).
+    const submitted: Submitted[] = [];
+    const stop = alice.ledger.onSubmitted((tx) => submitted.push(tx));
+    const results = await Promise.all([1, 2].map(() => alice.send(path, { to: [bobId], suite: 'gm', fileId })));
+    stop();
+    expect(submitted.map((tx) => tx.transaction)).toEqual(['ShareFile', 'ShareFile']);
+
+    const file = await alice.getFile(fileId);
+    expect(results.map((r) => r.alreadySent).sort()).toEqual([false, true]);
+    expect(results.every((r) => r.txId === file.createdTxId && r.locator === file.locator)).toBe(true);
+    // Only the committed attempt's blob is left, and no journal entry.
+    expect((await blobs()).filter((locator) => !before.includes(locator))).toEqual([file.locator]);
+    expect(await alice.uploads!.pending()).toEqual([]);
+});

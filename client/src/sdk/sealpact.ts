@@ -258,9 +258,12 @@ export class Sealpact {
                 .delete(blob.locator)
                 .then(() => this.uploads?.remove(blob.locator))
                 .catch(() => undefined);
-            const earlier = isSealpactError(err, 'DUPLICATE_ID')
-                ? await this.existingShare(fileId, me.partyId)
-                : undefined;
+            // The id may be taken by an earlier attempt of ours that committed meanwhile (say after
+            // COMMIT_UNKNOWN): refused at endorsement, or invalid at commit (MVCC_READ_CONFLICT).
+            const earlier =
+                isSealpactError(err, 'DUPLICATE_ID') || isSealpactError(err, 'COMMIT_FAILED')
+                    ? await this.existingShare(fileId, me.partyId)
+                    : undefined;
             if (earlier) {
                 return earlier;
             }
