@@ -1,8 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ioError } from '../atomic-file';
+import { refuseUnsafe } from '../file-safety';
 import { connect } from '../sdk/connect';
+import { checkKeyringFolder } from '../sdk/keyring';
 import { IdentitySource } from '../sdk/profile';
 import { Sealpact } from '../sdk/sealpact';
 import { OptionSpec, Options } from './command';
@@ -16,7 +19,7 @@ export const SESSION_OPTIONS: Record<string, OptionSpec> = {
     config: {
         type: 'string',
         description:
-            'JSON config file with profile, identity, store, keyring (or SEALPACT_CONFIG; default ./sealpact.json)',
+            'JSON config file with profile, identity, store, keyring (or SEALPACT_CONFIG; default ./sealpact.json); yours alone, not writable by others',
     },
     profile: { type: 'string', description: "connection profile (or SEALPACT_PROFILE; default the local network's)" },
     identity: {
@@ -33,11 +36,51 @@ export const SESSION_OPTIONS: Record<string, OptionSpec> = {
     'passphrase-file': PASSPHRASE_OPTION,
 };
 
-interface SessionConfig {
-    profile?: string;
-    identity?: string;
-    store?: string;
-    keyring?: string;
+const CONFIG_KEYS = ['profile', 'identity', 'store', 'keyring'] as const;
+type SessionConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string>>;
+
+const IMPLICIT_CONFIG = './sealpact.json';
+
+/**
+ * A config file, named or found in the working folder. It decides which peer, TLS CA, store and
+ * keyring are trusted, so it is refused unless it is yours and no one else may write it, named
+ * or not: a named file is often a shared one, and a planted ./sealpact.json is not named at all.
+ * Checked on the open descriptor, so the file read is the file checked.
+ */
+function readConfig(path: string): SessionConfig {
+    let fd: number;
+    try {
+        fd = openSync(path, 'r');
+    } catch (err) {
+        throw ioError(err, path);
+    }
+    let text: string;
+    try {
+        const stats = fstatSync(fd);
+        if (!stats.isFile()) {
+            throw new SealpactError('BAD_CONFIG', `the config file ${path} is not a file`);
+        }
+        refuseUnsafe(stats, path, 'the config file');
+        text = readFileSync(fd, 'utf8');
+    } finally {
+        closeSync(fd);
+    }
+    let config: unknown;
+    try {
+        config = JSON.parse(text);
+    } catch {
+        throw new SealpactError('BAD_CONFIG', `the config file ${path} is not valid JSON`);
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+        throw new SealpactError('BAD_CONFIG', `the config file ${path} is not a JSON object`);
+    }
+    for (const key of CONFIG_KEYS) {
+        const value = (config as SessionConfig)[key];
+        if (value !== undefined && typeof value !== 'string') {
+            throw new SealpactError('BAD_CONFIG', `"${key}" in the config file ${path} is not a string`);
+        }
+    }
+    return config as SessionConfig;
 }
 
 /** Flag, else environment variable, else config file, else default. */
@@ -45,14 +88,12 @@ async function settings(options: Options): Promise<Required<SessionConfig>> {
     const configPath =
         (options.config as string | undefined) ??
         process.env.SEALPACT_CONFIG ??
-        (existsSync('sealpact.json') ? 'sealpact.json' : undefined);
+        (existsSync(IMPLICIT_CONFIG) ? IMPLICIT_CONFIG : undefined);
     let config: SessionConfig = {};
     if (configPath !== undefined) {
-        try {
-            config = JSON.parse(readFileSync(configPath, 'utf8')) as SessionConfig;
-        } catch {
-            throw new SealpactError('BAD_CONFIG', `cannot read the config file ${configPath} as JSON`);
-        }
+        config = readConfig(configPath);
+        // Settings that came from a file nobody typed must not go unnoticed.
+        process.stderr.write(`sealpact: using config ${configPath}\n`);
     }
     const pick = (name: keyof SessionConfig, env: string) =>
         (options[name] as string | undefined) ?? process.env[env] ?? config[name];
@@ -86,6 +127,8 @@ function identitySource(identity: string): IdentitySource {
 /** Connect as the configured party; the keyring is opened only when `needsKeys`. */
 export async function openSession(options: Options, needsKeys: boolean): Promise<Sealpact> {
     const { profile, identity, store, keyring } = await settings(options);
+    // Also when no key is needed: the upload journal that gc trusts is kept in this folder.
+    await checkKeyringFolder(keyring);
     let passphrase: string | undefined;
     if (needsKeys) {
         passphrase = await readPassphrase(options);

@@ -1,8 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSealpactError, SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { writeBufferAtomically } from '../atomic-file';
+import { ioError, writeBufferAtomically } from '../atomic-file';
 import { exportPrivateKeyPem, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
+import { refuseUnsafe } from '../file-safety';
 
 /**
  * A party's Sealpact private keys on disk: one encrypted PKCS#8 file per key, named by its
@@ -16,6 +17,28 @@ export interface KeyringIndex {
 }
 
 const INDEX = 'keyring.json';
+
+/**
+ * Refuse a keyring folder that another user owns or others may write (they could swap the index
+ * or the upload journal kept beside it); a folder not made yet is fine, it is created 0700.
+ *
+ * @throws SealpactError UNSAFE_PERMISSIONS, BAD_KEYRING (not a folder) or IO_ERROR
+ */
+export async function checkKeyringFolder(dir: string): Promise<void> {
+    let stats;
+    try {
+        stats = await stat(dir);
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            return;
+        }
+        throw ioError(err, dir);
+    }
+    if (!stats.isDirectory()) {
+        throw new SealpactError('BAD_KEYRING', `the keyring ${dir} is not a folder`);
+    }
+    refuseUnsafe(stats, dir, 'the keyring folder');
+}
 
 export class Keyring {
     private readonly loaded = new Map<string, PrivateKeyInfo>();
@@ -31,6 +54,7 @@ export class Keyring {
         if (passphrase === '') {
             throw new SealpactError('PASSPHRASE_REQUIRED', 'the keyring passphrase is empty');
         }
+        await checkKeyringFolder(dir);
         await mkdir(dir, { recursive: true, mode: 0o700 });
         let index: KeyringIndex = { schema: 'sealpact/keyring/v1', encryption: null, signing: null };
         try {
