@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync, unlinkSync } from 'node:fs';
 import { link, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
@@ -11,6 +11,26 @@ export interface AtomicWriteOptions {
     mode?: number;
     /** Replace a file already at the path (default). When false an existing file is an error and stays as it was. */
     overwrite?: boolean;
+}
+
+/** Temporary files being written now: the ones a signal handler must remove. */
+const unfinished = new Set<string>();
+
+/**
+ * Remove every temporary file still being written, synchronously, for a SIGINT/SIGTERM/SIGHUP
+ * handler that exits next: a process stopped mid-decryption must not leave plaintext behind (the
+ * CLI installs such handlers; an SDK caller that handles signals itself should call this).
+ * Only SIGKILL or a crash can still leave a `.partial` file.
+ */
+export function removeUnfinishedFilesSync(): void {
+    for (const path of unfinished) {
+        try {
+            unlinkSync(path);
+        } catch {
+            // Already renamed into place or removed.
+        }
+    }
+    unfinished.clear();
 }
 
 /**
@@ -28,13 +48,18 @@ export async function writeFileAtomically(
 ): Promise<void> {
     // Same folder, so the rename is atomic; a random name, so concurrent writers never collide.
     const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.partial`);
-    // flush: the descriptor is fsynced before it closes, so the rename never exposes unwritten data.
-    const sink = createWriteStream(tempPath, { flags: 'wx', mode: options.mode ?? 0o600, flush: true });
+    // Created synchronously, on the thread that runs signal handlers, so the file never exists
+    // unregistered. (An unnamed O_TMPFILE linked in when complete would be neater, but Node's
+    // fs.link cannot link a /proc/self/fd path: it calls link(2), not linkat with AT_SYMLINK_FOLLOW.)
+    let fd: number;
     try {
-        await once(sink, 'ready');
+        fd = openSync(tempPath, 'wx', options.mode ?? 0o600);
     } catch (err) {
         throw ioError(err, path);
     }
+    unfinished.add(tempPath);
+    // flush: the descriptor is fsynced before it closes, so the rename never exposes unwritten data.
+    const sink = createWriteStream(tempPath, { fd, flush: true });
     try {
         await produce(sink);
         if (!sink.closed) {
@@ -50,6 +75,8 @@ export async function writeFileAtomically(
         sink.destroy();
         await rm(tempPath, { force: true });
         throw ioError(err, path);
+    } finally {
+        unfinished.delete(tempPath);
     }
 }
 

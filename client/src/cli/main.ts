@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import { constants } from 'node:os';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { removeUnfinishedFilesSync } from '../atomic-file';
 import { Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseOptions, usageOf } from './command';
 import { commands } from './commands';
 
@@ -43,13 +45,7 @@ export async function run(argv: string[]): Promise<number> {
         }
         return exitCode;
     } catch (err) {
-        const code = err instanceof SealpactError ? err.code : 'UNEXPECTED';
-        // SealpactError messages are written to name the problem without secrets; anything
-        // else is reduced to its first line so no stack or buffer dump reaches the terminal.
-        const message =
-            err instanceof SealpactError
-                ? err.message
-                : `${code}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+        const { code, message } = describeError(err);
         if (wantsJson) {
             process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
         }
@@ -58,7 +54,42 @@ export async function run(argv: string[]): Promise<number> {
     }
 }
 
+/**
+ * The code and one-line message of a failure. SealpactError messages are written to name the
+ * problem without secrets; anything else is cut to its first line, so no stack or buffer dump
+ * reaches the terminal, and a SyntaxError (JSON.parse's, which quotes the start of its input) to
+ * its type. As a last defence every control character, line breaks included, becomes a space.
+ */
+function describeError(err: unknown): { code: string; message: string } {
+    const code = err instanceof SealpactError ? err.code : 'UNEXPECTED';
+    let message: string;
+    if (err instanceof SealpactError) {
+        message = err.message;
+    } else if (err instanceof SyntaxError) {
+        message = `${code}: an input is not valid JSON`;
+    } else {
+        message = `${code}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+    }
+    // eslint-disable-next-line no-control-regex
+    return { code, message: message.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim() };
+}
+
+/**
+ * Stopped by a signal, remove every unfinished output file (decrypted bytes, a key being written)
+ * before exiting with 128 + the signal's number, as a shell reports it.
+ */
+function exitCleanlyOnSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+        process.on(signal, () => {
+            removeUnfinishedFilesSync();
+            process.stderr.write(`sealpact: INTERRUPTED: stopped by ${signal}; unfinished output removed\n`);
+            process.exit(128 + constants.signals[signal]);
+        });
+    }
+}
+
 if (require.main === module) {
+    exitCleanlyOnSignals();
     run(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
     });
