@@ -1,7 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+    chmodSync,
+    chownSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import * as atomicFile from '../atomic-file';
+import { commands } from './commands';
+import { parseOptions } from './command';
 import { run } from './main';
 
 /**
@@ -103,10 +118,50 @@ describe('keygen', () => {
             '--passphrase-file',
             at('pass'),
         );
-        expect(weak.stderr).toContain('WEAK_KEY');
+        expect(weak).toMatchObject({
+            code: 2,
+            stderr: 'sealpact: USAGE: keygen: --bits must be a whole number from 2048 to 16384, not "1024"\n',
+        });
         const unknown = await sealpact('keygen', '--alg', 'dsa', '--out', at('x'), '--passphrase-file', at('pass'));
-        expect(unknown.code).toBe(2);
-        expect(unknown.stderr).toContain('--alg must be sm2 or rsa');
+        expect(unknown).toMatchObject({ code: 2, stderr: 'sealpact: USAGE: --alg must be sm2 or rsa, not "dsa"\n' });
+    });
+
+    it('checks both paths before writing either: an existing public key means no private key', async () => {
+        writeFileSync(at('half.pub.pem'), 'an earlier public key\n');
+        const result = await sealpact('keygen', '--alg', 'sm2', '--out', at('half'), '--passphrase-file', at('pass'));
+        expect(result).toMatchObject({
+            code: 1,
+            stderr: `sealpact: FILE_EXISTS: ${at('half.pub.pem')} already exists; refusing to overwrite it\n`,
+        });
+        expect(readFileSync(at('half.pub.pem'), 'utf8')).toBe('an earlier public key\n');
+        expect(existsSync(at('half.key.pem'))).toBe(false);
+        expect(readdirSync(dir).filter((name) => name.includes('partial'))).toEqual([]);
+    });
+
+    it('removes the public key it wrote when the private key cannot be written', async () => {
+        const real = atomicFile.writeBufferAtomically;
+        const failing = jest
+            .spyOn(atomicFile, 'writeBufferAtomically')
+            .mockImplementation((path, data, options) =>
+                path.endsWith('.key.pem')
+                    ? Promise.reject(new SealpactError('IO_ERROR', `${path}: no space left on device`))
+                    : real(path, data, options),
+            );
+        try {
+            const result = await sealpact(
+                'keygen',
+                '--alg',
+                'sm2',
+                '--out',
+                at('nospace'),
+                '--passphrase-file',
+                at('pass'),
+            );
+            expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(/^sealpact: IO_ERROR: /) });
+        } finally {
+            failing.mockRestore();
+        }
+        expect(readdirSync(dir).filter((name) => name.startsWith('nospace'))).toEqual([]);
     });
 });
 
@@ -442,5 +497,166 @@ describe('usage', () => {
         expect(missing.stderr).toContain('--key-file is required');
         const json = await sealpact('open', '--key', at('missing.pem'), '--in', 'a', '--out', 'b', '--json');
         expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'FILE_NOT_FOUND' } });
+    });
+});
+
+describe('numeric options', () => {
+    const usage = (text: string) => ({ code: 2, stdout: '', stderr: `sealpact: USAGE: ${text}\n` });
+
+    it.each(['abc', '-5', '0', '1.5', '1e3', '525601'])(
+        'gc --grace-minutes %j is refused: the grace period cannot be switched off',
+        async (value) => {
+            expect(await sealpact('gc', `--grace-minutes=${value}`)).toEqual(
+                usage(`gc: --grace-minutes must be a whole number from 1 to 525600, not "${value}"`),
+            );
+        },
+    );
+
+    it.each(['abc', '0', '-1', ' 2', '0x10'])('watch --count %j is refused: watch must stop', async (value) => {
+        expect(await sealpact('watch', `--count=${value}`)).toEqual(
+            usage(`watch: --count must be a whole number from 1 to 1000000, not ${JSON.stringify(value)}`),
+        );
+    });
+
+    it.each(['keygen', 'register'])('%s refuses --bits with sm2 and out-of-range sizes', async (name) => {
+        const common = name === 'keygen' ? ['--out', at('never'), '--passphrase-file', at('pass')] : [];
+        expect(await sealpact(name, '--alg', 'sm2', '--bits', '3072', ...common)).toEqual(
+            usage('--bits applies to RSA keys only, not sm2'),
+        );
+        for (const bits of ['abc', '2047', '16385', '3072.0']) {
+            expect(await sealpact(name, '--alg', 'rsa', '--bits', bits, ...common)).toEqual(
+                usage(`${name}: --bits must be a whole number from 2048 to 16384, not "${bits}"`),
+            );
+        }
+        expect(existsSync(at('never.key.pem'))).toBe(false);
+    });
+
+    it('hands a valid value to the command as a number, and leaves an absent one undefined', () => {
+        const byName = (name: string) => commands.find((c) => c.name === name)!;
+        expect(parseOptions(byName('gc'), ['--grace-minutes', '5'])['grace-minutes']).toBe(5);
+        expect(parseOptions(byName('watch'), ['--count', '1000000']).count).toBe(1_000_000);
+        expect(parseOptions(byName('watch'), []).count).toBeUndefined();
+    });
+});
+
+describe('errors never quote an input file', () => {
+    const SECRET = 'hunter2-the-file-password';
+
+    beforeAll(() => {
+        writeFileSync(at('secret.txt'), `${SECRET}\nsecond line of the secret\n`);
+        // A binary password, with a line break inside, as `password` writes them.
+        writeFileSync(at('secret.bin'), Buffer.concat([Buffer.from(SECRET), Buffer.from([10, 0, 255, 13, 10])]));
+    });
+
+    it.each(['secret.txt', 'secret.bin'])('password --drawing %s: BAD_JSON, one line, no content', async (name) => {
+        const result = await sealpact('password', '--drawing', at(name), '--out', at('never.fp'));
+        expect(result).toEqual({
+            code: 1,
+            stdout: '',
+            stderr: `sealpact: BAD_JSON: --drawing ${at(name)} is not valid JSON\n`,
+        });
+    });
+
+    it('send --drawing a secret: refused the same way before any network', async () => {
+        const result = await sealpact(
+            'send',
+            '--to',
+            'Org2MSP/bob@org2.example.com',
+            '--in',
+            at('contract.txt'),
+            '--suite',
+            'gm',
+            '--drawing',
+            at('secret.bin'),
+            '--json',
+        );
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(`sealpact: BAD_JSON: --drawing ${at('secret.bin')} is not valid JSON\n`);
+        expect(result.stdout).not.toContain(SECRET);
+    });
+
+    it('--config a secret: BAD_CONFIG, one line, no content', async () => {
+        const result = await sealpact('inbox', '--config', at('secret.txt'));
+        expect(result).toEqual({
+            code: 1,
+            stdout: '',
+            stderr: `sealpact: BAD_CONFIG: the config file ${at('secret.txt')} is not valid JSON\n`,
+        });
+    });
+
+    it.each([
+        ['seal', '--to', 'BAD_PEM'],
+        ['verify', '--pub', 'BAD_PEM'],
+        ['open', '--key', 'BAD_PEM'],
+    ])('%s %s a secret: %s, one line, no content', async (name, option, code) => {
+        const others: Record<string, string[]> = {
+            seal: ['--in', at('fp'), '--out', at('never.env')],
+            verify: ['--in', at('contract.txt'), '--sig', at('fp')],
+            open: ['--in', at('fp'), '--out', at('never.fp')],
+        };
+        const result = await sealpact(name, option, at('secret.bin'), ...others[name]);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(new RegExp(`^sealpact: ${code}: [^\n]+\n$`));
+        expect(result.stderr).not.toContain('hunter2');
+    });
+
+    it('the last defence: any message is printed on one line, and a stray SyntaxError without its text', async () => {
+        const inbox = commands.find((c) => c.name === 'inbox')!;
+        const failing = jest
+            .spyOn(inbox, 'run')
+            .mockRejectedValueOnce(new SealpactError('BAD_INPUT', `quoted ${SECRET}\nacross\r\nlines\u001b[2J`))
+            .mockRejectedValueOnce(new SyntaxError(`Unexpected token 'h', "${SECRET}" is not valid JSON`));
+        try {
+            expect((await sealpact('inbox')).stderr).toBe(`sealpact: BAD_INPUT: quoted ${SECRET} across lines [2J\n`);
+            expect(await sealpact('inbox', '--json')).toEqual({
+                code: 1,
+                stdout: '{"ok":false,"error":{"code":"UNEXPECTED","message":"UNEXPECTED: an input is not valid JSON"}}\n',
+                stderr: 'sealpact: UNEXPECTED: an input is not valid JSON\n',
+            });
+        } finally {
+            failing.mockRestore();
+        }
+    });
+});
+
+describe('config file and keyring folder permissions', () => {
+    // A profile nobody has: a command that got past the checks stops there, without a network.
+    const session = (...argv: string[]) =>
+        sealpact('inbox', '--identity', 'alice@org1.example.com', '--profile', at('no-profile.json'), ...argv);
+
+    it('refuses a named config file another user owns or others may write', async () => {
+        writeFileSync(at('theirs.json'), '{}', { mode: 0o600 });
+        chownSync(at('theirs.json'), 65534, 65534);
+        expect(await sealpact('inbox', '--config', at('theirs.json'))).toEqual({
+            code: 1,
+            stdout: '',
+            stderr: `sealpact: UNSAFE_PERMISSIONS: the config file ${at('theirs.json')} belongs to uid 65534, not to you (uid ${process.getuid?.()}); refusing to use it\n`,
+        });
+        writeFileSync(at('shared.json'), '{}', { mode: 0o600 });
+        chmodSync(at('shared.json'), 0o620);
+        process.env.SEALPACT_CONFIG = at('shared.json');
+        try {
+            expect((await sealpact('inbox')).stderr).toBe(
+                `sealpact: UNSAFE_PERMISSIONS: the config file ${at('shared.json')} is writable by other users (mode 0620); refusing to use it (chmod go-w ${at('shared.json')})\n`,
+            );
+        } finally {
+            delete process.env.SEALPACT_CONFIG;
+        }
+    });
+
+    it('refuses a keyring folder others may write or another user owns, for every ledger command', async () => {
+        mkdirSync(at('open-keyring'), { mode: 0o700 });
+        chmodSync(at('open-keyring'), 0o777);
+        expect(await session('--keyring', at('open-keyring'))).toMatchObject({
+            code: 1,
+            stderr: `sealpact: UNSAFE_PERMISSIONS: the keyring folder ${at('open-keyring')} is writable by other users (mode 0777); refusing to use it (chmod go-w ${at('open-keyring')})\n`,
+        });
+        mkdirSync(at('their-keyring'), { mode: 0o700 });
+        chownSync(at('their-keyring'), 65534, 65534);
+        expect((await session('--keyring', at('their-keyring'))).stderr).toMatch(
+            /^sealpact: UNSAFE_PERMISSIONS: the keyring folder .*their-keyring belongs to uid 65534/,
+        );
+        mkdirSync(at('my-keyring'), { mode: 0o700 });
+        expect((await session('--keyring', at('my-keyring'))).stderr).toMatch(/^sealpact: NO_PROFILE: /);
     });
 });

@@ -8,13 +8,22 @@ export const EXIT_USAGE = 2;
 /** `verify` ran correctly and the signature is not valid. */
 export const EXIT_INVALID = 3;
 
-export interface OptionSpec {
-    type: 'string' | 'boolean';
+interface BaseOptionSpec {
     required?: boolean;
     description: string;
 }
 
-export type Options = Record<string, string | boolean | undefined>;
+/** An integer option is a string on the command line, checked and converted by parseOptions. */
+export interface IntegerOptionSpec extends BaseOptionSpec {
+    type: 'integer';
+    /** The inclusive range. */
+    min: number;
+    max: number;
+}
+
+export type OptionSpec = (BaseOptionSpec & { type: 'string' | 'boolean' }) | IntegerOptionSpec;
+
+export type Options = Record<string, string | boolean | number | undefined>;
 
 /** What a command returns: a result for --json and the human line(s) for the terminal. */
 export interface CommandResult {
@@ -42,9 +51,10 @@ export function usageOf(command: Command): string {
     const bare = command.positional === undefined ? '' : ` [${command.positional}]`;
     const lines = [`sealpact ${command.name}${bare} [options]: ${command.summary}`, '', 'options:'];
     for (const [name, spec] of Object.entries({ ...command.options, ...COMMON })) {
-        const value = spec.type === 'string' ? ' <value>' : '';
+        const value = { string: ' <value>', integer: ' <n>', boolean: '' }[spec.type];
+        const range = spec.type === 'integer' ? ` (${rangeOf(spec)})` : '';
         const required = spec.required ? ' (required)' : '';
-        lines.push(`  --${name}${value}${required}  ${spec.description}`);
+        lines.push(`  --${name}${value}${required}  ${spec.description}${range}`);
     }
     return lines.join('\n');
 }
@@ -56,7 +66,12 @@ export function parseOptions(command: Command, argv: string[]): Options {
     try {
         const parsed = parseArgs({
             args: argv,
-            options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }])),
+            options: Object.fromEntries(
+                Object.entries(specs).map(([name, spec]) => [
+                    name,
+                    { type: spec.type === 'boolean' ? 'boolean' : 'string' },
+                ]),
+            ),
             strict: true,
             allowPositionals: command.positional !== undefined,
         });
@@ -70,10 +85,35 @@ export function parseOptions(command: Command, argv: string[]): Options {
     } catch (err) {
         throw new SealpactError('USAGE', `${command.name}: ${(err as Error).message.split('\n')[0]}`);
     }
-    if (!values.help) {
-        checkRequired(command, values);
+    if (values.help) {
+        return values;
+    }
+    checkRequired(command, values);
+    for (const [name, spec] of Object.entries(specs)) {
+        if (spec.type === 'integer' && values[name] !== undefined) {
+            values[name] = parseInteger(command, name, spec, values[name] as string);
+        }
     }
     return values;
+}
+
+function rangeOf(spec: IntegerOptionSpec): string {
+    return `${spec.min} to ${spec.max}`;
+}
+
+/**
+ * Digits only: no sign, fraction, exponent, hex or blanks, so `abc`, `-5`, `1e3` and `0x10` are
+ * refused instead of becoming NaN, a negative or a surprise.
+ */
+function parseInteger(command: Command, name: string, spec: IntegerOptionSpec, text: string): number {
+    const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+    if (!(value >= spec.min && value <= spec.max)) {
+        throw new SealpactError(
+            'USAGE',
+            `${command.name}: --${name} must be a whole number from ${rangeOf(spec)}, not ${JSON.stringify(text)}`,
+        );
+    }
+    return value;
 }
 
 function checkRequired(command: Command, values: Options): void {

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { KeyAlgorithm, MIN_RSA_BITS } from '@sealpact/chaincode/dist/lib/publickey';
 import { ioError } from '../atomic-file';
-import { loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
-import { Options } from './command';
+import { DEFAULT_RSA_BITS, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
+import { IntegerOptionSpec, Options, OptionSpec, required } from './command';
 
 /** Inputs that are keys, passwords or signatures are small; refuse a wrong file early. */
 const MAX_SMALL_FILE = 1024 * 1024;
@@ -77,12 +78,39 @@ export const PASSPHRASE_OPTION = {
     description: `file whose first line is the private key's passphrase (or set ${PASSPHRASE_ENV})`,
 } as const;
 
-/** Read and parse a small JSON file named by an option. */
+/**
+ * Read and parse a small JSON file named by an option. The parser's own message is left out: it
+ * quotes the start of the file, which may be a secret given by mistake (a password file).
+ */
 export async function readJson(path: string, option: string): Promise<unknown> {
     const text = (await readSmallFile(path, option)).toString('utf8');
     try {
         return JSON.parse(text);
-    } catch (err) {
-        throw new SealpactError('BAD_JSON', `--${option} ${path} is not valid JSON: ${(err as Error).message}`);
+    } catch {
+        throw new SealpactError('BAD_JSON', `--${option} ${path} is not valid JSON`);
     }
+}
+
+/** --alg and --bits, as keygen and register take them. */
+export const KEY_OPTIONS: Record<'alg' | 'bits', OptionSpec> = {
+    alg: { type: 'string', required: true, description: 'sm2 or rsa' },
+    bits: {
+        type: 'integer',
+        // 16384: the largest RSA key Sealpact makes or accepts.
+        min: MIN_RSA_BITS,
+        max: 16384,
+        description: `RSA modulus size, RSA only (default ${DEFAULT_RSA_BITS})`,
+    } satisfies IntegerOptionSpec,
+};
+
+/** The key algorithm and size from KEY_OPTIONS; --bits with sm2 is refused rather than ignored. */
+export function keyAlgorithm(options: Options): { alg: KeyAlgorithm; bits?: number } {
+    const alg = required(options, 'alg');
+    if (alg !== 'sm2' && alg !== 'rsa') {
+        throw new SealpactError('USAGE', `--alg must be sm2 or rsa, not ${JSON.stringify(alg)}`);
+    }
+    if (alg === 'sm2' && options.bits !== undefined) {
+        throw new SealpactError('USAGE', '--bits applies to RSA keys only, not sm2');
+    }
+    return { alg, bits: options.bits as number | undefined };
 }

@@ -1,31 +1,33 @@
+import { lstat, rm } from 'node:fs/promises';
 import { parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { writeBufferAtomically } from '../atomic-file';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope';
-import { DEFAULT_RSA_BITS, exportPrivateKeyPem, generateKeyPair } from '../crypto/keys';
+import { exportPrivateKeyPem, generateKeyPair } from '../crypto/keys';
 import { signStream, verifyStream } from '../crypto/signature';
 import { Command, EXIT_INVALID, EXIT_OK, required } from './command';
-import { fileSize, PASSPHRASE_ENV, PASSPHRASE_OPTION, readPassphrase, readPrivateKey, readSmallFile } from './inputs';
+import {
+    fileSize,
+    KEY_OPTIONS,
+    keyAlgorithm,
+    PASSPHRASE_ENV,
+    PASSPHRASE_OPTION,
+    readPassphrase,
+    readPrivateKey,
+    readSmallFile,
+} from './inputs';
 import { readMetered } from './progress';
 
 const keygen: Command = {
     name: 'keygen',
     summary: 'make an SM2 or RSA key pair: <prefix>.pub.pem and an encrypted <prefix>.key.pem',
     options: {
-        alg: { type: 'string', required: true, description: 'sm2 or rsa' },
-        bits: { type: 'string', description: `RSA modulus size (default ${DEFAULT_RSA_BITS}, at least 2048)` },
+        ...KEY_OPTIONS,
         out: { type: 'string', required: true, description: 'path prefix of the two key files' },
         'passphrase-file': PASSPHRASE_OPTION,
     },
     async run(options) {
-        const alg = required(options, 'alg');
-        if (alg !== 'sm2' && alg !== 'rsa') {
-            throw new SealpactError('USAGE', `--alg must be sm2 or rsa, not "${alg}"`);
-        }
-        if (alg === 'sm2' && options.bits !== undefined) {
-            throw new SealpactError('USAGE', '--bits applies to RSA keys only');
-        }
-        const bits = options.bits === undefined ? undefined : parseWholeNumber(options.bits as string, 'bits');
+        const { alg, bits } = keyAlgorithm(options);
         // Private keys are never written unencrypted (DEVELOPERS.md: encrypted at rest).
         const passphrase = await readPassphrase(options);
         if (passphrase === undefined) {
@@ -34,15 +36,32 @@ const keygen: Command = {
                 `keygen encrypts the private key: give --passphrase-file or set ${PASSPHRASE_ENV}`,
             );
         }
-        const key = generateKeyPair(alg, { bits });
         const prefix = required(options, 'out');
         const publicPath = `${prefix}.pub.pem`;
         const privatePath = `${prefix}.key.pem`;
-        // Neither file may replace an existing one: overwriting a private key loses every file sealed to it.
-        await writeBufferAtomically(privatePath, Buffer.from(exportPrivateKeyPem(key, passphrase)), {
-            overwrite: false,
-        });
+        // Neither file may replace an existing one (overwriting a private key loses every file
+        // sealed to it), and half a pair is no use: both paths are checked before either is written.
+        for (const path of [privatePath, publicPath]) {
+            if (
+                await lstat(path).then(
+                    () => true,
+                    () => false,
+                )
+            ) {
+                throw new SealpactError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`);
+            }
+        }
+        const key = generateKeyPair(alg, { bits });
+        // The public key first: if the private key cannot be written, what is left to undo is public.
         await writeBufferAtomically(publicPath, Buffer.from(key.publicKey.pem), { overwrite: false, mode: 0o644 });
+        try {
+            await writeBufferAtomically(privatePath, Buffer.from(exportPrivateKeyPem(key, passphrase)), {
+                overwrite: false,
+            });
+        } catch (err) {
+            await rm(publicPath, { force: true });
+            throw err;
+        }
         const { algorithm, fingerprint, bits: keyBits } = key.publicKey;
         return {
             json: { algorithm, bits: keyBits, fingerprint, publicKey: publicPath, privateKey: privatePath },
@@ -137,12 +156,5 @@ const verify: Command = {
         };
     },
 };
-
-function parseWholeNumber(text: string, option: string): number {
-    if (!/^[0-9]{1,6}$/.test(text)) {
-        throw new SealpactError('USAGE', `--${option} must be a whole number, not "${text}"`);
-    }
-    return Number(text);
-}
 
 export const keyCommands = [keygen, seal, open, sign, verify];

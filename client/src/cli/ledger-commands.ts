@@ -5,7 +5,7 @@ import { Suite } from '@sealpact/chaincode/dist/lib/records';
 import { parseDrawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
 import { Command, EXIT_FAILURE, EXIT_OK, OptionSpec, required } from './command';
-import { fileSize, readJson } from './inputs';
+import { fileSize, KEY_OPTIONS, keyAlgorithm, readJson } from './inputs';
 import { progressBar } from './progress';
 import { SESSION_OPTIONS, withSession } from './session';
 
@@ -21,16 +21,11 @@ const register: Command = {
     name: 'register',
     summary: 'make your Sealpact keys (one to receive file passwords, one to sign) and register them on the ledger',
     options: withSessionOptions({
-        alg: { type: 'string', required: true, description: 'sm2 or rsa' },
-        bits: { type: 'string', description: 'RSA modulus size (default 3072)' },
+        ...KEY_OPTIONS,
         'single-key': { type: 'boolean', description: 'use one key pair for both roles (GM practice keeps two)' },
     }),
     async run(options) {
-        const alg = required(options, 'alg');
-        if (alg !== 'sm2' && alg !== 'rsa') {
-            throw new SealpactError('USAGE', `--alg must be sm2 or rsa, not "${alg}"`);
-        }
-        const bits = options.bits === undefined ? undefined : Number(options.bits);
+        const { alg, bits } = keyAlgorithm(options);
         const encryption = generateKeyPair(alg, { bits });
         const signing = options['single-key'] ? encryption : generateKeyPair(alg, { bits });
         return withSession(options, true, async (session) => {
@@ -259,10 +254,10 @@ const watch: Command = {
             type: 'string',
             description: 'checkpoint file; a restarted watch neither misses nor repeats a share',
         },
-        count: { type: 'string', description: 'stop after this many shares' },
+        count: { type: 'integer', min: 1, max: 1_000_000, description: 'stop after this many shares' },
     }),
     async run(options) {
-        const limit = options.count === undefined ? Infinity : Number(options.count);
+        const limit = (options.count as number | undefined) ?? Infinity;
         return withSession(options, false, async (session) => {
             const seen: unknown[] = [];
             for await (const share of session.watchInbox({
@@ -280,14 +275,22 @@ const watch: Command = {
     },
 };
 
+const DEFAULT_GRACE_MINUTES = 60;
+
 const gc: Command = {
     name: 'gc',
     summary: 'remove your own uploads that no ledger file holds (failed sends) and abandoned uploads',
     options: withSessionOptions({
-        'grace-minutes': { type: 'string', description: 'leave anything younger than this (default 60)' },
+        'grace-minutes': {
+            type: 'integer',
+            // At least a minute: a send uploads before it commits, so a young orphan may be in flight.
+            min: 1,
+            max: 525_600,
+            description: `leave anything younger than this (default ${DEFAULT_GRACE_MINUTES})`,
+        },
     }),
     async run(options) {
-        const grace = options['grace-minutes'] === undefined ? 60 : Number(options['grace-minutes']);
+        const grace = (options['grace-minutes'] as number | undefined) ?? DEFAULT_GRACE_MINUTES;
         return withSession(options, false, async (session) => {
             const result = await session.gc(grace * 60_000);
             return {
