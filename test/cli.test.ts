@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { signalMidWrite, startCli } from '../client/src/test-support/cli-process';
 import { profile, PROFILE_PATH, ROOT, runId } from './support/fabric';
 
 /** The `sealpact` ledger commands as a user types them, against the real network (run `npm run build` first; npm test does). */
@@ -12,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sealpact-cli-e2e-'));
 const id = runId();
 
 const CLI = join(ROOT, 'client', 'dist', 'cli', 'main.js');
+const MIB = 1024 * 1024;
 
 /** The built command itself, in its own process, as a user runs it. */
 function sealpact(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -24,8 +28,12 @@ function sealpact(...argv: string[]): Promise<{ code: number; stdout: string; st
 
 /** Run as one identity with its own keyring; everyone shares the store. */
 function as(identity: string, ...argv: string[]) {
+    return sealpact(...asArgs(identity, ...argv));
+}
+
+function asArgs(identity: string, ...argv: string[]): string[] {
     const who = identity.split('@')[0];
-    return sealpact(
+    return [
         ...argv,
         '--identity',
         identity,
@@ -37,10 +45,11 @@ function as(identity: string, ...argv: string[]) {
         join(dir, who),
         '--passphrase-file',
         join(dir, 'pass'),
-    );
+    ];
 }
 
 beforeAll(() => writeFileSync(join(dir, 'pass'), 'cli test passphrase\n'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('registers, verifies, sends, receives, signs and audits with one-line results', async () => {
     expect((await as('alice@org1.example.com', 'register', '--alg', 'sm2')).code).toBe(0);
@@ -129,4 +138,37 @@ it('names the problem in one line: an unverified recipient, a non-authority veri
     );
     expect(notAuthority.code).toBe(1);
     expect(notAuthority.stderr).toMatch(/^sealpact: WRONG_ORG: .+\n$/);
+});
+
+it('leaves no plaintext behind when get is stopped by SIGINT or SIGTERM mid-way', async () => {
+    const big = join(dir, 'big.bin');
+    await pipeline(async function* () {
+        for (let i = 0; i < 200; i++) {
+            yield randomBytes(MIB);
+        }
+    }, createWriteStream(big));
+    const bob = 'Org2MSP/bob@org2.example.com';
+    const sent = await as(
+        'alice@org1.example.com',
+        'send',
+        '--to',
+        bob,
+        '--suite',
+        'intl',
+        '--in',
+        big,
+        '--file-id',
+        `${id}-big`,
+    );
+    expect(sent.code).toBe(0);
+    const out = join(dir, 'interrupted');
+    mkdirSync(out);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        const get = asArgs('bob@org2.example.com', 'get', '--file-id', `${id}-big`, '--out', join(out, 'contract.bin'));
+        const { child, exit } = startCli([CLI], get);
+        // A whole chunk of the contract decrypted on disk, as the issue found left behind.
+        await signalMidWrite(child, out, signal, MIB);
+        expect(await exit).toMatchObject({ code: 128 + constants.signals[signal], signal: null });
+        expect(readdirSync(out)).toEqual([]);
+    }
 });
