@@ -4,8 +4,9 @@ import { DerReader } from './der';
 import { SealpactError } from './errors';
 
 /**
- * Public keys as Sealpact accepts them: SM2 (the GM/T 0003 curve) or RSA of at least 2048 bits,
- * as PEM SubjectPublicKeyInfo. Shared by the chaincode (which validates registrations and
+ * Public keys as Sealpact accepts them, as PEM SubjectPublicKeyInfo: SM2 (a point on the GM/T 0003
+ * curve) or RSA with an odd modulus of 2048 to 16384 bits and an odd public exponent
+ * 65537 <= e < 2^256 (FIPS 186-5, A.1.1). Shared by the chaincode (which validates registrations and
  * verifies contract signatures) and the client (which seals file passwords).
  */
 export type KeyAlgorithm = 'sm2' | 'rsa';
@@ -23,6 +24,11 @@ export interface PublicKeyInfo {
 }
 
 export const MIN_RSA_BITS = 2048;
+export const MAX_RSA_BITS = 16384;
+// With e = 1 an envelope is the password in the clear and anyone can forge a PSS "signature";
+// small exponents are what FIPS 186-5 rules out.
+const MIN_RSA_EXPONENT = 65537n;
+const RSA_EXPONENT_LIMIT = 1n << 256n;
 /** The default SM2 signer id of GM/T 0009 and GB/T 35276. */
 export const SM2_DEFAULT_USER_ID = '1234567812345678';
 const MAX_PEM_LENGTH = 16 * 1024;
@@ -58,17 +64,17 @@ export function parsePublicKey(pem: string, what = 'public key'): PublicKeyInfo 
     return describePublicKey(key, what);
 }
 
-/** Classify a public KeyObject (from PEM or derived from a private key). */
+/**
+ * Classify a public KeyObject (from PEM or derived from a private key): every key entering
+ * Sealpact, on the ledger or in the client, passes here. Throws WEAK_KEY naming the RSA rule
+ * broken, BAD_PEM for an SM2 point off the curve, UNSUPPORTED_KEY for anything else.
+ */
 export function describePublicKey(key: KeyObject, what = 'public key'): PublicKeyInfo {
     const spki = key.export({ type: 'spki', format: 'der' });
     const pem = key.export({ type: 'spki', format: 'pem' }).toString();
     const fingerprint = fingerprintOf(spki);
     if (key.asymmetricKeyType === 'rsa') {
-        const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-        if (bits < MIN_RSA_BITS) {
-            throw new SealpactError('WEAK_KEY', `${what} is RSA-${bits}; at least RSA-${MIN_RSA_BITS} is required`);
-        }
-        return { algorithm: 'rsa', pem, spki, fingerprint, bits };
+        return { algorithm: 'rsa', pem, spki, fingerprint, bits: checkRsaKey(key, what) };
     }
     // OpenSSL reports keys read from SM2 PEM files as type "sm2" (Node: undefined), and keys
     // it generated on the SM2 curve as "ec" with namedCurve SM2; both have the same SPKI.
@@ -89,6 +95,27 @@ export function describePublicKey(key: KeyObject, what = 'public key'): PublicKe
         'UNSUPPORTED_KEY',
         `${what} is of type ${key.asymmetricKeyType ?? 'unknown'}; only SM2 and RSA keys are accepted`,
     );
+}
+
+/** The modulus size of an RSA key that keeps every rule; throws WEAK_KEY naming the rule broken. */
+function checkRsaKey(key: KeyObject, what: string): number {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    const e = key.asymmetricKeyDetails?.publicExponent ?? 0n;
+    const modulus = Buffer.from(key.export({ format: 'jwk' }).n ?? '', 'base64url');
+    // Each rule with the message naming it, in the order they are checked.
+    const rules: [kept: boolean, broken: string][] = [
+        [bits >= MIN_RSA_BITS, `RSA-${bits} is below ${MIN_RSA_BITS} bits`],
+        [bits <= MAX_RSA_BITS, `RSA-${bits} is above ${MAX_RSA_BITS} bits`],
+        [(modulus.at(-1) ?? 0) % 2 === 1, 'RSA modulus is even'],
+        [e >= MIN_RSA_EXPONENT, `RSA public exponent ${e} is below ${MIN_RSA_EXPONENT}`],
+        [e < RSA_EXPONENT_LIMIT, 'RSA public exponent is not below 2^256'],
+        [e % 2n === 1n, `RSA public exponent ${e} is even`],
+    ];
+    const broken = rules.find(([kept]) => !kept);
+    if (broken) {
+        throw new SealpactError('WEAK_KEY', `${what}: ${broken[1]}`);
+    }
+    return bits;
 }
 
 function isSm2Spki(spki: Buffer): boolean {

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import {
+    constants,
+    createPrivateKey,
+    createPublicKey,
+    generateKeyPairSync,
+    KeyObject,
+    randomBytes,
+    sign,
+} from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +55,16 @@ export const IDENTITY_SPECS = {
 
 export type IdentityName = keyof typeof IDENTITY_SPECS;
 
+/** Identities only the test peer has: the real network's profile lists no admin or peer of AuthorityOrg. */
+export const STUB_IDENTITY_SPECS = {
+    authorityAdmin: { org: 'authority', user: 'Admin', ous: ['admin'] },
+    authorityPeer: { org: 'authority', user: 'peer0', ous: ['peer'] },
+} as const satisfies Record<string, IdentitySpec>;
+
+export type StubIdentityName = IdentityName | keyof typeof STUB_IDENTITY_SPECS;
+
+const ALL_IDENTITY_SPECS: Record<StubIdentityName, IdentitySpec> = { ...IDENTITY_SPECS, ...STUB_IDENTITY_SPECS };
+
 export interface TestIdentity {
     mspId: string;
     /** The client certificate, PEM. */
@@ -54,21 +72,21 @@ export interface TestIdentity {
 }
 
 /** The cache folder; bump the version when the specs change. */
-const FIXTURE_DIR = join(tmpdir(), 'sealpact-chaincode-fixtures-v1');
+const FIXTURE_DIR = join(tmpdir(), 'sealpact-chaincode-fixtures-v2');
 
-let identities: Record<IdentityName, TestIdentity> | undefined;
+let identities: Record<StubIdentityName, TestIdentity> | undefined;
 
 /** All test identities (generated on first use, then read from the cache). */
-export function testIdentities(): Record<IdentityName, TestIdentity> {
+export function testIdentities(): Record<StubIdentityName, TestIdentity> {
     identities ??= Object.fromEntries(
-        Object.entries(IDENTITY_SPECS).map(([name, spec]) => [
+        Object.entries(ALL_IDENTITY_SPECS).map(([name, spec]) => [
             name,
             {
                 mspId: ORGS[spec.org].mspId,
                 certificate: readFileSync(join(cachedDir('identities', generateIdentities), `${name}.pem`), 'utf8'),
             },
         ]),
-    ) as Record<IdentityName, TestIdentity>;
+    ) as Record<StubIdentityName, TestIdentity>;
     return identities;
 }
 
@@ -110,7 +128,7 @@ function generateIdentities(dir: string): void {
             `/C=US/O=${domain}/CN=ca.${domain}`,
         );
     }
-    for (const [name, spec] of Object.entries(IDENTITY_SPECS) as [string, IdentitySpec][]) {
+    for (const [name, spec] of Object.entries(ALL_IDENTITY_SPECS)) {
         const { domain } = ORGS[spec.org];
         const ous = spec.ous.map((ou) => `/OU=${ou}`).join('');
         openssl(dir, 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`);
@@ -170,6 +188,26 @@ function generateKeys(dir: string): void {
             writeFileSync(join(dir, `${label}-${algorithm}.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }));
         }
     }
+}
+
+/**
+ * The PEM of an RSA public key that breaks a key rule on purpose: public exponent `e` (default
+ * 65537), an even modulus, or a modulus of `bits` bits (default 2048). Built from JWK, so no
+ * private key exists; enough to test that such keys are refused.
+ */
+export function weakRsaPem(change: { e?: bigint; evenModulus?: boolean; bits?: number }): string {
+    const modulus = randomBytes((change.bits ?? 2048) / 8);
+    modulus[0] |= 0x80;
+    modulus[modulus.length - 1] = change.evenModulus
+        ? modulus[modulus.length - 1] & 0xfe
+        : modulus[modulus.length - 1] | 1;
+    const e = (change.e ?? 65537n).toString(16);
+    const jwk = {
+        kty: 'RSA',
+        n: modulus.toString('base64url'),
+        e: Buffer.from(e.padStart(e.length + (e.length % 2), '0'), 'hex').toString('base64url'),
+    };
+    return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 /** The SPKI PEM of a private key. */
