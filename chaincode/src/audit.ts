@@ -2,6 +2,7 @@ import { Context } from 'fabric-contract-api';
 import { requireAuditor } from './governance';
 import { Caller } from './identity';
 import { SealpactError } from './lib/errors';
+import { Page } from './lib/records';
 import { KEY_TYPES, stateKey } from './state';
 import * as validate from './validate';
 
@@ -26,24 +27,40 @@ export interface HistoryEntry {
 }
 
 /**
- * Every committed version of one record, newest first, as Fabric's history database keeps it;
- * auditors only. `id` and `subId` name the record: party (partyId), key (partyId, fingerprint),
- * file (fileId), credential and signature (fileId, partyId), governance (no id).
+ * One page of the committed versions of one record, newest first, as Fabric's history database
+ * keeps it; auditors only. `id` and `subId` name the record: party (partyId), key (partyId,
+ * fingerprint), file (fileId), credential and signature (fileId, partyId), governance (no id).
+ * `pageSizeArg` is 1..100; `bookmarkArg` is "" for the newest entries, then the bookmark returned:
+ * the transaction id of the previous page's last (oldest) entry, so pages stay put while newer
+ * versions are written. The returned bookmark is "" after the oldest entry.
  */
 export async function getHistory(
     ctx: Context,
     caller: Caller,
-    kind: string,
-    id: string,
-    subId: string,
-): Promise<HistoryEntry[]> {
+    args: { kind: string; id: string; subId: string; pageSize: string; bookmark: string },
+): Promise<Page<HistoryEntry>> {
     await requireAuditor(ctx, caller);
+    const { kind } = args;
     const keyOf = Object.prototype.hasOwnProperty.call(HISTORY_KINDS, kind) ? HISTORY_KINDS[kind] : undefined;
     if (!keyOf) {
         throw new SealpactError('BAD_ARGUMENT', `kind must be one of ${Object.keys(HISTORY_KINDS).join(', ')}`);
     }
+    const key = keyOf(ctx, args.id, args.subId);
+    const pageSize = validate.pageSize(args.pageSize);
+    const after = args.bookmark === '' ? undefined : validate.hex32(args.bookmark, 'bookmark');
+    // Fabric's history query cannot start in the middle: skip up to the bookmarked entry.
+    let skipping = after !== undefined;
+    let more = false;
     const entries: HistoryEntry[] = [];
-    for await (const modification of ctx.stub.getHistoryForKey(keyOf(ctx, id, subId))) {
+    for await (const modification of ctx.stub.getHistoryForKey(key)) {
+        if (skipping) {
+            skipping = modification.txId !== after;
+            continue;
+        }
+        if (entries.length === pageSize) {
+            more = true;
+            break;
+        }
         const seconds = Number(modification.timestamp.seconds);
         const millis = Math.floor(modification.timestamp.nanos / 1e6);
         let value: Record<string, unknown> | null = null;
@@ -58,5 +75,8 @@ export async function getHistory(
             value,
         });
     }
-    return entries;
+    if (skipping) {
+        throw new SealpactError('BAD_ARGUMENT', "the bookmark is not a transaction in this record's history");
+    }
+    return { items: entries, bookmark: more ? entries[entries.length - 1].txId : '' };
 }

@@ -1,10 +1,19 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { getHistory } from './audit';
+import { checkProposalTime } from './clock';
 import { getCredential, getFile, grantAccess, listIndex, revokeAccess, shareFile } from './files';
 import { getGovernance, setGovernance } from './governance';
 import { callerOf } from './identity';
 import { canonicalJson } from './lib/json';
-import { getParty, recordVerification, registerKeys, revokeKeys, revokeVerification, whoAmI } from './registry';
+import {
+    getParty,
+    listKeys,
+    recordVerification,
+    registerKeys,
+    revokeKeys,
+    revokeVerification,
+    whoAmI,
+} from './registry';
 import { getSignatures, signContract } from './signatures';
 import { KEY_TYPES } from './state';
 
@@ -18,6 +27,11 @@ import { KEY_TYPES } from './state';
 export class SealpactContract extends Contract {
     constructor() {
         super('sealpact');
+    }
+
+    /** Before every transaction: refuse a proposal timestamped too far from this peer's clock (CLOCK_SKEW). */
+    override async beforeTransaction(ctx: Context): Promise<void> {
+        checkProposalTime(ctx);
     }
 
     /** Set the governing, identity-authority and auditor MSP lists: `{"governingMsps":[],"authorityMsps":[],"auditorMsps":[]}`. */
@@ -67,10 +81,18 @@ export class SealpactContract extends Contract {
         return canonicalJson(await revokeKeys(ctx, callerOf(ctx)));
     }
 
+    /** The party record, its active keys, and whether it is verified now. */
     @Transaction(false)
     @Returns('string')
     async GetParty(ctx: Context, partyId: string): Promise<string> {
         return canonicalJson(await getParty(ctx, callerOf(ctx), partyId));
+    }
+
+    /** Every key the party ever registered; `pageSize` 1..100, `bookmark` "" for the first page. */
+    @Transaction(false)
+    @Returns('string')
+    async ListKeys(ctx: Context, partyId: string, pageSize: string, bookmark: string): Promise<string> {
+        return canonicalJson(await listKeys(ctx, partyId, pageSize, bookmark));
     }
 
     /** `expiresAt` is an ISO 8601 UTC time, or "" for no expiry. */
@@ -159,10 +181,21 @@ export class SealpactContract extends Contract {
         return canonicalJson(await getSignatures(ctx, callerOf(ctx), fileId));
     }
 
-    /** Auditors: `kind` governance | party | key | file | credential | signature; unused ids are "". */
+    /**
+     * Auditors: `kind` governance | party | key | file | credential | signature; unused ids are "".
+     * Newest first, `pageSize` 1..100 at a time; `bookmark` "" for the first page.
+     */
     @Transaction(false)
     @Returns('string')
-    async GetHistory(ctx: Context, kind: string, id: string, subId: string): Promise<string> {
-        return canonicalJson(await getHistory(ctx, callerOf(ctx), kind, id, subId));
+    async GetHistory(
+        ctx: Context,
+        kind: string,
+        id: string,
+        subId: string,
+        pageSize: string,
+        bookmark: string,
+    ): Promise<string> {
+        const page = await getHistory(ctx, callerOf(ctx), { kind, id, subId, pageSize, bookmark });
+        return canonicalJson(page);
     }
 }

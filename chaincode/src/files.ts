@@ -15,7 +15,8 @@ import {
     PartyRecord,
     SUITE_DIGEST,
 } from './lib/records';
-import { KEY_TYPES, readAll, readRecord, stateKey, txTime, writeRecord } from './state';
+import { readPage } from './paging';
+import { KEY_TYPES, readAll, readRecord, recordTime, stateKey, txTime, writeRecord } from './state';
 import * as validate from './validate';
 
 /** Files, their credentials (sealed file passwords), and the inbox and sent indexes. */
@@ -93,20 +94,23 @@ export async function shareFile(
         ciphertextDigest: validate.hex32(args.ciphertextDigest, 'ciphertext digest'),
         size: validate.size(args.size),
         locator: validate.locator(args.locator),
-        recipients: recipientsOf(owner, credentials, []),
+        recipients: recipientsOf(fileId, owner, credentials, []),
         createdAt: now,
         createdTxId: txId,
         updatedAt: now,
         updatedTxId: txId,
     };
-    await grant(ctx, file, credentials);
+    await grant(ctx, file, credentials, now);
     await writeRecord(ctx, fileKey(ctx, fileId), file);
     await writeRecord(ctx, stateKey(ctx, KEY_TYPES.sent, owner.partyId, now, fileId), indexEntry(file, now, txId));
     emitAccessEvent(ctx, EVENTS.fileShared, file, credentials, now);
     return file;
 }
 
-/** Give more parties (or the same parties, re-sealed) access to a file; owner only. */
+/**
+ * Give more parties (or the same parties, re-sealed) access to a file; owner only. A file has at
+ * most LIMITS.recipients recipients over its life.
+ */
 export async function grantAccess(
     ctx: Context,
     caller: Caller,
@@ -115,14 +119,14 @@ export async function grantAccess(
 ): Promise<FileRecord> {
     const { owner, file } = await requireOwner(ctx, caller, fileId);
     const credentials = parseCredentials(credentialsJson);
-    const now = txTime(ctx);
+    const now = recordTime(ctx, file.updatedAt);
     const updated: FileRecord = {
         ...file,
-        recipients: recipientsOf(owner, credentials, file.recipients),
+        recipients: recipientsOf(file.fileId, owner, credentials, file.recipients),
         updatedAt: now,
         updatedTxId: ctx.stub.getTxID(),
     };
-    await grant(ctx, updated, credentials);
+    await grant(ctx, updated, credentials, now);
     await writeRecord(ctx, fileKey(ctx, file.fileId), updated);
     emitAccessEvent(ctx, EVENTS.accessGranted, updated, credentials, now);
     return updated;
@@ -146,7 +150,7 @@ export async function revokeAccess(
     if (!credential || credential.status !== 'active') {
         throw new SealpactError('WRONG_STATE', `${partyId} has no active access to ${file.fileId}`);
     }
-    const now = txTime(ctx);
+    const now = recordTime(ctx, file.updatedAt);
     const txId = ctx.stub.getTxID();
     const revoked: CredentialRecord = { ...credential, status: 'revoked', revokedAt: now, revokedTxId: txId };
     await writeRecord(ctx, credentialKey(ctx, file.fileId, partyId), revoked);
@@ -202,30 +206,11 @@ export async function listIndex(
     ctx: Context,
     caller: Caller,
     type: typeof KEY_TYPES.inbox | typeof KEY_TYPES.sent,
-    pageSizeArg: string,
-    bookmarkArg: string,
+    pageSize: string,
+    bookmark: string,
 ): Promise<Page<IndexEntry>> {
     const party = await requireParty(ctx, caller);
-    const pageSize = validate.pageSize(pageSizeArg);
-    const bookmark = Buffer.from(
-        validate.bounded(bookmarkArg, 'bookmark', validate.LIMITS.bookmark),
-        'base64url',
-    ).toString('utf8');
-    if (bookmark !== '' && !bookmark.startsWith(stateKey(ctx, type, party.partyId))) {
-        throw new SealpactError('BAD_ARGUMENT', 'the bookmark does not come from this list');
-    }
-    const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
-        type,
-        [party.partyId],
-        pageSize,
-        bookmark,
-    );
-    const items: IndexEntry[] = [];
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        items.push(JSON.parse(Buffer.from(next.value.value).toString('utf8')) as IndexEntry);
-    }
-    await iterator.close();
-    return { items, bookmark: Buffer.from(metadata.bookmark, 'utf8').toString('base64url') };
+    return readPage<IndexEntry>(ctx, type, [party.partyId], pageSize, bookmark);
 }
 
 async function requireOwner(ctx: Context, caller: Caller, fileId: string) {
@@ -267,19 +252,30 @@ function parseCredentials(json: string): CredentialInput[] {
     });
 }
 
-function recipientsOf(owner: PartyRecord, credentials: CredentialInput[], existing: string[]): string[] {
+/** The file's recipients after a grant; throws FIELD_TOO_LARGE beyond LIMITS.recipients. */
+function recipientsOf(
+    fileId: string,
+    owner: PartyRecord,
+    credentials: CredentialInput[],
+    existing: string[],
+): string[] {
     const recipients = new Set(existing);
     credentials.filter((c) => c.partyId !== owner.partyId).forEach((c) => recipients.add(c.partyId));
+    if (recipients.size > validate.LIMITS.recipients) {
+        throw new SealpactError(
+            'FIELD_TOO_LARGE',
+            `file ${fileId} would have ${recipients.size} recipients; at most ${validate.LIMITS.recipients}`,
+        );
+    }
     return [...recipients].sort();
 }
 
 /**
- * Check every credential against its party (registered, verified unless it is the owner, active
- * encryption key with the credential's fingerprint and algorithm), then write the credentials
- * and the recipients' inbox entries.
+ * Check every credential against its party (registered, verified at the record time `now` unless
+ * it is the owner, active encryption key with the credential's fingerprint and algorithm), then
+ * write the credentials and the recipients' inbox entries, stamped `now`.
  */
-async function grant(ctx: Context, file: FileRecord, credentials: CredentialInput[]): Promise<void> {
-    const now = txTime(ctx);
+async function grant(ctx: Context, file: FileRecord, credentials: CredentialInput[], now: string): Promise<void> {
     const txId = ctx.stub.getTxID();
     for (const input of credentials) {
         const party = await loadParty(ctx, input.partyId);

@@ -1,21 +1,27 @@
 import { Context } from 'fabric-contract-api';
 import { Caller } from './identity';
 import { SealpactError } from './lib/errors';
-import { parseJsonArgument } from './lib/json';
+import { canonicalJson, parseJsonArgument } from './lib/json';
 import { GovernanceRecord } from './lib/records';
-import { KEY_TYPES, readRecord, stateKey, txTime, writeRecord } from './state';
+import { KEY_TYPES, readRecord, recordTime, stateKey, writeRecord } from './state';
 import * as validate from './validate';
 
 /**
  * Which organisations govern the chaincode, verify identities and audit.
  *
- * Rule: while no governance record exists, the first SetGovernance may be submitted by any admin
- * (NodeOU `admin`) whose MSP ID is among the governing MSPs it names; deployment does this right
- * after the chaincode is committed. From then on only an admin of a current governing MSP may
+ * Rule: the first SetGovernance must be exactly the bootstrap document every organisation's
+ * chaincode server is started with (environment variable SEALPACT_GOVERNANCE), submitted by an
+ * admin (NodeOU `admin`) of a governing MSP it names. Each endorsing peer's chaincode checks it
+ * against its own server's bootstrap, so under the MAJORITY endorsement policy one member alone
+ * cannot seize the first governance. From then on only an admin of a current governing MSP may
  * change it.
  */
 
 const LIST_NAMES = ['authorityMsps', 'auditorMsps', 'governingMsps'] as const;
+type GovernanceLists = Pick<GovernanceRecord, (typeof LIST_NAMES)[number]>;
+
+/** The environment variable holding the bootstrap governance document. */
+export const BOOTSTRAP_VARIABLE = 'SEALPACT_GOVERNANCE';
 
 function governanceKey(ctx: Context): string {
     return stateKey(ctx, KEY_TYPES.governance);
@@ -40,11 +46,17 @@ export async function setGovernance(ctx: Context, caller: Caller, json: string):
             `only an admin (OU=admin) of ${governing.join(', ')} may set the governance${current ? '' : ' the first time'}`,
         );
     }
+    if (!current && canonicalJson(lists) !== canonicalJson(bootstrapGovernance())) {
+        throw new SealpactError(
+            'GOVERNANCE_MISMATCH',
+            `the first governance must be the bootstrap document this chaincode server was started with (${BOOTSTRAP_VARIABLE})`,
+        );
+    }
     const record: GovernanceRecord = {
         schema: 'sealpact/governance/v1',
         ...lists,
         revision: (current?.revision ?? 0) + 1,
-        updatedAt: txTime(ctx),
+        updatedAt: recordTime(ctx, current?.updatedAt),
         updatedBy: caller.partyId,
         txId: ctx.stub.getTxID(),
     };
@@ -52,7 +64,26 @@ export async function setGovernance(ctx: Context, caller: Caller, json: string):
     return record;
 }
 
-function parseGovernance(json: string): Pick<GovernanceRecord, (typeof LIST_NAMES)[number]> {
+/** The bootstrap document of this chaincode server; throws NOT_CONFIGURED when it is missing or invalid. */
+function bootstrapGovernance(): GovernanceLists {
+    const value = process.env[BOOTSTRAP_VARIABLE];
+    if (!value) {
+        throw new SealpactError(
+            'NOT_CONFIGURED',
+            `the chaincode server was started without ${BOOTSTRAP_VARIABLE}, so the first governance cannot be set`,
+        );
+    }
+    try {
+        return parseGovernance(value);
+    } catch (err) {
+        throw new SealpactError(
+            'NOT_CONFIGURED',
+            `the chaincode server's ${BOOTSTRAP_VARIABLE} is not a governance document (${(err as Error).message})`,
+        );
+    }
+}
+
+function parseGovernance(json: string): GovernanceLists {
     const value = parseJsonArgument(json, 'governance', validate.LIMITS.governanceJson);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw new SealpactError('BAD_JSON', 'governance must be a JSON object');

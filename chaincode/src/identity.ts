@@ -10,9 +10,14 @@ export interface Caller {
     commonName: string;
     /** Hex SHA-256 of "<MSP ID>\n<Fabric client id>"; the client id names the subject and issuer DNs. */
     identityHash: string;
-    /** True when the certificate subject has the Fabric NodeOU `OU=admin`. */
+    /** The Fabric NodeOU in the certificate subject (`OU=admin`, `client`, `peer` or `orderer`), or null. */
+    nodeOu: NodeOu | null;
+    /** True when the NodeOU is `admin`. */
     isAdmin: boolean;
 }
+
+const NODE_OUS = ['admin', 'client', 'peer', 'orderer'] as const;
+export type NodeOu = (typeof NODE_OUS)[number];
 
 const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
@@ -32,11 +37,13 @@ export function callerOf(ctx: Context): Caller {
         );
     }
     const identityHash = createHash('sha256').update(`${mspId}\n${ctx.clientIdentity.getID()}`).digest('hex');
+    const nodeOu = NODE_OUS.find((ou) => subject.includes(`OU=${ou}`)) ?? null;
     return {
         partyId: `${mspId}/${commonNames[0]}`,
         mspId,
         commonName: commonNames[0],
         identityHash,
-        isAdmin: subject.includes('OU=admin'),
+        nodeOu,
+        isAdmin: nodeOu === 'admin',
     };
 }

@@ -4,9 +4,10 @@ import { Caller } from './identity';
 import { chaincodeName } from './proposal';
 import { SealpactError } from './lib/errors';
 import { parsePublicKey, PublicKeyInfo, verifySignature } from './lib/publickey';
-import { KeyRecord, KeyRole, PartyRecord, Verification } from './lib/records';
+import { KeyRecord, KeyRole, Page, PartyRecord, Verification } from './lib/records';
 import { keyRegistrationStatement } from './lib/statements';
-import { KEY_TYPES, readAll, readRecord, stateKey, txTime, writeRecord } from './state';
+import { readPage } from './paging';
+import { KEY_TYPES, readRecord, recordTime, stateKey, txTime, writeRecord } from './state';
 import * as validate from './validate';
 
 /** Parties, their keys and their identity verifications. */
@@ -62,7 +63,10 @@ export async function activeKey(ctx: Context, party: PartyRecord, role: KeyRole)
     return key;
 }
 
-/** True while the party has a non-revoked verification that has not expired at `now`. */
+/**
+ * True while the party has a non-revoked verification that has not expired at `now` (a transaction
+ * or record time, so within CLOCK_SKEW of the endorsing peers' clocks).
+ */
 export function isVerified(party: PartyRecord, now: string): boolean {
     const v = party.verification;
     return v !== null && v.revokedAt === null && (v.expiresAt === null || now < v.expiresAt);
@@ -111,7 +115,7 @@ export async function registerKeys(
     checkProof(encryption, statement, encryptionProof, 'encryption key', sequence);
     checkProof(signing, statement, signingProof, 'signing key', sequence);
 
-    const now = txTime(ctx);
+    const now = recordTime(ctx, existing?.updatedAt);
     const txId = ctx.stub.getTxID();
     const newKeys: { info: PublicKeyInfo; roles: KeyRole[] }[] =
         encryption.fingerprint === signing.fingerprint
@@ -148,6 +152,7 @@ export async function registerKeys(
         existing,
         'rotated',
         newKeys.map((key) => key.info.fingerprint),
+        now,
     );
 
     const party: PartyRecord = {
@@ -177,12 +182,13 @@ function checkProof(key: PublicKeyInfo, statement: string, proof: string, what: 
     }
 }
 
-/** Mark the party's active keys (except `keep`) as rotated or revoked. */
+/** Mark the party's active keys (except `keep`) as rotated or revoked at `now`. */
 async function retireKeys(
     ctx: Context,
     party: PartyRecord | undefined,
     status: 'rotated' | 'revoked',
     keep: string[],
+    now: string,
 ): Promise<void> {
     const active = new Set([party?.encryptionKey, party?.signingKey]);
     for (const fingerprint of [...active].sort()) {
@@ -192,7 +198,7 @@ async function retireKeys(
         const key = keyKey(ctx, party.partyId, fingerprint);
         const record = await readRecord<KeyRecord>(ctx, key);
         if (record?.status === 'active') {
-            await writeRecord(ctx, key, { ...record, status, retiredAt: txTime(ctx), retiredTxId: ctx.stub.getTxID() });
+            await writeRecord(ctx, key, { ...record, status, retiredAt: now, retiredTxId: ctx.stub.getTxID() });
         }
     }
 }
@@ -203,25 +209,43 @@ export async function revokeKeys(ctx: Context, caller: Caller): Promise<PartyRec
     if (!party.encryptionKey && !party.signingKey) {
         throw new SealpactError('WRONG_STATE', `${party.partyId} has no active keys`);
     }
-    await retireKeys(ctx, party, 'revoked', []);
-    const updated: PartyRecord = { ...party, encryptionKey: null, signingKey: null, updatedAt: txTime(ctx) };
+    const now = recordTime(ctx, party.updatedAt);
+    await retireKeys(ctx, party, 'revoked', [], now);
+    const updated: PartyRecord = { ...party, encryptionKey: null, signingKey: null, updatedAt: now };
     await writeRecord(ctx, partyKey(ctx, party.partyId), updated);
     return updated;
 }
 
 /**
- * A party as anyone on the channel may see it: keys, statuses and whether it is verified now.
- * The verification serial is shown only to the party itself, authorities and auditors.
+ * A party as anyone on the channel may see it: its active keys (at most two, however often it
+ * rotated; ListKeys pages through all of them) and whether it is verified now. The verification
+ * serial is shown only to the party itself, authorities and auditors.
  */
 export async function getParty(ctx: Context, caller: Caller, partyId: string) {
     const party = await loadParty(ctx, partyId);
-    const keys = await readAll<KeyRecord>(ctx, KEY_TYPES.key, party.partyId);
-    const now = txTime(ctx);
+    const keys: KeyRecord[] = [];
+    for (const fingerprint of [...new Set([party.encryptionKey, party.signingKey])].sort()) {
+        const key = fingerprint ? await readRecord<KeyRecord>(ctx, keyKey(ctx, party.partyId, fingerprint)) : undefined;
+        if (key) {
+            keys.push(key);
+        }
+    }
     let verification: Partial<Verification> | null = party.verification;
     if (verification && !(await mayReadSerial(ctx, caller, party))) {
         verification = { ...verification, serial: undefined };
     }
-    return { ...party, verification, verified: isVerified(party, now), keys };
+    return { ...party, verification, verified: isVerified(party, txTime(ctx)), keys };
+}
+
+/** A page of every key the party ever registered (active, rotated, revoked), in fingerprint order. */
+export async function listKeys(
+    ctx: Context,
+    partyId: string,
+    pageSize: string,
+    bookmark: string,
+): Promise<Page<KeyRecord>> {
+    const party = await loadParty(ctx, partyId);
+    return readPage<KeyRecord>(ctx, KEY_TYPES.key, [party.partyId], pageSize, bookmark);
 }
 
 async function mayReadSerial(ctx: Context, caller: Caller, party: PartyRecord): Promise<boolean> {
@@ -230,6 +254,31 @@ async function mayReadSerial(ctx: Context, caller: Caller, party: PartyRecord): 
     }
     const governance = await getGovernance(ctx);
     return governance.authorityMsps.includes(caller.mspId) || (await isAuditor(ctx, caller));
+}
+
+/**
+ * The party an authority member may verify or unverify. The caller must be a client or admin
+ * identity (NodeOU) of an identity-authority organisation, not a peer or orderer, and the party
+ * must belong to another organisation: an authority vouches neither for itself nor for its own
+ * members (another authority organisation can).
+ */
+async function partyToVerify(ctx: Context, caller: Caller, partyId: string): Promise<PartyRecord> {
+    await requireAuthority(ctx, caller);
+    if (caller.nodeOu !== 'client' && caller.nodeOu !== 'admin') {
+        throw new SealpactError(
+            'ACCESS_DENIED',
+            `only client or admin identities (NodeOU) of ${caller.mspId} may verify parties, not ${caller.nodeOu ?? 'an identity without a NodeOU'}`,
+        );
+    }
+    const party = await loadParty(ctx, partyId);
+    if (party.mspId === caller.mspId) {
+        const whom = party.partyId === caller.partyId ? 'itself' : `its own member ${party.partyId}`;
+        throw new SealpactError(
+            'SELF_VERIFICATION',
+            `${caller.mspId} may not verify ${whom}; another identity authority must`,
+        );
+    }
+    return party;
 }
 
 /** Record (or replace) the identity verification of a party; authority organisations only. */
@@ -241,9 +290,8 @@ export async function recordVerification(
     level: string,
     expiresAt: string,
 ): Promise<PartyRecord> {
-    await requireAuthority(ctx, caller);
-    const party = await loadParty(ctx, partyId);
-    const now = txTime(ctx);
+    const party = await partyToVerify(ctx, caller, partyId);
+    const now = recordTime(ctx, party.updatedAt);
     const expiry = expiresAt === '' ? null : validate.isoTime(expiresAt, 'expiresAt');
     if (expiry !== null && expiry <= now) {
         throw new SealpactError('BAD_ARGUMENT', `expiresAt ${expiry} is not after the transaction time ${now}`);
@@ -266,12 +314,11 @@ export async function recordVerification(
 
 /** Revoke a party's current verification; authority organisations only. */
 export async function revokeVerification(ctx: Context, caller: Caller, partyId: string): Promise<PartyRecord> {
-    await requireAuthority(ctx, caller);
-    const party = await loadParty(ctx, partyId);
+    const party = await partyToVerify(ctx, caller, partyId);
     if (!party.verification || party.verification.revokedAt !== null) {
         throw new SealpactError('WRONG_STATE', `${party.partyId} has no verification to revoke`);
     }
-    const now = txTime(ctx);
+    const now = recordTime(ctx, party.updatedAt);
     const verification: Verification = { ...party.verification, revokedAt: now, revokedBy: caller.partyId };
     const updated: PartyRecord = { ...party, verification, updatedAt: now };
     await writeRecord(ctx, partyKey(ctx, party.partyId), updated);

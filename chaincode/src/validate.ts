@@ -8,6 +8,8 @@ export const LIMITS = {
     locator: 1024,
     envelope: 4096,
     credentials: 64,
+    /** Parties a file is ever shared with, besides its owner. */
+    recipients: 256,
     credentialsJson: 64 * 1024,
     governanceJson: 8 * 1024,
     mspList: 16,

@@ -3,10 +3,25 @@ import { PARTY, credentialFor, shareFile, standardParties } from '../src/test-su
 
 describe('audit', () => {
     let ledger: StubNetwork;
+    /** Every history entry of a record, read `pageSize` at a time. */
+    const history = async (kind: string, id: string, subId = '', pageSize = '100') => {
+        const pages = [];
+        let bookmark = '';
+        do {
+            const page = JSON.parse(
+                await ledger.evaluate('auditor', 'GetHistory', kind, id, subId, pageSize, bookmark),
+            );
+            pages.push(page.items);
+            bookmark = page.bookmark;
+        } while (bookmark !== '');
+        return pages;
+    };
+
+    let keys: Awaited<ReturnType<typeof standardParties>>;
 
     beforeAll(async () => {
         ledger = new StubNetwork();
-        const keys = await standardParties(ledger);
+        keys = await standardParties(ledger);
         await shareFile(ledger, 'alice', 'f1', [
             credentialFor(PARTY.alice, keys.alice.encryption, 'f1'),
             credentialFor(PARTY.bob, keys.bob.encryption, 'f1'),
@@ -15,34 +30,65 @@ describe('audit', () => {
     });
 
     it('gives auditors the history of any record, newest first, with tx ids and times', async () => {
-        const history = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'file', 'f1', ''));
+        const [file] = await history('file', 'f1');
         const commits = ledger.committed.filter((tx) => ['ShareFile', 'RevokeAccess'].includes(tx.transaction));
-        expect(history.map((h: { txId: string }) => h.txId)).toEqual(commits.map((tx) => tx.txId).reverse());
-        expect(history[0]).toMatchObject({ isDelete: false, timestamp: expect.stringMatching(/^2025-01-01T/) });
-        expect(history[0].value.fileId).toBe('f1');
+        expect(file.map((h: { txId: string }) => h.txId)).toEqual(commits.map((tx) => tx.txId).reverse());
+        expect(file[0]).toMatchObject({ isDelete: false, timestamp: expect.stringMatching(/^2025-01-01T/) });
+        expect(file[0].value.fileId).toBe('f1');
 
-        const party = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'party', PARTY.bob, ''));
+        const [party] = await history('party', PARTY.bob);
         expect(party.map((h: { value: { verification: unknown } }) => h.value.verification !== null)).toEqual([
             true,
             false,
         ]);
-        const credential = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'credential', 'f1', PARTY.bob));
+        const [credential] = await history('credential', 'f1', PARTY.bob);
         expect(credential.map((h: { value: { status: string } }) => h.value.status)).toEqual(['revoked', 'active']);
         expect(JSON.stringify(credential)).not.toContain('envelope');
-        const governance = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'governance', '', ''));
-        expect(governance).toHaveLength(1);
+        expect((await history('governance', '')).flat()).toHaveLength(1);
         const fileRecord = JSON.parse(await ledger.evaluate('auditor', 'GetFile', 'f1'));
         expect(fileRecord.owner).toBe(PARTY.alice);
     });
 
+    it('pages newest first; a bookmark stays put while newer versions are written', async () => {
+        for (let i = 0; i < 3; i++) {
+            await ledger.submit(
+                'alice',
+                'GrantAccess',
+                'f1',
+                JSON.stringify([credentialFor(PARTY.bob, keys.bob.encryption, 'f1')]),
+            );
+        }
+        const whole = await history('file', 'f1');
+        expect(whole).toHaveLength(1);
+        expect(whole[0]).toHaveLength(5);
+        const pages = await history('file', 'f1', '', '2');
+        expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
+        expect(pages.flat()).toEqual(whole[0]);
+
+        const first = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'file', 'f1', '', '2', ''));
+        expect(first.bookmark).toBe(first.items[1].txId);
+        await ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob);
+        const second = JSON.parse(
+            await ledger.evaluate('auditor', 'GetHistory', 'file', 'f1', '', '2', first.bookmark),
+        );
+        expect(second.items).toEqual(pages[1]);
+    });
+
     it('refuses history to everyone else and checks its arguments', async () => {
         for (const who of ['alice', 'bob', 'verifier', 'org1Admin'] as const) {
-            await expect(ledger.evaluate(who, 'GetHistory', 'file', 'f1', '')).rejects.toThrow(/^WRONG_ORG/);
+            await expect(ledger.evaluate(who, 'GetHistory', 'file', 'f1', '', '10', '')).rejects.toThrow(/^WRONG_ORG/);
         }
-        await expect(ledger.evaluate('auditor', 'GetHistory', 'blocks', 'f1', '')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(ledger.evaluate('auditor', 'GetHistory', 'key', PARTY.bob, 'xyz')).rejects.toThrow(
-            /^BAD_ARGUMENT/,
+        const query = (...args: string[]) => ledger.evaluate('auditor', 'GetHistory', ...args);
+        await expect(query('blocks', 'f1', '', '10', '')).rejects.toThrow(/^BAD_ARGUMENT/);
+        await expect(query('key', PARTY.bob, 'xyz', '10', '')).rejects.toThrow(/^BAD_ARGUMENT/);
+        await expect(query('file', 'f1', '', '0', '')).rejects.toThrow(/^BAD_ARGUMENT: page size/);
+        await expect(query('file', 'f1', '', '101', '')).rejects.toThrow(/^BAD_ARGUMENT: page size/);
+        await expect(query('file', 'f1', '', '10', 'not-a-tx-id')).rejects.toThrow(/^BAD_ARGUMENT: bookmark/);
+        const otherTx = ledger.committed[0].txId; // SetGovernance: not in the file's history
+        await expect(query('file', 'f1', '', '10', otherTx)).rejects.toThrow(
+            "BAD_ARGUMENT: the bookmark is not a transaction in this record's history",
         );
-        expect(JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'file', 'unknown', ''))).toEqual([]);
+        await expect(query('file', 'f1', '')).rejects.toThrow(/Expected 5 parameters/);
+        expect(JSON.parse(await query('file', 'unknown', '', '10', ''))).toEqual({ items: [], bookmark: '' });
     });
 });

@@ -1,4 +1,5 @@
 import { StubNetwork } from '../src/test-support/stub-network';
+import { canonicalJson } from '../src/lib/json';
 import { CredentialInput } from '../src/lib/records';
 import {
     PARTY,
@@ -164,6 +165,29 @@ describe('files and credentials', () => {
         expect(regranted.version).toBe(2);
         const inbox = JSON.parse(await ledger.evaluate('bob', 'ListInbox', '10', ''));
         expect(inbox.items).toHaveLength(1);
+    });
+
+    it('GrantAccess refuses a grant beyond 256 recipients in the life of a file', async () => {
+        await shareFile(ledger, 'alice', 'f1', creds('f1', 'alice', 'bob'));
+        await verifyParty(ledger, PARTY.carol);
+        // Put the file at the limit directly in the peer's state: 255 other parties and bob.
+        const [key, value] = [...ledger.committed.find((tx) => tx.transaction === 'ShareFile')!.writes].find(([, v]) =>
+            v?.toString('utf8').includes('"schema":"sealpact/file/v1"'),
+        )!;
+        const others = Array.from({ length: 255 }, (_, i) => `Org2MSP/party${String(i).padStart(3, '0')}`);
+        const full = { ...JSON.parse(value!.toString('utf8')), recipients: [...others, PARTY.bob].sort() };
+        ledger.state.commit(
+            'seed',
+            ledger.nextTimestamp().getTime(),
+            new Map([[key, Buffer.from(canonicalJson(full))]]),
+        );
+
+        await expect(ledger.submit('alice', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'carol')))).rejects.toThrow(
+            'FIELD_TOO_LARGE: file f1 would have 257 recipients; at most 256',
+        );
+        // Re-sealing for a party already counted does not grow the list.
+        await ledger.submit('alice', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'bob')));
+        expect(JSON.parse(await ledger.evaluate('alice', 'GetFile', 'f1')).recipients).toHaveLength(256);
     });
 
     it('RevokeAccess by the owner only: the credential is revoked and leaves the inbox', async () => {

@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { keyRegistrationStatement } from '../src/lib/statements';
 import { StubNetwork } from '../src/test-support/stub-network';
-import { publicPem, signWith, testKey } from '../src/test-support/fixtures';
+import { publicPem, signWith, testKey, weakRsaPem } from '../src/test-support/fixtures';
 import {
     GOVERNANCE,
     PARTY,
@@ -32,6 +33,38 @@ describe('governance', () => {
         await ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(takeover));
         await ledger.submit('org2Admin', 'SetGovernance', JSON.stringify(GOVERNANCE));
         expect(JSON.parse(await ledger.evaluate('bob', 'GetGovernance')).revision).toBe(3);
+    });
+
+    it('must first be the bootstrap document the chaincode server was started with', async () => {
+        const ledger = new StubNetwork();
+        const seizure = { governingMsps: ['Org2MSP'], authorityMsps: ['Org2MSP'], auditorMsps: ['Org2MSP'] };
+        await expect(ledger.submit('org2Admin', 'SetGovernance', JSON.stringify(seizure))).rejects.toThrow(
+            /^GOVERNANCE_MISMATCH: .*SEALPACT_GOVERNANCE/,
+        );
+        const extraAuthority = { ...GOVERNANCE, authorityMsps: ['AuthorityOrgMSP', 'Org1MSP'] };
+        await expect(ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(extraAuthority))).rejects.toThrow(
+            /^GOVERNANCE_MISMATCH/,
+        );
+        await expect(ledger.evaluate('bob', 'GetGovernance')).rejects.toThrow(/^NOT_INITIALISED/);
+        // The same lists in another order and member order are the same document.
+        const reordered = {
+            auditorMsps: GOVERNANCE.auditorMsps,
+            governingMsps: ['Org1MSP', 'Org1MSP'],
+            authorityMsps: GOVERNANCE.authorityMsps,
+        };
+        await ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(reordered));
+        expect(JSON.parse(await ledger.evaluate('bob', 'GetGovernance'))).toMatchObject({ ...GOVERNANCE, revision: 1 });
+        // Once set, later changes need no bootstrap: the governing admins decide.
+        await ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(extraAuthority));
+    });
+
+    it('cannot be bootstrapped by a server started without, or with a bad, SEALPACT_GOVERNANCE', async () => {
+        for (const value of [undefined, '', '{"governingMsps":["Org1MSP"]}', 'not json']) {
+            const ledger = new StubNetwork({ env: { SEALPACT_GOVERNANCE: value } });
+            await expect(ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(GOVERNANCE))).rejects.toThrow(
+                /^NOT_CONFIGURED: .*SEALPACT_GOVERNANCE/,
+            );
+        }
     });
 
     it('validates the governance document', async () => {
@@ -97,14 +130,33 @@ describe('key registration', () => {
         expect(view.keys[0]).toMatchObject({ algorithm: 'rsa', roles: ['encryption', 'signing'], status: 'active' });
     });
 
-    it('rotates: the old keys stay readable with status rotated', async () => {
+    it('rotates: GetParty shows the active keys, ListKeys pages through all of them', async () => {
         await registerKeys(ledger, 'alice', keysOf('alice', 'sm2', 'alice-sign'));
+        await registerKeys(ledger, 'alice', keysOf('dave', 'sm2'));
         const party = await registerKeys(ledger, 'alice', keysOf('spare', 'rsa'));
-        expect(party.keySequence).toBe(2);
-        const view = JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.alice));
-        const byStatus = (status: string) => view.keys.filter((k: { status: string }) => k.status === status);
-        expect(byStatus('rotated')).toHaveLength(2);
-        expect(byStatus('active')).toEqual([expect.objectContaining({ fingerprint: party.encryptionKey })]);
+        expect(party.keySequence).toBe(3);
+        const view = JSON.parse(await ledger.evaluate('bob', 'GetParty', PARTY.alice));
+        expect(view.keys).toEqual([expect.objectContaining({ fingerprint: party.encryptionKey, status: 'active' })]);
+
+        const pages: { fingerprint: string; status: string }[][] = [];
+        let bookmark = '';
+        do {
+            const page = JSON.parse(await ledger.evaluate('bob', 'ListKeys', PARTY.alice, '2', bookmark));
+            pages.push(page.items);
+            bookmark = page.bookmark;
+        } while (bookmark !== '');
+        expect(pages.map((page) => page.length)).toEqual([2, 2]);
+        const keys = pages.flat();
+        expect(keys.map((k) => k.fingerprint)).toEqual(keys.map((k) => k.fingerprint).sort());
+        expect(keys.map((k) => k.status).sort()).toEqual(['active', 'rotated', 'rotated', 'rotated']);
+
+        await expect(ledger.evaluate('bob', 'ListKeys', PARTY.alice, '101', '')).rejects.toThrow(/^BAD_ARGUMENT/);
+        const alicesBookmark = JSON.parse(await ledger.evaluate('bob', 'ListKeys', PARTY.alice, '1', '')).bookmark;
+        await registerKeys(ledger, 'bob', keysOf('bob', 'sm2'));
+        await expect(ledger.evaluate('bob', 'ListKeys', PARTY.bob, '1', alicesBookmark)).rejects.toThrow(
+            /^BAD_ARGUMENT: the bookmark does not come from this list/,
+        );
+        await expect(ledger.evaluate('bob', 'ListKeys', PARTY.carol, '1', '')).rejects.toThrow(/^UNKNOWN_PARTY/);
     });
 
     it('refuses a replayed proof of possession', async () => {
@@ -123,6 +175,49 @@ describe('key registration', () => {
         const other = new StubNetwork({ chaincode: 'sealpact-test' });
         await setGovernance(other);
         await expect(other.submit('alice', 'RegisterKeys', ...args)).rejects.toThrow(/^BAD_SIGNATURE/);
+    });
+
+    it.each([
+        ['e = 1', { e: 1n }, 'RSA public exponent 1 is below 65537'],
+        ['e = 2', { e: 2n }, 'RSA public exponent 2 is below 65537'],
+        ['e = 3', { e: 3n }, 'RSA public exponent 3 is below 65537'],
+        ['an even e', { e: 65538n }, 'RSA public exponent 65538 is even'],
+        ['e = 2^256 + 1', { e: (1n << 256n) + 1n }, 'RSA public exponent is not below 2^256'],
+        ['an even modulus', { evenModulus: true }, 'RSA modulus is even'],
+        ['RSA-1024', { bits: 1024 }, 'RSA-1024 is below 2048 bits'],
+        ['RSA-16392', { bits: 16392 }, 'RSA-16392 is above 16384 bits'],
+    ])('refuses an RSA key with %s as WEAK_KEY naming the rule', async (_name, change, rule) => {
+        const args = await registrationArgs(ledger, 'alice', keysOf('alice', 'sm2'));
+        const weak = weakRsaPem(change);
+        await expect(ledger.submit('alice', 'RegisterKeys', weak, args[1], args[2], args[3])).rejects.toThrow(
+            `WEAK_KEY: encryption key: ${rule}`,
+        );
+        await expect(ledger.submit('alice', 'RegisterKeys', args[0], args[1], weak, args[3])).rejects.toThrow(
+            `WEAK_KEY: signing key: ${rule}`,
+        );
+    });
+
+    it('refuses an RSA key generated with e = 3 even with a valid proof of possession', async () => {
+        const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+        const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+        const fingerprint = createHash('sha256')
+            .update(publicKey.export({ type: 'spki', format: 'der' }))
+            .digest('hex');
+        const me = JSON.parse(await ledger.evaluate('alice', 'WhoAmI'));
+        const statement = keyRegistrationStatement({
+            channel: me.channel,
+            chaincode: me.chaincode,
+            partyId: me.partyId,
+            sequence: me.nextKeySequence,
+            encryptionKey: fingerprint,
+            signingKey: fingerprint,
+        });
+        const proof = signWith(privateKey, statement).toString('base64');
+        await expect(ledger.submit('alice', 'RegisterKeys', pem, proof, pem, proof)).rejects.toThrow(
+            'WEAK_KEY: encryption key: RSA public exponent 3 is below 65537',
+        );
+        // The boundaries are accepted: e = 65537 at 2048 bits is every test party's RSA key.
+        await registerKeys(ledger, 'alice', keysOf('alice', 'rsa'));
     });
 
     it('validates keys: PEM, private keys, weak RSA, other curves, encoding of the proof', async () => {
@@ -161,8 +256,9 @@ describe('key registration', () => {
         await registerKeys(ledger, 'alice', keys);
         const revoked = JSON.parse((await ledger.submit('alice', 'RevokeKeys')).payload);
         expect(revoked).toMatchObject({ encryptionKey: null, signingKey: null });
-        const view = JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.alice));
-        expect(view.keys[0].status).toBe('revoked');
+        expect(JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.alice)).keys).toEqual([]);
+        const all = JSON.parse(await ledger.evaluate('alice', 'ListKeys', PARTY.alice, '10', ''));
+        expect(all.items.map((k: { status: string }) => k.status)).toEqual(['revoked']);
         await expect(ledger.submit('alice', 'RevokeKeys')).rejects.toThrow(/^WRONG_STATE/);
         await expect(registerKeys(ledger, 'alice', keys)).rejects.toThrow(/^WRONG_STATE/);
         await registerKeys(ledger, 'alice', keysOf('spare', 'sm2'));
@@ -231,6 +327,41 @@ describe('identity verification', () => {
         await expect(ledger.submit('verifier', 'RecordVerification', PARTY.bob, 's', 'L2')).rejects.toThrow(
             /Expected 4 parameters/,
         );
+    });
+
+    it('is recorded by client or admin identities of the authority, never by its peers', async () => {
+        const args = [PARTY.bob, 'hmac-0123456789', 'L2', ''];
+        await expect(ledger.submit('authorityPeer', 'RecordVerification', ...args)).rejects.toThrow(
+            /^ACCESS_DENIED: only client or admin identities .* not peer$/,
+        );
+        await expect(ledger.submit('authorityPeer', 'RevokeVerification', PARTY.bob)).rejects.toThrow(/^ACCESS_DENIED/);
+        await ledger.submit('authorityAdmin', 'RecordVerification', ...args);
+        await ledger.submit('authorityAdmin', 'RevokeVerification', PARTY.bob);
+    });
+
+    it('an authority verifies neither itself nor its own members; another authority can', async () => {
+        const verifier = 'AuthorityOrgMSP/verifier@authority.example.com';
+        await registerKeys(ledger, 'verifier', keysOf('dave', 'sm2'));
+        const record = (who: 'verifier' | 'authorityAdmin' | 'bob', partyId: string) =>
+            ledger.submit(who, 'RecordVerification', partyId, 'serial-1234', 'L2', '');
+        await expect(record('verifier', verifier)).rejects.toThrow(
+            'SELF_VERIFICATION: AuthorityOrgMSP may not verify itself; another identity authority must',
+        );
+        await expect(record('authorityAdmin', verifier)).rejects.toThrow(
+            `SELF_VERIFICATION: AuthorityOrgMSP may not verify its own member ${verifier}`,
+        );
+
+        // Org2 becomes a second identity authority: it may verify AuthorityOrg's members, not its own.
+        const twoAuthorities = { ...GOVERNANCE, authorityMsps: ['AuthorityOrgMSP', 'Org2MSP'] };
+        await ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(twoAuthorities));
+        await record('bob', verifier);
+        expect(JSON.parse(await ledger.evaluate('alice', 'GetParty', verifier)).verified).toBe(true);
+        await registerKeys(ledger, 'carol', keysOf('carol', 'rsa'));
+        await expect(record('bob', PARTY.carol)).rejects.toThrow(
+            `SELF_VERIFICATION: Org2MSP may not verify its own member ${PARTY.carol}`,
+        );
+        await expect(ledger.submit('verifier', 'RevokeVerification', verifier)).rejects.toThrow(/^SELF_VERIFICATION/);
+        await ledger.submit('bob', 'RevokeVerification', verifier);
     });
 
     it('is revoked by authority members only, once', async () => {

@@ -5,9 +5,12 @@ import { JSONSerializer } from 'fabric-contract-api';
 import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract';
 import ChaincodeStub from 'fabric-shim/lib/stub';
 import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
+import { setPeerClock } from '../clock';
+import { BOOTSTRAP_VARIABLE } from '../governance';
 import { contracts } from '../index';
-import { IdentityName, TestIdentity, testIdentities } from './fixtures';
+import { StubIdentityName, TestIdentity, testIdentities } from './fixtures';
 import { Ledger, TxResult } from './ledger';
+import { GOVERNANCE } from './scenarios';
 import { TransactionSimulator } from './simulator';
 import { WorldState, WriteSet } from './world-state';
 
@@ -28,8 +31,13 @@ export interface CommittedTx {
 export interface StubNetworkOptions {
     channel?: string;
     chaincode?: string;
-    /** Timestamp of the first transaction; each transaction is one second after the previous. */
+    /** The peer clock at the first transaction; it moves one second per transaction. */
     start?: Date;
+    /**
+     * The chaincode server's environment while it runs a transaction; unset variables are removed.
+     * Default: SEALPACT_GOVERNANCE = the scenarios' GOVERNANCE, CLOCK_SKEW unset (300 s).
+     */
+    env?: Record<string, string | undefined>;
     /** Seed of the proposal nonces (and so of the transaction ids); the same seed gives the same ids. */
     seed?: string;
     /** Contract classes to run instead of Sealpact's (for tests of the test peer itself). */
@@ -39,7 +47,8 @@ export interface StubNetworkOptions {
 /**
  * An in-memory Fabric channel with one LevelDB-like peer running the Sealpact chaincode. Each call
  * builds a real proposal (creator = the identity's X.509 certificate, nonce, channel header with
- * tx id and timestamp, chaincode name in the header extension), hands it to fabric-shim's real
+ * tx id and timestamp, chaincode name in the header extension), sets the chaincode's peer clock
+ * (clock.ts) and server environment to the test peer's own, hands the proposal to fabric-shim's real
  * ChaincodeStub and the real fabric-contract-api dispatch, simulates it against committed state
  * (see TransactionSimulator) and, for `submit`, commits the write set and the transaction's single
  * chaincode event (the last SetEvent, as Fabric keeps) only when the chaincode succeeded.
@@ -54,6 +63,7 @@ export class StubNetwork implements Ledger {
     private readonly identities = testIdentities();
     private readonly chaincodeImpl: ChaincodeFromContract;
     private readonly seed: string;
+    private readonly env: Record<string, string | undefined>;
     private clock: number;
     private counter = 0;
 
@@ -62,21 +72,51 @@ export class StubNetwork implements Ledger {
         this.chaincode = options.chaincode ?? 'sealpact';
         this.clock = (options.start ?? new Date('2025-01-01T00:00:00.000Z')).getTime();
         this.seed = options.seed ?? 'sealpact';
+        this.env = options.env ?? { [BOOTSTRAP_VARIABLE]: JSON.stringify(GOVERNANCE), CLOCK_SKEW: undefined };
         this.chaincodeImpl = newChaincode(options.contracts ?? contracts);
     }
 
-    /** Move the clock used for the next transaction timestamps forward. */
+    /** Move the peer clock forward. */
     advanceClock(milliseconds: number): void {
         this.clock += milliseconds;
     }
 
-    /** The timestamp the next transaction will carry. */
+    /** The peer clock at the next transaction: the timestamp a client with an exact clock gives it. */
     nextTimestamp(): Date {
         return new Date(this.clock);
     }
 
-    async submit(identity: IdentityName, transaction: string, ...args: string[]): Promise<TxResult> {
-        const { simulator, txId, timestamp, payload, event } = await this.execute(identity, transaction, args);
+    async submit(identity: StubIdentityName, transaction: string, ...args: string[]): Promise<TxResult> {
+        return this.submitAt(0, identity, transaction, args);
+    }
+
+    async evaluate(identity: StubIdentityName, transaction: string, ...args: string[]): Promise<string> {
+        return (await this.execute(0, identity, transaction, args)).payload;
+    }
+
+    /** This ledger as a client sees it whose clock is `offsetMs` off the peer's: its proposals carry that time. */
+    clientClockOff(offsetMs: number): Ledger {
+        return {
+            channel: this.channel,
+            chaincode: this.chaincode,
+            submit: (identity, transaction, ...args) => this.submitAt(offsetMs, identity, transaction, args),
+            evaluate: async (identity, transaction, ...args) =>
+                (await this.execute(offsetMs, identity, transaction, args)).payload,
+        };
+    }
+
+    private async submitAt(
+        offsetMs: number,
+        identity: StubIdentityName,
+        transaction: string,
+        args: string[],
+    ): Promise<TxResult> {
+        const { simulator, txId, timestamp, payload, event } = await this.execute(
+            offsetMs,
+            identity,
+            transaction,
+            args,
+        );
         this.state.commit(txId, timestamp, simulator.writes);
         this.committed.push({ txId, transaction, writes: simulator.writes });
         if (event) {
@@ -85,12 +125,9 @@ export class StubNetwork implements Ledger {
         return { payload, txId };
     }
 
-    async evaluate(identity: IdentityName, transaction: string, ...args: string[]): Promise<string> {
-        return (await this.execute(identity, transaction, args)).payload;
-    }
-
-    private async execute(identity: IdentityName, transaction: string, args: string[]) {
-        const timestamp = this.clock;
+    private async execute(offsetMs: number, identity: StubIdentityName, transaction: string, args: string[]) {
+        const peerTime = this.clock;
+        const timestamp = peerTime + offsetMs;
         this.clock += 1000;
         const nonce = createHash('sha256').update(`${this.seed}/${this.counter++}`).digest().subarray(0, 24);
         const creator = serializedIdentity(this.identities[identity]);
@@ -103,7 +140,7 @@ export class StubNetwork implements Ledger {
 
         const simulator = new TransactionSimulator(this.state, this.channel, txId);
         const stub = new ChaincodeStub(simulator, this.channel, txId, input, proposal);
-        const response = await this.chaincodeImpl.Invoke(stub);
+        const response = await this.asPeer(peerTime, () => this.chaincodeImpl.Invoke(stub));
         if (response.status !== 200) {
             throw new Error(response.message ?? `transaction ${transaction} failed with status ${response.status}`);
         }
@@ -119,6 +156,29 @@ export class StubNetwork implements Ledger {
             payload: Buffer.from(response.payload ?? []).toString('utf8'),
             event,
         };
+    }
+
+    /** Run `invoke` with the chaincode's peer clock at `peerTime` and this peer's server environment. */
+    private async asPeer<T>(peerTime: number, invoke: () => Promise<T>): Promise<T> {
+        const saved = Object.fromEntries(Object.keys(this.env).map((name) => [name, process.env[name]]));
+        const previousClock = setPeerClock(() => peerTime);
+        setEnv(this.env);
+        try {
+            return await invoke();
+        } finally {
+            setEnv(saved);
+            setPeerClock(previousClock);
+        }
+    }
+}
+
+function setEnv(values: Record<string, string | undefined>): void {
+    for (const [name, value] of Object.entries(values)) {
+        if (value === undefined) {
+            delete process.env[name];
+        } else {
+            process.env[name] = value;
+        }
     }
 }
 

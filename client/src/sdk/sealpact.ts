@@ -273,11 +273,11 @@ export class Sealpact {
 
     /** The caller's inbox: every file shared with it, oldest first (all pages). */
     async inbox(): Promise<IndexEntry[]> {
-        return this.allPages('ListInbox');
+        return this.allPages<IndexEntry>('ListInbox');
     }
 
     async sent(): Promise<IndexEntry[]> {
-        return this.allPages('ListSent');
+        return this.allPages<IndexEntry>('ListSent');
     }
 
     async getFile(fileId: string): Promise<FileRecord> {
@@ -532,11 +532,12 @@ export class Sealpact {
         };
     }
 
-    private async allPages(transaction: 'ListInbox' | 'ListSent'): Promise<IndexEntry[]> {
-        const entries: IndexEntry[] = [];
+    /** Every page of a paged query: `args` come before its page size and bookmark. */
+    private async allPages<T>(transaction: string, ...args: string[]): Promise<T[]> {
+        const entries: T[] = [];
         let bookmark = '';
         do {
-            const page = await this.ledger.query<Page<IndexEntry>>(transaction, '100', bookmark);
+            const page = await this.ledger.query<Page<T>>(transaction, ...args, '100', bookmark);
             entries.push(...page.items);
             bookmark = page.bookmark;
         } while (bookmark !== '');
@@ -544,7 +545,7 @@ export class Sealpact {
     }
 
     private async history(kind: string, id: string, subId = '') {
-        return this.ledger.query<{ txId: string; timestamp: string; isDelete: boolean; value: unknown }[]>(
+        return this.allPages<{ txId: string; timestamp: string; isDelete: boolean; value: unknown }>(
             'GetHistory',
             kind,
             id,
