@@ -98,10 +98,25 @@ describe.each([
             { cwd: parties.dir },
         );
         expect(verified.toString()).toContain('Verified OK');
-        const plaintextDigest = createHash(suite === 'gm' ? 'sm3' : 'sha256')
-            .update(readFileSync(path))
-            .digest('hex');
-        expect(signed.statement).toContain(`plaintext-digest: ${plaintextDigest}\n`);
+        // The statement commits to the contract under a key only holders of the file password
+        // derive (owner and signer alike); handed that key, stock openssl checks the contract.
+        const revealed = await alice.commitmentKey(sent.fileId);
+        expect(revealed.key.equals((await bob.commitmentKey(sent.fileId)).key)).toBe(true);
+        const mac = execFileSync('openssl', [
+            'dgst',
+            `-${revealed.digestAlgorithm}`,
+            '-mac',
+            'HMAC',
+            '-macopt',
+            `hexkey:${revealed.key.toString('hex')}`,
+            path,
+        ]).toString();
+        const commitment = /= ([0-9a-f]{64})\n$/.exec(mac)![1];
+        expect(signed).toMatchObject({ schema: 'sealpact/signature/v2', plaintextCommitment: commitment });
+        expect(signed.statement).toContain(`plaintext-commitment: ${commitment}\n`);
+        // A plain digest of the contract, which anyone could test a guess against, is nowhere.
+        const plainDigest = createHash(revealed.digestAlgorithm).update(readFileSync(path)).digest('hex');
+        expect(JSON.stringify(await auditor.signatures(sent.fileId))).not.toContain(plainDigest);
 
         const { trail } = await auditor.audit(sent.fileId);
         expect(trail.map((e) => [e.action, e.party])).toEqual([

@@ -5,9 +5,9 @@ import { activeKey, requireParty } from './registry';
 import { SealpactError } from './lib/errors';
 import { canonicalJson } from './lib/json';
 import { verifySignature, parsePublicKey } from './lib/publickey';
-import { EVENTS, KeyRecord, SignatureRecord } from './lib/records';
+import { EVENTS, KeyRecord, SignatureRecord, SignatureRecordV2 } from './lib/records';
 import { parseSigningStatement, signingStatement, SigningStatementFields } from './lib/statements';
-import { KEY_TYPES, readAll, readRecord, stateKey, txTime, writeRecord } from './state';
+import { KEY_TYPES, readAll, readRecord, recordTime, stateKey, writeRecord } from './state';
 import * as validate from './validate';
 
 /** Contract signatures over the canonical signing statement. */
@@ -17,9 +17,10 @@ function signatureKey(ctx: Context, fileId: string, partyId: string): string {
 }
 
 /**
- * Record the caller's signature of a file. The statement must name this file, its digest
+ * Record the caller's signature of a file. The statement (v2 only) must name this file, its digest
  * algorithm and ciphertext digest on record, the caller and its active signing key, and the
- * signature must verify with that key. One signature per party and file.
+ * signature must verify with that key. The plaintext commitment is keyed by a secret the ledger
+ * never sees, so only its form is checked. One signature per party and file.
  */
 export async function signContract(
     ctx: Context,
@@ -27,7 +28,7 @@ export async function signContract(
     fileId: string,
     statement: string,
     signatureArg: string,
-): Promise<SignatureRecord> {
+): Promise<SignatureRecordV2> {
     const party = await requireParty(ctx, caller);
     const file = await loadFile(ctx, fileId);
     const credential = await credentialOf(ctx, file.fileId, party.partyId);
@@ -42,7 +43,7 @@ export async function signContract(
     const expected: SigningStatementFields = {
         fileId: file.fileId,
         digestAlgorithm: file.digestAlgorithm,
-        plaintextDigest: validate.hex32(fields.plaintextDigest, 'plaintext digest'),
+        plaintextCommitment: validate.hex32(fields.plaintextCommitment, 'plaintext commitment'),
         ciphertextDigest: file.ciphertextDigest,
         signer: party.partyId,
         signingKey: key.fingerprint,
@@ -56,9 +57,10 @@ export async function signContract(
     if (!verifySignature(parsePublicKey(key.publicKeyPem), Buffer.from(signingStatement(expected)), signature)) {
         throw new SealpactError('BAD_SIGNATURE', `the signature does not verify with signing key ${key.fingerprint}`);
     }
-    const now = txTime(ctx);
-    const record: SignatureRecord = {
-        schema: 'sealpact/signature/v1',
+    // Never stamped before the file's last change (its share or latest grant) that it follows.
+    const now = recordTime(ctx, file.updatedAt);
+    const record: SignatureRecordV2 = {
+        schema: 'sealpact/signature/v2',
         fileId: file.fileId,
         signer: party.partyId,
         statement,
@@ -66,7 +68,7 @@ export async function signContract(
         algorithm: key.algorithm,
         keyFingerprint: key.fingerprint,
         digestAlgorithm: file.digestAlgorithm,
-        plaintextDigest: expected.plaintextDigest,
+        plaintextCommitment: expected.plaintextCommitment,
         signedAt: now,
         txId: ctx.stub.getTxID(),
     };

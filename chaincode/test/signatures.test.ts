@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StubNetwork } from '../src/test-support/stub-network';
+import { signWith } from '../src/test-support/fixtures';
 import { FileRecord } from '../src/lib/records';
 import {
     PARTY,
@@ -12,6 +13,7 @@ import {
     shareFile,
     signatureArgs,
     standardParties,
+    testCommitmentKey,
     verifyParty,
 } from '../src/test-support/scenarios';
 
@@ -41,7 +43,7 @@ describe('contract signatures', () => {
         intlFile = await share('contract-intl', 'intl');
     });
 
-    it('records SM2 and RSA signatures that stock openssl verifies with the ledger key', async () => {
+    it('records SM2 and RSA signatures and commitments that stock openssl checks', async () => {
         const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         const { txId } = await ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature);
         expect(ledger.events.at(-1)).toMatchObject({ name: 'ContractSigned', txId });
@@ -52,9 +54,12 @@ describe('contract signatures', () => {
 
         const dir = mkdtempSync(join(tmpdir(), 'sealpact-sig-'));
         try {
+            writeFileSync(join(dir, 'contract.txt'), 'contract'); // what signatureArgs commits to
             for (const fileId of [gmFile.fileId, intlFile.fileId]) {
                 const signatures = JSON.parse(await ledger.evaluate('auditor', 'GetSignatures', fileId));
                 for (const record of signatures) {
+                    expect(record.schema).toBe('sealpact/signature/v2');
+                    expect(record.statement).toContain(`plaintext-commitment: ${record.plaintextCommitment}\n`);
                     writeFileSync(join(dir, 'statement.txt'), record.statement);
                     writeFileSync(join(dir, 'signature.bin'), Buffer.from(record.signature, 'base64'));
                     writeFileSync(join(dir, 'key.pem'), record.publicKeyPem);
@@ -68,6 +73,21 @@ describe('contract signatures', () => {
                         { cwd: dir },
                     );
                     expect(out.toString()).toBe('Verified OK\n');
+                    // Whoever is handed the commitment key checks the contract against the statement.
+                    const mac = execFileSync(
+                        'openssl',
+                        [
+                            'dgst',
+                            `-${record.digestAlgorithm}`,
+                            '-mac',
+                            'HMAC',
+                            '-macopt',
+                            `hexkey:${testCommitmentKey(fileId).toString('hex')}`,
+                            'contract.txt',
+                        ],
+                        { cwd: dir },
+                    );
+                    expect(mac.toString()).toMatch(new RegExp(`= ${record.plaintextCommitment}\n$`));
                 }
             }
         } finally {
@@ -113,6 +133,41 @@ describe('contract signatures', () => {
         ).rejects.toThrow(/^ACCESS_DENIED/);
     });
 
+    it('refuses a v1 statement (a plain plaintext digest) even when validly signed', async () => {
+        const v2 = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
+        const v1 = v2.statement
+            .replace('sealpact-signing-statement/v2\n', 'sealpact-signing-statement/v1\n')
+            .replace('plaintext-commitment: ', 'plaintext-digest: ');
+        await expect(
+            ledger.submit('bob', 'SignContract', gmFile.fileId, v1, signWith(keys.bob.signing, v1).toString('base64')),
+        ).rejects.toThrow(/^UNSUPPORTED_VERSION: sealpact-signing-statement\/v1 statements are not accepted/);
+        const v3 = v2.statement.replace('/v2\n', '/v3\n');
+        await expect(
+            ledger.submit('bob', 'SignContract', gmFile.fileId, v3, signWith(keys.bob.signing, v3).toString('base64')),
+        ).rejects.toThrow(/^UNSUPPORTED_VERSION/);
+    });
+
+    it('refuses a plaintext commitment that is not 64 lowercase hex digits', async () => {
+        const good = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
+        const commitment = /plaintext-commitment: ([0-9a-f]{64})\n/.exec(good.statement)![1];
+        for (const bad of [commitment.toUpperCase(), commitment.slice(2), `${commitment.slice(1)}g`]) {
+            const statement = good.statement.replace(commitment, bad);
+            const signature = signWith(keys.bob.signing, statement).toString('base64');
+            await expect(ledger.submit('bob', 'SignContract', gmFile.fileId, statement, signature)).rejects.toThrow(
+                /^BAD_ARGUMENT.*plaintext commitment/,
+            );
+        }
+    });
+
+    it('never stamps a signature before the file record it follows', async () => {
+        ledger.advanceClock(-60_000); // a signer's clock a minute behind, within the allowed skew
+        const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
+        const { payload } = await ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature);
+        const file = JSON.parse(await ledger.evaluate('alice', 'GetFile', gmFile.fileId));
+        expect(JSON.parse(payload).signedAt).toBe(file.updatedAt);
+        expect(JSON.parse(ledger.events.at(-1)!.payload).at).toBe(file.updatedAt);
+    });
+
     it('accepts one signature per party and file, visible like the file', async () => {
         const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         await ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature);
@@ -138,8 +193,8 @@ describe('contract signatures', () => {
         await registerKeys(ledger, 'bob', keysOf('spare', 'rsa'));
         const [record] = JSON.parse(await ledger.evaluate('alice', 'GetSignatures', gmFile.fileId));
         expect(record.publicKeyPem).toMatch(/BEGIN PUBLIC KEY/);
-        const party = JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.bob));
-        const key = party.keys.find((k: { fingerprint: string }) => k.fingerprint === record.keyFingerprint);
+        const bobKeys = JSON.parse(await ledger.evaluate('alice', 'ListKeys', PARTY.bob, '100', '')).items;
+        const key = bobKeys.find((k: { fingerprint: string }) => k.fingerprint === record.keyFingerprint);
         expect(key.status).toBe('rotated');
     });
 });

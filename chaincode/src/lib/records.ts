@@ -1,8 +1,9 @@
 import { KeyAlgorithm } from './publickey';
 
 /**
- * The ledger records and transaction results of the Sealpact chaincode, version 1. Every record
- * carries its `schema` so readers can tell versions apart; docs/ledger.md describes each field.
+ * The ledger records and transaction results of the Sealpact chaincode: version 1, except signature
+ * records (version 2; version 1 ones stay readable). Every record carries its `schema` so readers
+ * can tell versions apart; docs/ledger.md describes each field.
  * Times are ISO 8601 UTC with milliseconds, taken from the transaction timestamp.
  */
 
@@ -122,8 +123,8 @@ export interface CredentialRecord extends CredentialInput {
     revokedTxId: string | null;
 }
 
-export interface SignatureRecord {
-    schema: 'sealpact/signature/v1';
+/** What every version of a signature record holds. */
+interface SignatureRecordBase {
     fileId: string;
     signer: string;
     /** The signing statement exactly as signed. */
@@ -133,10 +134,26 @@ export interface SignatureRecord {
     algorithm: KeyAlgorithm;
     keyFingerprint: string;
     digestAlgorithm: DigestAlgorithm;
-    plaintextDigest: string;
     signedAt: string;
     txId: string;
 }
+
+/** A signature recorded over a `sealpact-signing-statement/v2`: what SignContract writes. */
+export interface SignatureRecordV2 extends SignatureRecordBase {
+    schema: 'sealpact/signature/v2';
+    /** Hex HMAC of the contract plaintext under the file's commitment key, as in the statement. */
+    plaintextCommitment: string;
+}
+
+/** A signature recorded over a `sealpact-signing-statement/v1` (no longer accepted; still on ledgers). */
+export interface SignatureRecordV1 extends SignatureRecordBase {
+    schema: 'sealpact/signature/v1';
+    /** Plain hex digest of the contract plaintext, as in the statement. */
+    plaintextDigest: string;
+}
+
+/** A signature record as GetSignatures and GetHistory return it: tell the versions apart by `schema`. */
+export type SignatureRecord = SignatureRecordV2 | SignatureRecordV1;
 
 /** Entry of the inbox and sent indexes, as ListInbox and ListSent return it. */
 export interface IndexEntry {

@@ -10,8 +10,11 @@ import { SealpactError } from './errors';
 
 /** Header of the key-registration proof of possession. */
 export const KEY_REGISTRATION_HEADER = 'sealpact-key-registration/v1';
-/** Header of the contract signing statement. */
-export const SIGNING_STATEMENT_HEADER = 'sealpact-signing-statement/v1';
+/**
+ * Header of the contract signing statement. v1 carried a plain digest of the contract, which any
+ * channel member could test a guess against; SignContract refuses it (UNSUPPORTED_VERSION).
+ */
+export const SIGNING_STATEMENT_HEADER = 'sealpact-signing-statement/v2';
 
 /** What a key registration's proof of possession binds together. */
 export interface KeyRegistrationFields {
@@ -33,8 +36,11 @@ export interface SigningStatementFields {
     fileId: string;
     /** `sm3` or `sha256`, the file's digest algorithm. */
     digestAlgorithm: string;
-    /** Hex digest of the contract's plaintext. */
-    plaintextDigest: string;
+    /**
+     * Hex HMAC of the contract's plaintext under the file's commitment key (derived from the file
+     * password, see client/src/crypto/commitment.ts): only holders of that key can check it.
+     */
+    plaintextCommitment: string;
     /** Hex digest of the ciphertext as recorded on the ledger. */
     ciphertextDigest: string;
     /** Party id of the signer. */
@@ -47,7 +53,7 @@ const KEY_REGISTRATION_NAMES = ['channel', 'chaincode', 'party', 'sequence', 'en
 const SIGNING_STATEMENT_NAMES = [
     'file-id',
     'digest-algorithm',
-    'plaintext-digest',
+    'plaintext-commitment',
     'ciphertext-digest',
     'signer',
     'signing-key',
@@ -70,18 +76,28 @@ export function signingStatement(fields: SigningStatementFields): string {
     return lineStatement(SIGNING_STATEMENT_HEADER, SIGNING_STATEMENT_NAMES, [
         fields.fileId,
         fields.digestAlgorithm,
-        fields.plaintextDigest,
+        fields.plaintextCommitment,
         fields.ciphertextDigest,
         fields.signer,
         fields.signingKey,
     ]);
 }
 
-/** Parse a signing statement; throws BAD_ARGUMENT unless `text` is exactly in the canonical form. */
+/**
+ * Parse a signing statement; throws UNSUPPORTED_VERSION for another version of it (v1 included)
+ * and BAD_ARGUMENT unless `text` is exactly in the canonical form.
+ */
 export function parseSigningStatement(text: string): SigningStatementFields {
+    const [header] = text.split('\n', 1);
+    if (header !== SIGNING_STATEMENT_HEADER && /^sealpact-signing-statement\/v[0-9]+$/.test(header)) {
+        throw new SealpactError(
+            'UNSUPPORTED_VERSION',
+            `${header} statements are not accepted: sign a ${SIGNING_STATEMENT_HEADER} statement`,
+        );
+    }
     const values = parseLineStatement(SIGNING_STATEMENT_HEADER, SIGNING_STATEMENT_NAMES, text);
-    const [fileId, digestAlgorithm, plaintextDigest, ciphertextDigest, signer, signingKey] = values;
-    return { fileId, digestAlgorithm, plaintextDigest, ciphertextDigest, signer, signingKey };
+    const [fileId, digestAlgorithm, plaintextCommitment, ciphertextDigest, signer, signingKey] = values;
+    return { fileId, digestAlgorithm, plaintextCommitment, ciphertextDigest, signer, signingKey };
 }
 
 function lineStatement(header: string, names: string[], values: string[]): string {

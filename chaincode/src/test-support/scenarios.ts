@@ -1,4 +1,4 @@
-import { createHash, KeyObject } from 'node:crypto';
+import { createHash, createHmac, KeyObject } from 'node:crypto';
 import { IdentityName, KeyAlgorithmName, KeyLabel, publicPem, signWith, testKey } from './fixtures';
 import { Ledger } from './ledger';
 import { parsePublicKey } from '../lib/publickey';
@@ -109,12 +109,22 @@ export async function shareFile(
     return JSON.parse((await ledger.submit(who, 'ShareFile', ...shareArgs(fileId, credentials, options))).payload);
 }
 
+/**
+ * A stand-in for a file's commitment key (the client derives the real one from the file password,
+ * which the ledger never sees): any 32 bytes will do for the chaincode.
+ */
+export function testCommitmentKey(fileId: string): Buffer {
+    return createHash('sha256').update(`commitment key:${fileId}`).digest();
+}
+
 /** The statement `signer` signs for `file` with its signing key, and its base64 signature. */
 export function signatureArgs(file: FileRecord, signer: string, signingKey: KeyObject, plaintext = 'contract') {
     const statement = signingStatement({
         fileId: file.fileId,
         digestAlgorithm: file.digestAlgorithm,
-        plaintextDigest: createHash('sha256').update(plaintext).digest('hex'),
+        plaintextCommitment: createHmac(file.digestAlgorithm, testCommitmentKey(file.fileId))
+            .update(plaintext)
+            .digest('hex'),
         ciphertextDigest: file.ciphertextDigest,
         signer,
         signingKey: fingerprintOf(signingKey),

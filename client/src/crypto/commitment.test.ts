@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { COMMITMENT_INFO_PREFIX, commitmentKey, plaintextCommitment } from './commitment';
+import { COMMITMENT_INFO_PREFIX, deriveCommitmentKey, plaintextCommitment } from './commitment';
 import { expectError } from '../test-support/expect-error';
 
 // The known answer of docs/crypto.md ("Plaintext commitment"), computed with stock OpenSSL 3.
@@ -59,7 +59,7 @@ function opensslCommitment(key: string, file: string, digest: 'sm3' | 'sha256'):
 describe.each(['sm3', 'sha256'] as const)('with %s', (digest) => {
     it('reproduces the known answer, and stock openssl computes the same', async () => {
         writeFileSync(join(dir, 'kat.txt'), KAT.plaintext);
-        const key = commitmentKey(KAT.password, KAT.fileId, digest);
+        const key = deriveCommitmentKey(KAT.password, KAT.fileId, digest);
         expect(key.toString('hex')).toBe(KAT[digest].key);
         expect(opensslKey(KAT.password, KAT.fileId, digest)).toBe(KAT[digest].key);
         expect(await plaintextCommitment(key, join(dir, 'kat.txt'), digest)).toBe(KAT[digest].commitment);
@@ -71,7 +71,7 @@ describe.each(['sm3', 'sha256'] as const)('with %s', (digest) => {
         const fileId = `f-${randomBytes(12).toString('hex')}`;
         const contract = randomBytes(3 * 1024 * 1024 + 17);
         writeFileSync(join(dir, 'big.bin'), contract);
-        const key = commitmentKey(password, fileId, digest);
+        const key = deriveCommitmentKey(password, fileId, digest);
         expect(key.toString('hex')).toBe(opensslKey(password, fileId, digest));
         const expected = opensslCommitment(key.toString('hex'), 'big.bin', digest);
         expect(await plaintextCommitment(key, join(dir, 'big.bin'), digest)).toBe(expected);
@@ -81,21 +81,21 @@ describe.each(['sm3', 'sha256'] as const)('with %s', (digest) => {
 
     it('gives every file its own key, so a revealed key opens no other file', () => {
         const password = randomBytes(32);
-        const key = commitmentKey(password, 'contract-a', digest).toString('hex');
-        expect(commitmentKey(password, 'contract-b', digest).toString('hex')).not.toBe(key);
-        expect(commitmentKey(randomBytes(32), 'contract-a', digest).toString('hex')).not.toBe(key);
+        const key = deriveCommitmentKey(password, 'contract-a', digest).toString('hex');
+        expect(deriveCommitmentKey(password, 'contract-b', digest).toString('hex')).not.toBe(key);
+        expect(deriveCommitmentKey(randomBytes(32), 'contract-a', digest).toString('hex')).not.toBe(key);
         const other = digest === 'sm3' ? 'sha256' : 'sm3';
-        expect(commitmentKey(password, 'contract-a', other).toString('hex')).not.toBe(key);
+        expect(deriveCommitmentKey(password, 'contract-a', other).toString('hex')).not.toBe(key);
     });
 
     it('commits to the empty contract too', async () => {
-        const key = commitmentKey(KAT.password, KAT.fileId, digest);
+        const key = deriveCommitmentKey(KAT.password, KAT.fileId, digest);
         expect(await plaintextCommitment(key, Readable.from([]), digest)).toBe(createHmac(digest, key).digest('hex'));
     });
 });
 
 it('refuses any digest but sm3 and sha256', async () => {
-    expectError(() => commitmentKey(KAT.password, KAT.fileId, 'md5'), 'BAD_ARGUMENT', /must be sm3 or sha256/);
+    expectError(() => deriveCommitmentKey(KAT.password, KAT.fileId, 'md5'), 'BAD_ARGUMENT', /must be sm3 or sha256/);
     await expect(plaintextCommitment(Buffer.alloc(32), Readable.from([]), 'sha1')).rejects.toThrow(
         /^BAD_ARGUMENT: the digest algorithm must be sm3 or sha256, not "sha1"$/,
     );

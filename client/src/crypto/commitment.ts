@@ -28,7 +28,7 @@ function checkDigest(digestAlgorithm: string): DigestAlgorithm {
 }
 
 /** K for one file: a secret like the password itself until a party reveals it on purpose. The caller zeroes it. */
-export function commitmentKey(password: Buffer, fileId: string, digestAlgorithm: string): Buffer {
+export function deriveCommitmentKey(password: Buffer, fileId: string, digestAlgorithm: string): Buffer {
     const info = Buffer.from(COMMITMENT_INFO_PREFIX + fileId, 'utf8');
     return Buffer.from(hkdfSync(checkDigest(digestAlgorithm), password, Buffer.alloc(0), info, COMMITMENT_KEY_BYTES));
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import {
     AccessEvent,
     CredentialInput,
     CredentialRecord,
+    DigestAlgorithm,
     EVENTS,
     FileRecord,
     IndexEntry,
@@ -15,10 +16,12 @@ import {
     Page,
     PartyRecord,
     SignatureRecord,
+    SignatureRecordV2,
     Suite,
     SUITE_DIGEST,
 } from '@sealpact/chaincode/dist/lib/records';
 import { keyRegistrationStatement, signingStatement } from '@sealpact/chaincode/dist/lib/statements';
+import { deriveCommitmentKey, plaintextCommitment } from '../crypto/commitment';
 import { Drawing } from '../crypto/drawing';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope';
 import { decryptToFile } from '../crypto/filecipher';
@@ -315,29 +318,47 @@ export class Sealpact {
     }
 
     /**
-     * Sign the contract: the signing statement binds the file id, the plaintext's digest (of the
-     * file at `contractPath`, normally what receive wrote) and the ciphertext digest on record,
-     * signed with the caller's active signing key and verified by the chaincode.
+     * Sign the contract: the signing statement binds the file id, a keyed commitment to the
+     * plaintext (of the file at `contractPath`, normally what receive wrote; see commitmentKey)
+     * and the ciphertext digest on record, signed with the caller's active signing key and
+     * verified by the chaincode.
      */
-    async sign(fileId: string, contractPath: string): Promise<SignatureRecord & { txId: string }> {
+    async sign(fileId: string, contractPath: string): Promise<SignatureRecordV2 & { txId: string }> {
         const file = await this.getFile(fileId);
         const me = await this.whoAmI();
         const key = await this.requireKeyring().active('signing');
-        const hash = createHash(file.digestAlgorithm);
-        await pipeline(createReadStream(contractPath), hash);
+        const commitmentKey = await this.fileCommitmentKey(file);
+        let commitment: string;
+        try {
+            commitment = await plaintextCommitment(commitmentKey, contractPath, file.digestAlgorithm);
+        } finally {
+            commitmentKey.fill(0);
+        }
         const statement = signingStatement({
             fileId,
             digestAlgorithm: file.digestAlgorithm,
-            plaintextDigest: hash.digest('hex'),
+            plaintextCommitment: commitment,
             ciphertextDigest: file.ciphertextDigest,
             signer: me.partyId,
             signingKey: key.publicKey.fingerprint,
         });
         const signature = signDetached(key, Buffer.from(statement));
         const committed = await this.ledger.submit('SignContract', fileId, statement, signature.toString('base64'));
-        return { ...(JSON.parse(committed.payload) as SignatureRecord), txId: committed.txId };
+        return { ...(JSON.parse(committed.payload) as SignatureRecordV2), txId: committed.txId };
     }
 
+    /**
+     * Reveal this file's commitment key K, for someone who should check a copy of the contract
+     * against the signing statements (a court, a notary: `openssl dgst -mac HMAC`, docs/ledger.md)
+     * without receiving the file password. K decrypts nothing and serves this file only; until
+     * handed over it is a secret, so zero `key` after use. Needs an active credential for the file.
+     */
+    async commitmentKey(fileId: string): Promise<{ fileId: string; digestAlgorithm: DigestAlgorithm; key: Buffer }> {
+        const file = await this.getFile(fileId);
+        return { fileId: file.fileId, digestAlgorithm: file.digestAlgorithm, key: await this.fileCommitmentKey(file) };
+    }
+
+    /** Every recorded signature, v2 and older v1 ones alike (tell them apart by `schema`). */
     async signatures(fileId: string): Promise<SignatureRecord[]> {
         return this.ledger.query<SignatureRecord[]>('GetSignatures', fileId);
     }
@@ -397,7 +418,11 @@ export class Sealpact {
             }
         }
         for (const signature of await this.signatures(fileId)) {
-            const detail = `${signature.algorithm.toUpperCase()} signature over ${signature.digestAlgorithm}:${signature.plaintextDigest}`;
+            const over =
+                signature.schema === 'sealpact/signature/v2'
+                    ? `hmac-${signature.digestAlgorithm}:${signature.plaintextCommitment}`
+                    : `${signature.digestAlgorithm}:${signature.plaintextDigest}`;
+            const detail = `${signature.algorithm.toUpperCase()} signature over ${over}`;
             trail.push({
                 at: signature.signedAt,
                 txId: signature.txId,
@@ -485,6 +510,20 @@ export class Sealpact {
             );
         }
         return this.keyring;
+    }
+
+    /** This party's commitment key for a file, from the file password in its own credential. The caller zeroes it. */
+    private async fileCommitmentKey(file: FileRecord): Promise<Buffer> {
+        const credential = await this.ledger.query<CredentialRecord>('GetCredential', file.fileId);
+        const password = openEnvelope(
+            await this.requireKeyring().key(credential.keyFingerprint),
+            Buffer.from(credential.envelope, 'base64'),
+        );
+        try {
+            return deriveCommitmentKey(password, file.fileId, file.digestAlgorithm);
+        } finally {
+            password.fill(0);
+        }
     }
 
     /** A party's active encryption key, refusing unknown, keyless or (for recipients) unverified parties. */
