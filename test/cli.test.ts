@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
@@ -98,8 +98,27 @@ it('registers, verifies, sends, receives, signs and audits with one-line results
     const signed = await as('bob@org2.example.com', 'sign', '--file-id', `${id}-cli`, '--in', join(dir, 'got.txt'));
     expect(signed.stdout).toMatch(/^signed .* as Org2MSP\/bob@org2.example.com/);
 
+    // bob hands out the file's commitment key; with it the contract checks against his signature.
+    const revealed = await as('bob@org2.example.com', 'commitment-key', '--file-id', `${id}-cli`, '--json');
+    const { commitmentKey, digestAlgorithm } = JSON.parse(revealed.stdout);
+    expect(digestAlgorithm).toBe('sha256');
+    const contract = join(dir, 'contract.txt');
+    const mac = execFileSync('openssl', [
+        'dgst',
+        '-sha256',
+        '-mac',
+        'HMAC',
+        '-macopt',
+        `hexkey:${commitmentKey}`,
+        '-r',
+        contract,
+    ]);
+    const commitment = mac.toString().split(' ')[0];
+    expect(commitment).toMatch(/^[0-9a-f]{64}$/);
+
     const audit = await as('auditor@auditor.example.com', 'audit', '--file-id', `${id}-cli`);
     expect(audit.stdout.split('\n').filter((line) => / (shared|signed) /.test(line))).toHaveLength(3);
+    expect(audit.stdout).toContain(`RSA signature over hmac-sha256:${commitment}`);
 });
 
 it('acts as an identity given by its MSP folder', async () => {

@@ -23,6 +23,7 @@ export const commands: Command[] = [
     ledger.send,
     ledger.inbox,
     ledger.get,
+    ledger.commitmentKey,
     ledger.grant,
     ledger.revoke,
     ledger.audit,

@@ -190,10 +190,29 @@ const signContract: Command = {
                     fileId: signed.fileId,
                     signer: signed.signer,
                     txId: signed.txId,
+                    plaintextCommitment: signed.plaintextCommitment,
                     statement: signed.statement,
                     signature: signed.signature,
                 },
                 text: `signed ${signed.fileId} as ${signed.signer} (tx ${signed.txId})`,
+            };
+        });
+    },
+};
+
+const commitmentKey: Command = {
+    name: 'commitment-key',
+    summary:
+        "print a file's commitment key, for whoever should check a copy of the contract against its signing statements (it reveals nothing else)",
+    options: withSessionOptions({ 'file-id': FILE_ID }),
+    async run(options) {
+        return withSession(options, true, async (session) => {
+            const { fileId, digestAlgorithm, key } = await session.commitmentKey(required(options, 'file-id'));
+            const hex = key.toString('hex');
+            key.fill(0);
+            return {
+                json: { fileId, digestAlgorithm, commitmentKey: hex },
+                text: `${hex}\n  check a contract: openssl dgst -${digestAlgorithm} -mac HMAC -macopt hexkey:<this key> CONTRACT`,
             };
         });
     },
@@ -332,6 +351,7 @@ export const ledgerCommands = {
     inbox,
     get,
     signContract,
+    commitmentKey,
     grant,
     revoke,
     audit,
