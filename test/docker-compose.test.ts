@@ -23,7 +23,13 @@ interface Topology {
         domain: string;
         peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
     }[];
-    chaincode: { name: string; label: string; port: number };
+    chaincode: {
+        name: string;
+        label: string;
+        port: number;
+        clockSkewSeconds: number;
+        governance: { governingMsps: string[]; authorityMsps: string[]; auditorMsps: string[] };
+    };
 }
 
 interface Service {
@@ -118,6 +124,20 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(topology.chaincode.port));
         expect(env(service, 'CHAINCODE_ID')).toContain('SEALPACT_CHAINCODE_ID');
         expect(readFileSync(join(ROOT, 'chaincode', 'Dockerfile'), 'utf8')).toContain('fabric-shim/cli.js server');
+    });
+
+    it('starts the chaincode server with the bootstrap governance and the clock skew of topology.json', () => {
+        const service = compose.services.chaincode;
+        const { governingMsps, authorityMsps, auditorMsps } = topology.chaincode.governance;
+        const sorted = (list: string[]) => [...new Set(list)].sort();
+        expect(env(service, 'SEALPACT_GOVERNANCE')).toBe(
+            JSON.stringify({
+                auditorMsps: sorted(auditorMsps),
+                authorityMsps: sorted(authorityMsps),
+                governingMsps: sorted(governingMsps),
+            }),
+        );
+        expect(env(service, 'CLOCK_SKEW')).toBe(String(topology.chaincode.clockSkewSeconds));
     });
 
     it('names the same channel and chaincode', () => {

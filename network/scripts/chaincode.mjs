@@ -51,8 +51,28 @@ export async function startProcess(name, file, args, env, cwd, port) {
 }
 
 /**
+ * The Sealpact chaincode server's settings from a topology.json definition (`chaincode`):
+ * SEALPACT_GOVERNANCE, the bootstrap governance every organisation's server must agree on (the
+ * first SetGovernance must equal it; docs/ledger.md#governance), as canonical JSON, and
+ * CLOCK_SKEW, the seconds a proposal's timestamp may differ from the peer's clock.
+ */
+export function sealpactServerEnv(definition) {
+    const { authorityMsps, auditorMsps, governingMsps } = definition.governance;
+    const sorted = (list) => [...new Set(list)].sort();
+    return {
+        SEALPACT_GOVERNANCE: JSON.stringify({
+            auditorMsps: sorted(auditorMsps),
+            authorityMsps: sorted(authorityMsps),
+            governingMsps: sorted(governingMsps),
+        }),
+        CLOCK_SKEW: String(definition.clockSkewSeconds),
+    };
+}
+
+/**
  * Starts `fabric-chaincode-node server` for a chaincode definition (its `port`) as process `name`.
  * `modulePath` is the folder whose package.json `main` exports the contracts (default: chaincode/).
+ * A definition with `governance` (Sealpact's) gets its settings from sealpactServerEnv.
  */
 export function startChaincodeServer(name, definition, packageId, modulePath) {
     return startProcess(
@@ -65,7 +85,7 @@ export function startChaincodeServer(name, definition, packageId, modulePath) {
             `--chaincode-id=${packageId}`,
             ...(modulePath ? [`--module-path=${modulePath}`] : []),
         ],
-        { CORE_CHAINCODE_LOGGING_LEVEL: 'info' },
+        { CORE_CHAINCODE_LOGGING_LEVEL: 'info', ...(definition.governance ? sealpactServerEnv(definition) : {}) },
         CHAINCODE_DIR,
         definition.port,
     );

@@ -21,7 +21,8 @@ export const FABRIC_MODULE_DIR = path.join(NETWORK_DIR, 'fabric');
 export const FABRIC_MODULE = 'github.com/hyperledger/fabric';
 
 /** network/topology.json: the single source of truth for orgs, ports, channel and chaincode. */
-export const topology = JSON.parse(fs.readFileSync(path.join(NETWORK_DIR, 'topology.json'), 'utf8'));
+export const TOPOLOGY = path.join(NETWORK_DIR, 'topology.json');
+export const topology = JSON.parse(fs.readFileSync(TOPOLOGY, 'utf8'));
 
 /** The state the last `network:up` recorded (orderer count), or undefined. */
 export function upState() {

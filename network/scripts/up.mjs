@@ -38,12 +38,14 @@ import {
     main,
     orderers,
     parseArgs,
+    pidFile,
     ROOT,
     run,
     runningPid,
     stage,
     StageError,
     topology,
+    TOPOLOGY,
     upState,
     waitFor,
     writeUpState,
@@ -64,11 +66,10 @@ async function buildChaincode() {
     const main = path.join(CHAINCODE_DIR, 'dist', 'index.js');
     if (fs.existsSync(main) && fs.statSync(main).mtimeMs >= newestMtime(path.join(CHAINCODE_DIR, 'src'))) {
         stage('chaincode build: chaincode/dist is up to date');
-        return false;
+        return;
     }
     stage('chaincode build: npm run build -w chaincode');
     await run('chaincode build', 'npm', ['run', 'build', '-w', 'chaincode'], { cwd: ROOT, timeoutMs: 300000 });
-    return true;
 }
 
 /**
@@ -123,8 +124,13 @@ async function up() {
         );
         if (result.status !== 0) throw new StageError('stage "Fabric binaries" failed (see above)');
     }
-    if ((await buildChaincode()) && runningPid('chaincode')) {
-        stage('chaincode build: restarting the running chaincode server on the new build');
+    await buildChaincode();
+    // A server started before the last build (by network:up or npm run build) or before a change of
+    // its settings in topology.json (sealpactServerEnv) runs stale: restart it.
+    const serverStarted = runningPid('chaincode') && fs.statSync(pidFile('chaincode')).mtimeMs;
+    const newest = Math.max(newestMtime(path.join(CHAINCODE_DIR, 'dist')), fs.statSync(TOPOLOGY).mtimeMs);
+    if (serverStarted && serverStarted < newest) {
+        stage('chaincode build: restarting the running chaincode server on the new build or settings');
         process.kill(runningPid('chaincode'), 'SIGTERM');
         await waitFor('chaincode build', () => !runningPid('chaincode'), 10000, 'the old chaincode server to stop');
     }

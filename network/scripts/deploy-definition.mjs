@@ -1,0 +1,34 @@
+// node network/scripts/deploy-definition.mjs --name NAME — commits another definition of the Sealpact
+// chaincode on the running native network, named NAME, for tests that need a fresh chaincode
+// state (test/governance-bootstrap.test.ts): the same ccaas package, so the running Sealpact
+// chaincode server answers it (the peers launch chaincode by package id, and the chaincode reads
+// the chaincode name from each proposal), but its own namespace, so nothing is set yet. Not even
+// the governance: network:up's bootstrap is for "sealpact" only.
+//
+// Idempotent: installs nothing new, approves and commits NAME unless already committed, then
+// waits until each org's gateway gets a WhoAmI endorsed by a majority (never submitted).
+import console from 'node:console';
+import process from 'node:process';
+import { writeChaincodePackage } from './config.mjs';
+import { deployChaincode, waitForGatewayEndorsement } from './chaincode.mjs';
+import { main, parseArgs, runningPid, StageError, topology, upState } from './lib.mjs';
+
+async function deployDefinition() {
+    const name = String(parseArgs(process.argv.slice(2)).name ?? '');
+    if (!/^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/.test(name) || name === topology.chaincode.name) {
+        throw new StageError(
+            `usage: deploy-definition.mjs --name NAME (a new chaincode name, not "${topology.chaincode.name}")`,
+        );
+    }
+    const state = upState();
+    if (!state || state.docker) throw new StageError('needs the native network: run npm run network:up (not --docker)');
+    const down = ['chaincode', ...topology.orgs.map((org) => org.peer.name)].filter((proc) => !runningPid(proc));
+    if (down.length > 0) throw new StageError(`not running: ${down.join(', ')}; run npm run network:up`);
+    const packageId = writeChaincodePackage(topology.chaincode);
+    await deployChaincode({ ...topology.chaincode, name }, packageId, state.orderers);
+    await waitForGatewayEndorsement('definition ready', name, 'WhoAmI');
+    console.log(`[network] chaincode definition "${name}" committed on package ${packageId.slice(0, 30)}…`);
+    return 0;
+}
+
+main(deployDefinition);
