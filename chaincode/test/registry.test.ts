@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, ECDH, generateKeyPairSync } from 'node:crypto';
 import { keyRegistrationStatement } from '../src/lib/statements';
 import { StubNetwork } from '../src/test-support/stub-network';
 import { publicPem, signWith, testKey, weakRsaPem } from '../src/test-support/fixtures';
@@ -195,6 +195,31 @@ describe('key registration', () => {
         await expect(ledger.submit('alice', 'RegisterKeys', args[0], args[1], weak, args[3])).rejects.toThrow(
             `WEAK_KEY: signing key: ${rule}`,
         );
+    });
+
+    it('refuses an SM2 key at the point at infinity, not uncompressed, or off the curve, as BAD_PEM', async () => {
+        const args = await registrationArgs(ledger, 'alice', keysOf('alice', 'sm2'));
+        const spkiPem = (point: Buffer) => {
+            const bits = Buffer.concat([Buffer.from([0x03, point.length + 1, 0]), point]);
+            const body = Buffer.concat([Buffer.from('301306072a8648ce3d020106082a811ccf5501822d', 'hex'), bits]);
+            const der = Buffer.concat([Buffer.from([0x30, body.length]), body]);
+            return `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`;
+        };
+        const point = createPublicKey(publicPem(testKey('alice', 'sm2')))
+            .export({ type: 'spki', format: 'der' })
+            .subarray(-65);
+        const compressed = ECDH.convertKey(point, 'SM2', undefined, undefined, 'compressed') as Buffer;
+        const register = (pem: string) => ledger.submit('alice', 'RegisterKeys', pem, args[1], args[2], args[3]);
+        await expect(register(spkiPem(Buffer.from([0])))).rejects.toThrow(
+            /^BAD_PEM: encryption key cannot be encoded .*point at infinity/,
+        );
+        const notUncompressed = 'BAD_PEM: encryption key: the SM2 point is not an uncompressed point 04||X||Y';
+        await expect(register(spkiPem(compressed))).rejects.toThrow(notUncompressed);
+        const hybrid = Buffer.concat([Buffer.from([0x06 | (point[64] & 1)]), point.subarray(1)]);
+        await expect(register(spkiPem(hybrid))).rejects.toThrow(notUncompressed);
+        const offCurve = Buffer.from(point);
+        offCurve[64] ^= 1;
+        await expect(register(spkiPem(offCurve))).rejects.toThrow(/^BAD_PEM: encryption key/);
     });
 
     it('refuses an RSA key generated with e = 3 even with a valid proof of possession', async () => {

@@ -36,6 +36,8 @@ const MAX_PEM_LENGTH = 16 * 1024;
 // An SM2 SPKI is this fixed prefix (id-ecPublicKey, curve 1.2.156.10197.1.301, BIT STRING)
 // followed by the 65-byte uncompressed point 04||X||Y.
 const SM2_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d034200', 'hex');
+// Its AlgorithmIdentifier, at offset 2 of any SM2 SPKI whatever the point's encoding.
+const SM2_ALGORITHM = SM2_SPKI_PREFIX.subarray(2, 23);
 
 export function fingerprintOf(spki: Buffer): string {
     return createHash('sha256').update(spki).digest('hex');
@@ -70,7 +72,16 @@ export function parsePublicKey(pem: string, what = 'public key'): PublicKeyInfo 
  * broken, BAD_PEM for an SM2 point off the curve, UNSUPPORTED_KEY for anything else.
  */
 export function describePublicKey(key: KeyObject, what = 'public key'): PublicKeyInfo {
-    const spki = key.export({ type: 'spki', format: 'der' });
+    let spki: Buffer;
+    try {
+        spki = key.export({ type: 'spki', format: 'der' });
+    } catch {
+        // OpenSSL parses an EC point at infinity but cannot write it back.
+        throw new SealpactError(
+            'BAD_PEM',
+            `${what} cannot be encoded as SubjectPublicKeyInfo (an EC point at infinity)`,
+        );
+    }
     const pem = key.export({ type: 'spki', format: 'pem' }).toString();
     const fingerprint = fingerprintOf(spki);
     if (key.asymmetricKeyType === 'rsa') {
@@ -78,10 +89,8 @@ export function describePublicKey(key: KeyObject, what = 'public key'): PublicKe
     }
     // OpenSSL reports keys read from SM2 PEM files as type "sm2" (Node: undefined), and keys
     // it generated on the SM2 curve as "ec" with namedCurve SM2; both have the same SPKI.
-    if (isSm2Spki(spki)) {
-        if (!isSm2Point(sm2PointHex(spki))) {
-            throw new SealpactError('BAD_PEM', `${what}: the SM2 point is not on the curve`);
-        }
+    if (spki.subarray(2, 2 + SM2_ALGORITHM.length).equals(SM2_ALGORITHM)) {
+        checkSm2Point(spki, what);
         return { algorithm: 'sm2', pem, spki, fingerprint, bits: 256 };
     }
     if (key.asymmetricKeyType === 'ec') {
@@ -118,9 +127,24 @@ function checkRsaKey(key: KeyObject, what: string): number {
     return bits;
 }
 
+/**
+ * Throws BAD_PEM unless an SM2 SPKI holds an uncompressed point on the curve: one encoding per key,
+ * so one fingerprint (the point at infinity cannot be encoded, see describePublicKey).
+ */
+function checkSm2Point(spki: Buffer, what: string): void {
+    if (!isSm2Spki(spki)) {
+        throw new SealpactError('BAD_PEM', `${what}: the SM2 point is not an uncompressed point 04||X||Y`);
+    }
+    if (!isSm2Point(sm2PointHex(spki))) {
+        throw new SealpactError('BAD_PEM', `${what}: the SM2 point is not on the curve`);
+    }
+}
+
 function isSm2Spki(spki: Buffer): boolean {
     return (
-        spki.length === SM2_SPKI_PREFIX.length + 65 && spki.subarray(0, SM2_SPKI_PREFIX.length).equals(SM2_SPKI_PREFIX)
+        spki.length === SM2_SPKI_PREFIX.length + 65 &&
+        spki.subarray(0, SM2_SPKI_PREFIX.length).equals(SM2_SPKI_PREFIX) &&
+        spki[SM2_SPKI_PREFIX.length] === 0x04
     );
 }
 
