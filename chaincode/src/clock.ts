@@ -34,7 +34,7 @@ export function clockSkewSeconds(value = process.env.CLOCK_SKEW): number {
     if (!(seconds <= MAX_CLOCK_SKEW_SECONDS)) {
         throw new SealpactError(
             'NOT_CONFIGURED',
-            `the chaincode server's CLOCK_SKEW must be whole seconds from 1 to ${MAX_CLOCK_SKEW_SECONDS}, not "${value.slice(0, 32)}"`,
+            `the chaincode server's CLOCK_SKEW must be whole seconds from 1 to ${MAX_CLOCK_SKEW_SECONDS}, not ${JSON.stringify(value.slice(0, 32))}`,
         );
     }
     return seconds;
