@@ -11,7 +11,9 @@ export {
     type WhoAmI,
 } from './sdk/sealpact';
 export { Keyring } from './sdk/keyring';
-export { LedgerConnection, type Committed, type Deadlines } from './sdk/ledger';
+export { LedgerConnection, type Committed, type Deadlines, type Submitted } from './sdk/ledger';
+export { CommitUnknownError } from './sdk/ledger-errors';
+export { removeUnfinishedFilesSync } from './atomic-file';
 export { loadProfile, type ConnectionProfile } from './sdk/profile';
 export { openStore, type BlobStore } from './store';
 export { generateKeyPair, loadPrivateKey, exportPrivateKeyPem, type PrivateKeyInfo } from './crypto/keys';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { KeyAlgorithm, MIN_RSA_BITS } from '@sealpact/chaincode/dist/lib/publickey';
+import { KeyAlgorithm, MAX_RSA_BITS, MIN_RSA_BITS } from '@sealpact/chaincode/dist/lib/publickey';
 import { ioError } from '../atomic-file';
 import { DEFAULT_RSA_BITS, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
 import { IntegerOptionSpec, Options, OptionSpec, required } from './command';
@@ -96,9 +96,8 @@ export const KEY_OPTIONS: Record<'alg' | 'bits', OptionSpec> = {
     alg: { type: 'string', required: true, description: 'sm2 or rsa' },
     bits: {
         type: 'integer',
-        // 16384: the largest RSA key Sealpact makes or accepts.
         min: MIN_RSA_BITS,
-        max: 16384,
+        max: MAX_RSA_BITS,
         description: `RSA modulus size, RSA only (default ${DEFAULT_RSA_BITS})`,
     } satisfies IntegerOptionSpec,
 };

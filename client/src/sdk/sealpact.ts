@@ -299,11 +299,7 @@ export class Sealpact {
     ): Promise<ReceiveResult> {
         const credential = await untilCommittedHere(() => this.ledger.query<CredentialRecord>('GetCredential', fileId));
         const file = await this.getFile(fileId);
-        const password = openEnvelope(
-            await this.requireKeyring().key(credential.keyFingerprint),
-            Buffer.from(credential.envelope, 'base64'),
-        );
-        try {
+        return this.withFilePassword(credential, async (password) => {
             const blob = await this.store.get(file.locator);
             const info = await decryptToFile(blob, out, {
                 password,
@@ -312,9 +308,7 @@ export class Sealpact {
                 meter: options.meter?.(file.size),
             });
             return { fileId, out, suite: info.suite, ciphertextDigest: info.digest, size: info.size };
-        } finally {
-            password.fill(0);
-        }
+        });
     }
 
     /**
@@ -366,18 +360,12 @@ export class Sealpact {
     /** Owner only: give more parties access, re-sealing the file password from the owner's own credential. */
     async grant(fileId: string, partyIds: string[]): Promise<{ txId: string }> {
         const own = await this.ledger.query<CredentialRecord>('GetCredential', fileId);
-        const password = openEnvelope(
-            await this.requireKeyring().key(own.keyFingerprint),
-            Buffer.from(own.envelope, 'base64'),
-        );
-        try {
+        return this.withFilePassword(own, async (password) => {
             const keys = await Promise.all([...new Set(partyIds)].map((partyId) => this.recipientKey(partyId)));
             const credentials = sealFor(keys, password);
             const { txId } = await this.ledger.submit('GrantAccess', fileId, JSON.stringify(credentials));
             return { txId };
-        } finally {
-            password.fill(0);
-        }
+        });
     }
 
     /** Owner only: mark a recipient's credential revoked (it cannot take back a key already fetched). */
@@ -515,12 +503,22 @@ export class Sealpact {
     /** This party's commitment key for a file, from the file password in its own credential. The caller zeroes it. */
     private async fileCommitmentKey(file: FileRecord): Promise<Buffer> {
         const credential = await this.ledger.query<CredentialRecord>('GetCredential', file.fileId);
+        return this.withFilePassword(credential, (password) =>
+            deriveCommitmentKey(password, file.fileId, file.digestAlgorithm),
+        );
+    }
+
+    /** Open this party's own credential with its keyring key, use the file password, and always zero it. */
+    private async withFilePassword<T>(
+        credential: CredentialRecord,
+        use: (password: Buffer) => T | Promise<T>,
+    ): Promise<T> {
         const password = openEnvelope(
             await this.requireKeyring().key(credential.keyFingerprint),
             Buffer.from(credential.envelope, 'base64'),
         );
         try {
-            return deriveCommitmentKey(password, file.fileId, file.digestAlgorithm);
+            return await use(password);
         } finally {
             password.fill(0);
         }

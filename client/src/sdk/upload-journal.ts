@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeBufferAtomically } from '../atomic-file';
+import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ioError, writeBufferAtomically } from '../atomic-file';
 
 /** One upload not yet known to be on the ledger or removed. */
 export interface PendingUpload {
@@ -25,13 +26,20 @@ export class UploadJournal {
     constructor(readonly path: string) {}
 
     async pending(): Promise<PendingUpload[]> {
+        let text: string;
         try {
-            return JSON.parse(await readFile(this.path, 'utf8')) as PendingUpload[];
+            text = await readFile(this.path, 'utf8');
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
                 return [];
             }
-            throw err;
+            throw ioError(err, this.path);
+        }
+        try {
+            return JSON.parse(text) as PendingUpload[];
+        } catch {
+            // Never quote the file: the parser's message would.
+            throw new SealpactError('BAD_JSON', `the upload journal ${this.path} is not valid JSON; fix or remove it`);
         }
     }
 
