@@ -4,12 +4,15 @@
  * contract of several MB to bob; bob receives it, checks it byte for byte and signs it; stock
  * openssl checks his signature, and, given the file's commitment key, the contract against his
  * statement; auditor@AuditorOrg prints the audit trail. First with SM2 keys and the gm suite, then with RSA
- * keys and the intl suite. Ends with a verdict and a non-zero exit if any step failed.
+ * keys and the intl suite; last, the endorsing peers refuse a weak RSA key. Ends with a verdict and
+ * a non-zero exit if any step failed.
  */
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import { KeyAlgorithm } from '@sealpact/chaincode/dist/lib/publickey';
 import { Suite } from '@sealpact/chaincode/dist/lib/records';
 import { Drawing } from '../crypto/drawing';
@@ -163,6 +166,30 @@ async function walk(
     }
 }
 
+/**
+ * The chaincode enforces the key rule itself, whatever a client sends: an RSA key with public
+ * exponent 3 is refused by the endorsing peers before any proof is even looked at.
+ */
+async function refusals(alice: Sealpact): Promise<void> {
+    console.log('\n== What the endorsing peers refuse ==');
+    await step(
+        'alice submits an RSA key with public exponent 3 straight to RegisterKeys',
+        async () => {
+            const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+            const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+            const refusal = await alice.ledger.submit('RegisterKeys', pem, 'AA==', pem, 'AA==').then(
+                () => undefined,
+                (err: unknown) => err,
+            );
+            if (!isSealpactError(refusal, 'WEAK_KEY')) {
+                throw new Error(`expected WEAK_KEY, got ${refusal === undefined ? 'a commit' : String(refusal)}`);
+            }
+            return `refused: ${refusal.message}`;
+        },
+        (v) => v,
+    );
+}
+
 async function main(): Promise<void> {
     console.log('Sealpact demo — the whole flow on the local Fabric network (npm run network:down stops it).');
     const dir = mkdtempSync(join(tmpdir(), 'sealpact-demo-'));
@@ -184,6 +211,7 @@ async function main(): Promise<void> {
         sampleContract(join(dir, 'contract.txt'));
         await walk(dir, parties, 'sm2', 'gm');
         await walk(dir, parties, 'rsa', 'intl');
+        await refusals(parties.alice);
     } catch (err) {
         failures++;
         console.log(`  FAIL  ${(err as Error).message}`);
