@@ -39,7 +39,7 @@ export function generateKeyPair(algorithm: KeyAlgorithm, options: { bits?: numbe
         return describePrivateKey(generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey);
     }
     if (algorithm !== 'rsa') {
-        throw new SealpactError('BAD_ARGUMENT', `unknown key algorithm "${String(algorithm)}"; use sm2 or rsa`);
+        throw new SealpactError('BAD_ARGUMENT', 'unknown key algorithm; use sm2 or rsa');
     }
     const bits = options.bits ?? DEFAULT_RSA_BITS;
     if (!Number.isInteger(bits) || bits > MAX_RSA_BITS || bits % 8 !== 0) {
