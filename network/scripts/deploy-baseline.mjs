@@ -12,12 +12,30 @@ import path from 'node:path';
 import process from 'node:process';
 import { writeChaincodePackage } from './config.mjs';
 import { deployChaincode, startChaincodeServer, waitForGatewayEndorsement } from './chaincode.mjs';
-import { CONFIG, main, pidFile, ROOT, runningPid, sleep, stage, StageError, topology, upState } from './lib.mjs';
+import {
+    CONFIG,
+    main,
+    parseOptions,
+    pidFile,
+    ROOT,
+    runningPid,
+    sleep,
+    stage,
+    StageError,
+    topology,
+    upState,
+} from './lib.mjs';
 
 const baseline = topology.baselineChaincode;
 const PROCESS = 'baseline';
 
 async function deployBaseline() {
+    parseOptions({
+        usage: 'node network/scripts/deploy-baseline.mjs',
+        summary:
+            "Benchmark only: deploys the baseline chaincode (topology.json's baselineChaincode) on the native network.",
+        options: {},
+    });
     const state = upState();
     if (!state || state.docker) {
         throw new StageError(

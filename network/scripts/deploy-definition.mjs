@@ -8,18 +8,32 @@
 // Idempotent: installs nothing new, approves and commits NAME unless already committed, then
 // waits until each org's gateway gets a WhoAmI endorsed by a majority (never submitted).
 import console from 'node:console';
-import process from 'node:process';
 import { writeChaincodePackage } from './config.mjs';
 import { deployChaincode, waitForGatewayEndorsement } from './chaincode.mjs';
-import { main, parseArgs, runningPid, StageError, topology, upState } from './lib.mjs';
+import { main, parseOptions, runningPid, StageError, topology, upState } from './lib.mjs';
+
+const USAGE = {
+    usage: 'node network/scripts/deploy-definition.mjs --name NAME',
+    summary: 'Commits another definition of the Sealpact chaincode package under a new name.',
+    options: {
+        name: {
+            type: 'string',
+            value: 'NAME',
+            required: true,
+            description: `the new chaincode name (letters and digits, - or _ between them; not "${topology.chaincode.name}")`,
+            parse: (text) => {
+                if (!/^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/.test(text)) {
+                    throw new Error('must be letters and digits with - or _ between them');
+                }
+                if (text === topology.chaincode.name) throw new Error('must be a new chaincode name');
+                return text;
+            },
+        },
+    },
+};
 
 async function deployDefinition() {
-    const name = String(parseArgs(process.argv.slice(2)).name ?? '');
-    if (!/^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/.test(name) || name === topology.chaincode.name) {
-        throw new StageError(
-            `usage: deploy-definition.mjs --name NAME (a new chaincode name, not "${topology.chaincode.name}")`,
-        );
-    }
+    const { name } = parseOptions(USAGE).values;
     const state = upState();
     if (!state || state.docker) throw new StageError('needs the native network: run npm run network:up (not --docker)');
     const down = ['chaincode', ...topology.orgs.map((org) => org.peer.name)].filter((proc) => !runningPid(proc));

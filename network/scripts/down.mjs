@@ -3,7 +3,37 @@
 import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
-import { DATA, isAlive, LOGS, main, parseArgs, pidFiles, pidFile, ROOT, run, sleep, stage, upState } from './lib.mjs';
+import {
+    DATA,
+    isAlive,
+    LOGS,
+    main,
+    parseOptions,
+    pidFiles,
+    pidFile,
+    ROOT,
+    run,
+    sleep,
+    stage,
+    upState,
+} from './lib.mjs';
+
+const USAGE = {
+    usage: 'npm run network:down -- [--purge] [--keep PID,...]',
+    summary: 'Stops the processes network:up started (by their pid files in network/.data/run).',
+    options: {
+        purge: { type: 'boolean', description: 'also delete ledgers, crypto material and logs' },
+        keep: {
+            type: 'string',
+            value: 'PID,...',
+            description: 'leave these pids running (the test teardown keeps what was up before the tests)',
+            parse: (text) => {
+                if (!/^([0-9]+(,[0-9]+)*)?$/.test(text)) throw new Error('must be pids separated by commas');
+                return new Set(text.split(',').filter(Boolean).map(Number));
+            },
+        },
+    },
+};
 
 /** True when /proc says the pid still runs one of our commands (guards against a reused pid). */
 function isOurs(pid) {
@@ -16,7 +46,7 @@ function isOurs(pid) {
 }
 
 export async function down(argv = process.argv.slice(2)) {
-    const options = parseArgs(argv);
+    const options = parseOptions(USAGE, argv).values;
     if (upState()?.docker) {
         stage(`docker compose down${options.purge ? ' --volumes' : ''}`);
         await run(
@@ -29,13 +59,7 @@ export async function down(argv = process.argv.slice(2)) {
             },
         );
     }
-    // --keep <pid,...>: leave these running (the test teardown keeps what was up before the tests).
-    const keep = new Set(
-        String(options.keep ?? '')
-            .split(',')
-            .filter(Boolean)
-            .map(Number),
-    );
+    const keep = options.keep ?? new Set();
     const entries = pidFiles().filter((entry) => !keep.has(entry.pid));
     stage(`stopping ${entries.filter((e) => e.alive).length} process(es)`);
     for (const { name, pid, alive } of entries) {

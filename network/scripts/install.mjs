@@ -10,7 +10,7 @@ import console from 'node:console';
 import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
-import { BIN, FABRIC_MODULE, FABRIC_MODULE_DIR, main, stage, StageError, topology } from './lib.mjs';
+import { BIN, FABRIC_MODULE, FABRIC_MODULE_DIR, main, parseOptions, stage, StageError, topology } from './lib.mjs';
 
 const COMMANDS = ['peer', 'orderer', 'configtxgen', 'osnadmin'];
 const { version, commit } = topology.fabric;
@@ -41,6 +41,11 @@ function go(args, env = {}) {
 }
 
 async function install() {
+    parseOptions({
+        usage: 'npm run network:install',
+        summary: "Builds the pinned Fabric commands (topology.json's fabric) into network/.bin with go install.",
+        options: {},
+    });
     if (installed()) {
         console.log(`[network] Fabric ${version} (${shortCommit}) already installed in network/.bin`);
         return 0;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as nodeParseArgs } from 'node:util';
 
 export { sleep };
 
@@ -163,25 +164,96 @@ export function sampleConfigDir() {
     return dir;
 }
 
-/** Parses `--name value` / `--flag` options. */
-export function parseArgs(argv) {
-    const options = {};
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-        const [name, inline] = arg.slice(2).split('=', 2);
-        if (inline !== undefined) options[name] = inline;
-        else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) options[name] = argv[++i];
-        else options[name] = true;
-    }
-    return options;
+/** A command-line mistake: main() prints it on one line and exits 2. */
+export class UsageError extends Error {}
+
+/** `parse` for an option that is a whole number: one of `choices`, or from `min` to `max`. */
+export function wholeNumber({ choices, min, max }) {
+    return (text) => {
+        const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+        if (choices ? !choices.includes(value) : !(value >= min && value <= max)) {
+            throw new Error(`must be ${choices ? choices.join(' or ') : `a whole number from ${min} to ${max}`}`);
+        }
+        return value;
+    };
 }
 
-/** Runs main(), printing a StageError's message without a stack and exiting non-zero on failure. */
+/**
+ * Parses one script's command line strictly (node:util parseArgs). `spec` says what it takes:
+ *   usage        the synopsis, e.g. 'npm run network:up -- [--orderers 1|3] [--docker]'
+ *   summary      what the script does, one line
+ *   options      { name: { type: 'boolean' | 'string', value?, description, required?, parse? } };
+ *                `value` names a string option's value in the help, `parse(text)` turns it into
+ *                what the script uses or throws an Error saying what is allowed
+ *   positionals  optional { name, description }: bare arguments allowed (returned as `positionals`)
+ * An unknown option, a missing or bad value or an unexpected argument throws a UsageError naming it;
+ * --help prints the usage and the options and exits 0. Returns { values, positionals }.
+ */
+export function parseOptions(spec, argv = process.argv.slice(2)) {
+    const options = { ...spec.options, help: { type: 'boolean', description: 'print this help and exit' } };
+    let parsed;
+    try {
+        parsed = nodeParseArgs({
+            args: argv,
+            options: Object.fromEntries(Object.entries(options).map(([name, option]) => [name, { type: option.type }])),
+            strict: true,
+            allowPositionals: Boolean(spec.positionals),
+        });
+    } catch (error) {
+        // Node's first sentence names the option or argument ("Unknown option '--orderer'").
+        const message = error.message.split(/\n|\. /)[0].replace(/\.$/, '');
+        const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /'--?([^'=]+)/.exec(message)?.[1];
+        const near =
+            unknown && Object.keys(options).find((name) => name.startsWith(unknown) || unknown.startsWith(name));
+        throw new UsageError(message[0].toLowerCase() + message.slice(1) + (near ? `; did you mean --${near}?` : ''));
+    }
+    if (parsed.values.help) {
+        console.log(helpText(spec, options));
+        process.exit(0);
+    }
+    const values = { ...parsed.values };
+    for (const [name, option] of Object.entries(spec.options)) {
+        const text = values[name];
+        if (text === undefined) {
+            if (option.required) throw new UsageError(`option '--${name} <${option.value ?? 'value'}>' is required`);
+        } else if (option.parse) {
+            try {
+                values[name] = option.parse(text);
+            } catch (error) {
+                throw new UsageError(`option '--${name}' ${error.message}, not ${JSON.stringify(text)}`);
+            }
+        }
+    }
+    return { values, positionals: parsed.positionals };
+}
+
+function helpText(spec, options) {
+    const lines = [`usage: ${spec.usage}`, spec.summary, ''];
+    if (spec.positionals) {
+        lines.push('arguments:', `  ${spec.positionals.name.padEnd(24)} ${spec.positionals.description}`);
+    }
+    lines.push('options:');
+    for (const [name, option] of Object.entries(options)) {
+        const flag = option.type === 'string' ? `--${name} <${option.value ?? 'value'}>` : `--${name}`;
+        lines.push(`  ${flag.padEnd(24)} ${option.description}${option.required ? ' (required)' : ''}`);
+    }
+    return lines.join('\n');
+}
+
+/**
+ * Runs main(): a StageError's message is printed without a stack (exit 1), a UsageError's on one
+ * line naming the script (exit 2); anything else with its stack (exit 1).
+ */
 export function main(fn) {
     fn().then(
         (code) => process.exit(code ?? 0),
         (error) => {
+            if (error instanceof UsageError) {
+                console.error(
+                    `[network] ${path.basename(process.argv[1])}: ${error.message} (--help lists the options)`,
+                );
+                process.exit(2);
+            }
             console.error(error instanceof StageError ? `[network] ${error.message}` : error);
             process.exit(1);
         },

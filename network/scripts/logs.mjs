@@ -1,14 +1,26 @@
-// npm run network:logs [-- <name>] [-- --lines N] — the last lines of each process log in network/.logs.
+// npm run network:logs [-- <name>...] [-- --lines N] — the last lines of each process log in network/.logs.
 import console from 'node:console';
 import fs from 'node:fs';
 import path from 'node:path';
-import process from 'node:process';
-import { LOGS, main } from './lib.mjs';
+import { LOGS, main, parseOptions, wholeNumber } from './lib.mjs';
+
+const USAGE = {
+    usage: 'npm run network:logs -- [NAME...] [--lines N]',
+    summary: 'The last lines of each process log in network/.logs.',
+    positionals: { name: 'NAME...', description: 'only the logs whose file name contains one of these' },
+    options: {
+        lines: {
+            type: 'string',
+            value: 'N',
+            description: 'how many lines of each log (default 20)',
+            parse: wholeNumber({ min: 1, max: 1000000 }),
+        },
+    },
+};
 
 async function logs() {
-    const args = process.argv.slice(2);
-    const linesAt = args.indexOf('--lines');
-    const count = linesAt >= 0 ? Number(args.splice(linesAt, 2)[1]) : 20;
+    const { values, positionals: names } = parseOptions(USAGE);
+    const count = values.lines ?? 20;
     if (!fs.existsSync(LOGS)) {
         console.log('no logs yet (network/.logs)');
         return 0;
@@ -17,7 +29,7 @@ async function logs() {
         .readdirSync(LOGS)
         .filter((file) => file.endsWith('.log'))
         .sort()
-        .filter((file) => args.length === 0 || args.some((name) => file.includes(name)));
+        .filter((file) => names.length === 0 || names.some((name) => file.includes(name)));
     for (const file of files) {
         const lines = fs.readFileSync(path.join(LOGS, file), 'utf8').trimEnd().split('\n');
         console.log(`==> network/.logs/${file} (last ${Math.min(count, lines.length)} of ${lines.length} lines)`);

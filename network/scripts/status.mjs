@@ -4,12 +4,22 @@ import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
 import { bin, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
-import { BIN, main, orderers, pidFiles, topology, upState } from './lib.mjs';
+import { BIN, main, orderers, parseOptions, pidFiles, topology, upState } from './lib.mjs';
+
+const USAGE = {
+    usage: 'npm run network:status -- [--pids]',
+    summary: 'Which processes run, on which ports, and whether the chaincode is committed (exit 3 if any is stopped).',
+    options: {
+        pids: {
+            type: 'boolean',
+            description: "only the running processes' pids, comma-separated (for down.mjs --keep)",
+        },
+    },
+};
 
 async function status() {
-    // --pids: just the pids of this network's running processes, comma-separated (for scripts that
-    // must later stop only what they started: down.mjs --keep <these>).
-    if (process.argv.includes('--pids')) {
+    // --pids: for scripts that must later stop only what they started (down.mjs --keep <these>).
+    if (parseOptions(USAGE).values.pids) {
         console.log(
             pidFiles()
                 .filter((entry) => entry.alive)

@@ -37,7 +37,7 @@ import {
     CONFIG,
     main,
     orderers,
-    parseArgs,
+    parseOptions,
     pidFile,
     ROOT,
     run,
@@ -48,10 +48,25 @@ import {
     TOPOLOGY,
     upState,
     waitFor,
+    wholeNumber,
     writeUpState,
 } from './lib.mjs';
 
 const { channel, orgs, ordererOrg, chaincode } = topology;
+
+const USAGE = {
+    usage: 'npm run network:up -- [--orderers 1|3] [--docker]',
+    summary: 'Starts the Fabric network (made first if network/.data has none) and deploys the chaincode.',
+    options: {
+        orderers: {
+            type: 'string',
+            value: '1|3',
+            description: 'Raft orderers on a new network (default 1; an existing network keeps its count)',
+            parse: wholeNumber({ choices: [1, 3] }),
+        },
+        docker: { type: 'boolean', description: "run docker-compose.yaml's containers instead of native processes" },
+    },
+};
 
 function newestMtime(dir) {
     let newest = 0;
@@ -99,11 +114,10 @@ async function waitUntilReady(ordererNodes) {
 
 async function up() {
     const started = Date.now();
-    const options = parseArgs(process.argv.slice(2));
+    const options = parseOptions(USAGE).values;
     const previous = upState();
-    const ordererCount = Number(options.orderers ?? previous?.orderers ?? 1);
+    const ordererCount = options.orderers ?? previous?.orderers ?? 1;
     const docker = Boolean(options.docker ?? previous?.docker);
-    if (![1, 3].includes(ordererCount)) throw new StageError('--orderers must be 1 or 3');
     if (previous && (previous.orderers !== ordererCount || Boolean(previous.docker) !== docker)) {
         throw new StageError(
             `the network in network/.data has ${previous.orderers} orderer(s)${previous.docker ? ' on docker' : ''}; ` +
