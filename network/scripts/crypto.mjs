@@ -12,6 +12,7 @@ import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import { CRYPTO, run, stage, topology } from './lib.mjs';
 
 const DAYS = '3650';
@@ -115,15 +116,18 @@ async function issue(ca, dir, base, subj, extensions) {
     return { key, cert };
 }
 
+/** An MSP's config.yaml: NodeOUs on, each role told by its OU under the MSP's CA. */
 function nodeOusConfig() {
-    const ou = (name) => `    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: ${name}\n`;
-    return (
-        'NodeOUs:\n  Enable: true\n' +
-        `  ClientOUIdentifier:\n${ou('client')}` +
-        `  PeerOUIdentifier:\n${ou('peer')}` +
-        `  AdminOUIdentifier:\n${ou('admin')}` +
-        `  OrdererOUIdentifier:\n${ou('orderer')}`
-    );
+    const ou = (name) => ({ Certificate: 'cacerts/ca.pem', OrganizationalUnitIdentifier: name });
+    return YAML.stringify({
+        NodeOUs: {
+            Enable: true,
+            ClientOUIdentifier: ou('client'),
+            PeerOUIdentifier: ou('peer'),
+            AdminOUIdentifier: ou('admin'),
+            OrdererOUIdentifier: ou('orderer'),
+        },
+    });
 }
 
 /** An MSP folder: cacerts, tlscacerts, config.yaml and, for an identity, signcerts + keystore. */
