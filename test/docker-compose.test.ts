@@ -23,10 +23,12 @@ interface Topology {
         domain: string;
         peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
     }[];
+    ccaas: { domain: string };
     chaincode: {
         name: string;
         label: string;
         port: number;
+        serverName: string;
         clockSkewSeconds: number;
         governance: { governingMsps: string[]; authorityMsps: string[]; auditorMsps: string[] };
     };
@@ -39,6 +41,7 @@ interface Service {
     network_mode?: string;
     environment: Record<string, string | number>;
     volumes?: string[];
+    user?: string;
 }
 
 const topology: Topology = JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8'));
@@ -113,7 +116,14 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             expect(env(service, 'CORE_LEDGER_STATE_STATEDATABASE')).toBe('goleveldb');
             expect(env(service, 'CORE_PEER_TLS_ENABLED')).toBe('true');
             expect(env(service, 'CORE_PEER_MSPCONFIGPATH')).toContain(`/${org.domain}/nodes/${org.peer.name}/msp`);
-            expect(env(service, 'CORE_CHAINCODE_EXTERNALBUILDERS')).toContain('/builders/ccaas');
+            expect(parse(env(service, 'CORE_CHAINCODE_EXTERNALBUILDERS'))).toEqual([
+                {
+                    name: 'sealpact-ccaas',
+                    path: '/opt/sealpact/builders/ccaas',
+                    // The builder's release step adds the peer's TLS key pair to connection.json.
+                    propagateEnvironment: ['CORE_PEER_TLS_KEY_FILE', 'CORE_PEER_TLS_CERT_FILE'],
+                },
+            ]);
             expect(service.volumes).toContain('./network/builders/ccaas:/opt/sealpact/builders/ccaas:ro');
         }
     });
@@ -138,6 +148,16 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             }),
         );
         expect(env(service, 'CLOCK_SKEW')).toBe(String(topology.chaincode.clockSkewSeconds));
+    });
+
+    it("serves the chaincode over TLS with its serverName's certificate, requiring the peers' client certificates", () => {
+        const service = compose.services.chaincode;
+        const tls = `./network/.data/crypto/${topology.ccaas.domain}/servers/${topology.chaincode.serverName}/tls`;
+        expect(service.volumes).toEqual([`${tls}:/etc/sealpact/tls:ro`]);
+        expect(env(service, 'CORE_CHAINCODE_TLS_CERT_FILE')).toBe('/etc/sealpact/tls/server.crt');
+        expect(env(service, 'CORE_CHAINCODE_TLS_KEY_FILE')).toBe('/etc/sealpact/tls/server.key');
+        expect(env(service, 'CORE_CHAINCODE_TLS_CLIENT_CACERT_FILE')).toBe('/etc/sealpact/tls/client-ca.crt');
+        expect(service.user).toBe('${SEALPACT_UID:-1000}:${SEALPACT_GID:-1000}');
     });
 
     it('names the same channel and chaincode', () => {

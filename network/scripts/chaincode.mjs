@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { allPeerArgs, bin, cliEnv, endpoint, ordererArgs, packageFile } from './config.mjs';
-import { identityPaths, orgPaths } from './crypto.mjs';
+import { chaincodeServerPaths, identityPaths, orgPaths } from './crypto.mjs';
 import { LOGS, pidFile, ROOT, run, runningPid, RUN, sleep, stage, StageError, topology, waitFor } from './lib.mjs';
 
 const { channel, orgs } = topology;
@@ -72,9 +72,12 @@ export function sealpactServerEnv(definition) {
 /**
  * Starts `fabric-chaincode-node server` for a chaincode definition (its `port`) as process `name`.
  * `modulePath` is the folder whose package.json `main` exports the contracts (default: chaincode/).
- * A definition with `governance` (Sealpact's) gets its settings from sealpactServerEnv.
+ * A definition with `governance` (Sealpact's) gets its settings from sealpactServerEnv. It serves
+ * TLS with its serverName's certificate and requires a client certificate from an application
+ * org's TLS CA (the peers' own TLS certificates).
  */
 export function startChaincodeServer(name, definition, packageId, modulePath) {
+    const tls = chaincodeServerPaths(definition);
     return startProcess(
         name,
         process.execPath,
@@ -83,6 +86,9 @@ export function startChaincodeServer(name, definition, packageId, modulePath) {
             'server',
             `--chaincode-address=${endpoint(definition.port)}`,
             `--chaincode-id=${packageId}`,
+            `--chaincode-tls-cert-file=${tls.cert}`,
+            `--chaincode-tls-key-file=${tls.key}`,
+            `--chaincode-tls-client-cacert-file=${tls.clientCa}`,
             ...(modulePath ? [`--module-path=${modulePath}`] : []),
         ],
         { CORE_CHAINCODE_LOGGING_LEVEL: 'info', ...(definition.governance ? sealpactServerEnv(definition) : {}) },

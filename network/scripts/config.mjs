@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import YAML from 'yaml';
-import { identityPaths, nodePaths, orgPaths } from './crypto.mjs';
+import { chaincodeServerPaths, identityPaths, nodePaths, orgPaths } from './crypto.mjs';
 import { BIN, CONFIG, DATA, NETWORK_DIR, orderers, sampleConfigDir, topology } from './lib.mjs';
 
 const { host, channel, ordererOrg, orgs, chaincode } = topology;
@@ -197,9 +197,22 @@ export function peerEnv(org) {
         CORE_OPERATIONS_LISTENADDRESS: endpoint(peer.operationsPort),
         CORE_METRICS_PROVIDER: 'disabled',
         CORE_PEER_GATEWAY_ENABLED: 'true',
-        // No docker: this builder (network/builders/ccaas) claims the chaincode-as-a-service package.
-        CORE_CHAINCODE_EXTERNALBUILDERS: `[{name: sealpact-ccaas, path: ${BUILDER_DIR}}]`,
+        CORE_CHAINCODE_EXTERNALBUILDERS: externalBuilders(BUILDER_DIR),
     };
+}
+
+/**
+ * The peers' external builders: no docker, this one (network/builders/ccaas) claims the
+ * chaincode-as-a-service packages. It is passed the peer's TLS key pair, which its release step
+ * adds to connection.json as the peer's client certificate for the chaincode server.
+ */
+export function externalBuilders(builderDir) {
+    const builder = {
+        name: 'sealpact-ccaas',
+        path: builderDir,
+        propagateEnvironment: ['CORE_PEER_TLS_KEY_FILE', 'CORE_PEER_TLS_CERT_FILE'],
+    };
+    return YAML.stringify([builder], { collectionStyle: 'flow', lineWidth: 0 }).trim();
 }
 
 /** Environment for the peer CLI acting as `identity` of `org` against that org's peer. */
@@ -265,12 +278,20 @@ function tarGz(entries) {
 /**
  * Builds the ccaas package of a chaincode definition (topology.json `chaincode` by default, or
  * `baselineChaincode`) deterministically; returns its package id (label:sha256 of the bytes).
+ * Its connection.json has the peers dial the server over TLS, checking the server's certificate
+ * for `serverName` against the chaincode servers' TLS CA, with a client certificate (the peer's
+ * own TLS key pair, which the builder's release step adds: no private key is in the package).
+ * The CA's certificate is in the package, so the package id changes when the crypto material is
+ * made again (network:down -- --purge).
  */
 export function writeChaincodePackage(definition = chaincode) {
     const connection = {
         address: endpoint(definition.port),
         dial_timeout: '10s',
-        tls_required: false,
+        tls_required: true,
+        client_auth_required: true,
+        domain: definition.serverName,
+        root_cert: fs.readFileSync(chaincodeServerPaths(definition).tlsCa, 'utf8'),
     };
     const code = tarGz([['connection.json', Buffer.from(JSON.stringify(connection, null, 4) + '\n')]]);
     const metadata = { label: definition.label, type: 'ccaas' };

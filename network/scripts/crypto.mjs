@@ -8,12 +8,19 @@
 //   nodes/<node>/msp, /tls         peer or orderer: local MSP (OU=peer|orderer) and TLS server certificate
 //   users/<name>/msp, /tls         admins (OU=admin) and users (OU=client), TLS client certificate;
 //                                  a user's CN is its name unless topology.json gives "cn" (and "extraOUs")
+//
+// For the chaincode servers (chaincode-as-a-service), under network/.data/crypto/<ccaas.domain>/:
+//   tlsca/tlsca.pem, tlsca.key     their TLS certificate authority (the packages' root_cert)
+//   servers/<serverName>/tls/      server.crt/.key for the definition's serverName (SANs: that name,
+//                                  localhost and the host address), ca.crt, and client-ca.crt: the
+//                                  application orgs' TLS CAs, whose peers' TLS certificates the
+//                                  server accepts as client certificates
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { CRYPTO, run, stage, topology } from './lib.mjs';
+import { CRYPTO, run, stage, StageError, topology } from './lib.mjs';
 
 const DAYS = '3650';
 const STAGE = 'crypto material';
@@ -156,19 +163,47 @@ async function identity(org, orgDir, kind, name, ou, cn = name, extraOUs = []) {
         'keyUsage = critical, digitalSignature',
     ]);
     mspFolder(path.join(dir, 'msp'), orgDir, signing);
-    const isNode = kind === 'nodes';
+    await tlsPair(tlsca, org, dir, name, kind === 'nodes');
+}
+
+/**
+ * A TLS key pair for `name` from `tlsca`, in dir/tls/ with the CA's certificate as ca.crt: for a
+ * server, server.crt/.key with SANs `name`, localhost and the host address; else client.crt/.key.
+ */
+async function tlsPair(tlsca, org, dir, name, isServer) {
     const tls = await issue(tlsca, dir, 'tls', subject(org, '', name), [
         'basicConstraints = critical, CA:false',
         'keyUsage = critical, digitalSignature, keyEncipherment',
         'extendedKeyUsage = serverAuth, clientAuth',
-        ...(isNode ? [`subjectAltName = DNS:${name}, DNS:localhost, IP:${topology.host}`] : []),
+        ...(isServer ? [`subjectAltName = DNS:${name}, DNS:localhost, IP:${topology.host}`] : []),
     ]);
     write(path.join(dir, 'tls', 'ca.crt'), fs.readFileSync(tlsca.cert));
-    write(path.join(dir, 'tls', isNode ? 'server.crt' : 'client.crt'), fs.readFileSync(tls.cert));
-    write(path.join(dir, 'tls', isNode ? 'server.key' : 'client.key'), fs.readFileSync(tls.key));
-    fs.chmodSync(path.join(dir, 'tls', isNode ? 'server.key' : 'client.key'), 0o600);
+    write(path.join(dir, 'tls', isServer ? 'server.crt' : 'client.crt'), fs.readFileSync(tls.cert));
+    write(path.join(dir, 'tls', isServer ? 'server.key' : 'client.key'), fs.readFileSync(tls.key));
+    fs.chmodSync(path.join(dir, 'tls', isServer ? 'server.key' : 'client.key'), 0o600);
     fs.rmSync(tls.cert);
     fs.rmSync(tls.key);
+}
+
+/** The chaincode definitions served as chaincode-as-a-service: Sealpact's and the benchmark's. */
+const chaincodeServers = () => [topology.chaincode, topology.baselineChaincode];
+
+/**
+ * The chaincode servers' TLS material: a TLS CA of their own and a server certificate for each
+ * definition's serverName. The peers dial the servers (tls_required, client_auth_required in the
+ * package's connection.json) and authenticate with their own TLS certificates, so each server
+ * trusts the application orgs' TLS CAs as client CAs.
+ */
+async function chaincodeServerTls() {
+    const org = { domain: topology.ccaas.domain };
+    const dir = path.join(CRYPTO, org.domain);
+    const tlsca = await selfSignedCa(path.join(dir, 'tlsca'), 'tlsca', org, `tlsca.${org.domain}`);
+    const clientCas = topology.orgs.map((peerOrg) => fs.readFileSync(orgPaths(peerOrg).tlsCa, 'utf8')).join('');
+    for (const definition of chaincodeServers()) {
+        const serverDir = path.join(dir, 'servers', definition.serverName);
+        await tlsPair(tlsca, org, serverDir, definition.serverName, true);
+        write(chaincodeServerPaths(definition).clientCa, clientCas);
+    }
 }
 
 async function organisation(org, nodes, ou, admin, users) {
@@ -187,6 +222,12 @@ async function organisation(org, nodes, ou, admin, users) {
 export async function makeCrypto() {
     const done = path.join(CRYPTO, '.complete');
     if (fs.existsSync(done)) {
+        if (!chaincodeServers().every((definition) => fs.existsSync(chaincodeServerPaths(definition).cert))) {
+            throw new StageError(
+                'stage "crypto material": network/.data was made before the peers reached the chaincode servers ' +
+                    'over TLS (no chaincode server certificates); run npm run network:down -- --purge, then network:up',
+            );
+        }
         stage('crypto material: present, reusing network/.data/crypto');
         return;
     }
@@ -203,6 +244,7 @@ export async function makeCrypto() {
     for (const org of orgs) {
         await organisation(org, [org.peer.name], 'peer', org.admin, org.users);
     }
+    await chaincodeServerTls();
     fs.writeFileSync(done, new Date().toISOString() + '\n');
     console.log(`[network]   ${orgs.length + 1} organisations in network/.data/crypto`);
 }
@@ -232,4 +274,16 @@ export function nodePaths(org, name) {
 export function orgPaths(org) {
     const dir = path.join(CRYPTO, org.domain);
     return { msp: path.join(dir, 'msp'), tlsCa: path.join(dir, 'tlsca', 'tlsca.pem') };
+}
+
+/** A chaincode server's TLS files (topology.json `chaincode` or `baselineChaincode`), and its CA's certificate. */
+export function chaincodeServerPaths(definition) {
+    const dir = path.join(CRYPTO, topology.ccaas.domain);
+    const tls = path.join(dir, 'servers', definition.serverName, 'tls');
+    return {
+        cert: path.join(tls, 'server.crt'),
+        key: path.join(tls, 'server.key'),
+        clientCa: path.join(tls, 'client-ca.crt'),
+        tlsCa: path.join(dir, 'tlsca', 'tlsca.pem'),
+    };
 }

@@ -186,7 +186,13 @@ async function up() {
             {
                 cwd: ROOT,
                 timeoutMs: 900000,
-                env: { SEALPACT_CHAINCODE_ID: packageId, FABRIC_VERSION: topology.fabric.version },
+                env: {
+                    SEALPACT_CHAINCODE_ID: packageId,
+                    FABRIC_VERSION: topology.fabric.version,
+                    // The chaincode container runs as the owner of network/.data, to read its TLS key.
+                    SEALPACT_UID: String(process.getuid()),
+                    SEALPACT_GID: String(process.getgid()),
+                },
             },
         );
     } else {
