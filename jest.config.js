@@ -10,9 +10,9 @@ function project(name) {
         testMatch: ['<rootDir>/**/*.test.ts'],
         testPathIgnorePatterns: ['/node_modules/', '/dist/'],
         transform: { '^.+\\.ts$': tsJest },
-        // The client uses the chaincode's shared lib (key parsing, statements, errors) from its
-        // build output at run time; tests read the TypeScript source so no build is needed first.
-        moduleNameMapper: { '^@sealpact/chaincode/dist/(.*)$': '<rootDir>/../chaincode/src/$1' },
+        // @sealpact/protocol resolves to its build output at run time; tests read its TypeScript
+        // source instead, so no build is needed first and an edit there is seen at once.
+        moduleNameMapper: { '^@sealpact/protocol$': '<rootDir>/../protocol/src' },
     };
 }
 
@@ -26,5 +26,5 @@ const integration = {
 };
 
 module.exports = {
-    projects: [project('chaincode'), project('client'), integration],
+    projects: [project('protocol'), project('chaincode'), project('client'), integration],
 };

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialInput, FileRecord } from '../chaincode/src/lib/records';
+import { CredentialInput, FileRecord } from '@sealpact/protocol';
 import {
     GOVERNANCE,
     PARTY,

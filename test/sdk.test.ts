@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSealpactError } from '../chaincode/src/lib/errors';
+import { isSealpactError } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { ROOT, runId } from './support/fabric';

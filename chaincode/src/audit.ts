@@ -1,8 +1,7 @@
 import { Context } from 'fabric-contract-api';
 import { requireAuditor } from './governance';
 import { Caller } from './identity';
-import { SealpactError } from './lib/errors';
-import { Page } from './lib/records';
+import { ChaincodeError, Page } from '@sealpact/protocol';
 import { KEY_TYPES, stateKey } from './state';
 import * as validate from './validate';
 
@@ -43,7 +42,7 @@ export async function getHistory(
     const { kind } = args;
     const keyOf = Object.prototype.hasOwnProperty.call(HISTORY_KINDS, kind) ? HISTORY_KINDS[kind] : undefined;
     if (!keyOf) {
-        throw new SealpactError('BAD_ARGUMENT', `kind must be one of ${Object.keys(HISTORY_KINDS).join(', ')}`);
+        throw new ChaincodeError('BAD_ARGUMENT', `kind must be one of ${Object.keys(HISTORY_KINDS).join(', ')}`);
     }
     const key = keyOf(ctx, args.id, args.subId);
     const pageSize = validate.pageSize(args.pageSize);
@@ -76,7 +75,7 @@ export async function getHistory(
         });
     }
     if (skipping) {
-        throw new SealpactError('BAD_ARGUMENT', "the bookmark is not a transaction in this record's history");
+        throw new ChaincodeError('BAD_ARGUMENT', "the bookmark is not a transaction in this record's history");
     }
     return { items: entries, bookmark: more ? entries[entries.length - 1].txId : '' };
 }

@@ -1,5 +1,5 @@
 import { Context } from 'fabric-contract-api';
-import { SealpactError } from './lib/errors';
+import { ChaincodeError } from '@sealpact/protocol';
 
 /**
  * The one place the chaincode reads a clock. The proposal timestamp is chosen by the client and
@@ -32,7 +32,7 @@ export function clockSkewSeconds(value = process.env.CLOCK_SKEW): number {
     }
     const seconds = /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : NaN;
     if (!(seconds <= MAX_CLOCK_SKEW_SECONDS)) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'NOT_CONFIGURED',
             `the chaincode server's CLOCK_SKEW must be whole seconds from 1 to ${MAX_CLOCK_SKEW_SECONDS}, not ${JSON.stringify(value.slice(0, 32))}`,
         );
@@ -45,7 +45,7 @@ export function checkProposalTime(ctx: Context): void {
     const skew = clockSkewSeconds();
     const proposed = ctx.stub.getDateTimestamp();
     if (Math.abs(proposed.getTime() - peerClock()) > skew * 1000) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'CLOCK_SKEW',
             `the proposal time ${proposed.toISOString()} is more than ${skew} s from the endorsing peer's clock; check the client's clock`,
         );

@@ -4,7 +4,7 @@ import { checkProposalTime } from './clock';
 import { getCredential, getFile, grantAccess, listIndex, revokeAccess, shareFile } from './files';
 import { getGovernance, setGovernance } from './governance';
 import { callerOf } from './identity';
-import { canonicalJson } from './lib/json';
+import { canonicalJson } from '@sealpact/protocol';
 import {
     getParty,
     listKeys,

@@ -2,19 +2,20 @@ import { Context } from 'fabric-contract-api';
 import { isAuditor } from './governance';
 import { Caller } from './identity';
 import { activeKey, isVerified, loadParty, requireParty } from './registry';
-import { SealpactError } from './lib/errors';
-import { canonicalJson, parseJsonArgument } from './lib/json';
 import {
     AccessEvent,
+    canonicalJson,
+    ChaincodeError,
     CredentialInput,
     CredentialRecord,
     EVENTS,
     FileRecord,
     IndexEntry,
     Page,
+    parseJsonArgument,
     PartyRecord,
     SUITE_DIGEST,
-} from './lib/records';
+} from '@sealpact/protocol';
 import { readPage } from './paging';
 import { KEY_TYPES, readAll, readRecord, recordTime, stateKey, txTime, writeRecord } from './state';
 import * as validate from './validate';
@@ -39,7 +40,7 @@ function inboxKey(ctx: Context, partyId: string, sharedAt: string, fileId: strin
 export async function loadFile(ctx: Context, fileId: string): Promise<FileRecord> {
     const file = await readRecord<FileRecord>(ctx, fileKey(ctx, validate.fileId(fileId)));
     if (!file) {
-        throw new SealpactError('NOT_FOUND', `no file ${fileId}`);
+        throw new ChaincodeError('NOT_FOUND', `no file ${fileId}`);
     }
     return file;
 }
@@ -70,18 +71,18 @@ export async function shareFile(
     const owner = await requireParty(ctx, caller);
     const fileId = validate.fileId(args.fileId);
     if (await readRecord<FileRecord>(ctx, fileKey(ctx, fileId))) {
-        throw new SealpactError('DUPLICATE_ID', `file ${fileId} already exists`);
+        throw new ChaincodeError('DUPLICATE_ID', `file ${fileId} already exists`);
     }
     const suite = validate.suite(args.suite);
     if (args.digestAlgorithm !== SUITE_DIGEST[suite]) {
-        throw new SealpactError('BAD_ARGUMENT', `suite ${suite} uses digest algorithm ${SUITE_DIGEST[suite]}`);
+        throw new ChaincodeError('BAD_ARGUMENT', `suite ${suite} uses digest algorithm ${SUITE_DIGEST[suite]}`);
     }
     const credentials = parseCredentials(args.credentials);
     if (!credentials.some((c) => c.partyId === owner.partyId)) {
-        throw new SealpactError('BAD_ARGUMENT', "the owner's own credential is required");
+        throw new ChaincodeError('BAD_ARGUMENT', "the owner's own credential is required");
     }
     if (credentials.length < 2) {
-        throw new SealpactError('BAD_ARGUMENT', 'a file is shared with at least one recipient besides the owner');
+        throw new ChaincodeError('BAD_ARGUMENT', 'a file is shared with at least one recipient besides the owner');
     }
     const now = txTime(ctx);
     const txId = ctx.stub.getTxID();
@@ -144,11 +145,11 @@ export async function revokeAccess(
 ): Promise<CredentialRecord> {
     const { owner, file } = await requireOwner(ctx, caller, fileId);
     if (validate.partyId(partyId) === owner.partyId) {
-        throw new SealpactError('BAD_ARGUMENT', "the owner's own access cannot be revoked");
+        throw new ChaincodeError('BAD_ARGUMENT', "the owner's own access cannot be revoked");
     }
     const credential = await credentialOf(ctx, file.fileId, partyId);
     if (!credential || credential.status !== 'active') {
-        throw new SealpactError('WRONG_STATE', `${partyId} has no active access to ${file.fileId}`);
+        throw new ChaincodeError('WRONG_STATE', `${partyId} has no active access to ${file.fileId}`);
     }
     const now = recordTime(ctx, file.updatedAt);
     const txId = ctx.stub.getTxID();
@@ -186,7 +187,7 @@ export async function requireVisible(ctx: Context, caller: Caller, file: FileRec
     const party = await requireParty(ctx, caller);
     const credential = await credentialOf(ctx, file.fileId, party.partyId);
     if (party.partyId !== file.owner && credential?.status !== 'active') {
-        throw new SealpactError('ACCESS_DENIED', `${party.partyId} may not see file ${file.fileId}`);
+        throw new ChaincodeError('ACCESS_DENIED', `${party.partyId} may not see file ${file.fileId}`);
     }
 }
 
@@ -196,7 +197,7 @@ export async function getCredential(ctx: Context, caller: Caller, fileId: string
     const file = await loadFile(ctx, fileId);
     const credential = await credentialOf(ctx, file.fileId, party.partyId);
     if (!credential || credential.status !== 'active') {
-        throw new SealpactError('ACCESS_DENIED', `${party.partyId} has no active credential for ${file.fileId}`);
+        throw new ChaincodeError('ACCESS_DENIED', `${party.partyId} has no active credential for ${file.fileId}`);
     }
     return credential;
 }
@@ -217,7 +218,7 @@ async function requireOwner(ctx: Context, caller: Caller, fileId: string) {
     const owner = await requireParty(ctx, caller);
     const file = await loadFile(ctx, fileId);
     if (file.owner !== owner.partyId) {
-        throw new SealpactError('ACCESS_DENIED', `only the owner of ${file.fileId} may change its access`);
+        throw new ChaincodeError('ACCESS_DENIED', `only the owner of ${file.fileId} may change its access`);
     }
     return { owner, file };
 }
@@ -229,18 +230,18 @@ function parseCredentials(json: string): CredentialInput[] {
         validate.LIMITS.credentials,
     );
     if (list.length === 0) {
-        throw new SealpactError('BAD_ARGUMENT', 'credentials must not be empty');
+        throw new ChaincodeError('BAD_ARGUMENT', 'credentials must not be empty');
     }
     const seen = new Set<string>();
     return list.map((entry, i) => {
         const c = validate.stringObject(entry, `credentials[${i}]`, CREDENTIAL_MEMBERS);
         const partyId = validate.partyId(c.partyId);
         if (seen.has(partyId)) {
-            throw new SealpactError('DUPLICATE_ID', `credentials name ${partyId} twice`);
+            throw new ChaincodeError('DUPLICATE_ID', `credentials name ${partyId} twice`);
         }
         seen.add(partyId);
         if (c.algorithm !== 'sm2' && c.algorithm !== 'rsa') {
-            throw new SealpactError('BAD_ARGUMENT', `credentials[${i}].algorithm must be "sm2" or "rsa"`);
+            throw new ChaincodeError('BAD_ARGUMENT', `credentials[${i}].algorithm must be "sm2" or "rsa"`);
         }
         validate.base64(c.envelope, `credentials[${i}].envelope`, validate.LIMITS.envelope);
         return {
@@ -262,7 +263,7 @@ function recipientsOf(
     const recipients = new Set(existing);
     credentials.filter((c) => c.partyId !== owner.partyId).forEach((c) => recipients.add(c.partyId));
     if (recipients.size > validate.LIMITS.recipients) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'FIELD_TOO_LARGE',
             `file ${fileId} would have ${recipients.size} recipients; at most ${validate.LIMITS.recipients}`,
         );
@@ -281,14 +282,14 @@ async function grant(ctx: Context, file: FileRecord, credentials: CredentialInpu
         const party = await loadParty(ctx, input.partyId);
         const key = await activeKey(ctx, party, 'encryption');
         if (key.fingerprint !== input.keyFingerprint || key.algorithm !== input.algorithm) {
-            throw new SealpactError(
+            throw new ChaincodeError(
                 'KEY_MISMATCH',
                 `the credential for ${party.partyId} is not sealed to its active encryption key ${key.fingerprint} (${key.algorithm})`,
             );
         }
         const isOwner = party.partyId === file.owner;
         if (!isOwner && !isVerified(party, now)) {
-            throw new SealpactError('NOT_VERIFIED', `${party.partyId} has no valid identity verification`);
+            throw new ChaincodeError('NOT_VERIFIED', `${party.partyId} has no valid identity verification`);
         }
         const previous = await credentialOf(ctx, file.fileId, party.partyId);
         const credential: CredentialRecord = {

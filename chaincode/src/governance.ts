@@ -1,8 +1,6 @@
 import { Context } from 'fabric-contract-api';
 import { Caller } from './identity';
-import { SealpactError } from './lib/errors';
-import { canonicalJson, parseJsonArgument } from './lib/json';
-import { GovernanceRecord } from './lib/records';
+import { canonicalJson, ChaincodeError, GovernanceRecord, parseJsonArgument } from '@sealpact/protocol';
 import { KEY_TYPES, readRecord, recordTime, stateKey, writeRecord } from './state';
 import * as validate from './validate';
 
@@ -31,7 +29,7 @@ function governanceKey(ctx: Context): string {
 export async function getGovernance(ctx: Context): Promise<GovernanceRecord> {
     const record = await readRecord<GovernanceRecord>(ctx, governanceKey(ctx));
     if (!record) {
-        throw new SealpactError('NOT_INITIALISED', 'the governance has not been set (SetGovernance)');
+        throw new ChaincodeError('NOT_INITIALISED', 'the governance has not been set (SetGovernance)');
     }
     return record;
 }
@@ -41,13 +39,13 @@ export async function setGovernance(ctx: Context, caller: Caller, json: string):
     const current = await readRecord<GovernanceRecord>(ctx, governanceKey(ctx));
     const governing = current ? current.governingMsps : lists.governingMsps;
     if (!caller.isAdmin || !governing.includes(caller.mspId)) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'ACCESS_DENIED',
             `only an admin (OU=admin) of ${governing.join(', ')} may set the governance${current ? '' : ' the first time'}`,
         );
     }
     if (!current && canonicalJson(lists) !== canonicalJson(bootstrapGovernance())) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'GOVERNANCE_MISMATCH',
             `the first governance must be the bootstrap document this chaincode server was started with (${BOOTSTRAP_VARIABLE})`,
         );
@@ -68,7 +66,7 @@ export async function setGovernance(ctx: Context, caller: Caller, json: string):
 function bootstrapGovernance(): GovernanceLists {
     const value = process.env[BOOTSTRAP_VARIABLE];
     if (!value) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'NOT_CONFIGURED',
             `the chaincode server was started without ${BOOTSTRAP_VARIABLE}, so the first governance cannot be set`,
         );
@@ -76,7 +74,7 @@ function bootstrapGovernance(): GovernanceLists {
     try {
         return parseGovernance(value);
     } catch (err) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'NOT_CONFIGURED',
             `the chaincode server's ${BOOTSTRAP_VARIABLE} is not a governance document (${(err as Error).message})`,
         );
@@ -86,23 +84,23 @@ function bootstrapGovernance(): GovernanceLists {
 function parseGovernance(json: string): GovernanceLists {
     const value = parseJsonArgument(json, 'governance', validate.LIMITS.governanceJson);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new SealpactError('BAD_JSON', 'governance must be a JSON object');
+        throw new ChaincodeError('BAD_JSON', 'governance must be a JSON object');
     }
     const object = value as Record<string, unknown>;
     if (Object.keys(object).sort().join(',') !== [...LIST_NAMES].sort().join(',')) {
-        throw new SealpactError('BAD_JSON', `governance must have exactly the members ${LIST_NAMES.join(', ')}`);
+        throw new ChaincodeError('BAD_JSON', `governance must have exactly the members ${LIST_NAMES.join(', ')}`);
     }
     const [authorityMsps, auditorMsps, governingMsps] = LIST_NAMES.map((name) => {
         const list = validate.array(object[name], name, validate.LIMITS.mspList).map((id) => {
             if (typeof id !== 'string') {
-                throw new SealpactError('BAD_JSON', `${name} must list MSP IDs as strings`);
+                throw new ChaincodeError('BAD_JSON', `${name} must list MSP IDs as strings`);
             }
             return validate.mspId(id);
         });
         return [...new Set(list)].sort();
     });
     if (governingMsps.length === 0) {
-        throw new SealpactError('BAD_ARGUMENT', 'governingMsps must name at least one MSP');
+        throw new ChaincodeError('BAD_ARGUMENT', 'governingMsps must name at least one MSP');
     }
     return { authorityMsps, auditorMsps, governingMsps };
 }
@@ -111,7 +109,7 @@ function parseGovernance(json: string): GovernanceLists {
 export async function requireAuthority(ctx: Context, caller: Caller): Promise<void> {
     const governance = await getGovernance(ctx);
     if (!governance.authorityMsps.includes(caller.mspId)) {
-        throw new SealpactError('WRONG_ORG', `${caller.mspId} is not an identity-authority organisation`);
+        throw new ChaincodeError('WRONG_ORG', `${caller.mspId} is not an identity-authority organisation`);
     }
 }
 
@@ -124,6 +122,6 @@ export async function isAuditor(ctx: Context, caller: Caller): Promise<boolean> 
 /** Throws WRONG_ORG unless the caller belongs to an auditor organisation. */
 export async function requireAuditor(ctx: Context, caller: Caller): Promise<void> {
     if (!(await isAuditor(ctx, caller))) {
-        throw new SealpactError('WRONG_ORG', `${caller.mspId} is not an auditor organisation`);
+        throw new ChaincodeError('WRONG_ORG', `${caller.mspId} is not an auditor organisation`);
     }
 }

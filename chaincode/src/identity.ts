@@ -1,6 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { Context } from 'fabric-contract-api';
-import { SealpactError } from './lib/errors';
+import { ChaincodeError } from '@sealpact/protocol';
 
 /** Who submitted the transaction, as read from its Fabric client identity (never from an argument). */
 export interface Caller {
@@ -28,10 +28,10 @@ export function callerOf(ctx: Context): Caller {
     const subject = certificate.subject.split('\n');
     const commonNames = subject.filter((line) => line.startsWith('CN=')).map((line) => line.slice(3));
     if (!MSP_ID.test(mspId)) {
-        throw new SealpactError('BAD_IDENTITY', `MSP ID "${mspId}" is not usable in a party id`);
+        throw new ChaincodeError('BAD_IDENTITY', `MSP ID "${mspId}" is not usable in a party id`);
     }
     if (commonNames.length !== 1 || !COMMON_NAME.test(commonNames[0])) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'BAD_IDENTITY',
             'the client certificate needs exactly one CN of letters, digits and . _ @ + - (at most 128)',
         );

@@ -1,6 +1,5 @@
 import { Context } from 'fabric-contract-api';
-import { SealpactError } from './lib/errors';
-import { Page } from './lib/records';
+import { ChaincodeError, Page } from '@sealpact/protocol';
 import { KeyType, stateKey } from './state';
 import * as validate from './validate';
 
@@ -22,7 +21,7 @@ export async function readPage<T>(
         'base64url',
     ).toString('utf8');
     if (bookmark !== '' && !bookmark.startsWith(stateKey(ctx, type, ...attributes))) {
-        throw new SealpactError('BAD_ARGUMENT', 'the bookmark does not come from this list');
+        throw new ChaincodeError('BAD_ARGUMENT', 'the bookmark does not come from this list');
     }
     const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
         type,

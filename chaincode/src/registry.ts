@@ -2,10 +2,18 @@ import { Context } from 'fabric-contract-api';
 import { isAuditor, getGovernance, requireAuthority } from './governance';
 import { Caller } from './identity';
 import { chaincodeName } from './proposal';
-import { SealpactError } from './lib/errors';
-import { parsePublicKey, PublicKeyInfo, verifySignature } from './lib/publickey';
-import { KeyRecord, KeyRole, Page, PartyRecord, Verification } from './lib/records';
-import { keyRegistrationStatement } from './lib/statements';
+import {
+    ChaincodeError,
+    KeyRecord,
+    keyRegistrationStatement,
+    KeyRole,
+    Page,
+    parsePublicKey,
+    PartyRecord,
+    PublicKeyInfo,
+    Verification,
+} from '@sealpact/protocol';
+import { verifySignature } from './verify';
 import { readPage } from './paging';
 import { KEY_TYPES, readRecord, recordTime, stateKey, txTime, writeRecord } from './state';
 import * as validate from './validate';
@@ -24,7 +32,7 @@ function keyKey(ctx: Context, partyId: string, fingerprint: string): string {
 export async function loadParty(ctx: Context, partyId: string): Promise<PartyRecord> {
     const party = await readRecord<PartyRecord>(ctx, partyKey(ctx, validate.partyId(partyId)));
     if (!party) {
-        throw new SealpactError('UNKNOWN_PARTY', `${partyId} has not registered keys`);
+        throw new ChaincodeError('UNKNOWN_PARTY', `${partyId} has not registered keys`);
     }
     return party;
 }
@@ -36,7 +44,7 @@ export async function loadParty(ctx: Context, partyId: string): Promise<PartyRec
 async function ownParty(ctx: Context, caller: Caller): Promise<PartyRecord | undefined> {
     const party = await readRecord<PartyRecord>(ctx, partyKey(ctx, caller.partyId));
     if (party && party.identityHash !== caller.identityHash) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'IDENTITY_CONFLICT',
             `${caller.partyId} is registered to a certificate with another subject or issuer`,
         );
@@ -48,7 +56,7 @@ async function ownParty(ctx: Context, caller: Caller): Promise<PartyRecord | und
 export async function requireParty(ctx: Context, caller: Caller): Promise<PartyRecord> {
     const party = await ownParty(ctx, caller);
     if (!party) {
-        throw new SealpactError('UNKNOWN_PARTY', `${caller.partyId} has not registered keys`);
+        throw new ChaincodeError('UNKNOWN_PARTY', `${caller.partyId} has not registered keys`);
     }
     return party;
 }
@@ -58,7 +66,7 @@ export async function activeKey(ctx: Context, party: PartyRecord, role: KeyRole)
     const fingerprint = role === 'encryption' ? party.encryptionKey : party.signingKey;
     const key = fingerprint ? await readRecord<KeyRecord>(ctx, keyKey(ctx, party.partyId, fingerprint)) : undefined;
     if (!key || key.status !== 'active') {
-        throw new SealpactError('KEY_MISMATCH', `${party.partyId} has no active ${role} key`);
+        throw new ChaincodeError('KEY_MISMATCH', `${party.partyId} has no active ${role} key`);
     }
     return key;
 }
@@ -129,7 +137,7 @@ export async function registerKeys(
         const fingerprint = info.fingerprint;
         const previous = await readRecord<KeyRecord>(ctx, keyKey(ctx, caller.partyId, fingerprint));
         if (previous?.status === 'revoked') {
-            throw new SealpactError('WRONG_STATE', `key ${fingerprint} was revoked and cannot be registered again`);
+            throw new ChaincodeError('WRONG_STATE', `key ${fingerprint} was revoked and cannot be registered again`);
         }
         const record: KeyRecord = {
             schema: 'sealpact/key/v1',
@@ -175,7 +183,7 @@ export async function registerKeys(
 function checkProof(key: PublicKeyInfo, statement: string, proof: string, what: string, sequence: number): void {
     const signature = validate.base64(proof, `${what} proof`, validate.LIMITS.signature);
     if (!verifySignature(key, Buffer.from(statement, 'utf8'), signature)) {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'BAD_SIGNATURE',
             `the ${what} proof does not sign the key-registration statement for sequence ${sequence}`,
         );
@@ -207,7 +215,7 @@ async function retireKeys(
 export async function revokeKeys(ctx: Context, caller: Caller): Promise<PartyRecord> {
     const party = await requireParty(ctx, caller);
     if (!party.encryptionKey && !party.signingKey) {
-        throw new SealpactError('WRONG_STATE', `${party.partyId} has no active keys`);
+        throw new ChaincodeError('WRONG_STATE', `${party.partyId} has no active keys`);
     }
     const now = recordTime(ctx, party.updatedAt);
     await retireKeys(ctx, party, 'revoked', [], now);
@@ -265,7 +273,7 @@ async function mayReadSerial(ctx: Context, caller: Caller, party: PartyRecord): 
 async function partyToVerify(ctx: Context, caller: Caller, partyId: string): Promise<PartyRecord> {
     await requireAuthority(ctx, caller);
     if (caller.nodeOu !== 'client' && caller.nodeOu !== 'admin') {
-        throw new SealpactError(
+        throw new ChaincodeError(
             'ACCESS_DENIED',
             `only client or admin identities (NodeOU) of ${caller.mspId} may verify parties, not ${caller.nodeOu ?? 'an identity without a NodeOU'}`,
         );
@@ -273,7 +281,7 @@ async function partyToVerify(ctx: Context, caller: Caller, partyId: string): Pro
     const party = await loadParty(ctx, partyId);
     if (party.mspId === caller.mspId) {
         const whom = party.partyId === caller.partyId ? 'itself' : `its own member ${party.partyId}`;
-        throw new SealpactError(
+        throw new ChaincodeError(
             'SELF_VERIFICATION',
             `${caller.mspId} may not verify ${whom}; another identity authority must`,
         );
@@ -294,7 +302,7 @@ export async function recordVerification(
     const now = recordTime(ctx, party.updatedAt);
     const expiry = expiresAt === '' ? null : validate.isoTime(expiresAt, 'expiresAt');
     if (expiry !== null && expiry <= now) {
-        throw new SealpactError('BAD_ARGUMENT', `expiresAt ${expiry} is not after the transaction time ${now}`);
+        throw new ChaincodeError('BAD_ARGUMENT', `expiresAt ${expiry} is not after the transaction time ${now}`);
     }
     const verification: Verification = {
         serial: validate.token(serial, 'serial', validate.LIMITS.serial),
@@ -316,7 +324,7 @@ export async function recordVerification(
 export async function revokeVerification(ctx: Context, caller: Caller, partyId: string): Promise<PartyRecord> {
     const party = await partyToVerify(ctx, caller, partyId);
     if (!party.verification || party.verification.revokedAt !== null) {
-        throw new SealpactError('WRONG_STATE', `${party.partyId} has no verification to revoke`);
+        throw new ChaincodeError('WRONG_STATE', `${party.partyId} has no verification to revoke`);
     }
     const now = recordTime(ctx, party.updatedAt);
     const verification: Verification = { ...party.verification, revokedAt: now, revokedBy: caller.partyId };

@@ -2,11 +2,19 @@ import { Context } from 'fabric-contract-api';
 import { credentialOf, loadFile, requireVisible } from './files';
 import { Caller } from './identity';
 import { activeKey, requireParty } from './registry';
-import { SealpactError } from './lib/errors';
-import { canonicalJson } from './lib/json';
-import { verifySignature, parsePublicKey } from './lib/publickey';
-import { EVENTS, KeyRecord, SignatureRecord, SignatureRecordV2 } from './lib/records';
-import { parseSigningStatement, signingStatement, SigningStatementFields } from './lib/statements';
+import {
+    canonicalJson,
+    ChaincodeError,
+    EVENTS,
+    KeyRecord,
+    parsePublicKey,
+    parseSigningStatement,
+    SignatureRecord,
+    SignatureRecordV2,
+    signingStatement,
+    SigningStatementFields,
+} from '@sealpact/protocol';
+import { verifySignature } from './verify';
 import { KEY_TYPES, readAll, readRecord, recordTime, stateKey, writeRecord } from './state';
 import * as validate from './validate';
 
@@ -33,10 +41,10 @@ export async function signContract(
     const file = await loadFile(ctx, fileId);
     const credential = await credentialOf(ctx, file.fileId, party.partyId);
     if (credential?.status !== 'active') {
-        throw new SealpactError('ACCESS_DENIED', `${party.partyId} holds no active credential for ${file.fileId}`);
+        throw new ChaincodeError('ACCESS_DENIED', `${party.partyId} holds no active credential for ${file.fileId}`);
     }
     if (await readRecord<SignatureRecord>(ctx, signatureKey(ctx, file.fileId, party.partyId))) {
-        throw new SealpactError('DUPLICATE_ID', `${party.partyId} has already signed ${file.fileId}`);
+        throw new ChaincodeError('DUPLICATE_ID', `${party.partyId} has already signed ${file.fileId}`);
     }
     const fields = parseSigningStatement(validate.bounded(statement, 'statement', validate.LIMITS.statement));
     const key = await activeKey(ctx, party, 'signing');
@@ -50,12 +58,12 @@ export async function signContract(
     };
     for (const name of Object.keys(expected) as (keyof SigningStatementFields)[]) {
         if (fields[name] !== expected[name]) {
-            throw new SealpactError('STATEMENT_MISMATCH', `the statement's ${name} must be ${expected[name]}`);
+            throw new ChaincodeError('STATEMENT_MISMATCH', `the statement's ${name} must be ${expected[name]}`);
         }
     }
     const signature = validate.base64(signatureArg, 'signature', validate.LIMITS.signature);
     if (!verifySignature(parsePublicKey(key.publicKeyPem), Buffer.from(signingStatement(expected)), signature)) {
-        throw new SealpactError('BAD_SIGNATURE', `the signature does not verify with signing key ${key.fingerprint}`);
+        throw new ChaincodeError('BAD_SIGNATURE', `the signature does not verify with signing key ${key.fingerprint}`);
     }
     // Never stamped before the file's last change (its share or latest grant) that it follows.
     const now = recordTime(ctx, file.updatedAt);

@@ -1,5 +1,5 @@
 import { Context } from 'fabric-contract-api';
-import { canonicalJson } from './lib/json';
+import { canonicalJson } from '@sealpact/protocol';
 
 /**
  * The world-state key layout. Every key is a Fabric composite key (objectType plus attributes);

@@ -1,5 +1,4 @@
-import { SealpactError } from './lib/errors';
-import { Suite, SUITE_DIGEST } from './lib/records';
+import { ChaincodeError, isSuite, Suite } from '@sealpact/protocol';
 
 /** Argument validation. Each function returns the checked value or throws a SealpactError. */
 
@@ -24,10 +23,10 @@ export const LIMITS = {
 /** Throws FIELD_TOO_LARGE when `value` is longer than `max` characters. */
 export function bounded(value: string, what: string, max: number): string {
     if (typeof value !== 'string') {
-        throw new SealpactError('BAD_ARGUMENT', `${what} must be a string`);
+        throw new ChaincodeError('BAD_ARGUMENT', `${what} must be a string`);
     }
     if (value.length > max) {
-        throw new SealpactError('FIELD_TOO_LARGE', `${what} is longer than ${max} characters`);
+        throw new ChaincodeError('FIELD_TOO_LARGE', `${what} is longer than ${max} characters`);
     }
     return value;
 }
@@ -35,7 +34,7 @@ export function bounded(value: string, what: string, max: number): string {
 function matching(value: string, what: string, max: number, pattern: RegExp, rule: string): string {
     bounded(value, what, max);
     if (!pattern.test(value)) {
-        throw new SealpactError('BAD_ARGUMENT', `${what} must be ${rule}`);
+        throw new ChaincodeError('BAD_ARGUMENT', `${what} must be ${rule}`);
     }
     return value;
 }
@@ -74,16 +73,16 @@ export function base64(value: string, what: string, max: number): Buffer {
     bounded(value, what, max);
     const bytes = Buffer.from(value, 'base64');
     if (value.length === 0 || bytes.toString('base64') !== value) {
-        throw new SealpactError('BAD_ARGUMENT', `${what} must be non-empty canonical base64`);
+        throw new ChaincodeError('BAD_ARGUMENT', `${what} must be non-empty canonical base64`);
     }
     return bytes;
 }
 
 export function suite(value: string): Suite {
-    if (!Object.prototype.hasOwnProperty.call(SUITE_DIGEST, value)) {
-        throw new SealpactError('BAD_ARGUMENT', 'suite must be "gm" or "intl"');
+    if (!isSuite(value)) {
+        throw new ChaincodeError('BAD_ARGUMENT', 'suite must be "gm" or "intl"');
     }
-    return value as Suite;
+    return value;
 }
 
 /** A non-negative decimal integer no larger than 2^53 - 1. */
@@ -91,7 +90,7 @@ export function size(value: string): number {
     matching(value, 'size', 16, /^(0|[1-9][0-9]*)$/, 'a non-negative decimal integer');
     const n = Number(value);
     if (!Number.isSafeInteger(n)) {
-        throw new SealpactError('BAD_ARGUMENT', 'size is larger than 2^53 - 1');
+        throw new ChaincodeError('BAD_ARGUMENT', 'size is larger than 2^53 - 1');
     }
     return n;
 }
@@ -117,7 +116,7 @@ export function isoTime(value: string, what: string): string {
     matching(value, what, 24, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/, 'an ISO 8601 UTC time');
     const time = new Date(value);
     if (Number.isNaN(time.getTime()) || time.toISOString().slice(0, 19) !== value.slice(0, 19)) {
-        throw new SealpactError('BAD_ARGUMENT', `${what} is not a valid date`);
+        throw new ChaincodeError('BAD_ARGUMENT', `${what} is not a valid date`);
     }
     return time.toISOString();
 }
@@ -126,7 +125,7 @@ export function pageSize(value: string): number {
     matching(value, 'page size', 3, /^[1-9][0-9]*$/, `an integer from 1 to ${LIMITS.pageSize}`);
     const n = Number(value);
     if (n > LIMITS.pageSize) {
-        throw new SealpactError('BAD_ARGUMENT', `page size must be at most ${LIMITS.pageSize}`);
+        throw new ChaincodeError('BAD_ARGUMENT', `page size must be at most ${LIMITS.pageSize}`);
     }
     return n;
 }
@@ -134,10 +133,10 @@ export function pageSize(value: string): number {
 /** A JSON array of at most `max` entries. */
 export function array(value: unknown, what: string, max: number): unknown[] {
     if (!Array.isArray(value)) {
-        throw new SealpactError('BAD_JSON', `${what} must be a JSON array`);
+        throw new ChaincodeError('BAD_JSON', `${what} must be a JSON array`);
     }
     if (value.length > max) {
-        throw new SealpactError('FIELD_TOO_LARGE', `${what} has more than ${max} entries`);
+        throw new ChaincodeError('FIELD_TOO_LARGE', `${what} has more than ${max} entries`);
     }
     return value;
 }
@@ -145,15 +144,15 @@ export function array(value: unknown, what: string, max: number): unknown[] {
 /** A JSON object with exactly the given string-valued members. */
 export function stringObject<K extends string>(value: unknown, what: string, keys: readonly K[]): Record<K, string> {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new SealpactError('BAD_JSON', `${what} must be a JSON object`);
+        throw new ChaincodeError('BAD_JSON', `${what} must be a JSON object`);
     }
     const members = Object.keys(value).sort();
     if (members.join(',') !== [...keys].sort().join(',')) {
-        throw new SealpactError('BAD_JSON', `${what} must have exactly the members ${keys.join(', ')}`);
+        throw new ChaincodeError('BAD_JSON', `${what} must have exactly the members ${keys.join(', ')}`);
     }
     for (const key of keys) {
         if (typeof (value as Record<string, unknown>)[key] !== 'string') {
-            throw new SealpactError('BAD_JSON', `${what}.${key} must be a string`);
+            throw new ChaincodeError('BAD_JSON', `${what}.${key} must be a string`);
         }
     }
     return value as Record<K, string>;

@@ -4,8 +4,7 @@
  * one line "CODE: text"); what is accepted is canonical; a tampered signature never records.
  */
 import fc from 'fast-check';
-import { parseSigningStatement, signingStatement, SigningStatementFields } from '../src/lib/statements';
-import { FileRecord } from '../src/lib/records';
+import { FileRecord, parseSigningStatement, signingStatement, SigningStatementFields } from '@sealpact/protocol';
 import { StubIdentityName } from '../src/test-support/fixtures';
 import {
     credentialFor,

@@ -1,5 +1,5 @@
 import { StubNetwork } from '../src/test-support/stub-network';
-import { CredentialInput, FileRecord, PartyRecord } from '../src/lib/records';
+import { CredentialInput, FileRecord, PartyRecord } from '@sealpact/protocol';
 import {
     PARTY,
     credentialFor,

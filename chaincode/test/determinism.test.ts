@@ -1,6 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { StubNetwork } from '../src/test-support/stub-network';
-import { canonicalJson } from '../src/lib/json';
+import { canonicalJson } from '@sealpact/protocol';
 import { PARTY, credentialFor, shareFile, signatureArgs, standardParties } from '../src/test-support/scenarios';
 
 async function scenario(ledger: StubNetwork): Promise<void> {

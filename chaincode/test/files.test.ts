@@ -1,6 +1,5 @@
 import { StubNetwork } from '../src/test-support/stub-network';
-import { canonicalJson } from '../src/lib/json';
-import { CredentialInput } from '../src/lib/records';
+import { canonicalJson, CredentialInput } from '@sealpact/protocol';
 import {
     PARTY,
     credentialFor,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isSealpactError } from '../src/lib/errors';
+import { isSealpactError } from '@sealpact/protocol';
 
 /**
  * Shared pieces of the fuzz suite, the `*.fuzz.test.ts` files of both workspaces (docs/crypto.md,

@@ -1,7 +1,8 @@
 import { createHash, createPublicKey, ECDH, generateKeyPairSync } from 'node:crypto';
-import { keyRegistrationStatement } from '../src/lib/statements';
+import { keyRegistrationStatement } from '@sealpact/protocol';
 import { StubNetwork } from '../src/test-support/stub-network';
-import { publicPem, signWith, testKey, weakRsaPem } from '../src/test-support/fixtures';
+import { weakRsaPem } from '../../protocol/test/weak-keys';
+import { publicPem, signWith, testKey } from '../src/test-support/fixtures';
 import {
     GOVERNANCE,
     PARTY,

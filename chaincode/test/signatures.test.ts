@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StubNetwork } from '../src/test-support/stub-network';
 import { signWith } from '../src/test-support/fixtures';
-import { FileRecord } from '../src/lib/records';
+import { FileRecord } from '@sealpact/protocol';
 import {
     PARTY,
     credentialFor,

@@ -4,7 +4,7 @@ import { link, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ClientError, SealpactError } from '@sealpact/protocol';
 
 export interface AtomicWriteOptions {
     /** Permission bits of the new file; 0600 unless the content is public. */
@@ -100,13 +100,13 @@ export function ioError(err: unknown, path: string): SealpactError {
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
-        return new SealpactError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`);
+        return new ClientError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`);
     }
     if (code === 'ENOENT') {
-        return new SealpactError('FILE_NOT_FOUND', `${path}: no such file or folder`);
+        return new ClientError('FILE_NOT_FOUND', `${path}: no such file or folder`);
     }
     if (code === 'EACCES' || code === 'EPERM') {
-        return new SealpactError('IO_ERROR', `${path}: permission denied`);
+        return new ClientError('IO_ERROR', `${path}: permission denied`);
     }
-    return new SealpactError('IO_ERROR', `${path}: ${(err as Error).message}`);
+    return new ClientError('IO_ERROR', `${path}: ${(err as Error).message}`);
 }

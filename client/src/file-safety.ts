@@ -1,5 +1,5 @@
 import { Stats } from 'node:fs';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ClientError } from '@sealpact/protocol';
 
 /**
  * Refuse a file or folder that decides what Sealpact trusts (a config file, a keyring folder)
@@ -15,14 +15,14 @@ export function refuseUnsafe(stats: Stats, path: string, what: string): void {
         return;
     }
     if (stats.uid !== uid) {
-        throw new SealpactError(
+        throw new ClientError(
             'UNSAFE_PERMISSIONS',
             `${what} ${path} belongs to uid ${stats.uid}, not to you (uid ${uid}); refusing to use it`,
         );
     }
     if ((stats.mode & 0o022) !== 0) {
         const mode = (stats.mode & 0o777).toString(8).padStart(4, '0');
-        throw new SealpactError(
+        throw new ClientError(
             'UNSAFE_PERMISSIONS',
             `${what} ${path} is writable by other users (mode ${mode}); refusing to use it (chmod go-w ${path})`,
         );

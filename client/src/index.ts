@@ -1,5 +1,16 @@
 /** The Sealpact client SDK: docs/sdk.md. */
-export { SealpactError, isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
+export {
+    SealpactError,
+    ChaincodeError,
+    ClientError,
+    CryptoError,
+    LedgerError,
+    StoreError,
+    UsageError,
+    isSealpactError,
+    ERROR_CODES,
+    type ErrorCode,
+} from '@sealpact/protocol';
 export { connect, type ConnectOptions } from './sdk/connect';
 export {
     Sealpact,

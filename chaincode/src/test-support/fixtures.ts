@@ -1,18 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import {
-    constants,
-    createPrivateKey,
-    createPublicKey,
-    generateKeyPairSync,
-    KeyObject,
-    randomBytes,
-    sign,
-} from 'node:crypto';
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm2 } from 'sm-crypto-v2';
-import { RSA_PSS_SALT_LENGTH, SM2_DEFAULT_USER_ID } from '../lib/publickey';
+import { KeyAlgorithm, RSA_PSS_SALT_LENGTH, SM2_DEFAULT_USER_ID } from '@sealpact/protocol';
 
 /**
  * Test identities and keys, generated once per machine and cached under the OS temp directory:
@@ -162,8 +154,6 @@ function generateIdentities(dir: string): void {
     }
 }
 
-export type KeyAlgorithmName = 'sm2' | 'rsa';
-
 /** Named key pairs: `<name>` is any label (e.g. "alice-enc"); generated on first use per process run. */
 const KEY_LABELS = ['alice', 'alice-sign', 'bob', 'bob-sign', 'carol', 'dave', 'spare'] as const;
 export type KeyLabel = (typeof KEY_LABELS)[number];
@@ -171,7 +161,7 @@ export type KeyLabel = (typeof KEY_LABELS)[number];
 let keyPairs: Record<string, KeyObject> | undefined;
 
 /** A cached private key (SM2 or RSA-2048) for a label. */
-export function testKey(label: KeyLabel, algorithm: KeyAlgorithmName): KeyObject {
+export function testKey(label: KeyLabel, algorithm: KeyAlgorithm): KeyObject {
     keyPairs ??= {};
     const name = `${label}-${algorithm}`;
     keyPairs[name] ??= createPrivateKey(readFileSync(join(cachedDir('keys', generateKeys), `${name}.pem`), 'utf8'));
@@ -188,26 +178,6 @@ function generateKeys(dir: string): void {
             writeFileSync(join(dir, `${label}-${algorithm}.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }));
         }
     }
-}
-
-/**
- * The PEM of an RSA public key that breaks a key rule on purpose: public exponent `e` (default
- * 65537), an even modulus, or a modulus of `bits` bits (default 2048). Built from JWK, so no
- * private key exists; enough to test that such keys are refused.
- */
-export function weakRsaPem(change: { e?: bigint; evenModulus?: boolean; bits?: number }): string {
-    const modulus = randomBytes((change.bits ?? 2048) / 8);
-    modulus[0] |= 0x80;
-    modulus[modulus.length - 1] = change.evenModulus
-        ? modulus[modulus.length - 1] & 0xfe
-        : modulus[modulus.length - 1] | 1;
-    const e = (change.e ?? 65537n).toString(16);
-    const jwk = {
-        kty: 'RSA',
-        n: modulus.toString('base64url'),
-        e: Buffer.from(e.padStart(e.length + (e.length % 2), '0'), 'hex').toString('base64url'),
-    };
-    return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 /** The SPKI PEM of a private key. */

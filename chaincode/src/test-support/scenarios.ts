@@ -1,9 +1,17 @@
 import { createHash, createHmac, KeyObject } from 'node:crypto';
-import { IdentityName, KeyAlgorithmName, KeyLabel, publicPem, signWith, testKey } from './fixtures';
+import { IdentityName, KeyLabel, publicPem, signWith, testKey } from './fixtures';
 import { Ledger } from './ledger';
-import { parsePublicKey } from '../lib/publickey';
-import { CredentialInput, FileRecord, PartyRecord, Suite, SUITE_DIGEST } from '../lib/records';
-import { keyRegistrationStatement, signingStatement } from '../lib/statements';
+import {
+    CredentialInput,
+    FileRecord,
+    KeyAlgorithm,
+    keyRegistrationStatement,
+    parsePublicKey,
+    PartyRecord,
+    signingStatement,
+    Suite,
+    SUITE_DIGEST,
+} from '@sealpact/protocol';
 
 /**
  * Scenario steps written against `Ledger` ("call a transaction as identity X"), so they run on the
@@ -34,7 +42,7 @@ export interface PartyKeys {
     signing: KeyObject;
 }
 
-export function keysOf(label: KeyLabel, algorithm: KeyAlgorithmName, signingLabel?: KeyLabel): PartyKeys {
+export function keysOf(label: KeyLabel, algorithm: KeyAlgorithm, signingLabel?: KeyLabel): PartyKeys {
     const encryption = testKey(label, algorithm);
     return { encryption, signing: signingLabel ? testKey(signingLabel, algorithm) : encryption };
 }

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Suite } from '../crypto/container-format';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope';
 import { generateKeyPair, sm2PrivateScalarHex } from '../crypto/keys';
 import { createDecryptStream, createEncryptStream } from '../crypto/stream';
-import { PublicKeyInfo, sm2PointHex } from '@sealpact/chaincode/dist/lib/publickey';
+import { PublicKeyInfo, sm2PointHex, Suite } from '@sealpact/protocol';
 import { machineDescription, percentiles, writeBenchmarkSection } from './report';
 
 const REPO_ROOT = resolve(__dirname, '../../..');

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { SealpactError } from '@sealpact/protocol';
 import * as atomicFile from '../atomic-file';
 import { commands } from './commands';
 import { parseOptions } from './command';
@@ -604,10 +604,12 @@ describe('errors never quote an input file', () => {
         const inbox = commands.find((c) => c.name === 'inbox')!;
         const failing = jest
             .spyOn(inbox, 'run')
-            .mockRejectedValueOnce(new SealpactError('BAD_INPUT', `quoted ${SECRET}\nacross\r\nlines\u001b[2J`))
+            .mockRejectedValueOnce(new SealpactError('BAD_ARGUMENT', `quoted ${SECRET}\nacross\r\nlines\u001b[2J`))
             .mockRejectedValueOnce(new SyntaxError(`Unexpected token 'h', "${SECRET}" is not valid JSON`));
         try {
-            expect((await sealpact('inbox')).stderr).toBe(`sealpact: BAD_INPUT: quoted ${SECRET} across lines [2J\n`);
+            expect((await sealpact('inbox')).stderr).toBe(
+                `sealpact: BAD_ARGUMENT: quoted ${SECRET} across lines [2J\n`,
+            );
             expect(await sealpact('inbox', '--json')).toEqual({
                 code: 1,
                 stdout: '{"ok":false,"error":{"code":"UNEXPECTED","message":"UNEXPECTED: an input is not valid JSON"}}\n',

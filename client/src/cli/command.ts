@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { UsageError } from '@sealpact/protocol';
 
 /** Exit codes, documented in docs/cli.md. */
 export const EXIT_OK = 0;
@@ -83,7 +83,7 @@ export function parseOptions(command: Command, argv: string[]): Options {
             values[command.positional] = parsed.positionals[0];
         }
     } catch (err) {
-        throw new SealpactError('USAGE', `${command.name}: ${(err as Error).message.split('\n')[0]}`);
+        throw new UsageError('USAGE', `${command.name}: ${(err as Error).message.split('\n')[0]}`);
     }
     if (values.help) {
         return values;
@@ -108,7 +108,7 @@ function rangeOf(spec: IntegerOptionSpec): string {
 function parseInteger(command: Command, name: string, spec: IntegerOptionSpec, text: string): number {
     const value = /^[0-9]+$/.test(text) ? Number(text) : NaN;
     if (!(value >= spec.min && value <= spec.max)) {
-        throw new SealpactError(
+        throw new UsageError(
             'USAGE',
             `${command.name}: --${name} must be a whole number from ${rangeOf(spec)}, not ${JSON.stringify(text)}`,
         );
@@ -119,7 +119,7 @@ function parseInteger(command: Command, name: string, spec: IntegerOptionSpec, t
 function checkRequired(command: Command, values: Options): void {
     for (const [name, spec] of Object.entries(command.options)) {
         if (spec.required && (values[name] === undefined || values[name] === '')) {
-            throw new SealpactError('USAGE', `${command.name}: --${name} is required`);
+            throw new UsageError('USAGE', `${command.name}: --${name} is required`);
         }
     }
 }
@@ -148,7 +148,7 @@ export function eitherCommand(marker: string, withMarker: Command, otherwise: Co
 export function required(options: Options, name: string): string {
     const value = options[name];
     if (typeof value !== 'string' || value === '') {
-        throw new SealpactError('USAGE', `--${name} is required`);
+        throw new UsageError('USAGE', `--${name} is required`);
     }
     return value;
 }

@@ -1,10 +1,8 @@
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { DigestAlgorithm, FILE_PASSWORD_LENGTH, Suite, UsageError } from '@sealpact/protocol';
 import { writeBufferAtomically } from '../atomic-file';
-import { Suite } from '../crypto/container-format';
 import { parseDrawing } from '../crypto/drawing';
 import { decryptFile, encryptFile } from '../crypto/filecipher';
-import { generateFilePassword, PasswordHash } from '../crypto/password';
-import { FILE_PASSWORD_LENGTH } from '../crypto/suites';
+import { generateFilePassword } from '../crypto/password';
 import { Command, Options, required } from './command';
 import { fileSize, readJson, readSmallFile } from './inputs';
 import { progressBar } from './progress';
@@ -14,7 +12,7 @@ async function readFilePassword(options: Options): Promise<Buffer> {
     const path = required(options, 'key-file');
     const password = await readSmallFile(path, 'key-file');
     if (password.length !== FILE_PASSWORD_LENGTH) {
-        throw new SealpactError(
+        throw new UsageError(
             'BAD_FILE_PASSWORD',
             `--key-file ${path} is ${password.length} bytes; a file password is exactly ${FILE_PASSWORD_LENGTH} bytes`,
         );
@@ -42,7 +40,7 @@ const encrypt: Command = {
     async run(options) {
         const suite = required(options, 'suite');
         if (suite !== 'gm' && suite !== 'intl') {
-            throw new SealpactError('USAGE', `--suite must be gm or intl, not "${suite}"`);
+            throw new UsageError('USAGE', `--suite must be gm or intl, not "${suite}"`);
         }
         const password = await readFilePassword(options);
         const input = required(options, 'in');
@@ -91,11 +89,11 @@ const password: Command = {
     async run(options) {
         const hash = (options.hash ?? 'sm3') as string;
         if (hash !== 'sm3' && hash !== 'sha256') {
-            throw new SealpactError('USAGE', `--hash must be sm3 or sha256, not "${hash}"`);
+            throw new UsageError('USAGE', `--hash must be sm3 or sha256, not "${hash}"`);
         }
         const drawingPath = options.drawing as string | undefined;
         const drawing = drawingPath === undefined ? undefined : parseDrawing(await readJson(drawingPath, 'drawing'));
-        const secret = generateFilePassword({ drawing, hash: hash as PasswordHash });
+        const secret = generateFilePassword({ drawing, hash: hash as DigestAlgorithm });
         // A password file may be the only key to an encrypted file: never replace one.
         const out = required(options, 'out');
         await writeBufferAtomically(out, secret, { overwrite: false });

@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { KeyAlgorithm, MAX_RSA_BITS, MIN_RSA_BITS } from '@sealpact/chaincode/dist/lib/publickey';
+import { KeyAlgorithm, MAX_RSA_BITS, MIN_RSA_BITS, SealpactError, UsageError } from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
 import { DEFAULT_RSA_BITS, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
 import { IntegerOptionSpec, Options, OptionSpec, required } from './command';
@@ -13,11 +12,11 @@ export async function readSmallFile(path: string, option: string): Promise<Buffe
     try {
         const info = await stat(path);
         if (!info.isFile()) {
-            throw new SealpactError('BAD_INPUT', `--${option} ${path} is not a file`);
+            throw new UsageError('BAD_ARGUMENT', `--${option} ${path} is not a file`);
         }
         if (info.size > MAX_SMALL_FILE) {
-            throw new SealpactError(
-                'BAD_INPUT',
+            throw new UsageError(
+                'BAD_ARGUMENT',
                 `--${option} ${path} is ${info.size} bytes; expected a small key or data file`,
             );
         }
@@ -32,7 +31,7 @@ export async function fileSize(path: string, option: string): Promise<number> {
     try {
         const info = await stat(path);
         if (!info.isFile()) {
-            throw new SealpactError('BAD_INPUT', `--${option} ${path} is not a file`);
+            throw new UsageError('BAD_ARGUMENT', `--${option} ${path} is not a file`);
         }
         return info.size;
     } catch (err) {
@@ -51,7 +50,7 @@ export async function readPassphrase(options: Options): Promise<string | undefin
     if (typeof file === 'string') {
         const line = (await readSmallFile(file, 'passphrase-file')).toString('utf8').split(/\r?\n/)[0];
         if (line === '') {
-            throw new SealpactError('PASSPHRASE_REQUIRED', `--passphrase-file ${file} is empty`);
+            throw new UsageError('PASSPHRASE_REQUIRED', `--passphrase-file ${file} is empty`);
         }
         return line;
     }
@@ -67,7 +66,7 @@ export async function readPrivateKey(options: Options, option: string): Promise<
         return loadPrivateKey(pem, await readPassphrase(options));
     } catch (err) {
         if (err instanceof SealpactError && err.code === 'PASSPHRASE_REQUIRED') {
-            throw new SealpactError(err.code, `${path} is encrypted: give --passphrase-file or set ${PASSPHRASE_ENV}`);
+            throw new UsageError(err.code, `${path} is encrypted: give --passphrase-file or set ${PASSPHRASE_ENV}`);
         }
         throw err;
     }
@@ -87,7 +86,7 @@ export async function readJson(path: string, option: string): Promise<unknown> {
     try {
         return JSON.parse(text);
     } catch {
-        throw new SealpactError('BAD_JSON', `--${option} ${path} is not valid JSON`);
+        throw new UsageError('BAD_JSON', `--${option} ${path} is not valid JSON`);
     }
 }
 
@@ -106,10 +105,10 @@ export const KEY_OPTIONS: Record<'alg' | 'bits', OptionSpec> = {
 export function keyAlgorithm(options: Options): { alg: KeyAlgorithm; bits?: number } {
     const alg = required(options, 'alg');
     if (alg !== 'sm2' && alg !== 'rsa') {
-        throw new SealpactError('USAGE', `--alg must be sm2 or rsa, not ${JSON.stringify(alg)}`);
+        throw new UsageError('USAGE', `--alg must be sm2 or rsa, not ${JSON.stringify(alg)}`);
     }
     if (alg === 'sm2' && options.bits !== undefined) {
-        throw new SealpactError('USAGE', '--bits applies to RSA keys only, not sm2');
+        throw new UsageError('USAGE', '--bits applies to RSA keys only, not sm2');
     }
     return { alg, bits: options.bits as number | undefined };
 }

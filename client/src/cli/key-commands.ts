@@ -1,6 +1,5 @@
 import { lstat, rm } from 'node:fs/promises';
-import { parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { parsePublicKey, UsageError } from '@sealpact/protocol';
 import { writeBufferAtomically } from '../atomic-file';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope';
 import { exportPrivateKeyPem, generateKeyPair } from '../crypto/keys';
@@ -31,7 +30,7 @@ const keygen: Command = {
         // Private keys are never written unencrypted (DEVELOPERS.md: encrypted at rest).
         const passphrase = await readPassphrase(options);
         if (passphrase === undefined) {
-            throw new SealpactError(
+            throw new UsageError(
                 'PASSPHRASE_REQUIRED',
                 `keygen encrypts the private key: give --passphrase-file or set ${PASSPHRASE_ENV}`,
             );
@@ -48,7 +47,7 @@ const keygen: Command = {
                     () => false,
                 )
             ) {
-                throw new SealpactError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`);
+                throw new UsageError('FILE_EXISTS', `${path} already exists; refusing to overwrite it`);
             }
         }
         const key = generateKeyPair(alg, { bits });

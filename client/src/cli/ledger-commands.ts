@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { Suite } from '@sealpact/chaincode/dist/lib/records';
+import { Suite, UsageError } from '@sealpact/protocol';
 import { parseDrawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
 import { Command, EXIT_FAILURE, EXIT_OK, OptionSpec, required } from './command';
@@ -117,7 +116,7 @@ const send: Command = {
     async run(options) {
         const suite = required(options, 'suite');
         if (suite !== 'gm' && suite !== 'intl') {
-            throw new SealpactError('USAGE', `--suite must be gm or intl, not "${suite}"`);
+            throw new UsageError('USAGE', `--suite must be gm or intl, not "${suite}"`);
         }
         const input = required(options, 'in');
         const meter = progressBar('sending', await fileSize(input, 'in'));
@@ -331,7 +330,7 @@ const network: Command = {
     async run(options) {
         const action = required(options, 'action');
         if (!['up', 'down', 'status'].includes(action)) {
-            throw new SealpactError('USAGE', `--action must be up, down or status, not "${action}"`);
+            throw new UsageError('USAGE', `--action must be up, down or status, not "${action}"`);
         }
         const script = join(resolve(__dirname, '..', '..', '..'), 'network', 'scripts', `${action}.mjs`);
         const result = spawnSync(process.execPath, [script, ...(options.purge ? ['--purge'] : [])], {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { constants } from 'node:os';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { SealpactError, UsageError } from '@sealpact/protocol';
 import { removeUnfinishedFilesSync } from '../atomic-file';
 import { Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseOptions, usageOf } from './command';
 import { commands } from './commands';
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     const wantsJson = rest.includes('--json');
     try {
         if (command === undefined) {
-            throw new SealpactError('USAGE', `unknown command "${name}"; run 'sealpact --help' for the list`);
+            throw new UsageError('USAGE', `unknown command "${name}"; run 'sealpact --help' for the list`);
         }
         const options = parseOptions(command, rest);
         if (options.help) {

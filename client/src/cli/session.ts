@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { UsageError } from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
 import { refuseUnsafe } from '../file-safety';
 import { connect } from '../sdk/connect';
@@ -58,7 +58,7 @@ function readConfig(path: string): SessionConfig {
     try {
         const stats = fstatSync(fd);
         if (!stats.isFile()) {
-            throw new SealpactError('BAD_CONFIG', `the config file ${path} is not a file`);
+            throw new UsageError('BAD_CONFIG', `the config file ${path} is not a file`);
         }
         refuseUnsafe(stats, path, 'the config file');
         text = readFileSync(fd, 'utf8');
@@ -69,15 +69,15 @@ function readConfig(path: string): SessionConfig {
     try {
         config = JSON.parse(text);
     } catch {
-        throw new SealpactError('BAD_CONFIG', `the config file ${path} is not valid JSON`);
+        throw new UsageError('BAD_CONFIG', `the config file ${path} is not valid JSON`);
     }
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-        throw new SealpactError('BAD_CONFIG', `the config file ${path} is not a JSON object`);
+        throw new UsageError('BAD_CONFIG', `the config file ${path} is not a JSON object`);
     }
     for (const key of CONFIG_KEYS) {
         const value = (config as SessionConfig)[key];
         if (value !== undefined && typeof value !== 'string') {
-            throw new SealpactError('BAD_CONFIG', `"${key}" in the config file ${path} is not a string`);
+            throw new UsageError('BAD_CONFIG', `"${key}" in the config file ${path} is not a string`);
         }
     }
     return config as SessionConfig;
@@ -99,7 +99,7 @@ async function settings(options: Options): Promise<Required<SessionConfig>> {
         (options[name] as string | undefined) ?? process.env[env] ?? config[name];
     const identity = pick('identity', 'SEALPACT_IDENTITY');
     if (identity === undefined) {
-        throw new SealpactError(
+        throw new UsageError(
             'USAGE',
             'say who you are: --identity, SEALPACT_IDENTITY or "identity" in the config file',
         );
@@ -133,7 +133,7 @@ export async function openSession(options: Options, needsKeys: boolean): Promise
     if (needsKeys) {
         passphrase = await readPassphrase(options);
         if (passphrase === undefined) {
-            throw new SealpactError(
+            throw new UsageError(
                 'PASSPHRASE_REQUIRED',
                 `your keyring is encrypted: give --passphrase-file or set ${PASSPHRASE_ENV}`,
             );

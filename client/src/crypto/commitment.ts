@@ -1,8 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { DigestAlgorithm } from '@sealpact/chaincode/dist/lib/records';
+import { CryptoError, DigestAlgorithm, isDigestAlgorithm } from '@sealpact/protocol';
 
 /**
  * The plaintext commitment of a signing statement (docs/crypto.md, "Plaintext commitment"):
@@ -18,13 +17,11 @@ export const COMMITMENT_INFO_PREFIX = 'sealpact-plaintext-commitment/v2\n';
 /** Length of K in bytes. */
 export const COMMITMENT_KEY_BYTES = 32;
 
-const DIGESTS: readonly DigestAlgorithm[] = ['sm3', 'sha256'];
-
 function checkDigest(digestAlgorithm: string): DigestAlgorithm {
-    if (!DIGESTS.includes(digestAlgorithm as DigestAlgorithm)) {
-        throw new SealpactError('BAD_ARGUMENT', `the digest algorithm must be sm3 or sha256, not "${digestAlgorithm}"`);
+    if (!isDigestAlgorithm(digestAlgorithm)) {
+        throw new CryptoError('BAD_ARGUMENT', `the digest algorithm must be sm3 or sha256, not "${digestAlgorithm}"`);
     }
-    return digestAlgorithm as DigestAlgorithm;
+    return digestAlgorithm;
 }
 
 /** K for one file: a secret like the password itself until a party reveals it on purpose. The caller zeroes it. */

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { parseHeader, Suite } from './container-format';
+import { Suite } from '@sealpact/protocol';
+import { parseHeader } from './container-format';
 import { createDecryptStream, EncryptOptions, EncryptStream } from './stream';
 
 interface Example {

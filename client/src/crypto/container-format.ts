@@ -14,10 +14,7 @@
  *   48+n    32  header tag: HMAC over bytes [0, 48+n)
  * ```
  */
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-
-/** The two cipher suites: `intl` = AES-256-GCM with SHA-256, `gm` = SM4-CTR + HMAC-SM3 with SM3. */
-export type Suite = 'intl' | 'gm';
+import { CodeOf, CryptoError, Suite } from '@sealpact/protocol';
 
 const MAGIC = Buffer.from('SEALPACT', 'ascii');
 export const FORMAT_VERSION = 1;
@@ -70,25 +67,25 @@ export interface ParsedHeader {
  * Refuse chunk sizes outside the format's bounds (on encode and on decode). Header errors here and
  * below name the field and its offset, never the bytes read: the input may not be a container.
  */
-function checkChunkSize(chunkSize: number, code: string, field: string): void {
+function checkChunkSize(chunkSize: number, code: CodeOf<'crypto'>, field: string): void {
     if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
-        throw new SealpactError(code, `${field} must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`);
+        throw new CryptoError(code, `${field} must be an integer from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`);
     }
 }
 
 /** Refuse AAD longer than the 16-bit length field can describe. */
 function checkAad(aad: Buffer): void {
     if (aad.length > MAX_AAD_LENGTH) {
-        throw new SealpactError('INVALID_ARGUMENT', `AAD is ${aad.length} bytes; at most ${MAX_AAD_LENGTH} allowed`);
+        throw new CryptoError('BAD_ARGUMENT', `AAD is ${aad.length} bytes; at most ${MAX_AAD_LENGTH} allowed`);
     }
 }
 
 /** Encode the header fields that the header tag covers (everything but the tag). */
 export function encodeHeaderBody(header: ContainerHeader): Buffer {
-    checkChunkSize(header.chunkSize, 'INVALID_ARGUMENT', 'the chunk size');
+    checkChunkSize(header.chunkSize, 'BAD_ARGUMENT', 'the chunk size');
     checkAad(header.aad);
     if (header.salt.length !== SALT_LENGTH) {
-        throw new SealpactError('INVALID_ARGUMENT', `salt must be ${SALT_LENGTH} bytes`);
+        throw new CryptoError('BAD_ARGUMENT', `salt must be ${SALT_LENGTH} bytes`);
     }
     const body = Buffer.alloc(FIXED_LENGTH + header.aad.length);
     MAGIC.copy(body, 0);
@@ -104,7 +101,7 @@ export function encodeHeaderBody(header: ContainerHeader): Buffer {
 function suiteOf(id: number): Suite {
     const entry = Object.entries(SUITE_IDS).find(([, value]) => value === id);
     if (entry === undefined) {
-        throw new SealpactError(
+        throw new CryptoError(
             'UNSUPPORTED_SUITE',
             `the suite (header byte ${OFFSET_SUITE}) is not one this version knows`,
         );
@@ -124,10 +121,10 @@ function suiteOf(id: number): Suite {
 export function parseHeader(bytes: Buffer): ParsedHeader | undefined {
     const magicSeen = Math.min(bytes.length, MAGIC.length);
     if (!bytes.subarray(0, magicSeen).equals(MAGIC.subarray(0, magicSeen))) {
-        throw new SealpactError('BAD_MAGIC', 'not a Sealpact container (bad magic bytes)');
+        throw new CryptoError('BAD_MAGIC', 'not a Sealpact container (bad magic bytes)');
     }
     if (bytes.length > OFFSET_VERSION && bytes[OFFSET_VERSION] !== FORMAT_VERSION) {
-        throw new SealpactError(
+        throw new CryptoError(
             'UNSUPPORTED_VERSION',
             `the format version (header byte ${OFFSET_VERSION}) is not ${FORMAT_VERSION}, the only one this reader knows`,
         );

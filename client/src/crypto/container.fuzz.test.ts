@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
+import { Suite } from '@sealpact/protocol';
 import { attempt, attemptAsync, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED } from '../../../chaincode/test/fuzz';
-import { MIN_CHUNK_SIZE, parseHeader, Suite } from './container-format';
+import { MIN_CHUNK_SIZE, parseHeader } from './container-format';
 import { decryptToFile } from './filecipher';
 import { createDecryptStream, createEncryptStream } from './stream';
 

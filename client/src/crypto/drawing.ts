@@ -1,4 +1,4 @@
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { CryptoError, SealpactError } from '@sealpact/protocol';
 
 /**
  * The user's drawing and its key points, the geometric half of the file password (docs/password.md).
@@ -39,7 +39,7 @@ export const MAX_POINTS = 10_000;
 export const MAX_CROSSINGS = 10_000;
 
 function badDrawing(message: string): SealpactError {
-    return new SealpactError('BAD_DRAWING', message);
+    return new CryptoError('BAD_DRAWING', message);
 }
 
 /**
@@ -111,7 +111,7 @@ export function parseDrawing(json: unknown): Drawing {
         total += Array.isArray(stroke) ? stroke.length : 0;
     }
     if (total > MAX_POINTS) {
-        throw new SealpactError(
+        throw new CryptoError(
             'DRAWING_TOO_LARGE',
             `the drawing has ${total} points; at most ${MAX_POINTS} are allowed`,
         );
@@ -215,7 +215,7 @@ function crossingPairs(segments: ReadonlyArray<Segment>): Array<[number, number]
             const t = byLeftEdge[q];
             if (maxY[s] < minY[t] || maxY[t] < minY[s] || !crossProperly(segments[s], segments[t])) continue;
             if (pairs.push(s < t ? [s, t] : [t, s]) > MAX_CROSSINGS) {
-                throw new SealpactError(
+                throw new CryptoError(
                     'DRAWING_TOO_LARGE',
                     `the drawing has more than ${MAX_CROSSINGS} crossings; draw a simpler shape`,
                 );

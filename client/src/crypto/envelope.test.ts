@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { isSealpactError } from '@sealpact/protocol';
 import { generateKeyPair, PrivateKeyInfo } from './keys';
 import { MAX_SM2_PLAINTEXT, MIN_PASSWORD_BYTES, openEnvelope, sealEnvelope } from './envelope';
 

@@ -1,6 +1,5 @@
 import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { parsePublicKey, PublicKeyInfo } from '@sealpact/chaincode/dist/lib/publickey';
+import { CryptoError, parsePublicKey, PublicKeyInfo } from '@sealpact/protocol';
 import { PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
 import { sm2Open, sm2Seal } from './sm2-envelope';
 
@@ -28,14 +27,14 @@ export const MAX_SM2_PLAINTEXT = 1024;
 export function sealEnvelope(recipient: string | PublicKeyInfo, password: Uint8Array): Buffer {
     const key = typeof recipient === 'string' ? parsePublicKey(recipient, 'recipient public key') : recipient;
     if (password.length < MIN_PASSWORD_BYTES) {
-        throw new SealpactError(
+        throw new CryptoError(
             'PASSWORD_TOO_SHORT',
             `the password is ${password.length} bytes; an envelope holds at least ${MIN_PASSWORD_BYTES}`,
         );
     }
     const limit = key.algorithm === 'sm2' ? MAX_SM2_PLAINTEXT : Math.ceil(key.bits / 8) - OAEP_OVERHEAD;
     if (password.length > limit) {
-        throw new SealpactError(
+        throw new CryptoError(
             'PASSWORD_TOO_LONG',
             `the password is ${password.length} bytes; an ${key.algorithm.toUpperCase()}-${key.bits} envelope holds at most ${limit}`,
         );
@@ -54,7 +53,7 @@ export function sealEnvelope(recipient: string | PublicKeyInfo, password: Uint8A
 export function openEnvelope(key: PrivateKeyInfo, envelope: Uint8Array): Buffer {
     const password = key.algorithm === 'sm2' ? sm2Open(sm2PrivateScalarHex(key), envelope) : rsaOpen(key, envelope);
     if (password.length === 0) {
-        throw new SealpactError('BAD_ENVELOPE', 'the envelope holds an empty password');
+        throw new CryptoError('BAD_ENVELOPE', 'the envelope holds an empty password');
     }
     return password;
 }
@@ -63,12 +62,12 @@ function rsaOpen(key: PrivateKeyInfo, envelope: Uint8Array): Buffer {
     const size = Math.ceil(key.publicKey.bits / 8);
     // RFC 8017 7.1.2: the ciphertext is exactly k bytes (OpenSSL would accept shorter ones).
     if (envelope.length !== size) {
-        throw new SealpactError('BAD_ENVELOPE', `RSA envelope is ${envelope.length} bytes, not ${size}`);
+        throw new CryptoError('BAD_ENVELOPE', `RSA envelope is ${envelope.length} bytes, not ${size}`);
     }
     try {
         return privateDecrypt({ key: key.key, ...RSA_OAEP_OPTIONS }, envelope);
     } catch {
-        throw new SealpactError(
+        throw new CryptoError(
             'ENVELOPE_OPEN_FAILED',
             'RSA envelope does not open with this key (wrong key or altered)',
         );

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Suite } from './container-format';
+import { Suite } from '@sealpact/protocol';
 import { decryptFile, encryptFile } from './filecipher';
 
 describe('encryptFile / decryptFile', () => {

@@ -7,11 +7,9 @@ import { once } from 'node:events';
 import { createReadStream, ReadStream } from 'node:fs';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { CryptoError, DigestAlgorithm, Suite } from '@sealpact/protocol';
 import { ioError, writeFileAtomically } from '../atomic-file';
-import { Suite } from './container-format';
 import { CiphertextDigest, createDecryptStream, createEncryptStream, DecryptOptions, EncryptOptions } from './stream';
-import { DigestAlgorithm } from './suites';
 
 /** Options shared by the file helpers. */
 interface FileOptions {
@@ -44,7 +42,7 @@ function infoOf(suite: Suite, digest: CiphertextDigest): ContainerInfo {
  * Encrypt the file at `inPath` into a container at `outPath` (replacing it only on success).
  *
  * @returns the suite, the ciphertext digest (SHA-256 for intl, SM3 for gm) and the container size
- * @throws SealpactError BAD_FILE_PASSWORD, INVALID_ARGUMENT, FILE_NOT_FOUND or IO_ERROR
+ * @throws SealpactError BAD_FILE_PASSWORD, BAD_ARGUMENT, FILE_NOT_FOUND or IO_ERROR
  */
 export async function encryptFile(
     inPath: string,
@@ -95,7 +93,7 @@ export async function decryptToFile(
         await pipeline(stages(source, options, decryptor, sink));
         info = infoOf(decryptor.header?.suite as Suite, decryptor.ciphertextDigest as CiphertextDigest);
         if (options.expectedDigest !== undefined && options.expectedDigest.toLowerCase() !== info.digest) {
-            throw new SealpactError(
+            throw new CryptoError(
                 'DIGEST_MISMATCH',
                 `the container's ${info.digestAlg} digest is not the expected one`,
             );

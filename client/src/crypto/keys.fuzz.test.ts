@@ -4,7 +4,7 @@
  * what its public half verifies; a public key either is refused or parses to its canonical PEM.
  */
 import fc from 'fast-check';
-import { parsePublicKey, PublicKeyInfo } from '@sealpact/chaincode/dist/lib/publickey';
+import { parsePublicKey, PublicKeyInfo } from '@sealpact/protocol';
 import {
     attempt,
     bitFlipsOf,

@@ -4,9 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm2 } from 'sm-crypto-v2';
-import { DER_INTEGER, DER_SEQUENCE, DerReader } from '@sealpact/chaincode/dist/lib/der';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { fingerprintOf, sm2PointHex } from '@sealpact/chaincode/dist/lib/publickey';
+import { DER_INTEGER, DER_SEQUENCE, DerReader, fingerprintOf, SealpactError, sm2PointHex } from '@sealpact/protocol';
 import { exportPrivateKeyPem, generateKeyPair, loadPrivateKey, PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
 import { signDetached, verifyDetached } from './signature';
 
@@ -193,10 +191,10 @@ describe('RSA private key consistency (pairwise sign and verify on load)', () =>
 
     /** Offsets of the contents of each INTEGER of an RSA PKCS#8: n, e, d, p, q, dp, dq, qinv. */
     function rsaFields(der: Buffer): Record<string, [number, number]> {
-        const outer = new DerReader(der, 'TEST', 'test key').sequence();
+        const outer = new DerReader(der, 'BAD_ARGUMENT', 'test key').sequence();
         outer.integer();
         outer.read(DER_SEQUENCE);
-        const rsa = new DerReader(outer.octets(), 'TEST', 'test key').sequence();
+        const rsa = new DerReader(outer.octets(), 'BAD_ARGUMENT', 'test key').sequence();
         rsa.integer();
         const names = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qinv'];
         return Object.fromEntries(
@@ -264,7 +262,7 @@ describe('RSA private key consistency (pairwise sign and verify on load)', () =>
             cipher: 'aes-256-cbc',
             passphrase: PASSPHRASE,
         });
-        const outer = new DerReader(encrypted, 'TEST', 'test key').sequence();
+        const outer = new DerReader(encrypted, 'BAD_ARGUMENT', 'test key').sequence();
         outer.read(DER_SEQUENCE);
         const ciphertext = outer.octets();
         const range: [number, number] = [ciphertext.byteOffset - encrypted.byteOffset, ciphertext.length];

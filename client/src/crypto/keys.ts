@@ -1,17 +1,28 @@
-import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
+import {
+    constants,
+    createPrivateKey,
+    createPublicKey,
+    generateKeyPairSync,
+    KeyObject,
+    sign,
+    verify,
+} from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
 import { encryptPkcs8 } from './pkcs8';
-import { DER_SEQUENCE, DerReader } from '@sealpact/chaincode/dist/lib/der';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
 import {
-    describePublicKey,
+    bytesToHex,
+    CryptoError,
+    DER_SEQUENCE,
+    DerReader,
+    describeSpki,
+    equalBytes,
     KeyAlgorithm,
+    MAX_RSA_BITS,
     MIN_RSA_BITS,
     PublicKeyInfo,
     RSA_PSS_SALT_LENGTH,
     sm2PointHex,
-    verifySignature,
-} from '@sealpact/chaincode/dist/lib/publickey';
+} from '@sealpact/protocol';
 
 /** A private key Sealpact can use, with its validated public half. */
 export interface PrivateKeyInfo {
@@ -23,7 +34,6 @@ export interface PrivateKeyInfo {
 }
 
 export const DEFAULT_RSA_BITS = 3072;
-const MAX_RSA_BITS = 16384;
 const MAX_PRIVATE_PEM_LENGTH = 64 * 1024;
 
 // Contents of the PKCS#8 AlgorithmIdentifier of SM2 keys: id-ecPublicKey, curve 1.2.156.10197.1.301.
@@ -39,14 +49,14 @@ export function generateKeyPair(algorithm: KeyAlgorithm, options: { bits?: numbe
         return describePrivateKey(generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey);
     }
     if (algorithm !== 'rsa') {
-        throw new SealpactError('BAD_ARGUMENT', 'unknown key algorithm; use sm2 or rsa');
+        throw new CryptoError('BAD_ARGUMENT', 'unknown key algorithm; use sm2 or rsa');
     }
     const bits = options.bits ?? DEFAULT_RSA_BITS;
     if (!Number.isInteger(bits) || bits > MAX_RSA_BITS || bits % 8 !== 0) {
-        throw new SealpactError('BAD_ARGUMENT', `RSA size must be a multiple of 8 up to ${MAX_RSA_BITS} bits`);
+        throw new CryptoError('BAD_ARGUMENT', `RSA size must be a multiple of 8 up to ${MAX_RSA_BITS} bits`);
     }
     if (bits < MIN_RSA_BITS) {
-        throw new SealpactError('WEAK_KEY', `RSA-${bits} is too weak; at least RSA-${MIN_RSA_BITS} is required`);
+        throw new CryptoError('WEAK_KEY', `RSA-${bits} is too weak; at least RSA-${MIN_RSA_BITS} is required`);
     }
     return describePrivateKey(generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 }).privateKey);
 }
@@ -68,25 +78,25 @@ export function exportPrivateKeyPem(key: PrivateKeyInfo, passphrase: string | Ui
  */
 export function loadPrivateKey(pem: string, passphrase?: string | Uint8Array): PrivateKeyInfo {
     if (typeof pem !== 'string' || pem.length === 0) {
-        throw new SealpactError('BAD_PEM', 'private key is empty');
+        throw new CryptoError('BAD_PEM', 'private key is empty');
     }
     if (pem.length > MAX_PRIVATE_PEM_LENGTH) {
-        throw new SealpactError('BAD_PEM', `private key is longer than ${MAX_PRIVATE_PEM_LENGTH} characters`);
+        throw new CryptoError('BAD_PEM', `private key is longer than ${MAX_PRIVATE_PEM_LENGTH} characters`);
     }
     const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
     if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') {
-        throw new SealpactError('PUBLIC_KEY_GIVEN', 'a public key was given where a private key is needed');
+        throw new CryptoError('PUBLIC_KEY_GIVEN', 'a public key was given where a private key is needed');
     }
     if (label === 'ENCRYPTED PRIVATE KEY') {
         if (passphrase === undefined) {
-            throw new SealpactError('PASSPHRASE_REQUIRED', 'the private key is encrypted; a passphrase is needed');
+            throw new CryptoError('PASSPHRASE_REQUIRED', 'the private key is encrypted; a passphrase is needed');
         }
         return describePrivateKey(decode(pem, passphraseBytes(passphrase), 'BAD_PASSPHRASE'));
     }
     if (label === 'PRIVATE KEY') {
         return describePrivateKey(decode(pem, undefined, 'BAD_PEM'));
     }
-    throw new SealpactError(
+    throw new CryptoError(
         'BAD_PEM',
         'expected a PKCS#8 "PRIVATE KEY" or "ENCRYPTED PRIVATE KEY" PEM (convert with `openssl pkcs8 -topk8`)',
     );
@@ -98,17 +108,17 @@ export function loadPrivateKey(pem: string, passphrase?: string | Uint8Array): P
  */
 export function sm2PrivateScalarHex(key: PrivateKeyInfo): string {
     if (key.algorithm !== 'sm2') {
-        throw new SealpactError('UNSUPPORTED_KEY', 'not an SM2 private key');
+        throw new CryptoError('UNSUPPORTED_KEY', 'not an SM2 private key');
     }
     return readSm2Scalar(key.key);
 }
 
-function decode(pem: string, passphrase: Buffer | undefined, code: string): KeyObject {
+function decode(pem: string, passphrase: Buffer | undefined, code: 'BAD_PASSPHRASE' | 'BAD_PEM'): KeyObject {
     try {
         return createPrivateKey({ key: pem, format: 'pem', passphrase });
     } catch {
         // With a passphrase, a failure is nearly always a wrong one (a damaged file looks the same).
-        throw new SealpactError(
+        throw new CryptoError(
             code,
             passphrase
                 ? 'cannot decrypt the private key: wrong passphrase or damaged file'
@@ -120,9 +130,24 @@ function decode(pem: string, passphrase: Buffer | undefined, code: string): KeyO
 function passphraseBytes(passphrase: string | Uint8Array): Buffer {
     const bytes = typeof passphrase === 'string' ? Buffer.from(passphrase, 'utf8') : Buffer.from(passphrase);
     if (bytes.length === 0) {
-        throw new SealpactError('PASSPHRASE_REQUIRED', 'the passphrase is empty');
+        throw new CryptoError('PASSPHRASE_REQUIRED', 'the passphrase is empty');
     }
     return bytes;
+}
+
+/**
+ * The public half of a KeyObject, checked by the key rule exactly as a registered public key is:
+ * its SPKI DER goes through the parser of @sealpact/protocol.
+ */
+function describePublicKey(key: KeyObject, what: string): PublicKeyInfo {
+    let spki: Buffer;
+    try {
+        spki = key.export({ type: 'spki', format: 'der' });
+    } catch {
+        // OpenSSL parses an EC point at infinity but cannot write it back.
+        throw new CryptoError('BAD_PEM', `${what} cannot be encoded as SubjectPublicKeyInfo (an EC point at infinity)`);
+    }
+    return describeSpki(spki, what);
 }
 
 /**
@@ -133,10 +158,10 @@ function passphraseBytes(passphrase: string | Uint8Array): Buffer {
 function describePrivateKey(key: KeyObject): PrivateKeyInfo {
     const publicKey = describePublicKey(createPublicKey(key), 'private key');
     if (publicKey.algorithm === 'sm2' && sm2PublicOf(readSm2Scalar(key)) !== sm2PointHex(publicKey.spki)) {
-        throw new SealpactError('BAD_PEM', 'the SM2 private scalar does not match its public point');
+        throw new CryptoError('BAD_PEM', 'the SM2 private scalar does not match its public point');
     }
     if (publicKey.algorithm === 'rsa' && !rsaSignsVerifiably(key, publicKey)) {
-        throw new SealpactError('BAD_PEM', 'the RSA private key does not match its public key (damaged key file)');
+        throw new CryptoError('BAD_PEM', 'the RSA private key does not match its public key (damaged key file)');
     }
     return { algorithm: publicKey.algorithm, key, publicKey };
 }
@@ -150,7 +175,12 @@ function rsaSignsVerifiably(key: KeyObject, publicKey: PublicKeyInfo): boolean {
             padding: constants.RSA_PKCS1_PSS_PADDING,
             saltLength: RSA_PSS_SALT_LENGTH,
         });
-        return verifySignature(publicKey, message, signature);
+        return verify(
+            'sha256',
+            message,
+            { key: publicKey.pem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: RSA_PSS_SALT_LENGTH },
+            signature,
+        );
     } catch {
         return false; // OpenSSL refuses to sign with some damaged keys
     }
@@ -180,8 +210,8 @@ function readSm2Scalar(key: KeyObject): string {
     inner.end();
     const ecVersion = ecKey.integer();
     const scalar = ecKey.octets();
-    if (version !== 0n || !algorithm.equals(SM2_ALGORITHM) || ecVersion !== 1n || scalar.length !== 32) {
-        throw new SealpactError(code, 'the private key is not an SM2 PKCS#8 key with a 32-byte scalar');
+    if (version !== 0n || !equalBytes(algorithm, SM2_ALGORITHM) || ecVersion !== 1n || scalar.length !== 32) {
+        throw new CryptoError(code, 'the private key is not an SM2 PKCS#8 key with a 32-byte scalar');
     }
-    return scalar.toString('hex');
+    return bytesToHex(scalar);
 }

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SM2_DEFAULT_USER_ID } from '@sealpact/chaincode/dist/lib/publickey';
+import { SM2_DEFAULT_USER_ID } from '@sealpact/protocol';
 import { exportPrivateKeyPem, generateKeyPair, loadPrivateKey, PrivateKeyInfo } from './keys';
 import { openEnvelope, sealEnvelope } from './envelope';
 import { signStream, signDetached, verifyDetached, verifyStream } from './signature';

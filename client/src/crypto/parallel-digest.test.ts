@@ -129,8 +129,8 @@ describe('ParallelDigest', () => {
 describe('ParallelDigest errors', () => {
     afterEach(() => expect(openDigestJobs()).toBe(0));
 
-    it('rejects an unknown algorithm with a SealpactError, inline and on the worker', async () => {
-        const failed = expect.objectContaining({ name: 'SealpactError', code: 'DIGEST_FAILED' });
+    it('rejects an unknown algorithm with a CryptoError, inline and on the worker', async () => {
+        const failed = expect.objectContaining({ name: 'CryptoError', code: 'DIGEST_FAILED' });
         await expect(digestOf('no-such-hash', [Buffer.from('abc')])).rejects.toEqual(failed);
         await expect(digestOf('no-such-hash', [Buffer.alloc(10_000)], SMALL)).rejects.toEqual(failed);
     });
@@ -232,19 +232,19 @@ describe('streams on the digest worker', () => {
     it('does not keep the process alive: a child exits promptly without any cleanup', async () => {
         const dir = await mkdtemp(join(tmpdir(), 'sealpact-digest-'));
         try {
-            // Run the TypeScript sources in a plain node process: transpile on require, and map the
-            // chaincode's dist paths to its sources as jest.config.js does.
+            // Run the TypeScript sources in a plain node process: transpile on require, and map
+            // @sealpact/protocol to its sources as jest.config.js does.
             const hook = join(dir, 'hook.js');
             await writeFile(
                 hook,
                 `const ts = require(${JSON.stringify(require.resolve('typescript'))});
                 const Module = require('node:module');
                 const fs = require('node:fs');
-                const chaincode = ${JSON.stringify(resolve(__dirname, '../../../chaincode/src'))};
+                const protocol = ${JSON.stringify(resolve(__dirname, '../../../protocol/src'))};
                 const resolveFilename = Module._resolveFilename;
                 Module._resolveFilename = function (request, ...rest) {
-                    if (request.startsWith('@sealpact/chaincode/dist/')) {
-                        request = chaincode + '/' + request.slice('@sealpact/chaincode/dist/'.length);
+                    if (request === '@sealpact/protocol') {
+                        request = protocol;
                     }
                     return resolveFilename.call(this, request, ...rest);
                 };

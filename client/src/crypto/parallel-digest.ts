@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { CryptoError, SealpactError } from '@sealpact/protocol';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -126,7 +126,7 @@ class DigestWorker {
                 return;
             }
             this.worker = undefined;
-            const error = new SealpactError('DIGEST_FAILED', `the digest worker ${reason}`);
+            const error = new CryptoError('DIGEST_FAILED', `the digest worker ${reason}`);
             for (const job of [...this.jobs.values()]) {
                 job.fail(error);
             }
@@ -227,7 +227,7 @@ export class ParallelDigest {
             try {
                 return Promise.resolve(createHash(this.algorithm).update(bytes).digest());
             } catch (err) {
-                this.error = new SealpactError(
+                this.error = new CryptoError(
                     'DIGEST_FAILED',
                     `the ${this.algorithm} digest failed: ${(err as Error).message}`,
                 );
@@ -280,7 +280,7 @@ export class ParallelDigest {
             this.finish();
             result?.resolve(Buffer.from(reply.digest.buffer, reply.digest.byteOffset, reply.digest.byteLength));
         } else {
-            this.fail(new SealpactError('DIGEST_FAILED', `the ${this.algorithm} digest failed: ${reply.error}`));
+            this.fail(new CryptoError('DIGEST_FAILED', `the ${this.algorithm} digest failed: ${reply.error}`));
         }
         this.updateBusy();
     }
@@ -301,7 +301,7 @@ export class ParallelDigest {
             throw this.error;
         }
         if (this.done) {
-            throw new SealpactError('WRONG_STATE', 'the digest is already finished');
+            throw new CryptoError('WRONG_STATE', 'the digest is already finished');
         }
     }
 

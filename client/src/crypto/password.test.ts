@@ -1,11 +1,11 @@
 import * as nodeCrypto from 'node:crypto';
 import * as nodeOs from 'node:os';
 import fc from 'fast-check';
+import { DigestAlgorithm, ErrorCode } from '@sealpact/protocol';
 import { Drawing, parseDrawing } from './drawing';
 import {
     DEFAULT_MIN_KEY_POINTS,
     FILE_PASSWORD_INFO,
-    PasswordHash,
     deriveFilePassword,
     drawingDigest,
     generateFilePassword,
@@ -39,7 +39,7 @@ const KAT_TIME = 1_700_000_000_000;
 const KAT_MEMORY = 8_589_934_592;
 const KAT_INITIAL_DATA = '10,10;60,10;60,60;0,33;99,40;70,5;80,30;90,5;60,37|1700000000000|8589934592';
 // Pinned once with `printf '%s' "$KAT_INITIAL_DATA" | openssl dgst -sm3` (and -sha256).
-const KAT_DIGEST: Record<PasswordHash, string> = {
+const KAT_DIGEST: Record<DigestAlgorithm, string> = {
     sm3: 'b70ae291b263e9730ece426b6670d972dfd3b39f94e3e5cab7250e677318f35e',
     sha256: '2c7e638784569cb4922fb1f2d1c22a914aa0a296fa12fc1d07bde1bcf39ef0b4',
 };
@@ -47,11 +47,11 @@ const KAT_DIGEST: Record<PasswordHash, string> = {
 // `openssl kdf -keylen 32 -kdfopt digest:SM3 -kdfopt hexkey:<random><digest>
 //  -kdfopt info:sealpact/v1/file-password HKDF` (and digest:SHA256).
 const KAT_RANDOM = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
-const KAT_PASSWORD: Record<PasswordHash, string> = {
+const KAT_PASSWORD: Record<DigestAlgorithm, string> = {
     sm3: 'b2baab7a21ab507dd47588d6b217cb3e07599d3ab8a2cc2c918d0e102b9bd6f8',
     sha256: '52e6ba0b8c8ebc16b538e80f88a6e405ab3725c894948afb70f1f0fdda5a5222',
 };
-const HASHES: PasswordHash[] = ['sm3', 'sha256'];
+const HASHES: DigestAlgorithm[] = ['sm3', 'sha256'];
 
 // The CSPRNG and os.freemem stay real unless a test queues a known answer with mock*Once.
 jest.mock('node:crypto', () => {
@@ -183,7 +183,7 @@ const coord = fc.integer({ min: 0, max: 50 });
 const drawingArb = fc
     .array(fc.array(fc.record({ x: coord, y: coord }), { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 4 })
     .map((strokes): Drawing => ({ width: 50, height: 50, strokes }));
-const hashArb = fc.constantFrom<PasswordHash>('sm3', 'sha256');
+const hashArb = fc.constantFrom<DigestAlgorithm>('sm3', 'sha256');
 const counter = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 
 describe('properties', () => {
@@ -217,49 +217,49 @@ describe('properties', () => {
 
 describe('validation', () => {
     const kat = { deviceTimeMs: KAT_TIME, freeMemoryBytes: KAT_MEMORY, hash: 'sm3' as const };
-    const cases: Array<[string, () => unknown, string, string | RegExp]> = [
+    const cases: Array<[string, () => unknown, ErrorCode, string | RegExp]> = [
         [
             'an unknown hash',
-            () => generateFilePassword({ hash: 'md5' as PasswordHash }),
-            'BAD_OPTION',
-            /^BAD_OPTION: hash must be "sm3" or "sha256"$/,
+            () => generateFilePassword({ hash: 'md5' as DigestAlgorithm }),
+            'BAD_ARGUMENT',
+            /^BAD_ARGUMENT: hash must be "sm3" or "sha256"$/,
         ],
         [
             'a non-string hash',
-            () => drawingDigest(KAT_DRAWING, { ...kat, hash: 1 as unknown as PasswordHash }),
-            'BAD_OPTION',
-            /^BAD_OPTION: hash must be "sm3" or "sha256"$/,
+            () => drawingDigest(KAT_DRAWING, { ...kat, hash: 1 as unknown as DigestAlgorithm }),
+            'BAD_ARGUMENT',
+            /^BAD_ARGUMENT: hash must be "sm3" or "sha256"$/,
         ],
         [
             'minKeyPoints 0',
             () => generateFilePassword({ minKeyPoints: 0 }),
-            'BAD_OPTION',
-            /^BAD_OPTION: minKeyPoints must be an integer of at least 1$/,
+            'BAD_ARGUMENT',
+            /^BAD_ARGUMENT: minKeyPoints must be an integer of at least 1$/,
         ],
-        ['minKeyPoints 2.5', () => generateFilePassword({ minKeyPoints: 2.5 }), 'BAD_OPTION', 'minKeyPoints'],
+        ['minKeyPoints 2.5', () => generateFilePassword({ minKeyPoints: 2.5 }), 'BAD_ARGUMENT', 'minKeyPoints'],
         [
             'a NaN time',
             () => generateFilePassword({ drawing: KAT_DRAWING, now: () => NaN }),
-            'BAD_OPTION',
-            /^BAD_OPTION: deviceTimeMs must be a non-negative integer$/,
+            'BAD_ARGUMENT',
+            /^BAD_ARGUMENT: deviceTimeMs must be a non-negative integer$/,
         ],
         [
             'a negative time',
             () => drawingDigest(KAT_DRAWING, { ...kat, deviceTimeMs: -1 }),
-            'BAD_OPTION',
+            'BAD_ARGUMENT',
             'deviceTimeMs',
         ],
         [
             'an unsafe memory size',
             () => drawingDigest(KAT_DRAWING, { ...kat, freeMemoryBytes: 2 ** 53 }),
-            'BAD_OPTION',
+            'BAD_ARGUMENT',
             'freeMemoryBytes',
         ],
         [
             'a fractional memory size',
             () => generateFilePassword({ drawing: KAT_DRAWING, freeMemory: () => 0.5 }),
-            'BAD_OPTION',
-            /^BAD_OPTION: freeMemoryBytes must be a non-negative integer$/,
+            'BAD_ARGUMENT',
+            /^BAD_ARGUMENT: freeMemoryBytes must be a non-negative integer$/,
         ],
         [
             'a bad drawing',
@@ -286,25 +286,25 @@ describe('validation', () => {
         [
             'a short random',
             () => deriveFilePassword(Buffer.alloc(31), Buffer.alloc(32), 'sm3'),
-            'BAD_OPTION',
+            'BAD_ARGUMENT',
             'random must be 32 bytes',
         ],
         [
             'a long digest',
             () => deriveFilePassword(Buffer.alloc(32), Buffer.alloc(33), 'sm3'),
-            'BAD_OPTION',
+            'BAD_ARGUMENT',
             'digest must be 32 bytes',
         ],
         [
             'a string digest',
             () => deriveFilePassword(Buffer.alloc(32), 'x'.repeat(32) as unknown as Buffer, 'sm3'),
-            'BAD_OPTION',
+            'BAD_ARGUMENT',
             'digest must be 32 bytes',
         ],
         [
             'a bad HKDF hash',
-            () => deriveFilePassword(Buffer.alloc(32), Buffer.alloc(32), 'sha1' as PasswordHash),
-            'BAD_OPTION',
+            () => deriveFilePassword(Buffer.alloc(32), Buffer.alloc(32), 'sha1' as DigestAlgorithm),
+            'BAD_ARGUMENT',
             'hash must be',
         ],
     ];

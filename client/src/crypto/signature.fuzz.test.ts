@@ -1,21 +1,15 @@
 /**
- * Fuzz suite: signature parsing and verification (docs/crypto.md, section 3), the chaincode's
- * verifySignature and verifySm2Digest. Seeds are real SM2 and RSA-PSS signatures; a mutated
+ * Fuzz suite: signature parsing and verification (docs/crypto.md, section 3): verifyDetached and
+ * the strict SM2 signature check both sides share, verifySm2Digest of @sealpact/protocol. Seeds are real SM2 and RSA-PSS signatures; a mutated
  * signature, or a valid one over a mutated message, never verifies, and nothing ever throws.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { sm2 } from 'sm-crypto-v2';
-import {
-    PublicKeyInfo,
-    SM2_DEFAULT_USER_ID,
-    sm2PointHex,
-    verifySignature,
-    verifySm2Digest,
-} from '@sealpact/chaincode/dist/lib/publickey';
+import { PublicKeyInfo, SM2_DEFAULT_USER_ID, sm2PointHex, verifySm2Digest } from '@sealpact/protocol';
 import { bitFlipsOf, FUZZ_TIMEOUT_MS, fuzz, mutationsOf } from '../../../chaincode/test/fuzz';
 import { generateKeyPair } from './keys';
-import { signDetached } from './signature';
+import { signDetached, verifyDetached } from './signature';
 
 jest.setTimeout(FUZZ_TIMEOUT_MS);
 
@@ -41,14 +35,14 @@ const sm2Digest = (key: PublicKeyInfo, m: Uint8Array) =>
 
 describe.each(ALGORITHMS)('%s signatures', (alg) => {
     test('the seed verifies (control)', () => {
-        expect(verifySignature(keys[alg], message, signatures[alg])).toBe(true);
+        expect(verifyDetached(keys[alg], message, signatures[alg])).toBe(true);
     });
 
     test('a mutated signature never verifies', () => {
         const mutated = fc.oneof(mutationsOf(signatures[alg]), bitFlipsOf(signatures[alg]));
         fuzz(
             fc.property(mutated, (signature) => {
-                expect(verifySignature(keys[alg], message, signature)).toBe(false);
+                expect(verifyDetached(keys[alg], message, signature)).toBe(false);
                 if (alg === 'sm2') {
                     expect(verifySm2Digest(keys.sm2, sm2Digest(keys.sm2, message), signature)).toBe(false);
                 }
@@ -60,7 +54,7 @@ describe.each(ALGORITHMS)('%s signatures', (alg) => {
     test('the signature never verifies over a mutated message', () => {
         fuzz(
             fc.property(mutationsOf(message), (other) => {
-                expect(verifySignature(keys[alg], other, signatures[alg])).toBe(false);
+                expect(verifyDetached(keys[alg], other, signatures[alg])).toBe(false);
             }),
             100,
         );
@@ -69,7 +63,7 @@ describe.each(ALGORITHMS)('%s signatures', (alg) => {
     test('arbitrary bytes are a false signature, never an exception', () => {
         fuzz(
             fc.property(fc.uint8Array({ maxLength: 600 }), (signature) => {
-                expect(verifySignature(keys[alg], message, signature)).toBe(false);
+                expect(verifyDetached(keys[alg], message, signature)).toBe(false);
             }),
             200,
         );

@@ -1,7 +1,7 @@
 import { constants, randomBytes, sign } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sm2 } from 'sm-crypto-v2';
-import { SM2_DEFAULT_USER_ID, sm2PointHex } from '@sealpact/chaincode/dist/lib/publickey';
+import { SM2_DEFAULT_USER_ID, sm2PointHex } from '@sealpact/protocol';
 import { generateKeyPair, PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
 import { createSigner, createVerifier, signDetached, signStream, verifyDetached, verifyStream } from './signature';
 

@@ -6,9 +6,8 @@ import {
     RSA_PSS_SALT_LENGTH,
     SM2_DEFAULT_USER_ID,
     sm2PointHex,
-    verifySignature,
     verifySm2Digest,
-} from '@sealpact/chaincode/dist/lib/publickey';
+} from '@sealpact/protocol';
 import { PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
 
 /** Incremental signing: feed the message in pieces, then sign once. */
@@ -52,7 +51,7 @@ export function createSigner(key: PrivateKeyInfo): Signer {
     return signer;
 }
 
-/** A verifier for `key` (PEM SPKI or parsed), matching createSigner and verifySignature. */
+/** A verifier for `key` (PEM SPKI or parsed), matching createSigner and the chaincode's verification. */
 export function createVerifier(key: string | PublicKeyInfo): Verifier {
     const info = typeof key === 'string' ? parsePublicKey(key) : key;
     if (info.algorithm === 'sm2') {
@@ -82,9 +81,9 @@ export function signDetached(key: PrivateKeyInfo, message: Uint8Array): Buffer {
     return createSigner(key).update(message).sign();
 }
 
-/** Verify a detached signature over a message in memory, exactly as the chaincode does. */
+/** Verify a detached signature over a message in memory, with the algorithms the chaincode verifies. */
 export function verifyDetached(key: string | PublicKeyInfo, message: Uint8Array, signature: Uint8Array): boolean {
-    return verifySignature(typeof key === 'string' ? parsePublicKey(key) : key, message, signature);
+    return createVerifier(key).update(message).verify(signature);
 }
 
 /** Sign a stream (e.g. fs.createReadStream) in constant memory. */

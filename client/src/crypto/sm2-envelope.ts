@@ -1,8 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { kdf, sm2 } from 'sm-crypto-v2';
-import { DerReader } from '@sealpact/chaincode/dist/lib/der';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { isSm2Point, PublicKeyInfo, sm2PointHex } from '@sealpact/chaincode/dist/lib/publickey';
+import { CryptoError, DerReader, isSm2Point, PublicKeyInfo, sm2PointHex } from '@sealpact/protocol';
 
 /** sm-crypto-v2's cipherMode for the C1||C3||C2 order of GM/T 0003.4-2012 and GB/T 32918.4-2016. */
 const C1C3C2 = 1;
@@ -50,19 +48,19 @@ export function sm2Open(scalarHex: string, envelope: Uint8Array): Buffer {
     const c2 = fields.octets();
     fields.end();
     if (c3.length !== SM3_LENGTH) {
-        throw new SealpactError('BAD_ENVELOPE', `SM2 envelope: C3 is ${c3.length} bytes, not ${SM3_LENGTH}`);
+        throw new CryptoError('BAD_ENVELOPE', `SM2 envelope: C3 is ${c3.length} bytes, not ${SM3_LENGTH}`);
     }
     if (c2.length === 0) {
-        throw new SealpactError('BAD_ENVELOPE', 'SM2 envelope: C2 is empty; an envelope always holds a password');
+        throw new CryptoError('BAD_ENVELOPE', 'SM2 envelope: C2 is empty; an envelope always holds a password');
     }
     // An off-curve C1 invites invalid-curve attacks on d: refuse it before any multiplication.
     const c1 = coordinateHex(x) + coordinateHex(y);
     if (!isSm2Point(`04${c1}`)) {
-        throw new SealpactError('BAD_ENVELOPE', 'SM2 envelope: C1 is not a point on the SM2 curve');
+        throw new CryptoError('BAD_ENVELOPE', 'SM2 envelope: C1 is not a point on the SM2 curve');
     }
     const plaintext = decryptWithSharedPoint(scalarHex, c1, c2, c3);
     if (plaintext === undefined) {
-        throw new SealpactError(
+        throw new CryptoError(
             'ENVELOPE_OPEN_FAILED',
             'SM2 envelope does not open with this key (wrong key or altered)',
         );
@@ -76,7 +74,7 @@ export function sm2Open(scalarHex: string, envelope: Uint8Array): Buffer {
  * compared in constant time. y2 is computed, never guessed from x2: an x-only ECDH would leave
  * two candidates, and accepting either made −C1 open too, which OpenSSL refuses.
  */
-function decryptWithSharedPoint(scalarHex: string, c1Hex: string, c2: Buffer, c3: Buffer): Buffer | undefined {
+function decryptWithSharedPoint(scalarHex: string, c1Hex: string, c2: Uint8Array, c3: Uint8Array): Buffer | undefined {
     const shared = Buffer.from(sm2.ecdh(scalarHex, `04${c1Hex}`, false)).subarray(1); // x2 ‖ y2
     const t = Buffer.from(kdf(shared, c2.length));
     if (t.every((byte) => byte === 0)) {
@@ -93,7 +91,7 @@ function decryptWithSharedPoint(scalarHex: string, c1Hex: string, c2: Buffer, c3
 function coordinateHex(value: bigint): string {
     const hex = value.toString(16).padStart(64, '0');
     if (hex.length !== 64) {
-        throw new SealpactError('BAD_ENVELOPE', 'SM2 envelope: C1 coordinate is longer than 256 bits');
+        throw new CryptoError('BAD_ENVELOPE', 'SM2 envelope: C1 coordinate is longer than 256 bits');
     }
     return hex;
 }

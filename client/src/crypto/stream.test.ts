@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
-import { MAX_AAD_LENGTH, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, Suite } from './container-format';
+import { Suite } from '@sealpact/protocol';
+import { MAX_AAD_LENGTH, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './container-format';
 import { createDecryptStream, createEncryptStream, DecryptStream, EncryptStream } from './stream';
 
 const CHUNK = MIN_CHUNK_SIZE; // small chunks keep many-chunk cases fast
@@ -112,7 +113,7 @@ describe('argument checks', () => {
 
     it.each([MIN_CHUNK_SIZE - 1, MAX_CHUNK_SIZE + 1, 1536.5, 0])('refuses chunk size %d', (chunkSize) => {
         expect(() => createEncryptStream({ suite: 'gm', password, chunkSize })).toThrow(
-            expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+            expect.objectContaining({ code: 'BAD_ARGUMENT' }),
         );
     });
 
@@ -124,7 +125,7 @@ describe('argument checks', () => {
 
     it('refuses an unknown suite name', () => {
         expect(() => createEncryptStream({ suite: 'sm4-gcm' as Suite, password })).toThrow(
-            expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+            expect.objectContaining({ code: 'BAD_ARGUMENT' }),
         );
     });
 
@@ -142,7 +143,7 @@ describe('argument checks', () => {
     it('refuses AAD longer than the length field', () => {
         expect(createDecryptStream({ password, aad: Buffer.alloc(MAX_AAD_LENGTH) })).toBeInstanceOf(DecryptStream);
         expect(() => createEncryptStream({ suite: 'intl', password, aad: Buffer.alloc(MAX_AAD_LENGTH + 1) })).toThrow(
-            expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+            expect.objectContaining({ code: 'BAD_ARGUMENT' }),
         );
     });
 });

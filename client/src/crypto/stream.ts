@@ -9,7 +9,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { CryptoError, DigestAlgorithm, SealpactError, Suite } from '@sealpact/protocol';
 import { ByteQueue } from './byte-queue';
 import { ParallelDigest } from './parallel-digest';
 import {
@@ -21,9 +21,8 @@ import {
     parseHeader,
     ParsedHeader,
     SALT_LENGTH,
-    Suite,
 } from './container-format';
-import { checkFilePassword, ContainerKeys, deriveContainerKeys, DigestAlgorithm } from './suites';
+import { checkFilePassword, ContainerKeys, deriveContainerKeys } from './suites';
 
 /** Options for {@link createEncryptStream}. */
 export interface EncryptOptions {
@@ -250,7 +249,7 @@ export class DecryptStream extends Transform {
             const parsed = parseHeaderFrom(this.queue);
             if (parsed === undefined) {
                 if (ended) {
-                    throw new SealpactError('TRUNCATED', 'the input ends inside the container header');
+                    throw new CryptoError('TRUNCATED', 'the input ends inside the container header');
                 }
                 return;
             }
@@ -262,7 +261,7 @@ export class DecryptStream extends Transform {
             const plaintext = this.tryOpen(wireLength, false);
             if (plaintext === undefined) {
                 if (this.tryOpen(wireLength, true) !== undefined) {
-                    throw new SealpactError('TRAILING_DATA', `data follows the final chunk (chunk ${this.index})`);
+                    throw new CryptoError('TRAILING_DATA', `data follows the final chunk (chunk ${this.index})`);
                 }
                 throw chunkAuthFailed(this.index);
             }
@@ -277,13 +276,13 @@ export class DecryptStream extends Transform {
         const headerTag = keys.headerTag(parsed.body);
         if (!timingSafeEqual(headerTag, parsed.tag)) {
             // A wrong password and an altered header look the same to an HMAC; say both.
-            throw new SealpactError(
+            throw new CryptoError(
                 'HEADER_AUTH_FAILED',
                 'header authentication failed: wrong file password, or the header was altered',
             );
         }
         if (!header.aad.equals(this.expectedAad)) {
-            throw new SealpactError(
+            throw new CryptoError(
                 'AAD_MISMATCH',
                 `the container is bound to other associated data (${header.aad.length} bytes, expected ${this.expectedAad.length})`,
             );
@@ -297,12 +296,12 @@ export class DecryptStream extends Transform {
         const { keys, wireLength } = this.opened as OpenedHeader;
         const length = this.queue.length;
         if (length < keys.tagLength) {
-            throw new SealpactError('TRUNCATED', `the input ends before the final chunk (at chunk ${this.index})`);
+            throw new CryptoError('TRUNCATED', `the input ends before the final chunk (at chunk ${this.index})`);
         }
         const plaintext = this.tryOpen(length, true);
         if (plaintext === undefined) {
             if (length === wireLength && this.tryOpen(length, false) !== undefined) {
-                throw new SealpactError(
+                throw new CryptoError(
                     'TRUNCATED',
                     `the input ends after chunk ${this.index}, which is not the final chunk`,
                 );
@@ -312,7 +311,7 @@ export class DecryptStream extends Transform {
         if (length === keys.tagLength && this.index > 0) {
             // Only the final chunk of an empty file may be empty (docs/format.md); a conforming
             // encoder never writes one elsewhere, so refuse rather than accept two encodings.
-            throw new SealpactError('EMPTY_FINAL_CHUNK', `chunk ${this.index} is an empty final chunk after data`);
+            throw new CryptoError('EMPTY_FINAL_CHUNK', `chunk ${this.index} is an empty final chunk after data`);
         }
         this.accept(length, plaintext);
     }
@@ -349,7 +348,7 @@ function parseHeaderFrom(queue: ByteQueue): ParsedHeader | undefined {
 }
 
 function chunkAuthFailed(index: number): SealpactError {
-    return new SealpactError(
+    return new CryptoError(
         'CHUNK_AUTH_FAILED',
         `chunk ${index} failed authentication: the ciphertext was altered, reordered or cut short`,
     );
@@ -359,7 +358,7 @@ function chunkAuthFailed(index: number): SealpactError {
  * Create a transform that encrypts a plaintext stream into a Sealpact container with a fresh
  * random salt. Read `ciphertextDigest` after it ends.
  *
- * @throws SealpactError BAD_FILE_PASSWORD or INVALID_ARGUMENT (chunk size, AAD length) at once
+ * @throws SealpactError BAD_FILE_PASSWORD or BAD_ARGUMENT (chunk size, AAD length) at once
  */
 export function createEncryptStream(options: EncryptOptions): EncryptStream {
     return new EncryptStream(options);

@@ -7,14 +7,8 @@
  * with HMAC-SM3, encrypt-then-MAC per chunk.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { FORMAT_VERSION, Suite } from './container-format';
-
-/** Length of a file password, in bytes. */
-export const FILE_PASSWORD_LENGTH = 32;
-
-/** The hash a suite uses for HKDF, HMAC and the ciphertext digest. */
-export type DigestAlgorithm = 'sha256' | 'sm3';
+import { CryptoError, DigestAlgorithm, FILE_PASSWORD_LENGTH, Suite, SUITE_DIGEST } from '@sealpact/protocol';
+import { FORMAT_VERSION } from './container-format';
 
 /** Seals one chunk: feed the plaintext in pieces, then take the tag. */
 export interface ChunkSealer {
@@ -48,7 +42,6 @@ function kdfInfo(suite: Suite, purpose: string): string {
 }
 
 interface SuiteSpec {
-    digestAlgorithm: DigestAlgorithm;
     tagLength: number;
     /** Derive the payload keys and return the chunk seal/open strategy. */
     payload(derive: (purpose: string, length: number) => Buffer): Pick<ContainerKeys, 'sealer' | 'opener'>;
@@ -58,7 +51,6 @@ const GCM_TAG_LENGTH = 16;
 
 const SUITES: Readonly<Record<Suite, SuiteSpec>> = {
     intl: {
-        digestAlgorithm: 'sha256',
         tagLength: GCM_TAG_LENGTH,
         payload(derive) {
             const key = derive('payload', 32);
@@ -93,7 +85,6 @@ const SUITES: Readonly<Record<Suite, SuiteSpec>> = {
         },
     },
     gm: {
-        digestAlgorithm: 'sm3',
         tagLength: 32,
         payload(derive) {
             const encKey = derive('payload-sm4', 16);
@@ -141,7 +132,7 @@ const SUITES: Readonly<Record<Suite, SuiteSpec>> = {
 export function checkFilePassword(password: Uint8Array): Buffer {
     if (!(password instanceof Uint8Array) || password.length !== FILE_PASSWORD_LENGTH) {
         const got = password instanceof Uint8Array ? `${password.length} bytes` : typeof password;
-        throw new SealpactError(
+        throw new CryptoError(
             'BAD_FILE_PASSWORD',
             `the file password must be exactly ${FILE_PASSWORD_LENGTH} bytes (got ${got})`,
         );
@@ -156,17 +147,19 @@ export function checkFilePassword(password: Uint8Array): Buffer {
 export function deriveContainerKeys(suite: Suite, password: Uint8Array, salt: Buffer): ContainerKeys {
     const ikm = checkFilePassword(password);
     if (!Object.hasOwn(SUITES, suite)) {
-        throw new SealpactError('INVALID_ARGUMENT', `unknown suite "${String(suite)}" (intl or gm)`);
+        throw new CryptoError('BAD_ARGUMENT', `unknown suite "${String(suite)}" (intl or gm)`);
     }
     const spec = SUITES[suite];
+    // The suite's hash for HKDF, HMAC and the ciphertext digest.
+    const digestAlgorithm = SUITE_DIGEST[suite];
     const derive = (purpose: string, length: number) =>
-        Buffer.from(hkdfSync(spec.digestAlgorithm, ikm, salt, kdfInfo(suite, purpose), length));
+        Buffer.from(hkdfSync(digestAlgorithm, ikm, salt, kdfInfo(suite, purpose), length));
     const headerKey = derive('header', 32);
     return {
         suite,
-        digestAlgorithm: spec.digestAlgorithm,
+        digestAlgorithm,
         tagLength: spec.tagLength,
-        headerTag: (body) => createHmac(spec.digestAlgorithm, headerKey).update(body).digest(),
+        headerTag: (body) => createHmac(digestAlgorithm, headerKey).update(body).digest(),
         ...spec.payload(derive),
     };
 }

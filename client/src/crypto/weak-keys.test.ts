@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { weakRsaPem } from '@sealpact/chaincode/dist/test-support/fixtures';
+import { weakRsaPem } from '../../../protocol/test/weak-keys';
 import { expectError } from '../test-support/expect-error';
 import { sealEnvelope } from './envelope';
 import { loadPrivateKey } from './keys';

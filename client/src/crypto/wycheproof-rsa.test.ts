@@ -1,8 +1,7 @@
 import { createPrivateKey, privateDecrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { MIN_RSA_BITS, parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
+import { isSealpactError, MIN_RSA_BITS, parsePublicKey } from '@sealpact/protocol';
 import { loadPrivateKey } from './keys';
 import { openEnvelope, RSA_OAEP_OPTIONS } from './envelope';
 import { createVerifier, verifyDetached } from './signature';

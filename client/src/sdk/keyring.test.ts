@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { isSealpactError } from '@sealpact/protocol';
 import { Keyring } from './keyring';
 
 let dir: string;

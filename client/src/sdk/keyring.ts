@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSealpactError, SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ClientError, isSealpactError } from '@sealpact/protocol';
 import { ioError, writeBufferAtomically } from '../atomic-file';
 import { exportPrivateKeyPem, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
 import { refuseUnsafe } from '../file-safety';
@@ -35,7 +35,7 @@ export async function checkKeyringFolder(dir: string): Promise<void> {
         throw ioError(err, dir);
     }
     if (!stats.isDirectory()) {
-        throw new SealpactError('BAD_KEYRING', `the keyring ${dir} is not a folder`);
+        throw new ClientError('BAD_KEYRING', `the keyring ${dir} is not a folder`);
     }
     refuseUnsafe(stats, dir, 'the keyring folder');
 }
@@ -52,7 +52,7 @@ export class Keyring {
     /** Open (or, when absent, create) the keyring in `dir`; keys are decrypted lazily with `passphrase`. */
     static async open(dir: string, passphrase: string): Promise<Keyring> {
         if (passphrase === '') {
-            throw new SealpactError('PASSPHRASE_REQUIRED', 'the keyring passphrase is empty');
+            throw new ClientError('PASSPHRASE_REQUIRED', 'the keyring passphrase is empty');
         }
         await checkKeyringFolder(dir);
         await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -61,7 +61,7 @@ export class Keyring {
             index = JSON.parse(await readFile(join(dir, INDEX), 'utf8')) as KeyringIndex;
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-                throw new SealpactError('BAD_KEYRING', `${join(dir, INDEX)} is unreadable or not valid JSON`);
+                throw new ClientError('BAD_KEYRING', `${join(dir, INDEX)} is unreadable or not valid JSON`);
             }
         }
         return new Keyring(dir, passphrase, index);
@@ -101,14 +101,14 @@ export class Keyring {
         try {
             pem = await readFile(join(this.dir, `${fingerprint}.key.pem`), 'utf8');
         } catch {
-            throw new SealpactError(
+            throw new ClientError(
                 'NO_PRIVATE_KEY',
                 `the keyring ${this.dir} holds no private key with fingerprint ${fingerprint}`,
             );
         }
         const key = loadPrivateKey(pem, this.passphrase);
         if (key.publicKey.fingerprint !== fingerprint) {
-            throw new SealpactError('BAD_KEYRING', `${fingerprint}.key.pem holds another key`);
+            throw new ClientError('BAD_KEYRING', `${fingerprint}.key.pem holds another key`);
         }
         this.loaded.set(fingerprint, key);
         return key;
@@ -118,10 +118,7 @@ export class Keyring {
     async active(role: 'encryption' | 'signing'): Promise<PrivateKeyInfo> {
         const fingerprint = this.index[role];
         if (fingerprint === null) {
-            throw new SealpactError(
-                'NO_ACTIVE_KEY',
-                `the keyring ${this.dir} has no active ${role} key; register first`,
-            );
+            throw new ClientError('NO_ACTIVE_KEY', `the keyring ${this.dir} has no active ${role} key; register first`);
         }
         return this.key(fingerprint);
     }

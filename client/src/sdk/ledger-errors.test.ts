@@ -1,6 +1,6 @@
 import { Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ChaincodeError, LedgerError, SealpactError } from '@sealpact/protocol';
 import { commitFailed, CommitUnknownError, ledgerError, mayHaveCommitted, Stage } from './ledger-errors';
 
 // The error values fabric-gateway raises, built as it builds them from a gRPC status; no network.
@@ -97,11 +97,23 @@ describe('ledgerError', () => {
 
     it('failures before the orderer keep their codes: refusal, NETWORK_DOWN, TIMEOUT', () => {
         expect(mapped(refusal, 'endorse')).toMatchObject({ code: 'DUPLICATE_ID', message: 'DUPLICATE_ID: taken' });
+        expect(mapped(refusal, 'endorse')).toBeInstanceOf(ChaincodeError);
         expect(mapped(endorseError(GrpcStatus.UNAVAILABLE), 'endorse').code).toBe('NETWORK_DOWN');
         expect(mapped(endorseError(GrpcStatus.DEADLINE_EXCEEDED), 'endorse').code).toBe('TIMEOUT');
         expect(ledgerError(gatewayError(GrpcStatus.UNAVAILABLE), 'evaluate', 'GetFile', ENDPOINT).code).toBe(
             'NETWORK_DOWN',
         );
+    });
+
+    it('a refusal with a code the chaincode does not raise is LEDGER_ERROR keeping its text', () => {
+        const odd = endorseError(GrpcStatus.ABORTED, 'failed to endorse transaction');
+        odd.details.push({ address: 'peer0', mspId: 'Org1MSP', message: 'chaincode response 500, NO_SUCH_CODE: odd' });
+        const err = mapped(odd, 'endorse');
+        expect(err).toBeInstanceOf(LedgerError);
+        expect(err.message).toBe('LEDGER_ERROR: ShareFile was refused by the chaincode: NO_SUCH_CODE: odd');
+        // USAGE is a code, but not one the chaincode raises.
+        odd.details[0].message = 'chaincode response 500, USAGE: odd';
+        expect(mapped(odd, 'endorse').code).toBe('LEDGER_ERROR');
     });
 
     it('a commit status that says invalid is COMMIT_FAILED naming the validation code', () => {

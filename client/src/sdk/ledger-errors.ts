@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ChaincodeError, isCodeOf, LedgerError, SealpactError } from '@sealpact/protocol';
 
 /** The stage a ledger call failed in; named in every timeout and network error. */
 export type Stage = 'evaluate' | 'endorse' | 'submit' | 'commit' | 'events';
@@ -45,7 +45,7 @@ export function mayHaveCommitted(error: unknown, stage: Stage): boolean {
  * so it may or may not be on the ledger. Whatever it refers to must be kept; asking the ledger
  * later (or retrying with the same ids) settles it.
  */
-export class CommitUnknownError extends SealpactError {
+export class CommitUnknownError extends LedgerError {
     constructor(
         readonly transaction: string,
         readonly txId: string,
@@ -87,9 +87,10 @@ function chaincodeMessage(error: unknown): string | undefined {
 
 /**
  * Turn whatever a gateway call threw into a SealpactError that says what went wrong and where:
- * COMMIT_UNKNOWN (with `txId`) when the transaction may have committed, else the chaincode's own
- * code when it refused, NETWORK_DOWN when no peer answered, TIMEOUT with the stage, COMMIT_FAILED
- * with the validation code, or LEDGER_ERROR with the peers' messages.
+ * COMMIT_UNKNOWN (with `txId`) when the transaction may have committed, else a ChaincodeError with
+ * the chaincode's own code when it refused (LEDGER_ERROR keeping the text when that code is not a
+ * chaincode code), NETWORK_DOWN when no peer answered, TIMEOUT with the stage, COMMIT_FAILED with
+ * the validation code, or LEDGER_ERROR with the peers' messages.
  */
 export function ledgerError(
     error: unknown,
@@ -107,37 +108,39 @@ export function ledgerError(
     const refusal = chaincodeMessage(error);
     const coded = refusal === undefined ? undefined : /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(refusal);
     if (coded) {
-        return new SealpactError(coded[1], coded[2]);
+        return isCodeOf(coded[1], 'chaincode')
+            ? new ChaincodeError(coded[1], coded[2])
+            : new LedgerError('LEDGER_ERROR', `${transaction} was refused by the chaincode: ${refusal}`);
     }
     if (error instanceof CommitError) {
         return commitFailed(transaction, error.transactionId, error.code);
     }
     if (error instanceof GatewayError) {
         if (error.code === GrpcStatus.UNAVAILABLE) {
-            return new SealpactError(
+            return new LedgerError(
                 'NETWORK_DOWN',
                 `${transaction}: no answer from the peer at ${endpoint} (${stage}); is the network up? (npm run network:up)`,
             );
         }
         if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
-            return new SealpactError('TIMEOUT', `${transaction}: timed out at the ${stage} stage (peer ${endpoint})`);
+            return new LedgerError('TIMEOUT', `${transaction}: timed out at the ${stage} stage (peer ${endpoint})`);
         }
         const details = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
-        return new SealpactError(
+        return new LedgerError(
             'LEDGER_ERROR',
             `${transaction} failed at the ${stage} stage: ${error.message}${details ? ` (${details})` : ''}`,
         );
     }
-    return new SealpactError(
+    return new LedgerError(
         'LEDGER_ERROR',
         `${transaction} failed at the ${stage} stage: ${(error as Error)?.message ?? error}`,
     );
 }
 
 /** COMMIT_FAILED: the commit status says the transaction is invalid, so it wrote nothing. */
-export function commitFailed(transaction: string, txId: string, validationCode: number): SealpactError {
+export function commitFailed(transaction: string, txId: string, validationCode: number): LedgerError {
     const name = VALIDATION_CODES[validationCode] ?? String(validationCode);
-    return new SealpactError('COMMIT_FAILED', `${transaction} transaction ${txId} was not committed: ${name}`);
+    return new LedgerError('COMMIT_FAILED', `${transaction} transaction ${txId} was not committed: ${name}`);
 }
 
 /** Why a submitted transaction's status is unknown, in one line. */

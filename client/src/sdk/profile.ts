@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ClientError } from '@sealpact/protocol';
 
 /**
  * The connection profile: where each organisation's gateway peer is, its TLS CA, and the
@@ -53,7 +53,7 @@ export function loadProfile(path: string): ConnectionProfile {
     try {
         text = readFileSync(path, 'utf8');
     } catch {
-        throw new SealpactError(
+        throw new ClientError(
             'NO_PROFILE',
             `cannot read the connection profile ${path}; is the network up (npm run network:up)?`,
         );
@@ -62,14 +62,14 @@ export function loadProfile(path: string): ConnectionProfile {
     try {
         profile = JSON.parse(text);
     } catch {
-        throw new SealpactError('BAD_PROFILE', `${path} is not valid JSON`);
+        throw new ClientError('BAD_PROFILE', `${path} is not valid JSON`);
     }
     if (
         typeof profile?.channel !== 'string' ||
         typeof profile.chaincode !== 'string' ||
         typeof profile.orgs !== 'object'
     ) {
-        throw new SealpactError('BAD_PROFILE', `${path} needs "channel", "chaincode" and "orgs"`);
+        throw new ClientError('BAD_PROFILE', `${path} needs "channel", "chaincode" and "orgs"`);
     }
     return profile;
 }
@@ -91,7 +91,7 @@ export function resolveIdentity(profile: ConnectionProfile, source: IdentitySour
             const dir = join(source.mspDir, folder);
             const files = listPem(dir);
             if (files.length !== 1) {
-                throw new SealpactError('BAD_IDENTITY', `${dir} must hold exactly one PEM file, not ${files.length}`);
+                throw new ClientError('BAD_IDENTITY', `${dir} must hold exactly one PEM file, not ${files.length}`);
             }
             return readPem(join(dir, files[0]), `${folder} of the MSP folder ${source.mspDir}`);
         };
@@ -108,11 +108,11 @@ export function resolveIdentity(profile: ConnectionProfile, source: IdentitySour
     try {
         entry = JSON.parse(readFileSync(path, 'utf8'));
     } catch {
-        throw new SealpactError('BAD_IDENTITY', `cannot read the wallet identity ${path} as JSON`);
+        throw new ClientError('BAD_IDENTITY', `cannot read the wallet identity ${path} as JSON`);
     }
     const { certificate, privateKey } = entry.credentials ?? {};
     if (entry.type !== 'X.509' || typeof entry.mspId !== 'string' || !certificate || !privateKey) {
-        throw new SealpactError('BAD_IDENTITY', `${path} is not an X.509 wallet identity with mspId and credentials`);
+        throw new ClientError('BAD_IDENTITY', `${path} is not an X.509 wallet identity with mspId and credentials`);
     }
     return {
         name: source.label,
@@ -126,7 +126,7 @@ export function resolveIdentity(profile: ConnectionProfile, source: IdentitySour
 function orgOf(profile: ConnectionProfile, mspId: string): OrgProfile {
     const org = Object.values(profile.orgs).find((candidate) => candidate.mspId === mspId);
     if (org === undefined) {
-        throw new SealpactError('UNKNOWN_IDENTITY', `the profile has no organisation ${mspId}`);
+        throw new ClientError('UNKNOWN_IDENTITY', `the profile has no organisation ${mspId}`);
     }
     return org;
 }
@@ -135,7 +135,7 @@ function listPem(dir: string): string[] {
     try {
         return readdirSync(dir).filter((name) => !name.startsWith('.'));
     } catch {
-        throw new SealpactError('BAD_IDENTITY', `cannot read the folder ${dir}`);
+        throw new ClientError('BAD_IDENTITY', `cannot read the folder ${dir}`);
     }
 }
 
@@ -144,7 +144,7 @@ export function readPem(path: string, what: string): Buffer {
     try {
         return readFileSync(path);
     } catch {
-        throw new SealpactError('BAD_PROFILE', `cannot read ${what} at ${path}`);
+        throw new ClientError('BAD_PROFILE', `cannot read ${what} at ${path}`);
     }
 }
 
@@ -163,10 +163,10 @@ function findByName(
         const known = Object.values(profile.orgs).flatMap((org) =>
             Object.keys(org.identities).map((id) => `${org.mspId}/${id}`),
         );
-        throw new SealpactError('UNKNOWN_IDENTITY', `no identity "${name}" in the profile; known: ${known.join(', ')}`);
+        throw new ClientError('UNKNOWN_IDENTITY', `no identity "${name}" in the profile; known: ${known.join(', ')}`);
     }
     if (matches.length > 1) {
-        throw new SealpactError('AMBIGUOUS_IDENTITY', `"${name}" is in several organisations; qualify it as MSP/name`);
+        throw new ClientError('AMBIGUOUS_IDENTITY', `"${name}" is in several organisations; qualify it as MSP/name`);
     }
     const [{ org, identity }] = matches;
     return { name: wantedName, org, identity };

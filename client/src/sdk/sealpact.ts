@@ -2,25 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isSealpactError, SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import { PublicKeyInfo, parsePublicKey } from '@sealpact/chaincode/dist/lib/publickey';
 import {
     AccessEvent,
+    ClientError,
     CredentialInput,
     CredentialRecord,
     DigestAlgorithm,
     EVENTS,
     FileRecord,
     IndexEntry,
+    isSealpactError,
     KeyRecord,
+    keyRegistrationStatement,
     Page,
+    parsePublicKey,
     PartyRecord,
+    PublicKeyInfo,
     SignatureRecord,
     SignatureRecordV2,
+    signingStatement,
     Suite,
     SUITE_DIGEST,
-} from '@sealpact/chaincode/dist/lib/records';
-import { keyRegistrationStatement, signingStatement } from '@sealpact/chaincode/dist/lib/statements';
+} from '@sealpact/protocol';
 import { deriveCommitmentKey, plaintextCommitment } from '../crypto/commitment';
 import { Drawing } from '../crypto/drawing';
 import { openEnvelope, sealEnvelope } from '../crypto/envelope';
@@ -193,10 +196,10 @@ export class Sealpact {
         const me = await this.whoAmI();
         const recipients = [...new Set(options.to)];
         if (recipients.length === 0) {
-            throw new SealpactError('BAD_ARGUMENT', 'send needs at least one recipient');
+            throw new ClientError('BAD_ARGUMENT', 'send needs at least one recipient');
         }
         if (recipients.includes(me.partyId)) {
-            throw new SealpactError('BAD_ARGUMENT', 'the sender is added automatically; do not list yourself in "to"');
+            throw new ClientError('BAD_ARGUMENT', 'the sender is added automatically; do not list yourself in "to"');
         }
         const fileId = options.fileId ?? `f-${randomBytes(12).toString('hex')}`;
         // Only a caller-chosen id can have been sent before (a retry); a fresh random one cannot.
@@ -492,10 +495,7 @@ export class Sealpact {
 
     private requireKeyring(): Keyring {
         if (this.keyring === undefined) {
-            throw new SealpactError(
-                'NO_KEYRING',
-                "this operation needs the party's keyring (its Sealpact private keys)",
-            );
+            throw new ClientError('NO_KEYRING', "this operation needs the party's keyring (its Sealpact private keys)");
         }
         return this.keyring;
     }
@@ -532,14 +532,14 @@ export class Sealpact {
         const party = await this.getParty(partyId);
         const record = party.keys.find((key) => key.fingerprint === party.encryptionKey && key.status === 'active');
         if (record === undefined) {
-            throw new SealpactError('NO_ACTIVE_KEY', `${partyId} has no active encryption key on the ledger`);
+            throw new ClientError('NO_ACTIVE_KEY', `${partyId} has no active encryption key on the ledger`);
         }
         if (mustBeVerified && !party.verified) {
-            throw new SealpactError('NOT_VERIFIED', `${partyId} is not verified by an identity authority`);
+            throw new ClientError('NOT_VERIFIED', `${partyId} is not verified by an identity authority`);
         }
         const publicKey = parsePublicKey(record.publicKeyPem, `${partyId}'s encryption key`);
         if (publicKey.fingerprint !== record.fingerprint) {
-            throw new SealpactError('KEY_MISMATCH', `${partyId}'s key on the ledger does not match its fingerprint`);
+            throw new ClientError('KEY_MISMATCH', `${partyId}'s key on the ledger does not match its fingerprint`);
         }
         return { partyId, publicKey };
     }
@@ -556,7 +556,7 @@ export class Sealpact {
             throw err;
         }
         if (file.owner !== owner) {
-            throw new SealpactError('DUPLICATE_ID', `file id ${fileId} is already used by ${file.owner}`);
+            throw new ClientError('DUPLICATE_ID', `file id ${fileId} is already used by ${file.owner}`);
         }
         return {
             fileId,

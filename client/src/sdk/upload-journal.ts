@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ClientError } from '@sealpact/protocol';
 import { ioError, writeBufferAtomically } from '../atomic-file';
 
 /** One upload not yet known to be on the ledger or removed. */
@@ -39,7 +39,7 @@ export class UploadJournal {
             return JSON.parse(text) as PendingUpload[];
         } catch {
             // Never quote the file: the parser's message would.
-            throw new SealpactError('BAD_JSON', `the upload journal ${this.path} is not valid JSON; fix or remove it`);
+            throw new ClientError('BAD_JSON', `the upload journal ${this.path} is not valid JSON; fix or remove it`);
         }
     }
 

@@ -4,7 +4,7 @@
  * by a store URI (open-store.ts). docs/stores.md describes the guarantees.
  */
 import type { Readable } from 'node:stream';
-import type { DigestAlgorithm } from '../crypto/suites';
+import { DigestAlgorithm } from '@sealpact/protocol';
 
 /** Bytes to store: a Node stream or any (async) iterable of byte chunks, read once, front to back. */
 export type BlobSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;

@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { isDigestAlgorithm, SealpactError, StoreError } from '@sealpact/protocol';
 import type { BlobSource, PutInfo } from './blob-store';
-import { DIGEST_ALGORITHMS, describe, formatLocator, type Locator } from './locator';
+import { describe, formatLocator, type Locator } from './locator';
 
 /** A source passed through a hash, for one put. */
 export interface HashingTap {
@@ -31,14 +31,11 @@ export interface HashingTap {
  */
 export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap {
     const { digestAlg, size: expectedSize } = info;
-    if (!DIGEST_ALGORITHMS.includes(digestAlg)) {
-        throw new SealpactError(
-            'BAD_DIGEST_ALG',
-            `${describe(digestAlg)} is not a digest algorithm; use sha256 or sm3`,
-        );
+    if (!isDigestAlgorithm(digestAlg)) {
+        throw new StoreError('BAD_DIGEST_ALG', `${describe(digestAlg)} is not a digest algorithm; use sha256 or sm3`);
     }
     if (expectedSize !== undefined && !(Number.isSafeInteger(expectedSize) && expectedSize >= 0)) {
-        throw new SealpactError('BAD_SIZE', `${describe(expectedSize)} is not a byte count`);
+        throw new StoreError('BAD_SIZE', `${describe(expectedSize)} is not a byte count`);
     }
     const hash = createHash(digestAlg);
     let size = 0;
@@ -49,7 +46,7 @@ export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap 
         for await (const chunk of source as AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>) {
             if (typeof chunk === 'string') {
                 // A stream in text mode would hash an encoding of the bytes, not the bytes.
-                throw new SealpactError('BAD_SOURCE', 'the blob source gave text; give it bytes (no setEncoding)');
+                throw new StoreError('BAD_SOURCE', 'the blob source gave text; give it bytes (no setEncoding)');
             }
             const bytes = Buffer.isBuffer(chunk)
                 ? chunk
@@ -73,7 +70,7 @@ export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap 
             failure =
                 err instanceof SealpactError
                     ? err
-                    : new SealpactError('SOURCE_FAILED', `reading the blob source failed: ${(err as Error).message}`);
+                    : new StoreError('SOURCE_FAILED', `reading the blob source failed: ${(err as Error).message}`);
             throw failure;
         }
     }
@@ -112,7 +109,7 @@ export function verifyingReader(
         const actual = hash.digest('hex');
         if (actual !== locator.digest) {
             const name = formatLocator(locator.kind, locator.digestAlg, locator.digest);
-            throw new SealpactError(
+            throw new StoreError(
                 'BLOB_TAMPERED',
                 `the stored object ${name} does not match its digest (its bytes hash to ${actual}); it was altered or damaged in the store`,
             );
@@ -122,5 +119,5 @@ export function verifyingReader(
 }
 
 function sizeMismatch(expected: number, actual: string): SealpactError {
-    return new SealpactError('SIZE_MISMATCH', `the blob source was declared as ${expected} bytes but gave ${actual}`);
+    return new StoreError('SIZE_MISMATCH', `the blob source was declared as ${expected} bytes but gave ${actual}`);
 }

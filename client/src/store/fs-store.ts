@@ -15,18 +15,11 @@ import { opendir, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DIGEST_ALGORITHMS } from '@sealpact/protocol';
 import { ioError, writeFileAtomically } from '../atomic-file';
 import type { BlobSource, BlobStore, ListedBlob, PutInfo, StoredBlob } from './blob-store';
 import { hashWhileReading, verifyingReader } from './digest';
-import {
-    DIGEST_ALGORITHMS,
-    blobNotFound,
-    formatLocator,
-    locatorOfKey,
-    objectKey,
-    parseLocator,
-    type Locator,
-} from './locator';
+import { blobNotFound, formatLocator, locatorOfKey, objectKey, parseLocator, type Locator } from './locator';
 import { formatStoreUri } from './store-uri';
 
 /** Objects never change once stored; group read lets parties sharing the folder through a group read them. */

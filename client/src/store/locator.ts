@@ -12,8 +12,7 @@
  * is parsed strictly — nothing else is accepted, so a locator can never name a path outside the
  * store. Both stores lay objects out under the same relative key, {@link objectKey}.
  */
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
-import type { DigestAlgorithm } from '../crypto/suites';
+import { DigestAlgorithm, SealpactError, StoreError } from '@sealpact/protocol';
 
 /** The kinds of store; the scheme of their URIs and of their locators. */
 export type StoreKind = 'fs' | 's3';
@@ -31,9 +30,6 @@ const DIGEST_HEX_LENGTH = 64;
 const LOCATOR_PATTERN = /^(fs|s3):(sha256|sm3)\/([0-9a-f]{64})$/;
 const OBJECT_KEY_PATTERN = /^(sha256|sm3)\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
 
-/** The digest algorithms a store accepts. */
-export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sm3'];
-
 /** The locator of the object with this digest in a store of this kind. */
 export function formatLocator(kind: StoreKind, digestAlg: DigestAlgorithm, digest: string): string {
     return `${kind}:${digestAlg}/${digest}`;
@@ -48,14 +44,14 @@ export function formatLocator(kind: StoreKind, digestAlg: DigestAlgorithm, diges
 export function parseLocator(locator: string, kind?: StoreKind): Locator {
     const match = typeof locator === 'string' ? LOCATOR_PATTERN.exec(locator) : null;
     if (match === null) {
-        throw new SealpactError(
+        throw new StoreError(
             'BAD_LOCATOR',
             `${describe(locator)} is not a blob locator; expected <fs|s3>:<sha256|sm3>/<${DIGEST_HEX_LENGTH} lower-case hex digits>`,
         );
     }
     const parsed: Locator = { kind: match[1] as StoreKind, digestAlg: match[2] as DigestAlgorithm, digest: match[3] };
     if (kind !== undefined && parsed.kind !== kind) {
-        throw new SealpactError(
+        throw new StoreError(
             'WRONG_STORE',
             `${locator} names an object in an ${parsed.kind} store, but the configured store is ${kind}`,
         );
@@ -85,5 +81,5 @@ export function describe(value: unknown): string {
 
 /** The error for a well-formed locator whose object is not in the store. */
 export function blobNotFound(locator: string, storeUri: string): SealpactError {
-    return new SealpactError('BLOB_NOT_FOUND', `${locator} is not in the store ${storeUri}`);
+    return new StoreError('BLOB_NOT_FOUND', `${locator} is not in the store ${storeUri}`);
 }

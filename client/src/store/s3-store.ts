@@ -26,18 +26,10 @@ import {
     type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { DIGEST_ALGORITHMS, SealpactError, StoreError } from '@sealpact/protocol';
 import type { BlobSource, BlobStore, ListedBlob, PutInfo, StoredBlob } from './blob-store';
 import { hashWhileReading, verifyingReader } from './digest';
-import {
-    DIGEST_ALGORITHMS,
-    blobNotFound,
-    formatLocator,
-    locatorOfKey,
-    objectKey,
-    parseLocator,
-    type Locator,
-} from './locator';
+import { blobNotFound, formatLocator, locatorOfKey, objectKey, parseLocator, type Locator } from './locator';
 import { formatStoreUri, type S3Location } from './store-uri';
 
 /** Access keys; never part of a store URI. */
@@ -83,13 +75,13 @@ export class S3BlobStore implements BlobStore {
         this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
         this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
         if (!Number.isSafeInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
-            throw new SealpactError(
+            throw new StoreError(
                 'BAD_STORE_OPTIONS',
                 `partSize must be a whole number of bytes, at least ${MIN_PART_SIZE}`,
             );
         }
         if (!Number.isSafeInteger(this.queueSize) || this.queueSize < 1) {
-            throw new SealpactError('BAD_STORE_OPTIONS', 'queueSize must be a whole number, at least 1');
+            throw new StoreError('BAD_STORE_OPTIONS', 'queueSize must be a whole number, at least 1');
         }
         const config: S3ClientConfig = {
             region: location.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? FALLBACK_REGION,
@@ -299,19 +291,19 @@ export class S3BlobStore implements BlobStore {
         // lib-storage rewraps socket errors, keeping the code only in the message.
         const network = [...NETWORK_ERRORS].find((code) => e.code === code || e.message?.includes(code));
         if (network !== undefined) {
-            return new SealpactError(
+            return new StoreError(
                 'STORE_UNAVAILABLE',
                 `cannot reach the S3 service at ${this.location.endpoint ?? 'AWS'} (${network}) to ${action} ${where}`,
             );
         }
         if (e.name === 'NoSuchBucket') {
-            return new SealpactError(
+            return new StoreError(
                 'STORE_NOT_FOUND',
                 `the bucket ${this.location.bucket} does not exist (store ${this.uri})`,
             );
         }
         if (status === 403 || (e.name !== undefined && ACCESS_ERRORS.has(e.name))) {
-            return new SealpactError(
+            return new StoreError(
                 'STORE_ACCESS_DENIED',
                 `the S3 service refused to ${action} ${where} (${e.name ?? 'HTTP 403'}); check the credentials and the bucket policy`,
             );
@@ -319,7 +311,7 @@ export class S3BlobStore implements BlobStore {
         const detail = [e.name, status === undefined ? undefined : `HTTP ${status}`, e.message]
             .filter(Boolean)
             .join(', ');
-        return new SealpactError('STORE_ERROR', `could not ${action} ${where}: ${detail.slice(0, 300)}`);
+        return new StoreError('STORE_ERROR', `could not ${action} ${where}: ${detail.slice(0, 300)}`);
     }
 }
 
@@ -350,7 +342,7 @@ function isNotFound(err: unknown): boolean {
 }
 
 function tooLarge(size: number): SealpactError {
-    return new SealpactError(
+    return new StoreError(
         'BLOB_TOO_LARGE',
         `an object of ${size} bytes is larger than the 5 GiB an S3 copy can move; the s3 store holds objects up to 5 GiB`,
     );

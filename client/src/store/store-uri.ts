@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { SealpactError, StoreError } from '@sealpact/protocol';
 import { describe } from './locator';
 
 /** Where an s3 store is. */
@@ -180,5 +180,5 @@ function parseS3Parameter(uri: string, name: string, value: string): Partial<S3L
 }
 
 function bad(uri: unknown, why: string): SealpactError {
-    return new SealpactError('BAD_STORE_URI', `${describe(uri)} is not a store URI: ${why}`);
+    return new StoreError('BAD_STORE_URI', `${describe(uri)} is not a store URI: ${why}`);
 }

@@ -13,7 +13,7 @@ import {
     PutObjectCommand,
     S3Client,
 } from '@aws-sdk/client-s3';
-import type { DigestAlgorithm } from '../crypto/suites';
+import { DigestAlgorithm } from '@sealpact/protocol';
 import { openStore, parseLocator, type BlobStore, type ListedBlob } from './index';
 import { S3BlobStore } from './s3-store';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -227,7 +227,7 @@ describe.each([
         await h.tamper(stored.locator);
         const reading = collect(await h.store.get(stored.locator));
         await expect(reading).rejects.toThrow(/BLOB_TAMPERED: the stored object .* does not match its digest/);
-        await expect(reading).rejects.toMatchObject({ name: 'SealpactError', code: 'BLOB_TAMPERED' });
+        await expect(reading).rejects.toMatchObject({ name: 'StoreError', code: 'BLOB_TAMPERED' });
     });
 
     test('concurrent puts, some of identical content, all land', async () => {

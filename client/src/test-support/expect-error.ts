@@ -1,7 +1,7 @@
-import { isSealpactError } from '@sealpact/chaincode/dist/lib/errors';
+import { ErrorCode, isSealpactError } from '@sealpact/protocol';
 
 /** Run `fn` and check it throws a SealpactError with this code and a message matching `message`. */
-export function expectError(fn: () => unknown, code: string, message: string | RegExp): void {
+export function expectError(fn: () => unknown, code: ErrorCode, message: string | RegExp): void {
     let thrown: unknown;
     try {
         fn();

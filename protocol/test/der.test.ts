@@ -1,14 +1,14 @@
-import { DER_OCTET_STRING, DerReader } from '@sealpact/chaincode/dist/lib/der';
+import { DER_OCTET_STRING, DerReader } from '../src/der';
 
-// The strict DER reader shared by envelopes, signatures and SM2 private keys (chaincode/src/lib).
-const reader = (hex: string) => new DerReader(Buffer.from(hex, 'hex'), 'TEST', 'input');
+// The strict DER reader shared by public keys, envelopes, signatures and SM2 private keys.
+const reader = (hex: string) => new DerReader(Buffer.from(hex, 'hex'), 'BAD_ARGUMENT', 'input');
 const octets = (hex: string) => {
     const r = reader(hex);
     const value = r.octets();
     r.end();
     return value.length;
 };
-const fails = (f: () => unknown) => expect(f).toThrow(expect.objectContaining({ code: 'TEST' }));
+const fails = (f: () => unknown) => expect(f).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
 
 test('short, one-byte and two-byte lengths in their minimal form', () => {
     expect(octets('0400')).toBe(0);
@@ -47,7 +47,24 @@ test('tags, nesting and trailing bytes; messages name offsets, not content', () 
     fails(() => reader('3103020101').sequence());
     const trailing = reader('0400ff');
     trailing.octets();
-    expect(() => trailing.end()).toThrow('TEST: input is not valid DER: unexpected bytes after byte 2');
+    expect(() => trailing.end()).toThrow('BAD_ARGUMENT: input is not valid DER: unexpected bytes after byte 2');
     const inner = reader('30030201ff').sequence();
     expect(() => inner.integer()).toThrow('INTEGER at byte 2 is empty or negative');
+});
+
+test('OBJECT IDENTIFIERs in dotted form, minimally encoded', () => {
+    expect(reader('06072a8648ce3d0201').oid()).toBe('1.2.840.10045.2.1');
+    expect(reader('06082a811ccf5501822d').oid()).toBe('1.2.156.10197.1.301');
+    expect(reader('0603813403').oid()).toBe('2.100.3');
+    fails(() => reader('0600').oid());
+    fails(() => reader('06022a86').oid());
+    fails(() => reader('0603808001').oid());
+});
+
+test('BIT STRINGs of whole bytes, and NULL', () => {
+    expect(reader('030300abcd').bits()).toEqual(Buffer.from([0xab, 0xcd]));
+    fails(() => reader('030301abcd').bits());
+    fails(() => reader('0300').bits());
+    expect(reader('0500').null()).toBeUndefined();
+    fails(() => reader('050100').null());
 });

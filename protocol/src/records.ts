@@ -1,4 +1,5 @@
 import { KeyAlgorithm } from './publickey';
+import { DigestAlgorithm, Suite } from './suites';
 
 /**
  * The ledger records and transaction results of the Sealpact chaincode: version 1, except signature
@@ -6,12 +7,6 @@ import { KeyAlgorithm } from './publickey';
  * can tell versions apart; docs/ledger.md describes each field.
  * Times are ISO 8601 UTC with milliseconds, taken from the transaction timestamp.
  */
-
-/** Cipher suites: `gm` (SM2/SM3/SM4) and `intl` (RSA/SHA-256/AES). */
-export type Suite = 'gm' | 'intl';
-export type DigestAlgorithm = 'sm3' | 'sha256';
-/** The digest algorithm each suite uses for file digests and signing statements. */
-export const SUITE_DIGEST: Readonly<Record<Suite, DigestAlgorithm>> = { gm: 'sm3', intl: 'sha256' };
 
 export interface GovernanceRecord {
     schema: 'sealpact/governance/v1';
