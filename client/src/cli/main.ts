@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { constants } from 'node:os';
-import { SealpactError, UsageError } from '@sealpact/protocol';
+import { ErrorCode, SealpactError, UsageError } from '@sealpact/protocol';
 import { removeUnfinishedFilesSync } from '../atomic-file';
 import { Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseOptions, usageOf } from './command';
 import { commands } from './commands';
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
  * reaches the terminal, and a SyntaxError (JSON.parse's, which quotes the start of its input) to
  * its type. As a last defence every control character, line breaks included, becomes a space.
  */
-function describeError(err: unknown): { code: string; message: string } {
+function describeError(err: unknown): { code: ErrorCode; message: string } {
     const code = err instanceof SealpactError ? err.code : 'UNEXPECTED';
     let message: string;
     if (err instanceof SealpactError) {
