@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { Suite } from '@sealpact/protocol';
-import { attempt, attemptAsync, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED } from '../../../chaincode/test/fuzz';
+import {
+    attempt,
+    attemptAsync,
+    FUZZ_TIMEOUT_MS,
+    fuzz,
+    mutationsOf,
+    REFUSED,
+} from '../../../chaincode/src/test-support/fuzz';
 import { MIN_CHUNK_SIZE, parseHeader } from './container-format';
 import { decryptToFile } from './filecipher';
 import { createDecryptStream, createEncryptStream } from './stream';

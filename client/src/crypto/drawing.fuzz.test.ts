@@ -5,7 +5,14 @@
  * the input (a drawing is password material), and key points stay inside the drawing area.
  */
 import fc from 'fast-check';
-import { attempt, checkRefusal, FUZZ_TIMEOUT_MS, fuzz, REFUSED, textMutationsOf } from '../../../chaincode/test/fuzz';
+import {
+    attempt,
+    checkRefusal,
+    FUZZ_TIMEOUT_MS,
+    fuzz,
+    REFUSED,
+    textMutationsOf,
+} from '../../../chaincode/src/test-support/fuzz';
 import { Drawing, keyPoints, MAX_DIMENSION, parseDrawing } from './drawing';
 import { generateFilePassword } from './password';
 

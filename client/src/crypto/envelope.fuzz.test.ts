@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { sm2 } from 'sm-crypto-v2';
-import { attempt, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED } from '../../../chaincode/test/fuzz';
+import { attempt, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED } from '../../../chaincode/src/test-support/fuzz';
 import { openEnvelope, sealEnvelope } from './envelope';
 import { generateKeyPair, PrivateKeyInfo } from './keys';
 

@@ -13,7 +13,7 @@ import {
     mutationsOf,
     REFUSED,
     textMutationsOf,
-} from '../../../chaincode/test/fuzz';
+} from '../../../chaincode/src/test-support/fuzz';
 import { generateKeyPair, loadPrivateKey } from './keys';
 import { signDetached, verifyDetached } from './signature';
 

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { sm2 } from 'sm-crypto-v2';
 import { PublicKeyInfo, SM2_DEFAULT_USER_ID, sm2PointHex, verifySm2Digest } from '@sealpact/protocol';
-import { bitFlipsOf, FUZZ_TIMEOUT_MS, fuzz, mutationsOf } from '../../../chaincode/test/fuzz';
+import { bitFlipsOf, FUZZ_TIMEOUT_MS, fuzz, mutationsOf } from '../../../chaincode/src/test-support/fuzz';
 import { generateKeyPair } from './keys';
 import { signDetached, verifyDetached } from './signature';
 

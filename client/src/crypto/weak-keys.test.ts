@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { weakRsaPem } from '../../../protocol/test/weak-keys';
+import { weakRsaPem } from '../../../protocol/src/test-support/weak-keys';
 import { expectError } from '../test-support/expect-error';
 import { sealEnvelope } from './envelope';
 import { loadPrivateKey } from './keys';

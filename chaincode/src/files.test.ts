@@ -1,4 +1,4 @@
-import { StubNetwork } from '../src/test-support/stub-network';
+import { StubNetwork } from './test-support/stub-network';
 import { canonicalJson, CredentialInput } from '@sealpact/protocol';
 import {
     PARTY,
@@ -9,7 +9,7 @@ import {
     shareFile,
     standardParties,
     verifyParty,
-} from '../src/test-support/scenarios';
+} from './test-support/scenarios';
 
 describe('files and credentials', () => {
     let ledger: StubNetwork;

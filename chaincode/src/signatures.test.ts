@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StubNetwork } from '../src/test-support/stub-network';
-import { signWith } from '../src/test-support/fixtures';
+import { StubNetwork } from './test-support/stub-network';
+import { signWith } from './test-support/fixtures';
 import { FileRecord } from '@sealpact/protocol';
 import {
     PARTY,
@@ -15,7 +15,7 @@ import {
     standardParties,
     testCommitmentKey,
     verifyParty,
-} from '../src/test-support/scenarios';
+} from './test-support/scenarios';
 
 describe('contract signatures', () => {
     let ledger: StubNetwork;

@@ -1,4 +1,4 @@
-import { DER_OCTET_STRING, DerReader } from '../src/der';
+import { DER_OCTET_STRING, DerReader } from './der';
 
 // The strict DER reader shared by public keys, envelopes, signatures and SM2 private keys.
 const reader = (hex: string) => new DerReader(Buffer.from(hex, 'hex'), 'BAD_ARGUMENT', 'input');

@@ -5,18 +5,11 @@
  */
 import fc from 'fast-check';
 import { FileRecord, parseSigningStatement, signingStatement, SigningStatementFields } from '@sealpact/protocol';
-import { StubIdentityName } from '../src/test-support/fixtures';
-import {
-    credentialFor,
-    PARTY,
-    shareArgs,
-    shareFile,
-    signatureArgs,
-    standardParties,
-} from '../src/test-support/scenarios';
-import { StubNetwork } from '../src/test-support/stub-network';
-import * as validate from '../src/validate';
-import { attempt, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED, textMutationsOf } from './fuzz';
+import { StubIdentityName } from './test-support/fixtures';
+import { credentialFor, PARTY, shareArgs, shareFile, signatureArgs, standardParties } from './test-support/scenarios';
+import { StubNetwork } from './test-support/stub-network';
+import * as validate from './validate';
+import { attempt, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED, textMutationsOf } from './test-support/fuzz';
 
 jest.setTimeout(FUZZ_TIMEOUT_MS);
 

@@ -1,7 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { StubNetwork } from '../src/test-support/stub-network';
+import { StubNetwork } from './test-support/stub-network';
 import { canonicalJson } from '@sealpact/protocol';
-import { PARTY, credentialFor, shareFile, signatureArgs, standardParties } from '../src/test-support/scenarios';
+import { PARTY, credentialFor, shareFile, signatureArgs, standardParties } from './test-support/scenarios';
 
 async function scenario(ledger: StubNetwork): Promise<void> {
     const keys = await standardParties(ledger);
@@ -18,7 +18,7 @@ describe('determinism', () => {
     it('the same transactions on two fresh peers write the same bytes', async () => {
         const runs = [new StubNetwork({ seed: 'same' }), new StubNetwork({ seed: 'same' })];
         // SM2 and RSA-PSS signatures are randomised: sign each message once and reuse it in both runs.
-        const fixtures = jest.requireActual('../src/test-support/fixtures');
+        const fixtures = jest.requireActual('./test-support/fixtures');
         const signOnce = fixtures.signWith;
         const signed = new Map<string, Buffer>();
         jest.spyOn(fixtures, 'signWith').mockImplementation((...args: unknown[]) => {

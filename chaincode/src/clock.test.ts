@@ -1,4 +1,4 @@
-import { StubNetwork } from '../src/test-support/stub-network';
+import { StubNetwork } from './test-support/stub-network';
 import { CredentialInput, FileRecord, PartyRecord } from '@sealpact/protocol';
 import {
     PARTY,
@@ -10,7 +10,7 @@ import {
     shareFile,
     standardParties,
     verifyParty,
-} from '../src/test-support/scenarios';
+} from './test-support/scenarios';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

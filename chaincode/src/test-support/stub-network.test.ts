@@ -1,5 +1,5 @@
 // The test peer first: it quietens fabric-contract-api's logging before the library loads.
-import { StubNetwork } from '../src/test-support/stub-network';
+import { StubNetwork } from './stub-network';
 import { Context, Contract } from 'fabric-contract-api';
 
 /** A probe contract exercising the test peer through the real ChaincodeStub. */

@@ -1,5 +1,5 @@
-import { StubNetwork } from '../src/test-support/stub-network';
-import { PARTY, credentialFor, shareFile, standardParties } from '../src/test-support/scenarios';
+import { StubNetwork } from './test-support/stub-network';
+import { PARTY, credentialFor, shareFile, standardParties } from './test-support/scenarios';
 
 describe('audit', () => {
     let ledger: StubNetwork;

@@ -1,6 +1,6 @@
 import { createHash, ECDH, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { describeSpki, fingerprintOf, isSealpactError, parsePublicKey, sm2PointHex } from '../src';
-import { weakRsaPem } from './weak-keys';
+import { describeSpki, fingerprintOf, isSealpactError, parsePublicKey, sm2PointHex } from '.';
+import { weakRsaPem } from './test-support/weak-keys';
 
 // The key rule of docs/ledger.md, read from the DER without node:crypto: every key that enters
 // Sealpact (RegisterKeys, sealing a file password, loading a private key) is classified here.

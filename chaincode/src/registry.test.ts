@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, ECDH, generateKeyPairSync } from 'node:crypto';
 import { keyRegistrationStatement } from '@sealpact/protocol';
-import { StubNetwork } from '../src/test-support/stub-network';
-import { weakRsaPem } from '../../protocol/test/weak-keys';
-import { publicPem, signWith, testKey } from '../src/test-support/fixtures';
+import { StubNetwork } from './test-support/stub-network';
+import { weakRsaPem } from '../../protocol/src/test-support/weak-keys';
+import { publicPem, signWith, testKey } from './test-support/fixtures';
 import {
     GOVERNANCE,
     PARTY,
@@ -12,7 +12,7 @@ import {
     registrationArgs,
     setGovernance,
     verifyParty,
-} from '../src/test-support/scenarios';
+} from './test-support/scenarios';
 
 describe('governance', () => {
     it('is set first by an admin of a governing MSP it names, then only by governing admins', async () => {

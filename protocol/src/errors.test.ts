@@ -8,7 +8,7 @@ import {
     LedgerError,
     SealpactError,
     UsageError,
-} from '../src';
+} from '.';
 
 // The registry is the closed list of codes; the classes and the docs' tables come from it.
 
