@@ -7,17 +7,18 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 export { bytesToHex, hexToBytes };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const VALUES = new Map([...ALPHABET].map((c, i) => [c, i]));
+const VALUES = new Map(Array.from(ALPHABET, (c, i) => [c, i]));
 
 /** Standard base64 with padding, as PEM bodies and transaction arguments use it. */
 export function bytesToBase64(bytes: Uint8Array): string {
     let out = '';
     for (let i = 0; i < bytes.length; i += 3) {
-        const [a, b, c] = [bytes[i], bytes[i + 1], bytes[i + 2]];
+        // bytes[i] exists (i < length); the next two are missing at the end of an unpadded length.
+        const [a = 0, b, c] = [bytes[i], bytes[i + 1], bytes[i + 2]];
         const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-        out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63];
-        out += b === undefined ? '=' : ALPHABET[(n >> 6) & 63];
-        out += c === undefined ? '=' : ALPHABET[n & 63];
+        out += ALPHABET.charAt(n >> 18) + ALPHABET.charAt((n >> 12) & 63);
+        out += b === undefined ? '=' : ALPHABET.charAt((n >> 6) & 63);
+        out += c === undefined ? '=' : ALPHABET.charAt(n & 63);
     }
     return out;
 }
@@ -32,7 +33,7 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
     for (let i = 0, o = 0; i < text.length; i += 4) {
         let n = 0;
         for (let j = 0; j < 4; j++) {
-            n = (n << 6) | (VALUES.get(text[i + j]) ?? 0);
+            n = (n << 6) | (VALUES.get(text.charAt(i + j)) ?? 0);
         }
         for (const byte of [n >> 16, (n >> 8) & 255, n & 255]) {
             if (o < out.length) {

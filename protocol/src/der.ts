@@ -68,10 +68,12 @@ export class DerReader {
     integer(): bigint {
         const at = this.base + this.pos;
         const value = this.read(DER_INTEGER);
-        if (value.length === 0 || (value[0] & 0x80) !== 0) {
+        const first = value[0];
+        const second = value[1];
+        if (first === undefined || (first & 0x80) !== 0) {
             this.fail(`INTEGER at byte ${at} is empty or negative`);
         }
-        if (value.length > 1 && value[0] === 0 && (value[1] & 0x80) === 0) {
+        if (first === 0 && second !== undefined && (second & 0x80) === 0) {
             this.fail(`INTEGER at byte ${at} has a superfluous leading zero`);
         }
         return BigInt(`0x${bytesToHex(value)}`);
@@ -113,12 +115,13 @@ export class DerReader {
                 this.fail(`OBJECT IDENTIFIER at byte ${at} is truncated`);
             }
         }
-        if (arcs.length === 0) {
+        const [packed, ...rest] = arcs;
+        if (packed === undefined) {
             this.fail(`OBJECT IDENTIFIER at byte ${at} is empty`);
         }
         // The first subidentifier packs the first two arcs: 40 * X + Y, X at most 2.
-        const first = Math.min(Math.floor(arcs[0] / 40), 2);
-        return [first, arcs[0] - 40 * first, ...arcs.slice(1)].join('.');
+        const first = Math.min(Math.floor(packed / 40), 2);
+        return [first, packed - 40 * first, ...rest].join('.');
     }
 
     /** The next NULL. */

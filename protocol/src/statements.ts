@@ -49,7 +49,7 @@ export interface SigningStatementFields {
     signingKey: string;
 }
 
-const KEY_REGISTRATION_NAMES = ['channel', 'chaincode', 'party', 'sequence', 'encryption-key', 'signing-key'];
+const KEY_REGISTRATION_NAMES = ['channel', 'chaincode', 'party', 'sequence', 'encryption-key', 'signing-key'] as const;
 const SIGNING_STATEMENT_NAMES = [
     'file-id',
     'digest-algorithm',
@@ -57,7 +57,10 @@ const SIGNING_STATEMENT_NAMES = [
     'ciphertext-digest',
     'signer',
     'signing-key',
-];
+] as const;
+
+/** One value for each of a statement's names, in their order. */
+type Values<Names extends readonly string[]> = { -readonly [K in keyof Names]: string };
 
 /** The exact bytes (UTF-8 of this string) each key signs to prove possession at registration. */
 export function keyRegistrationStatement(fields: KeyRegistrationFields): string {
@@ -88,7 +91,7 @@ export function signingStatement(fields: SigningStatementFields): string {
  * and BAD_ARGUMENT unless `text` is exactly in the canonical form.
  */
 export function parseSigningStatement(text: string): SigningStatementFields {
-    const [header] = text.split('\n', 1);
+    const [header = ''] = text.split('\n', 1);
     if (header !== SIGNING_STATEMENT_HEADER && /^sealpact-signing-statement\/v[0-9]+$/.test(header)) {
         throw new SealpactError(
             'UNSUPPORTED_VERSION',
@@ -100,17 +103,31 @@ export function parseSigningStatement(text: string): SigningStatementFields {
     return { fileId, digestAlgorithm, plaintextCommitment, ciphertextDigest, signer, signingKey };
 }
 
-function lineStatement(header: string, names: string[], values: string[]): string {
+function lineStatement<Names extends readonly string[]>(header: string, names: Names, values: Values<Names>): string {
     const lines = names.map((name, i) => {
-        if (values[i].length === 0 || [...values[i]].some((c) => c < ' ' || c === '\x7f')) {
+        const value = values[i] ?? '';
+        if (value.length === 0 || hasControlCharacter(value)) {
             throw new SealpactError('BAD_ARGUMENT', `statement field ${name} is empty or holds a control character`);
         }
-        return `${name}: ${values[i]}`;
+        return `${name}: ${value}`;
     });
     return [header, ...lines].join('\n') + '\n';
 }
 
-function parseLineStatement(header: string, names: string[], text: string): string[] {
+function hasControlCharacter(value: string): boolean {
+    for (const c of value) {
+        if (c < ' ' || c === '\x7f') {
+            return true;
+        }
+    }
+    return false;
+}
+
+function parseLineStatement<Names extends readonly string[]>(
+    header: string,
+    names: Names,
+    text: string,
+): Values<Names> {
     const lines = text.split('\n');
     if (lines.length !== names.length + 2 || lines[0] !== header || lines[lines.length - 1] !== '') {
         throw new SealpactError(
@@ -120,10 +137,11 @@ function parseLineStatement(header: string, names: string[], text: string): stri
     }
     return names.map((name, i) => {
         const prefix = `${name}: `;
-        const line = lines[i + 1];
+        // lines holds a line for each name (checked above).
+        const line = lines[i + 1] ?? '';
         if (!line.startsWith(prefix)) {
             throw new SealpactError('BAD_ARGUMENT', `statement line ${i + 2} must start with "${prefix}"`);
         }
         return line.slice(prefix.length);
-    });
+    }) as Values<Names>;
 }
