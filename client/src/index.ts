@@ -12,17 +12,22 @@ export {
     type ErrorCode,
 } from '@sealpact/protocol';
 export { connect, type ConnectOptions } from './sdk/connect';
-export {
-    Sealpact,
-    type AuditEntry,
-    type PartyView,
-    type ReceiveResult,
-    type SendOptions,
-    type SendResult,
-    type WhoAmI,
-} from './sdk/sealpact';
+export { Sealpact } from './sdk/sealpact';
+export { type AuditEntry } from './sdk/audit-trail';
+export { type InboxEvent } from './sdk/watch';
+export { type PartyView, type WhoAmI } from './sdk/parties';
+export { type ReceiveResult } from './sdk/receive';
+export { type SendOptions } from './sdk/send';
+export { type SendResult } from './sdk/record-share';
 export { Keyring } from './sdk/keyring';
-export { LedgerConnection, type Committed, type Deadlines, type Submitted } from './sdk/ledger';
+export {
+    LedgerConnection,
+    type ChaincodeEvents,
+    type Committed,
+    type Deadlines,
+    type Ledger,
+    type Submitted,
+} from './sdk/ledger';
 export { CommitUnknownError } from './sdk/ledger-errors';
 export { removeUnfinishedFilesSync } from './atomic-file';
 export { loadProfile, type ConnectionProfile } from './sdk/profile';

@@ -123,3 +123,11 @@ export class Keyring {
         return this.key(fingerprint);
     }
 }
+
+/** The keyring an operation needs (register, receive, sign, grant); NO_KEYRING when none was given. */
+export function requireKeyring(keyring: Keyring | undefined): Keyring {
+    if (keyring === undefined) {
+        throw new ClientError('NO_KEYRING', "this operation needs the party's keyring (its Sealpact private keys)");
+    }
+    return keyring;
+}

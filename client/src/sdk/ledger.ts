@@ -36,6 +36,28 @@ export interface Deadlines {
     commit: number;
 }
 
+/** A stream of the chaincode's events, and how to record that one was handled (for a restart). */
+export interface ChaincodeEvents {
+    events: CloseableAsyncIterable<ChaincodeEvent>;
+    checkpoint(event: ChaincodeEvent): Promise<void>;
+}
+
+/**
+ * What the SDK's workflows need from the ledger: LedgerConnection on a Fabric network, an adapter
+ * over the in-process stub network in unit tests. Every failure is a SealpactError, mapped as
+ * ledger-errors.ts maps a gateway's (a refusal keeps the chaincode's code; COMMIT_UNKNOWN when a
+ * submitted transaction may still commit).
+ */
+export interface Ledger {
+    /** Endorse, submit and wait for the commit; resolves only once the transaction committed valid. */
+    submit(transaction: string, ...args: string[]): Promise<Committed>;
+    /** Evaluate without committing and parse the canonical JSON result. */
+    query<T>(transaction: string, ...args: string[]): Promise<T>;
+    /** The chaincode's events, resuming after the last one checkpointed in `checkpointFile`. */
+    chaincodeEvents(options?: { checkpointFile?: string }): Promise<ChaincodeEvents>;
+    close(): void;
+}
+
 const DEFAULT_DEADLINES: Deadlines = { evaluate: 15_000, endorse: 30_000, submit: 15_000, commit: 60_000 };
 
 /**
@@ -43,7 +65,7 @@ const DEFAULT_DEADLINES: Deadlines = { evaluate: 15_000, endorse: 30_000, submit
  * (gRPC with TLS; transactions signed with the identity's private key). The gateway collects the
  * endorsements the chaincode's policy needs from other organisations' peers by discovery.
  */
-export class LedgerConnection {
+export class LedgerConnection implements Ledger {
     readonly identity: ResolvedIdentity;
     readonly network: Network;
     readonly contract: Contract;
@@ -140,9 +162,7 @@ export class LedgerConnection {
      * gateway's checkpointer keeps), so a restarted listener neither misses nor repeats an event.
      * Without a checkpoint file, events start at the next block.
      */
-    async chaincodeEvents(
-        options: { checkpointFile?: string } = {},
-    ): Promise<{ events: CloseableAsyncIterable<ChaincodeEvent>; checkpoint(event: ChaincodeEvent): Promise<void> }> {
+    async chaincodeEvents(options: { checkpointFile?: string } = {}): Promise<ChaincodeEvents> {
         try {
             const checkpointer = options.checkpointFile ? await checkpointers.file(options.checkpointFile) : undefined;
             const events = await this.network.getChaincodeEvents(this.profile.chaincode, { checkpoint: checkpointer });

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { ClientError, Suite, SUITE_DIGEST } from '@sealpact/protocol';
+import { Drawing } from '../crypto/drawing';
+import { BlobStore } from '../store/blob-store';
+import { checkedKey, checkRecipients } from './check-recipients';
+import { encryptToStore } from './encrypt-to-store';
+import { withNewFilePassword } from './file-password';
+import { Ledger } from './ledger';
+import { committedShare, recordShare, SendResult } from './record-share';
+import { sealCredentials } from './seal-credentials';
+import { UploadJournal } from './upload-journal';
+
+export interface SendOptions {
+    /** Party ids of the recipients (signers); the sender is added as the second credential. */
+    to: string[];
+    suite: Suite;
+    /** The user's drawing, mixed into the file password (docs/password.md). */
+    drawing?: Drawing;
+    /** A caller-chosen file id; retrying a send with the same id is idempotent. Default: random. */
+    fileId?: string;
+    /** A pass-through placed after the reader, e.g. the CLI's progress bar. */
+    meter?: Transform;
+}
+
+/** The sender: its ledger, the blob store, its upload journal and its party id. */
+export interface Sender {
+    ledger: Ledger;
+    store: BlobStore;
+    uploads?: UploadJournal;
+    partyId: string;
+}
+
+/**
+ * Send a file in the patent's order: check every recipient (and the sender's own key) before any
+ * secret exists; make the file password; encrypt the file into the blob store; seal the first
+ * credentials (recipients') and the second (the sender's own); record the share on the ledger.
+ * Nothing is reported as sent unless ShareFile committed. Retrying with the same fileId is
+ * idempotent: an attempt that committed is returned without a new upload.
+ */
+export async function send(sender: Sender, input: string | Readable, options: SendOptions): Promise<SendResult> {
+    const { ledger, partyId } = sender;
+    const recipients = [...new Set(options.to)];
+    if (recipients.length === 0) {
+        throw new ClientError('BAD_ARGUMENT', 'send needs at least one recipient');
+    }
+    if (recipients.includes(partyId)) {
+        throw new ClientError('BAD_ARGUMENT', 'the sender is added automatically; do not list yourself in "to"');
+    }
+    const fileId = options.fileId ?? `f-${randomBytes(12).toString('hex')}`;
+    // Only a caller-chosen id can have been sent before (a retry); a fresh random one cannot.
+    const earlier = options.fileId === undefined ? undefined : await committedShare(ledger, fileId, partyId);
+    if (earlier) {
+        return earlier;
+    }
+    const keys = await checkRecipients(ledger, recipients);
+    const ownKey = await checkedKey(ledger, partyId, { mustBeVerified: false });
+
+    const share = await withNewFilePassword(
+        { drawing: options.drawing, hash: SUITE_DIGEST[options.suite] },
+        async (password) => ({
+            fileId,
+            suite: options.suite,
+            blob: await encryptToStore(input, {
+                store: sender.store,
+                uploads: sender.uploads,
+                suite: options.suite,
+                password,
+                fileId,
+                meter: options.meter,
+            }),
+            credentials: sealCredentials([...keys, ownKey], password),
+        }),
+    );
+    return recordShare({ ...sender, owner: partyId }, share);
+}
