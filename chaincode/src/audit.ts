@@ -49,15 +49,16 @@ export async function getHistory(
     const after = args.bookmark === '' ? undefined : validate.hex32(args.bookmark, 'bookmark');
     // Fabric's history query cannot start in the middle: skip up to the bookmarked entry.
     let skipping = after !== undefined;
-    let more = false;
+    let bookmark = '';
     const entries: HistoryEntry[] = [];
     for await (const modification of ctx.stub.getHistoryForKey(key)) {
         if (skipping) {
             skipping = modification.txId !== after;
             continue;
         }
-        if (entries.length === pageSize) {
-            more = true;
+        const last = entries.at(-1);
+        if (last !== undefined && entries.length === pageSize) {
+            bookmark = last.txId; // a full page, and more follow it
             break;
         }
         const seconds = Number(modification.timestamp.seconds);
@@ -77,5 +78,5 @@ export async function getHistory(
     if (skipping) {
         throw new ChaincodeError('BAD_ARGUMENT', "the bookmark is not a transaction in this record's history");
     }
-    return { items: entries, bookmark: more ? entries[entries.length - 1].txId : '' };
+    return { items: entries, bookmark };
 }

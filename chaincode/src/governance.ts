@@ -90,7 +90,7 @@ function parseGovernance(json: string): GovernanceLists {
     if (Object.keys(object).sort().join(',') !== [...LIST_NAMES].sort().join(',')) {
         throw new ChaincodeError('BAD_JSON', `governance must have exactly the members ${LIST_NAMES.join(', ')}`);
     }
-    const [authorityMsps, auditorMsps, governingMsps] = LIST_NAMES.map((name) => {
+    const mspList = (name: (typeof LIST_NAMES)[number]): string[] => {
         const list = validate.array(object[name], name, validate.LIMITS.mspList).map((id) => {
             if (typeof id !== 'string') {
                 throw new ChaincodeError('BAD_JSON', `${name} must list MSP IDs as strings`);
@@ -98,11 +98,16 @@ function parseGovernance(json: string): GovernanceLists {
             return validate.mspId(id);
         });
         return [...new Set(list)].sort();
-    });
-    if (governingMsps.length === 0) {
+    };
+    const lists = {
+        authorityMsps: mspList('authorityMsps'),
+        auditorMsps: mspList('auditorMsps'),
+        governingMsps: mspList('governingMsps'),
+    };
+    if (lists.governingMsps.length === 0) {
         throw new ChaincodeError('BAD_ARGUMENT', 'governingMsps must name at least one MSP');
     }
-    return { authorityMsps, auditorMsps, governingMsps };
+    return lists;
 }
 
 /** Throws WRONG_ORG unless the caller belongs to an identity-authority organisation. */

@@ -30,7 +30,8 @@ export function callerOf(ctx: Context): Caller {
     if (!MSP_ID.test(mspId)) {
         throw new ChaincodeError('BAD_IDENTITY', `MSP ID "${mspId}" is not usable in a party id`);
     }
-    if (commonNames.length !== 1 || !COMMON_NAME.test(commonNames[0])) {
+    const [commonName, ...otherCommonNames] = commonNames;
+    if (commonName === undefined || otherCommonNames.length > 0 || !COMMON_NAME.test(commonName)) {
         throw new ChaincodeError(
             'BAD_IDENTITY',
             'the client certificate needs exactly one CN of letters, digits and . _ @ + - (at most 128)',
@@ -39,9 +40,9 @@ export function callerOf(ctx: Context): Caller {
     const identityHash = createHash('sha256').update(`${mspId}\n${ctx.clientIdentity.getID()}`).digest('hex');
     const nodeOu = NODE_OUS.find((ou) => subject.includes(`OU=${ou}`)) ?? null;
     return {
-        partyId: `${mspId}/${commonNames[0]}`,
+        partyId: `${mspId}/${commonName}`,
         mspId,
-        commonName: commonNames[0],
+        commonName,
         identityHash,
         nodeOu,
         isAdmin: nodeOu === 'admin',
