@@ -29,9 +29,13 @@ export class SealpactContract extends Contract {
         super('sealpact');
     }
 
-    /** Before every transaction: refuse a proposal timestamped too far from this peer's clock (CLOCK_SKEW). */
-    override async beforeTransaction(ctx: Context): Promise<void> {
+    /**
+     * Before every transaction: refuse a proposal timestamped too far from this peer's clock (CLOCK_SKEW).
+     * Synchronous work: fabric-shim awaits this hook inside the transaction's try, so a throw refuses it.
+     */
+    override beforeTransaction(ctx: Context): Promise<void> {
         checkProposalTime(ctx);
+        return Promise.resolve();
     }
 
     /** Set the governing, identity-authority and auditor MSP lists: `{"governingMsps":[],"authorityMsps":[],"auditorMsps":[]}`. */

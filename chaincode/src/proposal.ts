@@ -5,13 +5,11 @@ import { ChaincodeError } from '@sealpact/protocol';
 /**
  * The chaincode name the transaction proposal is addressed to, read from the proposal's channel
  * header extension (ChaincodeHeaderExtension { ChaincodeID chaincode_id = 2 }, ChaincodeID
- * { string name = 2 }) with the protobuf classes fabric-shim itself uses. fabric-shim exposes the
- * channel header as a message object whose typings do not match, hence the narrow structural type.
+ * { string name = 2 }) with the protobuf classes fabric-shim itself uses.
  */
 export function chaincodeName(ctx: Context): string {
-    const header = ctx.stub.getSignedProposal()?.proposal?.header?.channelHeader as unknown as
-        { getExtension_asU8?: () => Uint8Array } | undefined;
-    const extension = header?.getExtension_asU8?.();
+    const signed = ctx.stub.getSignedProposal() as unknown as ShimSignedProposal | undefined;
+    const extension = signed?.proposal?.header?.channelHeader?.getExtension_asU8?.();
     let name: string | undefined;
     try {
         name = extension && peer.ChaincodeHeaderExtension.deserializeBinary(extension).getChaincodeId()?.getName();
@@ -22,4 +20,13 @@ export function chaincodeName(ctx: Context): string {
         throw new ChaincodeError('BAD_ARGUMENT', 'the proposal does not name its chaincode');
     }
     return name;
+}
+
+/**
+ * What fabric-shim's ChaincodeStub.getSignedProposal really returns, as far as read here; its typings
+ * do not match: there is no signed proposal when the stub was made without one, and the channel
+ * header is a protobuf message object.
+ */
+interface ShimSignedProposal {
+    proposal?: { header?: { channelHeader?: { getExtension_asU8?: () => Uint8Array } } };
 }

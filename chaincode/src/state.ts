@@ -25,7 +25,7 @@ export function stateKey(ctx: Context, type: KeyType, ...attributes: string[]): 
 /** Read and parse a record; undefined when the key has no value in the committed state. */
 export async function readRecord<T>(ctx: Context, key: string): Promise<T | undefined> {
     const bytes = await ctx.stub.getState(key);
-    if (!bytes || bytes.length === 0) {
+    if (bytes.length === 0) {
         return undefined;
     }
     return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;

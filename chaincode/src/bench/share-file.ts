@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     );
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);
 });
