@@ -10,6 +10,7 @@ import {
     standardParties,
     verifyParty,
 } from './test-support/scenarios';
+import { refused } from './test-support/refused';
 
 describe('files and credentials', () => {
     let ledger: StubNetwork;
@@ -66,23 +67,37 @@ describe('files and credentials', () => {
         const share = (fileId: string, credentials: CredentialInput[]) =>
             ledger.submit('alice', 'ShareFile', ...shareArgs(fileId, credentials));
         const unknown = { ...creds('f', 'bob')[0], partyId: PARTY.dave };
-        await expect(share('f', [...creds('f', 'alice'), unknown])).rejects.toThrow(/^UNKNOWN_PARTY/);
-        await expect(share('f', creds('f', 'alice', 'carol'))).rejects.toThrow(/^NOT_VERIFIED/);
+        await expect(share('f', [...creds('f', 'alice'), unknown])).rejects.toThrow(
+            refused('UNKNOWN_PARTY', `${PARTY.dave} has not registered keys`),
+        );
+        await expect(share('f', creds('f', 'alice', 'carol'))).rejects.toThrow(
+            refused('NOT_VERIFIED', `${PARTY.carol} has no valid identity verification`),
+        );
         const wrongKey = credentialFor(PARTY.bob, keys.bob.signing, 'f');
-        await expect(share('f', [...creds('f', 'alice'), wrongKey])).rejects.toThrow(/^KEY_MISMATCH/);
+        await expect(share('f', [...creds('f', 'alice'), wrongKey])).rejects.toThrow(
+            refused('KEY_MISMATCH', `${PARTY.bob} is not sealed to its active encryption key`),
+        );
         const wrongAlgorithm: CredentialInput = { ...creds('f', 'bob')[0], algorithm: 'rsa' };
-        await expect(share('f', [...creds('f', 'alice'), wrongAlgorithm])).rejects.toThrow(/^KEY_MISMATCH/);
+        await expect(share('f', [...creds('f', 'alice'), wrongAlgorithm])).rejects.toThrow(
+            refused('KEY_MISMATCH', `${PARTY.bob} is not sealed to its active encryption key`),
+        );
 
         await verifyParty(ledger, PARTY.carol, new Date(ledger.nextTimestamp().getTime() + 5_000).toISOString());
         await share('f-before-expiry', creds('f-before-expiry', 'alice', 'carol'));
         ledger.advanceClock(5_000);
-        await expect(share('f', creds('f', 'alice', 'carol'))).rejects.toThrow(/^NOT_VERIFIED/);
+        await expect(share('f', creds('f', 'alice', 'carol'))).rejects.toThrow(
+            refused('NOT_VERIFIED', `${PARTY.carol} has no valid identity verification`),
+        );
 
         await ledger.submit('verifier', 'RevokeVerification', PARTY.bob);
-        await expect(share('f', creds('f', 'alice', 'bob'))).rejects.toThrow(/^NOT_VERIFIED/);
+        await expect(share('f', creds('f', 'alice', 'bob'))).rejects.toThrow(
+            refused('NOT_VERIFIED', `${PARTY.bob} has no valid identity verification`),
+        );
         await verifyParty(ledger, PARTY.bob);
         await ledger.submit('bob', 'RevokeKeys');
-        await expect(share('f', creds('f', 'alice', 'bob'))).rejects.toThrow(/^KEY_MISMATCH/);
+        await expect(share('f', creds('f', 'alice', 'bob'))).rejects.toThrow(
+            refused('KEY_MISMATCH', `${PARTY.bob} has no active encryption key`),
+        );
         expect(ledger.events.map((e) => e.name)).toEqual(['FileShared']);
     });
 
@@ -93,29 +108,60 @@ describe('files and credentials', () => {
             args[index] = value;
             return ledger.submit('alice', 'ShareFile', ...args);
         };
-        await expect(share(0, 'bad id!')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(share(0, 'f'.repeat(129))).rejects.toThrow(/^FIELD_TOO_LARGE/);
-        await expect(share(1, 'aes')).rejects.toThrow(/^BAD_ARGUMENT.*suite/);
-        await expect(share(2, 'sha256')).rejects.toThrow(/^BAD_ARGUMENT.*sm3/);
-        await expect(share(3, 'ABCD')).rejects.toThrow(/^BAD_ARGUMENT.*hex/);
-        await expect(share(4, '-1')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(share(4, '1.5')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(share(4, '99999999999999999')).rejects.toThrow(/^FIELD_TOO_LARGE|^BAD_ARGUMENT/);
-        await expect(share(5, 'no scheme')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(share(5, `s3://${'x'.repeat(1100)}`)).rejects.toThrow(/^FIELD_TOO_LARGE/);
-        await expect(share(6, '[{')).rejects.toThrow(/^BAD_JSON/);
-        await expect(share(6, '{}')).rejects.toThrow(/^BAD_JSON/);
-        await expect(share(6, '[{"partyId":"Org1MSP/alice@org1.example.com"}]')).rejects.toThrow(/^BAD_JSON/);
-        await expect(share(6, JSON.stringify(creds('f', 'bob')))).rejects.toThrow(/^BAD_ARGUMENT.*owner/);
-        await expect(share(6, JSON.stringify(creds('f', 'alice')))).rejects.toThrow(/^BAD_ARGUMENT.*recipient/);
-        await expect(share(6, JSON.stringify(creds('f', 'alice', 'bob', 'bob')))).rejects.toThrow(/^DUPLICATE_ID/);
+        await expect(share(0, 'bad id!')).rejects.toThrow(refused('BAD_ARGUMENT', 'file id must be letters, digits'));
+        await expect(share(0, 'f'.repeat(129))).rejects.toThrow(
+            refused('FIELD_TOO_LARGE', 'file id is longer than 128 characters'),
+        );
+        await expect(share(1, 'aes')).rejects.toThrow(refused('BAD_ARGUMENT', 'suite must be "gm" or "intl"'));
+        await expect(share(2, 'sha256')).rejects.toThrow(refused('BAD_ARGUMENT', 'suite gm uses digest algorithm sm3'));
+        await expect(share(3, 'ABCD')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'ciphertext digest must be 64 lowercase hex digits'),
+        );
+        await expect(share(4, '-1')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'size must be a non-negative decimal integer'),
+        );
+        await expect(share(4, '1.5')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'size must be a non-negative decimal integer'),
+        );
+        await expect(share(4, '9999999999999999')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'size is larger than 2^53 - 1'),
+        );
+        await expect(share(4, '99999999999999999')).rejects.toThrow(
+            refused('FIELD_TOO_LARGE', 'size is longer than 16 characters'),
+        );
+        await expect(share(5, 'no scheme')).rejects.toThrow(refused('BAD_ARGUMENT', 'locator must be an absolute URI'));
+        await expect(share(5, `s3://${'x'.repeat(1100)}`)).rejects.toThrow(
+            refused('FIELD_TOO_LARGE', 'locator is longer than 1024 characters'),
+        );
+        await expect(share(6, '[{')).rejects.toThrow(refused('BAD_JSON', 'credentials is not valid JSON'));
+        await expect(share(6, '{}')).rejects.toThrow(refused('BAD_JSON', 'credentials must be a JSON array'));
+        await expect(share(6, '[{"partyId":"Org1MSP/alice@org1.example.com"}]')).rejects.toThrow(
+            refused('BAD_JSON', 'credentials[0] must have exactly the members'),
+        );
+        await expect(share(6, JSON.stringify(creds('f', 'bob')))).rejects.toThrow(
+            refused('BAD_ARGUMENT', "the owner's own credential is required"),
+        );
+        await expect(share(6, JSON.stringify(creds('f', 'alice')))).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'at least one recipient besides the owner'),
+        );
+        await expect(share(6, JSON.stringify(creds('f', 'alice', 'bob', 'bob')))).rejects.toThrow(
+            refused('DUPLICATE_ID', `credentials name ${PARTY.bob} twice`),
+        );
         const bad = [...creds('f', 'alice', 'bob')];
         bad[1] = { ...bad[1], envelope: 'not base64' };
-        await expect(share(6, JSON.stringify(bad))).rejects.toThrow(/^BAD_ARGUMENT.*envelope/);
-        await expect(share(6, JSON.stringify(Array(65).fill(bad[0])))).rejects.toThrow(/^FIELD_TOO_LARGE/);
-        await expect(ledger.submit('dave', 'ShareFile', ...good)).rejects.toThrow(/^UNKNOWN_PARTY/);
+        await expect(share(6, JSON.stringify(bad))).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'credentials[1].envelope must be non-empty canonical base64'),
+        );
+        await expect(share(6, JSON.stringify(Array(65).fill(bad[0])))).rejects.toThrow(
+            refused('FIELD_TOO_LARGE', 'credentials has more than 64 entries'),
+        );
+        await expect(ledger.submit('dave', 'ShareFile', ...good)).rejects.toThrow(
+            refused('UNKNOWN_PARTY', `${PARTY.dave} has not registered keys`),
+        );
         await ledger.submit('alice', 'ShareFile', ...good);
-        await expect(ledger.submit('alice', 'ShareFile', ...good)).rejects.toThrow(/^DUPLICATE_ID/);
+        await expect(ledger.submit('alice', 'ShareFile', ...good)).rejects.toThrow(
+            refused('DUPLICATE_ID', 'file f already exists'),
+        );
     });
 
     it('GetFile shows metadata to the owner, active recipients and auditors only', async () => {
@@ -125,26 +171,38 @@ describe('files and credentials', () => {
             expect(file.access.map((a: { partyId: string }) => a.partyId)).toEqual([PARTY.alice, PARTY.bob]);
             expect(JSON.stringify(file)).not.toContain('envelope');
         }
-        await expect(ledger.evaluate('carol', 'GetFile', 'f1')).rejects.toThrow(/^ACCESS_DENIED/);
-        await expect(ledger.evaluate('verifier', 'GetFile', 'f1')).rejects.toThrow(/^UNKNOWN_PARTY/);
-        await expect(ledger.evaluate('bobTwin', 'GetFile', 'f1')).rejects.toThrow(/^IDENTITY_CONFLICT/);
-        await expect(ledger.evaluate('alice', 'GetFile', 'nope')).rejects.toThrow(/^NOT_FOUND/);
+        await expect(ledger.evaluate('carol', 'GetFile', 'f1')).rejects.toThrow(
+            refused('ACCESS_DENIED', `${PARTY.carol} may not see file f1`),
+        );
+        await expect(ledger.evaluate('verifier', 'GetFile', 'f1')).rejects.toThrow(
+            refused('UNKNOWN_PARTY', 'verifier@authority.example.com has not registered keys'),
+        );
+        await expect(ledger.evaluate('bobTwin', 'GetFile', 'f1')).rejects.toThrow(
+            refused('IDENTITY_CONFLICT', 'registered to a certificate with another subject or issuer'),
+        );
+        await expect(ledger.evaluate('alice', 'GetFile', 'nope')).rejects.toThrow(refused('NOT_FOUND', 'no file nope'));
     });
 
     it("GetCredential returns only the caller's own active credential", async () => {
         await shareFile(ledger, 'alice', 'f1', creds('f1', 'alice', 'bob'));
-        await expect(ledger.evaluate('carol', 'GetCredential', 'f1')).rejects.toThrow(/^ACCESS_DENIED/);
-        await expect(ledger.evaluate('auditor', 'GetCredential', 'f1')).rejects.toThrow(/^UNKNOWN_PARTY/);
-        await expect(ledger.evaluate('bobTwin', 'GetCredential', 'f1')).rejects.toThrow(/^IDENTITY_CONFLICT/);
+        await expect(ledger.evaluate('carol', 'GetCredential', 'f1')).rejects.toThrow(
+            refused('ACCESS_DENIED', `${PARTY.carol} has no active credential for f1`),
+        );
+        await expect(ledger.evaluate('auditor', 'GetCredential', 'f1')).rejects.toThrow(
+            refused('UNKNOWN_PARTY', 'auditor@auditor.example.com has not registered keys'),
+        );
+        await expect(ledger.evaluate('bobTwin', 'GetCredential', 'f1')).rejects.toThrow(
+            refused('IDENTITY_CONFLICT', 'registered to a certificate with another subject or issuer'),
+        );
     });
 
     it('GrantAccess by the owner only, with the same checks; re-grant bumps the version', async () => {
         await shareFile(ledger, 'alice', 'f1', creds('f1', 'alice', 'bob'));
         await expect(ledger.submit('bob', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'carol')))).rejects.toThrow(
-            /^ACCESS_DENIED/,
+            refused('ACCESS_DENIED', 'only the owner of f1 may change its access'),
         );
         await expect(ledger.submit('alice', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'carol')))).rejects.toThrow(
-            /^NOT_VERIFIED/,
+            refused('NOT_VERIFIED', `${PARTY.carol} has no valid identity verification`),
         );
         await verifyParty(ledger, PARTY.carol);
         const { txId } = await ledger.submit('alice', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'carol')));
@@ -191,16 +249,28 @@ describe('files and credentials', () => {
 
     it('RevokeAccess by the owner only: the credential is revoked and leaves the inbox', async () => {
         await shareFile(ledger, 'alice', 'f1', creds('f1', 'alice', 'bob'));
-        await expect(ledger.submit('bob', 'RevokeAccess', 'f1', PARTY.bob)).rejects.toThrow(/^ACCESS_DENIED/);
-        await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.alice)).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.carol)).rejects.toThrow(/^WRONG_STATE/);
+        await expect(ledger.submit('bob', 'RevokeAccess', 'f1', PARTY.bob)).rejects.toThrow(
+            refused('ACCESS_DENIED', 'only the owner of f1 may change its access'),
+        );
+        await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.alice)).rejects.toThrow(
+            refused('BAD_ARGUMENT', "the owner's own access cannot be revoked"),
+        );
+        await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.carol)).rejects.toThrow(
+            refused('WRONG_STATE', `${PARTY.carol} has no active access to f1`),
+        );
         const { payload, txId } = await ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob);
         expect(JSON.parse(payload)).toMatchObject({ status: 'revoked', revokedTxId: txId });
         expect(ledger.events.at(-1)).toMatchObject({ name: 'AccessRevoked', txId });
-        await expect(ledger.evaluate('bob', 'GetCredential', 'f1')).rejects.toThrow(/^ACCESS_DENIED/);
-        await expect(ledger.evaluate('bob', 'GetFile', 'f1')).rejects.toThrow(/^ACCESS_DENIED/);
+        await expect(ledger.evaluate('bob', 'GetCredential', 'f1')).rejects.toThrow(
+            refused('ACCESS_DENIED', `${PARTY.bob} has no active credential for f1`),
+        );
+        await expect(ledger.evaluate('bob', 'GetFile', 'f1')).rejects.toThrow(
+            refused('ACCESS_DENIED', `${PARTY.bob} may not see file f1`),
+        );
         expect(JSON.parse(await ledger.evaluate('bob', 'ListInbox', '10', '')).items).toEqual([]);
-        await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob)).rejects.toThrow(/^WRONG_STATE/);
+        await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob)).rejects.toThrow(
+            refused('WRONG_STATE', `${PARTY.bob} has no active access to f1`),
+        );
     });
 
     it('ListInbox and ListSent page through the caller own entries with bookmarks', async () => {
@@ -225,10 +295,20 @@ describe('files and credentials', () => {
         expect(JSON.parse(await ledger.evaluate('alice', 'ListInbox', '10', '')).items).toEqual([]);
 
         const bobsBookmark = JSON.parse(await ledger.evaluate('bob', 'ListInbox', '2', '')).bookmark;
-        await expect(ledger.evaluate('carol', 'ListInbox', '2', bobsBookmark)).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(ledger.evaluate('bob', 'ListSent', '2', bobsBookmark)).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(ledger.evaluate('bob', 'ListInbox', '0', '')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(ledger.evaluate('bob', 'ListInbox', '101', '')).rejects.toThrow(/^BAD_ARGUMENT/);
-        await expect(ledger.evaluate('dave', 'ListInbox', '10', '')).rejects.toThrow(/^UNKNOWN_PARTY/);
+        await expect(ledger.evaluate('carol', 'ListInbox', '2', bobsBookmark)).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'the bookmark does not come from this list'),
+        );
+        await expect(ledger.evaluate('bob', 'ListSent', '2', bobsBookmark)).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'the bookmark does not come from this list'),
+        );
+        await expect(ledger.evaluate('bob', 'ListInbox', '0', '')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'page size must be an integer from 1 to 100'),
+        );
+        await expect(ledger.evaluate('bob', 'ListInbox', '101', '')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'page size must be at most 100'),
+        );
+        await expect(ledger.evaluate('dave', 'ListInbox', '10', '')).rejects.toThrow(
+            refused('UNKNOWN_PARTY', `${PARTY.dave} has not registered keys`),
+        );
     });
 });

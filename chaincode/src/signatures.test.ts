@@ -16,6 +16,7 @@ import {
     testCommitmentKey,
     verifyParty,
 } from './test-support/scenarios';
+import { refused } from './test-support/refused';
 
 describe('contract signatures', () => {
     let ledger: StubNetwork;
@@ -99,38 +100,38 @@ describe('contract signatures', () => {
         const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         await expect(
             ledger.submit('bob', 'SignContract', intlFile.fileId, bob.statement, bob.signature),
-        ).rejects.toThrow(/^STATEMENT_MISMATCH.*fileId/);
+        ).rejects.toThrow(refused('STATEMENT_MISMATCH', `the statement's fileId must be ${intlFile.fileId}`));
         const forIntl = signatureArgs(intlFile, PARTY.bob, keys.bob.signing);
         await expect(
             ledger.submit('bob', 'SignContract', intlFile.fileId, forIntl.statement, bob.signature),
-        ).rejects.toThrow(/^BAD_SIGNATURE/);
+        ).rejects.toThrow(refused('BAD_SIGNATURE', 'the signature does not verify with signing key'));
     });
 
     it('refuses statements for another signer or key, tampered text and non-holders', async () => {
         const asAlice = signatureArgs(gmFile, PARTY.alice, keys.bob.signing);
         await expect(
             ledger.submit('bob', 'SignContract', gmFile.fileId, asAlice.statement, asAlice.signature),
-        ).rejects.toThrow(/^STATEMENT_MISMATCH.*signer/);
+        ).rejects.toThrow(refused('STATEMENT_MISMATCH', `the statement's signer must be ${PARTY.bob}`));
         const encryptionKey = signatureArgs(gmFile, PARTY.bob, keys.bob.encryption);
         await expect(
             ledger.submit('bob', 'SignContract', gmFile.fileId, encryptionKey.statement, encryptionKey.signature),
-        ).rejects.toThrow(/^STATEMENT_MISMATCH.*signingKey/);
+        ).rejects.toThrow(refused('STATEMENT_MISMATCH', "the statement's signingKey must be"));
         const good = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         await expect(
             ledger.submit('bob', 'SignContract', gmFile.fileId, good.statement.replace('\n', '\r\n'), good.signature),
-        ).rejects.toThrow(/^BAD_ARGUMENT/);
+        ).rejects.toThrow(refused('BAD_ARGUMENT', '"name: value" lines, each ending in LF'));
         await expect(ledger.submit('bob', 'SignContract', gmFile.fileId, good.statement, 'AAAA')).rejects.toThrow(
-            /^BAD_SIGNATURE/,
+            refused('BAD_SIGNATURE', 'the signature does not verify with signing key'),
         );
         await ledger.submit('alice', 'RevokeAccess', gmFile.fileId, PARTY.bob);
         await expect(
             ledger.submit('bob', 'SignContract', gmFile.fileId, good.statement, good.signature),
-        ).rejects.toThrow(/^ACCESS_DENIED/);
+        ).rejects.toThrow(refused('ACCESS_DENIED', `${PARTY.bob} holds no active credential for ${gmFile.fileId}`));
         await registerKeys(ledger, 'dave', keysOf('dave', 'sm2'));
         const dave = signatureArgs(gmFile, PARTY.dave, keysOf('dave', 'sm2').signing);
         await expect(
             ledger.submit('dave', 'SignContract', gmFile.fileId, dave.statement, dave.signature),
-        ).rejects.toThrow(/^ACCESS_DENIED/);
+        ).rejects.toThrow(refused('ACCESS_DENIED', `${PARTY.dave} holds no active credential for ${gmFile.fileId}`));
     });
 
     it('refuses a v1 statement (a plain plaintext digest) even when validly signed', async () => {
@@ -140,11 +141,11 @@ describe('contract signatures', () => {
             .replace('plaintext-commitment: ', 'plaintext-digest: ');
         await expect(
             ledger.submit('bob', 'SignContract', gmFile.fileId, v1, signWith(keys.bob.signing, v1).toString('base64')),
-        ).rejects.toThrow(/^UNSUPPORTED_VERSION: sealpact-signing-statement\/v1 statements are not accepted/);
+        ).rejects.toThrow(refused('UNSUPPORTED_VERSION', 'sealpact-signing-statement/v1 statements are not accepted'));
         const v3 = v2.statement.replace('/v2\n', '/v3\n');
         await expect(
             ledger.submit('bob', 'SignContract', gmFile.fileId, v3, signWith(keys.bob.signing, v3).toString('base64')),
-        ).rejects.toThrow(/^UNSUPPORTED_VERSION/);
+        ).rejects.toThrow(refused('UNSUPPORTED_VERSION', 'sealpact-signing-statement/v3 statements are not accepted'));
     });
 
     it('refuses a plaintext commitment that is not 64 lowercase hex digits', async () => {
@@ -154,7 +155,7 @@ describe('contract signatures', () => {
             const statement = good.statement.replace(commitment, bad);
             const signature = signWith(keys.bob.signing, statement).toString('base64');
             await expect(ledger.submit('bob', 'SignContract', gmFile.fileId, statement, signature)).rejects.toThrow(
-                /^BAD_ARGUMENT.*plaintext commitment/,
+                refused('BAD_ARGUMENT', 'plaintext commitment must be 64 lowercase hex digits'),
             );
         }
     });
@@ -172,7 +173,7 @@ describe('contract signatures', () => {
         const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         await ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature);
         await expect(ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature)).rejects.toThrow(
-            /^DUPLICATE_ID/,
+            refused('DUPLICATE_ID', `${PARTY.bob} has already signed ${gmFile.fileId}`),
         );
         const signatures = JSON.parse(await ledger.evaluate('alice', 'GetSignatures', gmFile.fileId));
         expect(signatures).toEqual([
@@ -184,7 +185,9 @@ describe('contract signatures', () => {
             }),
         ]);
         await registerKeys(ledger, 'dave', keysOf('dave', 'sm2'));
-        await expect(ledger.evaluate('dave', 'GetSignatures', gmFile.fileId)).rejects.toThrow(/^ACCESS_DENIED/);
+        await expect(ledger.evaluate('dave', 'GetSignatures', gmFile.fileId)).rejects.toThrow(
+            refused('ACCESS_DENIED', `${PARTY.dave} may not see file ${gmFile.fileId}`),
+        );
     });
 
     it('keeps verifying after the signer rotates its keys (the old key stays readable)', async () => {
