@@ -24,7 +24,7 @@ function stringsLike(...examples: string[]): fc.Arbitrary<string> {
 }
 
 describe('argument validators', () => {
-    const ARGUMENT_CODES = ['BAD_ARGUMENT', 'FIELD_TOO_LARGE'];
+    const ARGUMENT_CODES = ['BAD_ARGUMENT', 'FIELD_TOO_LARGE'] as const;
     const hex = 'ab'.repeat(32);
     // [name, validator, examples, what an accepted value must satisfy]
     const validators: [string, (v: string) => unknown, string[], (v: string, out: unknown) => boolean][] = [
@@ -94,7 +94,7 @@ describe('argument validators', () => {
 });
 
 describe('signing statement', () => {
-    const STATEMENT_CODES = ['BAD_ARGUMENT', 'UNSUPPORTED_VERSION'];
+    const STATEMENT_CODES = ['BAD_ARGUMENT', 'UNSUPPORTED_VERSION'] as const;
     const value = fc
         .string({ minLength: 1, maxLength: 80 })
         .filter((s) => ![...s].some((c) => c < ' ' || c === '\x7f'));

@@ -36,7 +36,7 @@ const DECRYPT_CODES = [
     'TRUNCATED',
     'TRAILING_DATA',
     'EMPTY_FINAL_CHUNK',
-];
+] as const;
 
 interface Seed {
     container: Buffer;
@@ -126,7 +126,7 @@ test('arbitrary bytes, with or without a valid start of header, never decrypt', 
 });
 
 test('parseHeader returns a header, asks for more bytes, or refuses', () => {
-    const headerCodes = ['BAD_MAGIC', 'UNSUPPORTED_VERSION', 'UNSUPPORTED_SUITE', 'BAD_HEADER'];
+    const headerCodes = ['BAD_MAGIC', 'UNSUPPORTED_VERSION', 'UNSUPPORTED_SUITE', 'BAD_HEADER'] as const;
     const input = fc.oneof(
         fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
         seedIndex().chain((i) => mutationsOf(seeds[i].container.subarray(0, 120))),

@@ -18,7 +18,7 @@ import { generateFilePassword } from './password';
 
 jest.setTimeout(FUZZ_TIMEOUT_MS);
 
-const DRAWING_CODES = ['BAD_DRAWING', 'DRAWING_TOO_LARGE'];
+const DRAWING_CODES = ['BAD_DRAWING', 'DRAWING_TOO_LARGE'] as const;
 
 /** Parse `input`; when it is a drawing, its key points must be integers inside its area. */
 function checkDrawing(input: unknown): void {

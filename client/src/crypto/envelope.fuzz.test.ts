@@ -12,7 +12,7 @@ import { generateKeyPair, PrivateKeyInfo } from './keys';
 
 jest.setTimeout(FUZZ_TIMEOUT_MS);
 
-const OPEN_CODES = ['BAD_ENVELOPE', 'ENVELOPE_OPEN_FAILED'];
+const OPEN_CODES = ['BAD_ENVELOPE', 'ENVELOPE_OPEN_FAILED'] as const;
 const ALGORITHMS = ['sm2', 'rsa'] as const;
 
 const keys = {} as Record<(typeof ALGORITHMS)[number], PrivateKeyInfo>;

@@ -27,7 +27,7 @@ const PRIVATE_KEY_CODES = [
     'BAD_PASSPHRASE',
     'WEAK_KEY',
     'UNSUPPORTED_KEY',
-];
+] as const;
 const MESSAGE = Buffer.from('fuzz');
 
 /** A PEM file of `der` under `label`, as OpenSSL writes it. */
