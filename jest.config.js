@@ -8,7 +8,7 @@ function project(name) {
         rootDir: `<rootDir>/${name}`,
         testEnvironment: 'node',
         testMatch: ['<rootDir>/**/*.test.ts'],
-        testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+        testPathIgnorePatterns: ['/node_modules/', '/dist/', '/dist-bench/'],
         transform: { '^.+\\.ts$': tsJest },
         // @sealpact/protocol resolves to its build output at run time; tests read its TypeScript
         // source instead, so no build is needed first and an edit there is seen at once.

@@ -48,7 +48,7 @@ async function deployBaseline() {
     if (down.length > 0) throw new StageError(`not running: ${down.join(', ')}; run npm run network:up first`);
     const module = path.join(ROOT, baseline.module);
     if (!fs.existsSync(module)) {
-        throw new StageError(`${baseline.module} is missing; run npm run build -w chaincode first`);
+        throw new StageError(`${baseline.module} is missing; run npm run build:bench first`);
     }
 
     // fabric-chaincode-node serves the `main` of the package.json in --module-path: a folder of our own
