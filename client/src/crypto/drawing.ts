@@ -153,6 +153,11 @@ function distinctPoints(stroke: ReadonlyArray<Point>): Point[] {
     return out;
 }
 
+/** The vector from a segment's first point to its second. */
+function direction({ a, b }: Segment): [number, number] {
+    return [b.x - a.x, b.y - a.y];
+}
+
 /**
  * Whether the direction turns by more than 30 degrees from segment u to segment v (both non-zero).
  * The threshold is fixed rather than a parameter: the exact test below is specific to it, and a
@@ -189,32 +194,43 @@ function crossProperly(s: Segment, t: Segment): boolean {
     return ((o1 > 0 && o2 < 0) || (o1 < 0 && o2 > 0)) && ((o3 > 0 && o4 < 0) || (o3 < 0 && o4 > 0));
 }
 
+/** A segment with its index in the drawing's list of segments and its bounding box. */
+interface BoxedSegment {
+    readonly index: number;
+    readonly segment: Segment;
+    readonly minX: number;
+    readonly maxX: number;
+    readonly minY: number;
+    readonly maxY: number;
+}
+
 /**
- * The pairs [s, t], s < t, of properly crossing segments (indices into `segments`), sorted.
- * Only segments whose bounding boxes overlap can cross, so the search sweeps the segments in order
- * of their left edge and compares each with those starting before its right edge: the naive
- * all-pairs loop took seconds on a 10,000-point drawing of short segments.
+ * The pairs [s, t] of properly crossing segments, s before t in `segments`, sorted by the
+ * position of s, then of t. Only segments whose bounding boxes overlap can cross, so the search
+ * sweeps the segments in order of their left edge and compares each with those starting before
+ * its right edge: the naive all-pairs loop took seconds on a 10,000-point drawing of short segments.
  */
-function crossingPairs(segments: ReadonlyArray<Segment>): Array<[number, number]> {
-    const n = segments.length;
-    const minX = new Int32Array(n);
-    const maxX = new Int32Array(n);
-    const minY = new Int32Array(n);
-    const maxY = new Int32Array(n);
-    segments.forEach(({ a, b }, i) => {
-        minX[i] = Math.min(a.x, b.x);
-        maxX[i] = Math.max(a.x, b.x);
-        minY[i] = Math.min(a.y, b.y);
-        maxY[i] = Math.max(a.y, b.y);
-    });
-    const byLeftEdge = Array.from({ length: n }, (_, i) => i).sort((i, j) => minX[i] - minX[j]);
-    const pairs: Array<[number, number]> = [];
-    for (let p = 0; p < n; p++) {
-        const s = byLeftEdge[p];
-        for (let q = p + 1; q < n && minX[byLeftEdge[q]] <= maxX[s]; q++) {
+function crossingPairs(segments: ReadonlyArray<Segment>): Array<[Segment, Segment]> {
+    const byLeftEdge: BoxedSegment[] = segments
+        .map((segment, index) => {
+            const { a, b } = segment;
+            return {
+                index,
+                segment,
+                minX: Math.min(a.x, b.x),
+                maxX: Math.max(a.x, b.x),
+                minY: Math.min(a.y, b.y),
+                maxY: Math.max(a.y, b.y),
+            };
+        })
+        .sort((s, t) => s.minX - t.minX);
+    const pairs: Array<[BoxedSegment, BoxedSegment]> = [];
+    for (const [p, s] of byLeftEdge.entries()) {
+        for (let q = p + 1; q < byLeftEdge.length; q++) {
             const t = byLeftEdge[q];
-            if (maxY[s] < minY[t] || maxY[t] < minY[s] || !crossProperly(segments[s], segments[t])) continue;
-            if (pairs.push(s < t ? [s, t] : [t, s]) > MAX_CROSSINGS) {
+            if (t === undefined || t.minX > s.maxX) break;
+            if (s.maxY < t.minY || t.maxY < s.minY || !crossProperly(s.segment, t.segment)) continue;
+            if (pairs.push(s.index < t.index ? [s, t] : [t, s]) > MAX_CROSSINGS) {
                 throw new CryptoError(
                     'DRAWING_TOO_LARGE',
                     `the drawing has more than ${MAX_CROSSINGS} crossings; draw a simpler shape`,
@@ -222,7 +238,8 @@ function crossingPairs(segments: ReadonlyArray<Segment>): Array<[number, number]
             }
         }
     }
-    return pairs.sort((u, v) => u[0] - v[0] || u[1] - v[1]);
+    pairs.sort(([s1, t1], [s2, t2]) => s1.index - s2.index || t1.index - t2.index);
+    return pairs.map(([s, t]) => [s.segment, t.segment]);
 }
 
 /** round(n / d) for n >= 0, d > 0, halves rounded up: floor((2n + d) / 2d). */
@@ -272,21 +289,26 @@ export function keyPoints(drawing: Drawing): KeyPoint[] {
     const segments: Segment[] = [];
     for (const stroke of strokes) {
         const p = distinctPoints(stroke);
-        points.push({ kind: 'start', ...p[0] });
-        for (let k = 1; k + 1 < p.length; k++) {
-            const ux = p[k].x - p[k - 1].x;
-            const uy = p[k].y - p[k - 1].y;
-            const vx = p[k + 1].x - p[k].x;
-            const vy = p[k + 1].y - p[k].y;
-            if (isBend(ux, uy, vx, vy)) points.push({ kind: 'bend', ...p[k] });
+        const [start, ...rest] = p;
+        if (start === undefined) continue; // never: parseDrawing refuses a stroke without points
+        points.push({ kind: 'start', ...start });
+        let a = start;
+        let incoming: Segment | undefined;
+        for (const b of rest) {
+            const segment = { a, b };
+            if (incoming !== undefined && isBend(...direction(incoming), ...direction(segment))) {
+                points.push({ kind: 'bend', ...segment.a });
+            }
+            segments.push(segment);
+            incoming = segment;
+            a = b;
         }
-        if (p.length > 1) points.push({ kind: 'end', ...p[p.length - 1] });
-        for (let k = 0; k + 1 < p.length; k++) segments.push({ a: p[k], b: p[k + 1] });
+        if (incoming !== undefined) points.push({ kind: 'end', ...incoming.b });
     }
-    // Segments are numbered stroke by stroke, so sorted index pairs are in
+    // Segments are numbered stroke by stroke, so pairs sorted by their positions are in
     // (stroke i, segment a, stroke j, segment b) order.
     for (const [s, t] of crossingPairs(segments)) {
-        points.push({ kind: 'crossing', ...crossingPoint(segments[s], segments[t]) });
+        points.push({ kind: 'crossing', ...crossingPoint(s, t) });
     }
     return points;
 }
