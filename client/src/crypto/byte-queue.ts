@@ -24,8 +24,11 @@ export class ByteQueue {
     pieces(start: number, end: number): Buffer[] {
         const out: Buffer[] = [];
         let position = 0; // queue offset of the current buffer's first untaken byte
-        for (let i = 0; i < this.buffers.length && position < end; i++) {
-            const buffer = i === 0 ? this.buffers[0].subarray(this.head) : this.buffers[i];
+        for (const [i, queued] of this.buffers.entries()) {
+            if (position >= end) {
+                break;
+            }
+            const buffer = i === 0 ? queued.subarray(this.head) : queued;
             const from = Math.max(start - position, 0);
             const to = Math.min(end - position, buffer.length);
             if (from < to) {
@@ -39,7 +42,8 @@ export class ByteQueue {
     /** Bytes [start, end) as one buffer (copied only when they span several buffers). */
     bytes(start: number, end: number): Buffer {
         const parts = this.pieces(start, end);
-        return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+        const only = parts.length === 1 ? parts[0] : undefined;
+        return only ?? Buffer.concat(parts);
     }
 
     /** Remove the first `count` bytes and return views of them. */
@@ -47,7 +51,11 @@ export class ByteQueue {
         const out = this.pieces(0, count);
         let left = count;
         while (left > 0) {
-            const available = this.buffers[0].length - this.head;
+            const first = this.buffers[0];
+            if (first === undefined) {
+                throw new RangeError(`cannot take ${count} bytes from a queue of ${this.total}`);
+            }
+            const available = first.length - this.head;
             if (left < available) {
                 this.head += left;
                 break;

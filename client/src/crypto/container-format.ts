@@ -129,7 +129,7 @@ export function parseHeader(bytes: Buffer): ParsedHeader | undefined {
             `the format version (header byte ${OFFSET_VERSION}) is not ${FORMAT_VERSION}, the only one this reader knows`,
         );
     }
-    const suite = bytes.length > OFFSET_SUITE ? suiteOf(bytes[OFFSET_SUITE]) : undefined;
+    const suite = bytes.length > OFFSET_SUITE ? suiteOf(bytes.readUInt8(OFFSET_SUITE)) : undefined;
     if (bytes.length >= OFFSET_SALT) {
         const field = `the chunk size (header bytes ${OFFSET_CHUNK_SIZE}..${OFFSET_SALT - 1})`;
         checkChunkSize(bytes.readUInt32BE(OFFSET_CHUNK_SIZE), 'BAD_HEADER', field);

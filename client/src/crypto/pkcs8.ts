@@ -34,10 +34,10 @@ const hex = (text: string) => Buffer.from(text, 'hex');
 
 function integer(value: number): Buffer {
     let bytes = Buffer.from(value.toString(16).padStart(8, '0'), 'hex');
-    while (bytes.length > 1 && bytes[0] === 0 && bytes[1] < 0x80) {
+    while (bytes.length > 1 && bytes.readUInt8(0) === 0 && bytes.readUInt8(1) < 0x80) {
         bytes = bytes.subarray(1);
     }
-    return tlv(0x02, bytes[0] >= 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+    return tlv(0x02, bytes.readUInt8(0) >= 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
 }
 
 /** The private key as "ENCRYPTED PRIVATE KEY" PEM under `passphrase` (non-empty bytes). */

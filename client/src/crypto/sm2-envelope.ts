@@ -80,7 +80,7 @@ function decryptWithSharedPoint(scalarHex: string, c1Hex: string, c2: Uint8Array
     if (t.every((byte) => byte === 0)) {
         return undefined; // B4: an all-zero key stream is an error, not a key
     }
-    const message = Buffer.from(c2.map((byte, i) => byte ^ t[i]));
+    const message = Buffer.from(c2.map((byte, i) => byte ^ t.readUInt8(i))); // t is as long as c2
     const u = createHash('sm3').update(shared.subarray(0, 32)).update(message).update(shared.subarray(32)).digest();
     shared.fill(0);
     t.fill(0);
