@@ -131,8 +131,12 @@ class DigestWorker {
                 job.fail(error);
             }
         };
-        worker.on('error', (err) => failAll(`failed: ${err.message}`));
-        worker.on('exit', (code) => failAll(`exited (code ${code})`));
+        worker.on('error', (err) => {
+            failAll(`failed: ${err.message}`);
+        });
+        worker.on('exit', (code) => {
+            failAll(`exited (code ${code})`);
+        });
         if (this.busy === 0) {
             worker.unref();
         }
@@ -214,10 +218,9 @@ export class ParallelDigest {
 
     /** The digest of everything updated; the job is finished afterwards. */
     digest(): Promise<Buffer> {
-        try {
-            this.check();
-        } catch (err) {
-            return Promise.reject(err);
+        const refusal = this.refusal();
+        if (refusal !== undefined) {
+            return Promise.reject(refusal);
         }
         this.done = true;
         if (this.id === undefined) {
@@ -273,7 +276,9 @@ export class ParallelDigest {
             if (!this.mustWait) {
                 const waiters = this.drainWaiters;
                 this.drainWaiters = [];
-                waiters.forEach((w) => w.resolve());
+                for (const waiter of waiters) {
+                    waiter.resolve();
+                }
             }
         } else if ('digest' in reply) {
             const result = this.result;
@@ -291,18 +296,29 @@ export class ParallelDigest {
         const result = this.result;
         this.error = error;
         this.finish();
-        waiters.forEach((w) => w.reject(error));
+        for (const waiter of waiters) {
+            waiter.reject(error);
+        }
         result?.reject(error);
         this.updateBusy();
     }
 
     private check(): void {
+        const refusal = this.refusal();
+        if (refusal !== undefined) {
+            throw refusal;
+        }
+    }
+
+    /** Why the job takes no more calls: it failed, or it is finished. */
+    private refusal(): SealpactError | undefined {
         if (this.error !== undefined) {
-            throw this.error;
+            return this.error;
         }
         if (this.done) {
-            throw new CryptoError('WRONG_STATE', 'the digest is already finished');
+            return new CryptoError('WRONG_STATE', 'the digest is already finished');
         }
+        return undefined;
     }
 
     /** Post the current batch (possibly partial or empty) to the worker, starting the job if needed. */

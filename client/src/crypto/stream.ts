@@ -69,7 +69,9 @@ function guarded(callback: TransformCallback, step: () => void, hash: () => Para
     }
     const digest = hash();
     if (digest?.mustWait) {
-        digest.drained().then(() => callback(), callback);
+        digest.drained().then(() => {
+            callback();
+        }, callback);
     } else {
         callback();
     }

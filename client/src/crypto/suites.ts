@@ -147,7 +147,7 @@ export function checkFilePassword(password: Uint8Array): Buffer {
 export function deriveContainerKeys(suite: Suite, password: Uint8Array, salt: Buffer): ContainerKeys {
     const ikm = checkFilePassword(password);
     if (!Object.hasOwn(SUITES, suite)) {
-        throw new CryptoError('BAD_ARGUMENT', `unknown suite "${String(suite)}" (intl or gm)`);
+        throw new CryptoError('BAD_ARGUMENT', `unknown suite "${suite}" (intl or gm)`);
     }
     const spec = SUITES[suite];
     // The suite's hash for HKDF, HMAC and the ciphertext digest.
