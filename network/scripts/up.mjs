@@ -68,18 +68,34 @@ const USAGE = {
     },
 };
 
-function newestMtime(dir) {
+/** The newest modification time of the files under `dir` whose path relative to it passes `keep`. */
+function newestMtime(dir, keep = () => true) {
     let newest = 0;
+    if (!fs.existsSync(dir)) return newest;
     for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-        if (entry.isFile())
-            newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+        const file = path.join(entry.parentPath ?? entry.path, entry.name);
+        if (entry.isFile() && keep(path.relative(dir, file))) newest = Math.max(newest, fs.statSync(file).mtimeMs);
     }
     return newest;
 }
 
+// What chaincode/dist is built from: the chaincode's sources and @sealpact/protocol's (the chaincode
+// server loads protocol/dist), and their tsconfigs; not what neither tsconfig compiles into dist.
+const NOT_IN_DIST = /\.test\.ts$|^(test-support|bench|baseline)\//;
+const CHAINCODE_INPUTS = [path.join(CHAINCODE_DIR, 'src'), path.join(ROOT, 'protocol', 'src')];
+const CHAINCODE_CONFIGS = ['chaincode/tsconfig.json', 'protocol/tsconfig.json', 'tsconfig.base.json'];
+
+function newestChaincodeInput() {
+    return Math.max(
+        ...CHAINCODE_INPUTS.map((dir) => newestMtime(dir, (file) => !NOT_IN_DIST.test(file.split(path.sep).join('/')))),
+        ...CHAINCODE_CONFIGS.map((file) => fs.statSync(path.join(ROOT, file)).mtimeMs),
+    );
+}
+
 async function buildChaincode() {
     const main = path.join(CHAINCODE_DIR, 'dist', 'index.js');
-    if (fs.existsSync(main) && fs.statSync(main).mtimeMs >= newestMtime(path.join(CHAINCODE_DIR, 'src'))) {
+    const built = [main, path.join(ROOT, 'protocol', 'dist', 'index.js')].every((file) => fs.existsSync(file));
+    if (built && fs.statSync(main).mtimeMs >= newestChaincodeInput()) {
         stage('chaincode build: chaincode/dist is up to date');
         return;
     }
@@ -142,7 +158,11 @@ async function up() {
     // A server started before the last build (by network:up or npm run build) or before a change of
     // its settings in topology.json (sealpactServerEnv) runs stale: restart it.
     const serverStarted = runningPid('chaincode') && fs.statSync(pidFile('chaincode')).mtimeMs;
-    const newest = Math.max(newestMtime(path.join(CHAINCODE_DIR, 'dist')), fs.statSync(TOPOLOGY).mtimeMs);
+    const newest = Math.max(
+        newestMtime(path.join(CHAINCODE_DIR, 'dist')),
+        newestMtime(path.join(ROOT, 'protocol', 'dist')),
+        fs.statSync(TOPOLOGY).mtimeMs,
+    );
     if (serverStarted && serverStarted < newest) {
         stage('chaincode build: restarting the running chaincode server on the new build or settings');
         process.kill(runningPid('chaincode'), 'SIGTERM');
