@@ -49,7 +49,9 @@ export function parseLocator(locator: string, kind?: StoreKind): Locator {
             `${describe(locator)} is not a blob locator; expected <fs|s3>:<sha256|sm3>/<${DIGEST_HEX_LENGTH} lower-case hex digits>`,
         );
     }
-    const parsed: Locator = { kind: match[1] as StoreKind, digestAlg: match[2] as DigestAlgorithm, digest: match[3] };
+    // Every group of the pattern takes part in a match, so the defaults are never used.
+    const [, kindText = '', digestAlg = '', digest = ''] = match;
+    const parsed: Locator = { kind: kindText as StoreKind, digestAlg: digestAlg as DigestAlgorithm, digest };
     if (kind !== undefined && parsed.kind !== kind) {
         throw new StoreError(
             'WRONG_STORE',
@@ -67,15 +69,18 @@ export function objectKey(locator: Locator): string {
 /** The inverse of {@link objectKey}: the locator of a key found by listing, or undefined for anything else. */
 export function locatorOfKey(kind: StoreKind, key: string): string | undefined {
     const match = OBJECT_KEY_PATTERN.exec(key);
-    if (match === null || !match[3].startsWith(match[2])) {
+    if (match === null) {
         return undefined;
     }
-    return formatLocator(kind, match[1] as DigestAlgorithm, match[3]);
+    // Every group of the pattern takes part in a match, so the defaults are never used.
+    const [, digestAlg = '', fanOut = '', digest = ''] = match;
+    return digest.startsWith(fanOut) ? formatLocator(kind, digestAlg as DigestAlgorithm, digest) : undefined;
 }
 
 /** Quote a caller's value for an error message, cut short so garbage cannot flood a log. */
 export function describe(value: unknown): string {
-    const text = JSON.stringify(value) ?? String(value);
+    // JSON.stringify returns undefined for undefined, functions and symbols, which its type omits.
+    const text = (JSON.stringify(value) as string | undefined) ?? String(value);
     return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 

@@ -118,7 +118,8 @@ function parseS3Uri(uri: string, url: URL): StoreAddress {
         );
     }
     // URL would silently resolve dot segments; a prefix is taken literally or refused.
-    if (/(^|\/)\.{1,2}(\/|$)/.test(uri.slice('s3://'.length).split(/[?#]/)[0])) {
+    const [beforeQuery = ''] = uri.slice('s3://'.length).split(/[?#]/, 1);
+    if (/(^|\/)\.{1,2}(\/|$)/.test(beforeQuery)) {
         throw bad(uri, "the key prefix may not contain '.' or '..' segments");
     }
     const segments = url.pathname
