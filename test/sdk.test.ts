@@ -133,8 +133,8 @@ describe('refusals and clean-up', () => {
         const before = await blobCount();
         const put = jest.spyOn(alice.store, 'put');
         const path = contract('refused.txt', 1000);
-        expect(await refusal(alice.send(path, { to: ['Org2MSP/nobody@org2.example.com'], suite: 'gm' }))).toMatch(
-            /NOT_FOUND|UNKNOWN_PARTY/,
+        expect(await refusal(alice.send(path, { to: ['Org2MSP/nobody@org2.example.com'], suite: 'gm' }))).toBe(
+            'UNKNOWN_PARTY',
         );
         await carol.registerKeys(generateKeyPair('sm2'));
         const carolId = (await carol.whoAmI()).partyId;
@@ -182,7 +182,8 @@ describe('revocation, tampering and rotation', () => {
         });
         await alice.revoke(shared.fileId, bobId);
         const out = join(parties.dir, 'revoked.out');
-        expect(await refusal(bob.receive(shared.fileId, out))).toMatch(/REVOKED|ACCESS_DENIED|WRONG_STATE/);
+        // GetCredential: a revoked credential is not an active one.
+        expect(await refusal(bob.receive(shared.fileId, out))).toBe('ACCESS_DENIED');
         expect(existsSync(out)).toBe(false);
 
         await bob.revokeKeys();
@@ -205,9 +206,9 @@ describe('revocation, tampering and rotation', () => {
         bytes[bytes.length >> 1] ^= 0x40;
         writeFileSync(blobPath, bytes);
         const out = join(parties.dir, 'tampered.out');
-        expect(await refusal(bob.receive(shared.fileId, out))).toMatch(
-            /BLOB_TAMPERED|CHUNK_AUTH_FAILED|DIGEST_MISMATCH/,
-        );
+        // The container is one chunk (under 1 MiB), authenticated only at its end; the store's own
+        // digest check fails first, in place of the end of the stream.
+        expect(await refusal(bob.receive(shared.fileId, out))).toBe('BLOB_TAMPERED');
         expect(existsSync(out)).toBe(false);
         expect(readdirSync(parties.dir).filter((name) => name.includes('partial'))).toEqual([]);
     });
