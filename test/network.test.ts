@@ -2,7 +2,9 @@ import { checkpointers, ChaincodeEvent } from '@hyperledger/fabric-gateway';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { connect as plainConnect, Socket } from 'node:net';
 import { join } from 'node:path';
+import { connect as tlsConnect, ConnectionOptions, TLSSocket } from 'node:tls';
 import { CredentialInput, FileRecord } from '@sealpact/protocol';
 import {
     GOVERNANCE,
@@ -302,5 +304,93 @@ describe('audit', () => {
             );
         expect(JSON.parse(query(['GetFile', fileId])).owner).toBe(PARTY.alice);
         expect(JSON.parse(query(['GetHistory', 'file', fileId, '', '100', ''])).items.length).toBeGreaterThanOrEqual(1);
+    });
+});
+
+/** What one connection to the chaincode server got: the TLS handshake, the first bytes, how it ended. */
+interface Dialled {
+    handshake?: { authorized: boolean; alpn: string | false | null; protocol: string | null };
+    received: Buffer;
+    error?: string;
+}
+
+/** HTTP/2's client connection preface and an empty SETTINGS frame, as a gRPC client (the peer) opens. */
+const HTTP2_PREFACE = Buffer.concat([
+    Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+    Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+]);
+
+/** Open a connection, send the HTTP/2 preface, and wait for a first frame header (9 bytes) or the end. */
+function dial(open: () => Socket | TLSSocket): Promise<Dialled> {
+    return new Promise((resolve) => {
+        const result: Dialled = { received: Buffer.alloc(0) };
+        const socket = open();
+        const finish = () => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(result);
+        };
+        const timer = setTimeout(finish, 10_000);
+        socket.on(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
+            if (socket instanceof TLSSocket) {
+                const protocol = socket.getProtocol();
+                result.handshake = { authorized: socket.authorized, alpn: socket.alpnProtocol, protocol };
+            }
+            socket.write(HTTP2_PREFACE);
+        });
+        socket.on('data', (data: Buffer) => {
+            result.received = Buffer.concat([result.received, data]);
+            if (result.received.length >= 9) finish();
+        });
+        socket.on('error', (err: NodeJS.ErrnoException) => (result.error = err.code));
+        socket.on('close', finish);
+    });
+}
+
+describe('the chaincode server (chaincode-as-a-service, TLS with client authentication)', () => {
+    const topology = JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8'));
+    const crypto = join(ROOT, 'network', '.data', 'crypto');
+    const { host } = topology;
+    const { port, serverName } = topology.chaincode;
+    const tlsFiles = (domain: string, node: string) => {
+        const dir = join(crypto, domain, 'nodes', node, 'tls');
+        return { cert: readFileSync(join(dir, 'server.crt')), key: readFileSync(join(dir, 'server.key')) };
+    };
+    // As the peers dial it: the chaincode servers' TLS CA as the root, serverName, gRPC's ALPN.
+    const tls: ConnectionOptions = {
+        host,
+        port,
+        servername: serverName,
+        ca: readFileSync(join(crypto, topology.ccaas.domain, 'tlsca', 'tlsca.pem')),
+        ALPNProtocols: ['h2'],
+    };
+
+    it('refuses a plaintext connection', async () => {
+        const plain = await dial(() => plainConnect(port, host));
+        expect(plain.handshake).toBeUndefined();
+        expect(plain.received).toHaveLength(0); // closed without a byte: no HTTP/2 without TLS
+    });
+
+    it('refuses a TLS client without a certificate, or with one from a CA it does not trust', async () => {
+        const anonymous = await dial(() => tlsConnect(tls));
+        // TLS 1.3: the client's side of the handshake completes, then the server's alert ends it.
+        expect(anonymous.handshake).toMatchObject({ authorized: true, protocol: 'TLSv1.3' });
+        expect(anonymous.error).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+        expect(anonymous.received).toHaveLength(0);
+
+        // The orderer organisation's TLS CA is not among the application organisations' it accepts.
+        const orderer = topology.ordererOrg.orderers[0].name;
+        const stranger = await dial(() => tlsConnect({ ...tls, ...tlsFiles(topology.ordererOrg.domain, orderer) }));
+        expect(stranger.received).toHaveLength(0);
+    });
+
+    it("accepts a peer's TLS certificate and answers HTTP/2 (gRPC) with a SETTINGS frame", async () => {
+        const org = topology.orgs[0];
+        const peer = await dial(() => tlsConnect({ ...tls, ...tlsFiles(org.domain, org.peer.name) }));
+        expect(peer.handshake).toEqual({ authorized: true, alpn: 'h2', protocol: 'TLSv1.3' });
+        expect(peer.error).toBeUndefined();
+        // A frame header: 24-bit length, type 0x4 (SETTINGS), flags, stream 0.
+        expect(peer.received[3]).toBe(0x04);
+        expect(peer.received.readUInt32BE(5)).toBe(0);
     });
 });
