@@ -25,16 +25,20 @@ const RSS_FILE_BYTES = 2 * 1024 * MIB;
  * Best time of each piece of work over `rounds` rounds, the pieces interleaved within each round so
  * that a slow minute of this VM hits the raw baseline and the container alike.
  */
-async function bestOfInterleaved(rounds: number, work: (() => Promise<void> | void)[]): Promise<number[]> {
-    const best = work.map(() => Infinity);
+async function bestOfInterleaved<const Work extends readonly (() => Promise<void> | void)[]>(
+    rounds: number,
+    work: Work,
+): Promise<{ -readonly [K in keyof Work]: number }> {
+    const pieces = work.map((run) => ({ run, best: Infinity }));
     for (let round = 0; round < rounds; round++) {
-        for (const [i, piece] of work.entries()) {
+        for (const piece of pieces) {
             const start = process.hrtime.bigint();
-            await piece();
-            best[i] = Math.min(best[i], Number(process.hrtime.bigint() - start) / 1e9);
+            await piece.run();
+            piece.best = Math.min(piece.best, Number(process.hrtime.bigint() - start) / 1e9);
         }
     }
-    return best;
+    // One time for each piece of work, in the same order.
+    return pieces.map((piece) => piece.best) as { -readonly [K in keyof Work]: number };
 }
 
 function slices(buffer: Buffer): Buffer[] {
@@ -63,11 +67,20 @@ function rawEncrypt(suite: Suite, data: Buffer[]): void {
 }
 
 function discard(): Writable {
-    return new Writable({ write: (_chunk, _encoding, done) => done() });
+    return new Writable({
+        write: (_chunk, _encoding, done) => {
+            done();
+        },
+    });
 }
 
 function collect(into: Buffer[]): Writable {
-    return new Writable({ write: (chunk: Buffer, _encoding, done) => (into.push(chunk), done()) });
+    return new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+            into.push(chunk);
+            done();
+        },
+    });
 }
 
 async function throughput(suite: Suite, data: Buffer[]) {
@@ -75,14 +88,14 @@ async function throughput(suite: Suite, data: Buffer[]) {
     const mibPerSecond = (seconds: number) => BULK_BYTES / MIB / seconds;
     const container: Buffer[] = [];
     await pipeline(Readable.from(data), createEncryptStream({ suite, password }), collect(container));
-    const [raw, encrypt, decrypt] = (
-        await bestOfInterleaved(5, [
-            () => rawEncrypt(suite, data),
-            () => pipeline(Readable.from(data), createEncryptStream({ suite, password }), discard()),
-            () => pipeline(Readable.from(container), createDecryptStream({ password }), discard()),
-        ])
-    ).map(mibPerSecond);
-    return { suite, raw, encrypt, decrypt };
+    const [raw, encrypt, decrypt] = await bestOfInterleaved(5, [
+        () => {
+            rawEncrypt(suite, data);
+        },
+        () => pipeline(Readable.from(data), createEncryptStream({ suite, password }), discard()),
+        () => pipeline(Readable.from(container), createDecryptStream({ password }), discard()),
+    ]);
+    return { suite, raw: mibPerSecond(raw), encrypt: mibPerSecond(encrypt), decrypt: mibPerSecond(decrypt) };
 }
 
 /**
@@ -204,7 +217,7 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
     console.error(`bench:crypto failed: ${(err as Error).message}`);
     process.exitCode = 1;
 });

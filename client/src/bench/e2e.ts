@@ -43,7 +43,8 @@ const SIZES = [
     { label: '1 MB', bytes: MB, runs: Number(process.env.BENCH_RUNS_1M ?? 10) },
     { label: '100 MB', bytes: 100 * MB, runs: Number(process.env.BENCH_RUNS_100M ?? 3) },
 ];
-const SUITES: { suite: Suite; name: string; keys: string }[] = [
+type SuiteSpec = { suite: Suite; name: string; keys: string };
+const SUITES: SuiteSpec[] = [
     { suite: 'gm', name: 'gm (SM4-CTR + HMAC-SM3)', keys: 'SM2' },
     { suite: 'intl', name: 'intl (AES-256-GCM)', keys: 'RSA-3072' },
 ];
@@ -119,7 +120,7 @@ async function visibleTo(recipient: Sealpact, fileId: string): Promise<void> {
 
 interface LatencyRow {
     size: string;
-    suite: string;
+    suite: SuiteSpec;
     runs: number;
     send: { median: number; p95: number };
     receive: { median: number; p95: number };
@@ -130,9 +131,10 @@ async function latency(
     alice: Sealpact,
     bob: Sealpact,
     bobId: string,
-    suite: Suite,
+    spec: SuiteSpec,
     size: (typeof SIZES)[number],
 ): Promise<LatencyRow> {
+    const { suite } = spec;
     const input = join(dir, `input-${size.bytes}`);
     if (!existsSync(input)) writeFileSync(input, randomBytes(size.bytes));
     const out = join(dir, 'received');
@@ -152,7 +154,7 @@ async function latency(
     }
     const row = {
         size: size.label,
-        suite,
+        suite: spec,
         runs: size.runs,
         send: percentiles(send),
         receive: percentiles(receive),
@@ -162,6 +164,11 @@ async function latency(
             `receive median ${ms(row.receive.median)} ms p95 ${ms(row.receive.p95)} ms (${size.runs} runs)`,
     );
     return row;
+}
+
+/** Worker w's one of a pair: the first for even workers, the second for odd ones (alice, dave). */
+function alternate<T>([even, odd]: readonly [T, T], worker: number): T {
+    return worker % 2 === 0 ? even : odd;
 }
 
 interface Throughput {
@@ -205,7 +212,7 @@ async function throughput(
 }
 
 async function main(): Promise<void> {
-    const loadBefore = loadavg()[0];
+    const [loadBefore = 0] = loadavg(); // the 1, 5 and 15-minute averages
     console.log(`machine: ${machineDescription()}; load average ${loadBefore.toFixed(2)}`);
     const before = prepareNetwork();
     const parties: Partial<Record<Who, Sealpact>> = {};
@@ -220,9 +227,13 @@ async function main(): Promise<void> {
             fabricVersion: string;
             orderers: unknown[];
         };
-        const [alice, dave, bob, verifier] = await Promise.all(
-            (['alice', 'dave', 'bob', 'verifier'] as const).map(async (who) => (parties[who] = await session(who))),
-        );
+        const open = async (who: Who): Promise<Sealpact> => (parties[who] = await session(who));
+        const [alice, dave, bob, verifier] = await Promise.all([
+            open('alice'),
+            open('dave'),
+            open('bob'),
+            open('verifier'),
+        ]);
         const bobId = (await bob.whoAmI()).partyId;
 
         // Set-up, not timed: fresh keys in fresh keyrings (the ledger keeps earlier runs' parties),
@@ -241,22 +252,22 @@ async function main(): Promise<void> {
         await verifier.recordVerification(bobId, { serial: `hmac-bench-${run}`, level: 'high' });
 
         const rows: LatencyRow[] = [];
-        for (const { suite, keys: keyName } of SUITES) {
+        for (const spec of SUITES) {
+            const { suite, keys: keyName } = spec;
             if (keyName === 'RSA-3072') {
                 keys.alice = generateKeyPair('rsa');
                 keys.bob = generateKeyPair('rsa');
                 await Promise.all([alice.registerKeys(keys.alice), bob.registerKeys(keys.bob)]);
             }
             console.log(`[bench:e2e] latency, suite ${suite}, ${keyName} keys`);
-            await latency(alice, bob, bobId, suite, { label: 'warm-up', bytes: KB, runs: 1 });
-            for (const size of SIZES) rows.push(await latency(alice, bob, bobId, suite, size));
+            await latency(alice, bob, bobId, spec, { label: 'warm-up', bytes: KB, runs: 1 });
+            for (const size of SIZES) rows.push(await latency(alice, bob, bobId, spec, size));
         }
 
         // Throughput. ShareFile: the transaction with credentials sealed once beforehand (the
         // ledger's share of a send, not crypto or file I/O), for bob plus the submitter itself.
-        const submitters = [alice, dave];
-        const submitterKeys = [keys.alice, keys.dave];
-        const submitterIds = [(await alice.whoAmI()).partyId, (await dave.whoAmI()).partyId];
+        const aliceId = (await alice.whoAmI()).partyId;
+        const daveId = (await dave.whoAmI()).partyId;
         const template = await alice.send(join(dir, `input-${KB}`), {
             to: [bobId],
             suite: 'intl',
@@ -269,12 +280,14 @@ async function main(): Promise<void> {
             algorithm: key.publicKey.algorithm,
             envelope: sealEnvelope(key.publicKey, password).toString('base64'),
         });
-        const credentialsJson = submitterIds.map((id, w) =>
-            JSON.stringify([credential(bobId, keys.bob), credential(id, submitterKeys[w])]),
-        );
-        const baselines = (['alice', 'dave'] as const).map(
-            (who) => new LedgerConnection({ ...profile, chaincode: baselineName }, IDENTITY[who]),
-        );
+        const credentialsJson = (id: string, key: PrivateKeyInfo) =>
+            JSON.stringify([credential(bobId, keys.bob), credential(id, key)]);
+        const submitters = [
+            { party: alice, credentials: credentialsJson(aliceId, keys.alice) },
+            { party: dave, credentials: credentialsJson(daveId, keys.dave) },
+        ] as const;
+        const baseline = (who: Who) => new LedgerConnection({ ...profile, chaincode: baselineName }, IDENTITY[who]);
+        const baselines = [baseline('alice'), baseline('dave')] as const;
         connections.push(...baselines);
         const value = randomBytes(48).toString('base64');
 
@@ -287,10 +300,10 @@ async function main(): Promise<void> {
         for (const concurrency of CONCURRENCY) {
             console.log(`[bench:e2e] throughput, ${concurrency} in flight`);
             const baseline = await throughput(TX_COUNT, concurrency, (w, i) =>
-                baselines[w % 2].submit('Put', `bench-${run}-${concurrency}-${i}`, value),
+                alternate(baselines, w).submit('Put', `bench-${run}-${concurrency}-${i}`, value),
             );
             const shareFile = await throughput(TX_COUNT, concurrency, (w, i) =>
-                submitters[w % 2].ledger.submit(
+                alternate(submitters, w).party.ledger.submit(
                     'ShareFile',
                     `bench-${run}-tps${concurrency}-${i}`,
                     'intl',
@@ -298,11 +311,11 @@ async function main(): Promise<void> {
                     template.ciphertextDigest,
                     String(template.size),
                     template.locator,
-                    credentialsJson[w % 2],
+                    alternate(submitters, w).credentials,
                 ),
             );
             const sdkSend = await throughput(SDK_SEND_COUNT, concurrency, async (w, i) => {
-                const sent = await submitters[w % 2].send(join(dir, `input-${KB}`), {
+                const sent = await alternate(submitters, w).party.send(join(dir, `input-${KB}`), {
                     to: [bobId],
                     suite: 'intl',
                     fileId: `bench-${run}-send${concurrency}-${i}`,
@@ -330,10 +343,10 @@ async function main(): Promise<void> {
             '',
             '| file | suite (keys) | runs | send median (ms) | send p95 (ms) | receive median (ms) | receive p95 (ms) |',
             '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-            ...rows.map((r) => {
-                const suite = SUITES.find((s) => s.suite === r.suite)!;
-                return `| ${r.size} | ${suite.name}, ${suite.keys} | ${r.runs} | ${ms(r.send.median)} | ${ms(r.send.p95)} | ${ms(r.receive.median)} | ${ms(r.receive.p95)} |`;
-            }),
+            ...rows.map(
+                (r) =>
+                    `| ${r.size} | ${r.suite.name}, ${r.suite.keys} | ${r.runs} | ${ms(r.send.median)} | ${ms(r.send.p95)} | ${ms(r.receive.median)} | ${ms(r.receive.p95)} |`,
+            ),
             '',
             '| in flight | baseline Put (tx/s) | ShareFile (tx/s) | ratio ShareFile / baseline | SDK send 1 KB (files/s) | ratio send / baseline | ShareFile latency median / p95 (ms) | baseline latency median / p95 (ms) |',
             '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -356,7 +369,7 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;
 });

@@ -33,6 +33,12 @@ export async function writeBenchmarkSection(repoRoot: string, name: string, body
 /** Median and 95th percentile of a list of samples. */
 export function percentiles(samples: number[]): { median: number; p95: number } {
     const sorted = [...samples].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    const at = (q: number): number => {
+        const sample = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+        if (sample === undefined) {
+            throw new RangeError('no samples to take percentiles of');
+        }
+        return sample;
+    };
     return { median: at(0.5), p95: at(0.95) };
 }
