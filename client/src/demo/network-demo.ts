@@ -12,6 +12,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { isSealpactError, KeyAlgorithm, Suite } from '@sealpact/protocol';
 import { Drawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
@@ -21,6 +22,13 @@ import { Sealpact } from '../sdk/sealpact';
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const PROFILE = join(REPO_ROOT, 'network', '.data', 'connection.json');
 const STORE = `fs://${join(REPO_ROOT, 'network', '.data', 'blobs')}`;
+const IDENTITIES = {
+    alice: 'Org1MSP/alice@org1.example.com',
+    bob: 'Org2MSP/bob@org2.example.com',
+    verifier: 'AuthorityOrgMSP/verifier@authority.example.com',
+    auditor: 'AuditorOrgMSP/auditor@auditor.example.com',
+} as const;
+type Parties = Record<keyof typeof IDENTITIES, Sealpact>;
 const CONTRACT_BYTES = 6 * 1024 * 1024;
 
 let failures = 0;
@@ -63,12 +71,7 @@ function sampleContract(path: string): void {
     );
 }
 
-async function walk(
-    dir: string,
-    parties: Record<string, Sealpact>,
-    algorithm: KeyAlgorithm,
-    suite: Suite,
-): Promise<void> {
+async function walk(dir: string, parties: Parties, algorithm: KeyAlgorithm, suite: Suite): Promise<void> {
     const { alice, bob, verifier, auditor } = parties;
     console.log(`\n== ${algorithm.toUpperCase()} keys, ${suite} suite ==`);
     const key = () => generateKeyPair(algorithm, { bits: 3072 });
@@ -180,7 +183,7 @@ async function refusals(alice: Sealpact): Promise<void> {
                 (err: unknown) => err,
             );
             if (!isSealpactError(refusal, 'WEAK_KEY')) {
-                throw new Error(`expected WEAK_KEY, got ${refusal === undefined ? 'a commit' : String(refusal)}`);
+                throw new Error(`expected WEAK_KEY, got ${describeOutcome(refusal)}`);
             }
             return `refused: ${refusal.message}`;
         },
@@ -188,24 +191,36 @@ async function refusals(alice: Sealpact): Promise<void> {
     );
 }
 
+/** What a submit that should have been refused did instead. */
+function describeOutcome(outcome: unknown): string {
+    if (outcome === undefined) {
+        return 'a commit';
+    }
+    return outcome instanceof Error ? outcome.toString() : inspect(outcome);
+}
+
 async function main(): Promise<void> {
     console.log('Sealpact demo — the whole flow on the local Fabric network (npm run network:down stops it).');
     const dir = mkdtempSync(join(tmpdir(), 'sealpact-demo-'));
-    const parties: Record<string, Sealpact> = {};
+    const opened: Sealpact[] = [];
+    const open = async (role: keyof Parties): Promise<Sealpact> => {
+        const party = await connect({
+            profile: PROFILE,
+            identity: IDENTITIES[role],
+            store: STORE,
+            keyring: { dir: join(dir, 'keyrings', role), passphrase: 'demo only' },
+        });
+        opened.push(party);
+        return party;
+    };
     try {
-        for (const [role, identity] of Object.entries({
-            alice: 'Org1MSP/alice@org1.example.com',
-            bob: 'Org2MSP/bob@org2.example.com',
-            verifier: 'AuthorityOrgMSP/verifier@authority.example.com',
-            auditor: 'AuditorOrgMSP/auditor@auditor.example.com',
-        })) {
-            parties[role] = await connect({
-                profile: PROFILE,
-                identity,
-                store: STORE,
-                keyring: { dir: join(dir, 'keyrings', role), passphrase: 'demo only' },
-            });
-        }
+        // One after another, in this order.
+        const parties: Parties = {
+            alice: await open('alice'),
+            bob: await open('bob'),
+            verifier: await open('verifier'),
+            auditor: await open('auditor'),
+        };
         sampleContract(join(dir, 'contract.txt'));
         await walk(dir, parties, 'sm2', 'gm');
         await walk(dir, parties, 'rsa', 'intl');
@@ -214,7 +229,9 @@ async function main(): Promise<void> {
         failures++;
         console.log(`  FAIL  ${(err as Error).message}`);
     } finally {
-        Object.values(parties).forEach((party) => party.close());
+        for (const party of opened) {
+            party.close();
+        }
         rmSync(dir, { recursive: true, force: true });
     }
     console.log(failures === 0 ? '\nVERDICT: every step passed.' : `\nVERDICT: ${failures} step(s) FAILED.`);
