@@ -128,8 +128,8 @@ async function waitUntilReady(ordererNodes) {
     await waitForGatewayEndorsement('ready (gateway discovery)', chaincode.name, 'WhoAmI');
 }
 
-async function up() {
-    const started = Date.now();
+/** The number of orderers and whether they run on docker: as asked, or as the existing network has them. */
+function networkShape() {
     const options = parseOptions(USAGE).values;
     const previous = upState();
     const ordererCount = options.orderers ?? previous?.orderers ?? 1;
@@ -140,23 +140,23 @@ async function up() {
                 'run npm run network:down -- --purge to change that',
         );
     }
-    const admin = (org) => org.admin;
-    const ordererNodes = orderers(ordererCount);
+    return { ordererCount, docker };
+}
 
+function ensureFabricBinaries() {
     stage(`Fabric binaries: checking network/.bin for ${topology.fabric.version}`);
-    if (!installed()) {
-        const result = spawnSync(
-            process.execPath,
-            [fileURLToPath(new globalThis.URL('install.mjs', import.meta.url))],
-            {
-                stdio: 'inherit',
-            },
-        );
-        if (result.status !== 0) throw new StageError('stage "Fabric binaries" failed (see above)');
-    }
-    await buildChaincode();
-    // A server started before the last build (by network:up or npm run build) or before a change of
-    // its settings in topology.json (sealpactServerEnv) runs stale: restart it.
+    if (installed()) return;
+    const result = spawnSync(process.execPath, [fileURLToPath(new globalThis.URL('install.mjs', import.meta.url))], {
+        stdio: 'inherit',
+    });
+    if (result.status !== 0) throw new StageError('stage "Fabric binaries" failed (see above)');
+}
+
+/**
+ * A server started before the last build (by network:up or npm run build) or before a change of
+ * its settings in topology.json (sealpactServerEnv) runs stale: restart it.
+ */
+async function restartStaleChaincodeServer() {
     const serverStarted = runningPid('chaincode') && fs.statSync(pidFile('chaincode')).mtimeMs;
     const newest = Math.max(
         newestMtime(path.join(CHAINCODE_DIR, 'dist')),
@@ -168,8 +168,9 @@ async function up() {
         process.kill(runningPid('chaincode'), 'SIGTERM');
         await waitFor('chaincode build', () => !runningPid('chaincode'), 10000, 'the old chaincode server to stop');
     }
-    await makeCrypto();
+}
 
+async function ensureGenesisBlock(ordererCount) {
     if (!fs.existsSync(GENESIS_BLOCK)) {
         stage(`channel genesis block: configtxgen for "${channel}" with ${ordererCount} Raft orderer(s)`);
         writeConfigtx(ordererCount);
@@ -191,9 +192,10 @@ async function up() {
     } else {
         stage('channel genesis block: present');
     }
-    writeUpState({ orderers: ordererCount, docker });
+}
 
-    const packageId = writeChaincodePackage();
+/** The orderers, peers and chaincode server, as native processes or docker-compose.yaml's containers. */
+async function startProcesses(ordererCount, ordererNodes, docker, packageId) {
     if (docker) {
         // Same stages, but the orderers, peers and chaincode run as docker-compose.yaml's containers.
         stage(
@@ -238,7 +240,9 @@ async function up() {
         30000,
         `ports ${ports.join(', ')} to accept connections (see network/.logs)`,
     );
+}
 
+async function joinOrderers(ordererNodes) {
     stage(`orderers join "${channel}" (osnadmin channel participation)`);
     const ordererAdmin = identityPaths(ordererOrg, ordererOrg.admin);
     const osnadmin = (node, args) =>
@@ -269,19 +273,22 @@ async function up() {
         30000,
         'the Raft cluster to become active',
     );
+}
 
+async function joinPeers() {
     stage(`peers join "${channel}"`);
     await Promise.all(
         orgs.map(async (org) => {
-            const list = (await peerCli('peers join channel', org, admin(org), ['channel', 'list'])).stdout;
+            const list = (await peerCli('peers join channel', org, org.admin, ['channel', 'list'])).stdout;
             if (list.split('\n').includes(channel)) return;
-            await peerCli('peers join channel', org, admin(org), ['channel', 'join', '-b', GENESIS_BLOCK]);
+            await peerCli('peers join channel', org, org.admin, ['channel', 'join', '-b', GENESIS_BLOCK]);
             console.log(`[network]   ${org.peer.name} joined`);
         }),
     );
+}
 
-    await deployChaincode(chaincode, packageId, ordererCount);
-
+/** Sets the governance topology.json names on a new ledger; on an existing one, says whether it differs. */
+async function ensureGovernance(ordererCount) {
     const governance = chaincode.governance;
     const submitterOrg = orgs.find((org) => org.admin === governance.submitter);
     const wanted = {
@@ -336,7 +343,24 @@ async function up() {
             `chaincode governance: already set (revision ${current.revision})${same ? '' : ' — differs from topology.json; change it with SetGovernance'}`,
         );
     }
+}
 
+async function up() {
+    const started = Date.now();
+    const { ordererCount, docker } = networkShape();
+    const ordererNodes = orderers(ordererCount);
+    ensureFabricBinaries();
+    await buildChaincode();
+    await restartStaleChaincodeServer();
+    await makeCrypto();
+    await ensureGenesisBlock(ordererCount);
+    writeUpState({ orderers: ordererCount, docker });
+    const packageId = writeChaincodePackage();
+    await startProcesses(ordererCount, ordererNodes, docker, packageId);
+    await joinOrderers(ordererNodes);
+    await joinPeers();
+    await deployChaincode(chaincode, packageId, ordererCount);
+    await ensureGovernance(ordererCount);
     await waitUntilReady(ordererNodes);
 
     fs.writeFileSync(CONNECTION_PROFILE, JSON.stringify(connectionProfile(ordererCount, packageId), null, 4) + '\n');
