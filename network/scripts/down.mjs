@@ -45,22 +45,18 @@ function isOurs(pid) {
     }
 }
 
-export async function down(argv = process.argv.slice(2)) {
-    const options = parseOptions(USAGE, argv).values;
-    if (upState()?.docker) {
-        stage(`docker compose down${options.purge ? ' --volumes' : ''}`);
-        await run(
-            'docker down',
-            'docker',
-            ['compose', '--profile', 'raft3', 'down', ...(options.purge ? ['--volumes'] : [])],
-            {
-                cwd: ROOT,
-                env: { SEALPACT_CHAINCODE_ID: 'unused' },
-            },
-        );
-    }
-    const keep = options.keep ?? new Set();
-    const entries = pidFiles().filter((entry) => !keep.has(entry.pid));
+/** On a network of docker containers, `docker compose down`; with `purge`, their volumes go too. */
+async function dockerDown(purge) {
+    if (!upState()?.docker) return;
+    stage(`docker compose down${purge ? ' --volumes' : ''}`);
+    await run('docker down', 'docker', ['compose', '--profile', 'raft3', 'down', ...(purge ? ['--volumes'] : [])], {
+        cwd: ROOT,
+        env: { SEALPACT_CHAINCODE_ID: 'unused' },
+    });
+}
+
+/** SIGTERM to each process of ours, SIGKILL to any still running after 15 s; their pid files are removed. */
+async function stop(entries) {
     stage(`stopping ${entries.filter((e) => e.alive).length} process(es)`);
     for (const { name, pid, alive } of entries) {
         if (alive && isOurs(pid)) {
@@ -81,6 +77,13 @@ export async function down(argv = process.argv.slice(2)) {
         }
         fs.rmSync(pidFile(name), { force: true });
     }
+}
+
+export async function down(argv = process.argv.slice(2)) {
+    const options = parseOptions(USAGE, argv).values;
+    await dockerDown(options.purge);
+    const keep = options.keep ?? new Set();
+    await stop(pidFiles().filter((entry) => !keep.has(entry.pid)));
     if (options.purge) {
         stage('purging network/.data (ledgers, crypto material, channel block) and network/.logs');
         fs.rmSync(DATA, { recursive: true, force: true });
