@@ -116,6 +116,25 @@ describe('ledgerError', () => {
         expect(mapped(odd, 'endorse').code).toBe('LEDGER_ERROR');
     });
 
+    it("a refusal at evaluate, in the words of Fabric's gateway, keeps the chaincode's code", () => {
+        const text = 'evaluate call to endorser returned error: chaincode response 500, NOT_FOUND: no file f-1';
+        const err = ledgerError(gatewayError(GrpcStatus.UNKNOWN, text), 'evaluate', 'GetFile', ENDPOINT);
+        expect(err).toBeInstanceOf(ChaincodeError);
+        expect(err).toMatchObject({ code: 'NOT_FOUND', message: 'NOT_FOUND: no file f-1' });
+    });
+
+    it('any other gateway failure is LEDGER_ERROR naming the stage and what each peer said', () => {
+        const failed = endorseError(GrpcStatus.INTERNAL, 'failed to collect enough transaction endorsements');
+        failed.details.push({ address: 'peer0:9051', mspId: 'Org2MSP', message: 'chaincode not installed' });
+        expect(mapped(failed, 'endorse').message).toBe(
+            `LEDGER_ERROR: ShareFile failed at the endorse stage: 13 INTERNAL: failed to collect enough transaction ` +
+                `endorsements (Org2MSP@peer0:9051: chaincode not installed)`,
+        );
+        expect(mapped(new Error('no gateway'), 'endorse').message).toBe(
+            'LEDGER_ERROR: ShareFile failed at the endorse stage: no gateway',
+        );
+    });
+
     it('a commit status that says invalid is COMMIT_FAILED naming the validation code', () => {
         const message = `COMMIT_FAILED: ShareFile transaction ${TX} was not committed: MVCC_READ_CONFLICT`;
         expect(commitFailed('ShareFile', TX, StatusCode.MVCC_READ_CONFLICT).message).toBe(message);
