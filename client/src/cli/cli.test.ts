@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import childProcess, { execFileSync } from 'node:child_process';
 import {
     chmodSync,
     chownSync,
@@ -12,7 +12,7 @@ import {
     writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SealpactError } from '@sealpact/protocol';
 import * as atomicFile from '../atomic-file';
 import { commands } from './commands';
@@ -497,6 +497,43 @@ describe('usage', () => {
         expect(missing.stderr).toContain('--key-file is required');
         const json = await sealpact('open', '--key', at('missing.pem'), '--in', 'a', '--out', 'b', '--json');
         expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'FILE_NOT_FOUND' } });
+    });
+});
+
+describe('choices', () => {
+    it('an option with a fixed set of values names them all when given another', async () => {
+        const refusals = [
+            await sealpact('encrypt', '--suite', 'des', '--key-file', 'k', '--in', 'a', '--out', 'b'),
+            await sealpact('password', '--hash', 'md5', '--out', at('md5.key')),
+            await sealpact('network', 'restart'),
+        ];
+        expect(refusals.map(({ code, stderr }) => [code, stderr])).toEqual([
+            [2, 'sealpact: USAGE: --suite must be gm or intl, not "des"\n'],
+            [2, 'sealpact: USAGE: --hash must be sm3 or sha256, not "md5"\n'],
+            [2, 'sealpact: USAGE: --action must be up, down or status, not "restart"\n'],
+        ]);
+        expect(existsSync(at('md5.key'))).toBe(false);
+    });
+});
+
+describe('network', () => {
+    it('passes --purge to the down script only, and refuses it with up and status before running anything', async () => {
+        const scripts = jest.spyOn(childProcess, 'spawnSync').mockReturnValue({ status: 0 } as never);
+        try {
+            for (const action of ['up', 'status']) {
+                expect(await sealpact('network', action, '--purge')).toMatchObject({
+                    code: 2,
+                    stderr: `sealpact: USAGE: --purge applies to network down only, not ${action}\n`,
+                });
+            }
+            expect(scripts).not.toHaveBeenCalled();
+            expect((await sealpact('network', 'down', '--purge')).code).toBe(0);
+            expect((await sealpact('network', 'up')).code).toBe(0);
+            const run = scripts.mock.calls.map(([, args]) => (args ?? []).map((arg) => basename(arg)));
+            expect(run).toEqual([['down.mjs', '--purge'], ['up.mjs']]);
+        } finally {
+            scripts.mockRestore();
+        }
     });
 });
 

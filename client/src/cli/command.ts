@@ -144,6 +144,19 @@ export function eitherCommand(marker: string, withMarker: Command, otherwise: Co
     };
 }
 
+/**
+ * A string option that must be one of `choices` (`fallback` when it is absent, if given); anything
+ * else is a USAGE error listing them.
+ */
+export function oneOf<T extends string>(options: Options, name: string, choices: readonly T[], fallback?: T): T {
+    const value = options[name] === undefined && fallback !== undefined ? fallback : required(options, name);
+    if (!(choices as readonly string[]).includes(value)) {
+        const listed = `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+        throw new UsageError('USAGE', `--${name} must be ${listed}, not ${JSON.stringify(value)}`);
+    }
+    return value as T;
+}
+
 /** A string option that parseOptions already checked is present. */
 export function required(options: Options, name: string): string {
     const value = options[name];

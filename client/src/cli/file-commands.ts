@@ -1,10 +1,10 @@
-import { DigestAlgorithm, FILE_PASSWORD_LENGTH, Suite, UsageError } from '@sealpact/protocol';
+import { DigestAlgorithm, FILE_PASSWORD_LENGTH, UsageError } from '@sealpact/protocol';
 import { writeBufferAtomically } from '../atomic-file';
 import { parseDrawing } from '../crypto/drawing';
 import { decryptFile, encryptFile } from '../crypto/filecipher';
 import { generateFilePassword } from '../crypto/password';
-import { Command, Options, required } from './command';
-import { fileSize, readJson, readSmallFile } from './inputs';
+import { Command, oneOf, Options, required } from './command';
+import { fileSize, readJson, readSmallFile, SUITES } from './inputs';
 import { progressBar } from './progress';
 
 /** The 32-byte file password from --key-file. */
@@ -38,15 +38,12 @@ const encrypt: Command = {
         out: { type: 'string', required: true, description: 'where to write the container' },
     },
     async run(options) {
-        const suite = required(options, 'suite');
-        if (suite !== 'gm' && suite !== 'intl') {
-            throw new UsageError('USAGE', `--suite must be gm or intl, not "${suite}"`);
-        }
+        const suite = oneOf(options, 'suite', SUITES);
         const password = await readFilePassword(options);
         const input = required(options, 'in');
         const meter = progressBar('encrypting', await fileSize(input, 'in'));
         const info = await encryptFile(input, required(options, 'out'), {
-            suite: suite as Suite,
+            suite,
             password,
             aad: options.aad as string | undefined,
             meter,
@@ -87,13 +84,10 @@ const password: Command = {
         },
     },
     async run(options) {
-        const hash = (options.hash ?? 'sm3') as string;
-        if (hash !== 'sm3' && hash !== 'sha256') {
-            throw new UsageError('USAGE', `--hash must be sm3 or sha256, not "${hash}"`);
-        }
+        const hash = oneOf<DigestAlgorithm>(options, 'hash', ['sm3', 'sha256'], 'sm3');
         const drawingPath = options.drawing as string | undefined;
         const drawing = drawingPath === undefined ? undefined : parseDrawing(await readJson(drawingPath, 'drawing'));
-        const secret = generateFilePassword({ drawing, hash: hash as DigestAlgorithm });
+        const secret = generateFilePassword({ drawing, hash });
         // A password file may be the only key to an encrypted file: never replace one.
         const out = required(options, 'out');
         await writeBufferAtomically(out, secret, { overwrite: false });

@@ -1,8 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
-import { KeyAlgorithm, MAX_RSA_BITS, MIN_RSA_BITS, SealpactError, UsageError } from '@sealpact/protocol';
+import {
+    KeyAlgorithm,
+    MAX_RSA_BITS,
+    MIN_RSA_BITS,
+    SealpactError,
+    Suite,
+    SUITE_DIGEST,
+    UsageError,
+} from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
 import { DEFAULT_RSA_BITS, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
-import { IntegerOptionSpec, Options, OptionSpec, required } from './command';
+import { IntegerOptionSpec, oneOf, Options, OptionSpec } from './command';
 
 /** Inputs that are keys, passwords or signatures are small; refuse a wrong file early. */
 const MAX_SMALL_FILE = 1024 * 1024;
@@ -90,6 +98,9 @@ export async function readJson(path: string, option: string): Promise<unknown> {
     }
 }
 
+/** The values of --suite, as encrypt and send take it. */
+export const SUITES = Object.keys(SUITE_DIGEST) as Suite[];
+
 /** --alg and --bits, as keygen and register take them. */
 export const KEY_OPTIONS: Record<'alg' | 'bits', OptionSpec> = {
     alg: { type: 'string', required: true, description: 'sm2 or rsa' },
@@ -103,10 +114,7 @@ export const KEY_OPTIONS: Record<'alg' | 'bits', OptionSpec> = {
 
 /** The key algorithm and size from KEY_OPTIONS; --bits with sm2 is refused rather than ignored. */
 export function keyAlgorithm(options: Options): { alg: KeyAlgorithm; bits?: number } {
-    const alg = required(options, 'alg');
-    if (alg !== 'sm2' && alg !== 'rsa') {
-        throw new UsageError('USAGE', `--alg must be sm2 or rsa, not ${JSON.stringify(alg)}`);
-    }
+    const alg = oneOf<KeyAlgorithm>(options, 'alg', ['sm2', 'rsa']);
     if (alg === 'sm2' && options.bits !== undefined) {
         throw new UsageError('USAGE', '--bits applies to RSA keys only, not sm2');
     }

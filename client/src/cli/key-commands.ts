@@ -27,7 +27,7 @@ const keygen: Command = {
     },
     async run(options) {
         const { alg, bits } = keyAlgorithm(options);
-        // Private keys are never written unencrypted (DEVELOPERS.md: encrypted at rest).
+        // Private keys are never written unencrypted (docs/crypto.md, "Private keys").
         const passphrase = await readPassphrase(options);
         if (passphrase === undefined) {
             throw new UsageError(

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Suite, UsageError } from '@sealpact/protocol';
+import { UsageError } from '@sealpact/protocol';
 import { parseDrawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
-import { Command, EXIT_FAILURE, EXIT_OK, OptionSpec, required } from './command';
-import { fileSize, KEY_OPTIONS, keyAlgorithm, readJson } from './inputs';
+import { Command, EXIT_FAILURE, EXIT_OK, oneOf, OptionSpec, required } from './command';
+import { fileSize, KEY_OPTIONS, keyAlgorithm, readJson, SUITES } from './inputs';
 import { progressBar } from './progress';
 import { SESSION_OPTIONS, withSession } from './session';
 
@@ -114,10 +114,7 @@ const send: Command = {
         'file-id': { type: 'string', description: 'choose the file id (retrying with the same id is safe)' },
     }),
     async run(options) {
-        const suite = required(options, 'suite');
-        if (suite !== 'gm' && suite !== 'intl') {
-            throw new UsageError('USAGE', `--suite must be gm or intl, not "${suite}"`);
-        }
+        const suite = oneOf(options, 'suite', SUITES);
         const input = required(options, 'in');
         const meter = progressBar('sending', await fileSize(input, 'in'));
         const drawing =
@@ -127,7 +124,7 @@ const send: Command = {
         return withSession(options, false, async (session) => {
             const sent = await session.send(input, {
                 to: list(required(options, 'to')),
-                suite: suite as Suite,
+                suite,
                 drawing,
                 fileId: options['file-id'] as string | undefined,
                 meter,
@@ -328,9 +325,10 @@ const network: Command = {
         purge: { type: 'boolean', description: 'with down: remove ledgers and crypto material' },
     },
     async run(options) {
-        const action = required(options, 'action');
-        if (!['up', 'down', 'status'].includes(action)) {
-            throw new UsageError('USAGE', `--action must be up, down or status, not "${action}"`);
+        const action = oneOf(options, 'action', ['up', 'down', 'status']);
+        // Only down takes --purge; the other scripts refuse options they do not know.
+        if (options.purge && action !== 'down') {
+            throw new UsageError('USAGE', `--purge applies to network down only, not ${action}`);
         }
         const script = join(resolve(__dirname, '..', '..', '..'), 'network', 'scripts', `${action}.mjs`);
         const result = spawnSync(process.execPath, [script, ...(options.purge ? ['--purge'] : [])], {
