@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Suite, SUITE_DIGEST } from '@sealpact/protocol';
+import { ioError } from '../atomic-file';
 import { createEncryptStream } from '../crypto/stream';
 import { BlobStore, StoredBlob } from '../store/blob-store';
 import { UploadJournal } from './upload-journal';
@@ -30,8 +31,10 @@ export async function encryptToStore(input: string | Readable, options: EncryptT
     const [blob] = await Promise.all([
         options.store.put(encryptor, { digestAlg: SUITE_DIGEST[options.suite] }),
         pipeline(stages).catch((err: unknown) => {
-            encryptor.destroy(err as Error); // so the store's put fails too and stores nothing
-            throw err;
+            // A missing or unreadable input file is named like every other file error.
+            const failure = typeof input === 'string' ? ioError(err, input) : err;
+            encryptor.destroy(failure as Error); // so the store's put fails too and stores nothing
+            throw failure;
         }),
     ]);
     await options.uploads?.add({ locator: blob.locator, fileId: options.fileId, at: new Date().toISOString() });

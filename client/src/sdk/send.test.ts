@@ -142,6 +142,19 @@ describe('send', () => {
         expect(made.map((secret) => secret.equals(Buffer.alloc(32)))).toEqual([true, true]);
     });
 
+    it('an input file that does not exist is FILE_NOT_FOUND naming it, and nothing is stored', async () => {
+        const { parties, alice, ids } = world;
+        const before = await parties.blobs();
+        const missing = `${parties.dir}/no-such-contract.pdf`;
+        await expectRejection(
+            alice.send(missing, { to: [ids.bob], suite: 'gm' }),
+            'FILE_NOT_FOUND',
+            /^FILE_NOT_FOUND: .*no-such-contract\.pdf: no such file or folder$/,
+        );
+        expect(await parties.blobs()).toEqual(before);
+        expect(await alice.uploads?.pending()).toEqual([]);
+    });
+
     it('a ShareFile the chaincode refuses removes its blob and journal entry', async () => {
         const { parties, alice, bob, ids } = world;
         // bob takes the file id for a file alice cannot see (he revokes her access), so alice's send
