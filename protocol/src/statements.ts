@@ -105,13 +105,16 @@ export function parseSigningStatement(text: string): SigningStatementFields {
 
 function lineStatement<Names extends readonly string[]>(header: string, names: Names, values: Values<Names>): string {
     const lines = names.map((name, i) => {
-        const value = values[i] ?? '';
-        if (value.length === 0 || hasControlCharacter(value)) {
-            throw new SealpactError('BAD_ARGUMENT', `statement field ${name} is empty or holds a control character`);
-        }
-        return `${name}: ${value}`;
+        return `${name}: ${checkedValue(name, values[i] ?? '')}`;
     });
     return [header, ...lines].join('\n') + '\n';
+}
+
+function checkedValue(name: string, value: string): string {
+    if (value.length === 0 || hasControlCharacter(value)) {
+        throw new SealpactError('BAD_ARGUMENT', `statement field ${name} is empty or holds a control character`);
+    }
+    return value;
 }
 
 function hasControlCharacter(value: string): boolean {
@@ -142,6 +145,7 @@ function parseLineStatement<Names extends readonly string[]>(
         if (!line.startsWith(prefix)) {
             throw new SealpactError('BAD_ARGUMENT', `statement line ${i + 2} must start with "${prefix}"`);
         }
-        return line.slice(prefix.length);
+        // The same rule as writing, so every accepted statement has exactly one encoding.
+        return checkedValue(name, line.slice(prefix.length));
     }) as Values<Names>;
 }
