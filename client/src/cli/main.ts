@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import { ErrorCode, SealpactError, UsageError } from '@sealpact/protocol';
 import { removeUnfinishedFilesSync } from '../atomic-file';
+import { messageOf } from '../thrown';
 import { Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseOptions, usageOf } from './command';
 import { commands } from './commands';
 
@@ -68,7 +69,8 @@ function describeError(err: unknown): { code: ErrorCode; message: string } {
     } else if (err instanceof SyntaxError) {
         message = `${code}: an input is not valid JSON`;
     } else {
-        message = `${code}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+        const [firstLine] = messageOf(err).split('\n', 1);
+        message = `${code}: ${firstLine ?? ''}`;
     }
     // eslint-disable-next-line no-control-regex
     return { code, message: message.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim() };
@@ -90,7 +92,14 @@ function exitCleanlyOnSignals(): void {
 
 if (require.main === module) {
     exitCleanlyOnSignals();
-    run(process.argv.slice(2)).then((code) => {
-        process.exitCode = code;
-    });
+    run(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (err: unknown) => {
+            // run() turns every failure of a command into an exit code; this is one of the CLI itself.
+            process.stderr.write(`sealpact: ${describeError(err).message}\n`);
+            process.exitCode = EXIT_FAILURE;
+        },
+    );
 }

@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, isCodeOf, LedgerError, SealpactError } from '@sealpact/protocol';
+import { messageOf } from '../thrown';
 
 /** The stage a ledger call failed in; named in every timeout and network error. */
 export type Stage = 'evaluate' | 'endorse' | 'submit' | 'commit' | 'events';
@@ -16,6 +17,9 @@ const NEVER_ORDERED = new Set<number>([
     GrpcStatus.FAILED_PRECONDITION,
     GrpcStatus.ABORTED,
 ]);
+/** The gRPC statuses of a peer that did not answer, as the numbers GatewayError.code holds. */
+const UNAVAILABLE: number = GrpcStatus.UNAVAILABLE;
+const DEADLINE_EXCEEDED: number = GrpcStatus.DEADLINE_EXCEEDED;
 
 /**
  * Whether a transaction whose submit failed with `error` at `stage` may still commit: the rule
@@ -72,14 +76,14 @@ const VALIDATION_CODES = Object.fromEntries(Object.entries(StatusCode).map(([nam
  * peer's detail reads "chaincode response 500, CODE: text".
  */
 function chaincodeMessage(error: unknown): string | undefined {
-    const texts = [String((error as Error)?.message ?? error)];
+    const texts = [messageOf(error)];
     if (error instanceof GatewayError) {
         texts.push(...error.details.map((detail) => detail.message));
     }
     for (const text of texts) {
-        const match = /chaincode response \d+, ([\s\S]*)$/.exec(text);
-        if (match) {
-            return match[1];
+        const [, refusal] = /chaincode response \d+, ([\s\S]*)$/.exec(text) ?? [];
+        if (refusal !== undefined) {
+            return refusal;
         }
     }
     return undefined;
@@ -106,34 +110,36 @@ export function ledgerError(
         return error;
     }
     const refusal = chaincodeMessage(error);
-    const coded = refusal === undefined ? undefined : /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(refusal);
-    if (coded) {
-        return isCodeOf(coded[1], 'chaincode')
-            ? new ChaincodeError(coded[1], coded[2])
+    const [, code, text] = (refusal === undefined ? null : /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(refusal)) ?? [];
+    if (code !== undefined && text !== undefined) {
+        return isCodeOf(code, 'chaincode')
+            ? new ChaincodeError(code, text)
             : new LedgerError('LEDGER_ERROR', `${transaction} was refused by the chaincode: ${refusal}`);
     }
     if (error instanceof CommitError) {
         return commitFailed(transaction, error.transactionId, error.code);
     }
     if (error instanceof GatewayError) {
-        if (error.code === GrpcStatus.UNAVAILABLE) {
-            return new LedgerError(
-                'NETWORK_DOWN',
-                `${transaction}: no answer from the peer at ${endpoint} (${stage}); is the network up? (npm run network:up)`,
-            );
-        }
-        if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
-            return new LedgerError('TIMEOUT', `${transaction}: timed out at the ${stage} stage (peer ${endpoint})`);
-        }
-        const details = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
+        return gatewayFailure(error, stage, transaction, endpoint);
+    }
+    return new LedgerError('LEDGER_ERROR', `${transaction} failed at the ${stage} stage: ${messageOf(error)}`);
+}
+
+/** NETWORK_DOWN, TIMEOUT or LEDGER_ERROR with the peers' messages, for a gateway error that is not a refusal. */
+function gatewayFailure(error: GatewayError, stage: Stage, transaction: string, endpoint: string): LedgerError {
+    if (error.code === UNAVAILABLE) {
         return new LedgerError(
-            'LEDGER_ERROR',
-            `${transaction} failed at the ${stage} stage: ${error.message}${details ? ` (${details})` : ''}`,
+            'NETWORK_DOWN',
+            `${transaction}: no answer from the peer at ${endpoint} (${stage}); is the network up? (npm run network:up)`,
         );
     }
+    if (error.code === DEADLINE_EXCEEDED) {
+        return new LedgerError('TIMEOUT', `${transaction}: timed out at the ${stage} stage (peer ${endpoint})`);
+    }
+    const details = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
     return new LedgerError(
         'LEDGER_ERROR',
-        `${transaction} failed at the ${stage} stage: ${(error as Error)?.message ?? error}`,
+        `${transaction} failed at the ${stage} stage: ${error.message}${details ? ` (${details})` : ''}`,
     );
 }
 
@@ -145,12 +151,12 @@ export function commitFailed(transaction: string, txId: string, validationCode: 
 
 /** Why a submitted transaction's status is unknown, in one line. */
 function unknownReason(error: unknown, stage: Stage, endpoint: string): string {
-    if (error instanceof GatewayError && error.code === GrpcStatus.UNAVAILABLE) {
+    if (error instanceof GatewayError && error.code === UNAVAILABLE) {
         return `the connection to the peer at ${endpoint} was lost at the ${stage} stage`;
     }
-    if (error instanceof GatewayError && error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    if (error instanceof GatewayError && error.code === DEADLINE_EXCEEDED) {
         return `timed out at the ${stage} stage (peer ${endpoint})`;
     }
-    const message = String((error as Error)?.message ?? error).replace(/\s+/g, ' ');
+    const message = messageOf(error).replace(/\s+/g, ' ');
     return `${stage} stage, peer ${endpoint}: ${message}`;
 }
