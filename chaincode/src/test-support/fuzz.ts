@@ -75,7 +75,7 @@ function applyEdit(bytes: Buffer, e: Edit): Buffer {
         return copy;
     }
     if ('flip' in e) {
-        copy[e.flip % n] ^= 1 << e.bit;
+        copy.writeUInt8(copy.readUInt8(e.flip % n) ^ (1 << e.bit), e.flip % n);
     } else if ('set' in e) {
         copy[e.set % n] = e.value;
     } else {

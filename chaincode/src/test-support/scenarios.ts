@@ -1,6 +1,7 @@
 import { createHash, createHmac, KeyObject } from 'node:crypto';
 import { IdentityName, KeyLabel, publicPem, signWith, testKey } from './fixtures';
 import { Ledger } from './ledger';
+import type { whoAmI } from '../registry';
 import {
     CredentialInput,
     FileRecord,
@@ -53,7 +54,7 @@ export function fingerprintOf(key: KeyObject): string {
 
 /** The RegisterKeys arguments for `who`, proving possession for its next key sequence. */
 export async function registrationArgs(ledger: Ledger, who: IdentityName, keys: PartyKeys): Promise<string[]> {
-    const me = JSON.parse(await ledger.evaluate(who, 'WhoAmI'));
+    const me = JSON.parse(await ledger.evaluate(who, 'WhoAmI')) as Awaited<ReturnType<typeof whoAmI>>;
     const statement = keyRegistrationStatement({
         channel: me.channel,
         chaincode: me.chaincode,
@@ -72,7 +73,7 @@ export async function registrationArgs(ledger: Ledger, who: IdentityName, keys: 
 
 export async function registerKeys(ledger: Ledger, who: IdentityName, keys: PartyKeys): Promise<PartyRecord> {
     const result = await ledger.submit(who, 'RegisterKeys', ...(await registrationArgs(ledger, who, keys)));
-    return JSON.parse(result.payload);
+    return JSON.parse(result.payload) as PartyRecord;
 }
 
 export async function verifyParty(ledger: Ledger, partyId: string, expiresAt = ''): Promise<void> {
@@ -114,7 +115,8 @@ export async function shareFile(
     credentials: CredentialInput[],
     options: ShareOptions = {},
 ): Promise<FileRecord> {
-    return JSON.parse((await ledger.submit(who, 'ShareFile', ...shareArgs(fileId, credentials, options))).payload);
+    const result = await ledger.submit(who, 'ShareFile', ...shareArgs(fileId, credentials, options));
+    return JSON.parse(result.payload) as FileRecord;
 }
 
 /**

@@ -175,7 +175,7 @@ export class StubNetwork implements Ledger {
 function setEnv(values: Record<string, string | undefined>): void {
     for (const [name, value] of Object.entries(values)) {
         if (value === undefined) {
-            delete process.env[name];
+            Reflect.deleteProperty(process.env, name);
         } else {
             process.env[name] = value;
         }
@@ -215,7 +215,7 @@ function signedProposal(
     const channelHeader = new common.ChannelHeader();
     channelHeader.setType(common.HeaderType.ENDORSER_TRANSACTION);
     channelHeader.setTxId(txId);
-    channelHeader.setTimestamp(time as never);
+    channelHeader.setTimestamp(time);
     channelHeader.setChannelId(channel);
     channelHeader.setExtension$(extension.serializeBinary());
     channelHeader.setEpoch(0);

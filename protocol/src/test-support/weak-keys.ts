@@ -10,10 +10,10 @@ import { createPublicKey, randomBytes } from 'node:crypto';
  */
 export function weakRsaPem(change: { e?: bigint; evenModulus?: boolean; bits?: number }): string {
     const modulus = randomBytes((change.bits ?? 2048) / 8);
-    modulus[0] |= 0x80;
-    modulus[modulus.length - 1] = change.evenModulus
-        ? modulus[modulus.length - 1] & 0xfe
-        : modulus[modulus.length - 1] | 1;
+    modulus.writeUInt8(modulus.readUInt8(0) | 0x80, 0);
+    const last = modulus.length - 1;
+    const low = modulus.readUInt8(last);
+    modulus.writeUInt8(change.evenModulus ? low & 0xfe : low | 1, last);
     const e = (change.e ?? 65537n).toString(16);
     const jwk = {
         kty: 'RSA',
