@@ -75,7 +75,7 @@ export function parseOptions(command: Command, argv: string[]): Options {
             strict: true,
             allowPositionals: command.positional !== undefined,
         });
-        values = parsed.values as Options;
+        values = parsed.values;
         if (parsed.positionals.length > 1) {
             throw new Error(`one ${command.positional} is expected, got ${parsed.positionals.join(' ')}`);
         }

@@ -324,7 +324,9 @@ const network: Command = {
         action: { type: 'string', required: true, description: 'up, down or status' },
         purge: { type: 'boolean', description: 'with down: remove ledgers and crypto material' },
     },
-    async run(options) {
+    // Synchronous (it waits for the script with spawnSync); run() awaits it in its try, so a throw
+    // is reported as any command's failure is.
+    run(options) {
         const action = oneOf(options, 'action', ['up', 'down', 'status']);
         // Only down takes --purge; the other scripts refuse options they do not know.
         if (options.purge && action !== 'down') {
@@ -335,7 +337,7 @@ const network: Command = {
             stdio: ['ignore', 'inherit', 'inherit'],
         });
         const exitCode = result.status === 0 ? EXIT_OK : EXIT_FAILURE;
-        return { json: { action, exitCode: result.status }, text: '', exitCode };
+        return Promise.resolve({ json: { action, exitCode: result.status }, text: '', exitCode });
     },
 };
 

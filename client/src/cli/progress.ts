@@ -13,7 +13,8 @@ const REDRAW_MS = 100;
  * `--json` output stays clean.
  */
 export function progressBar(label: string, totalBytes: number, stream: NodeJS.WriteStream = process.stderr): Transform {
-    const enabled = stream.isTTY === true && totalBytes >= MIN_BYTES_FOR_BAR;
+    // isTTY is undefined on a stream that is not a terminal, whatever tty.WriteStream's type says.
+    const enabled = (stream.isTTY as boolean | undefined) === true && totalBytes >= MIN_BYTES_FOR_BAR;
     let done = 0;
     let lastDraw = 0;
     const draw = (final: boolean) => {

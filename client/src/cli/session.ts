@@ -80,11 +80,11 @@ function readConfig(path: string): SessionConfig {
             throw new UsageError('BAD_CONFIG', `"${key}" in the config file ${path} is not a string`);
         }
     }
-    return config as SessionConfig;
+    return config;
 }
 
 /** Flag, else environment variable, else config file, else default. */
-async function settings(options: Options): Promise<Required<SessionConfig>> {
+function settings(options: Options): Required<SessionConfig> {
     const configPath =
         (options.config as string | undefined) ??
         process.env.SEALPACT_CONFIG ??
@@ -126,7 +126,7 @@ function identitySource(identity: string): IdentitySource {
 
 /** Connect as the configured party; the keyring is opened only when `needsKeys`. */
 export async function openSession(options: Options, needsKeys: boolean): Promise<Sealpact> {
-    const { profile, identity, store, keyring } = await settings(options);
+    const { profile, identity, store, keyring } = settings(options);
     // Also when no key is needed: the upload journal that gc trusts is kept in this folder.
     await checkKeyringFolder(keyring);
     let passphrase: string | undefined;

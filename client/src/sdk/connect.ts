@@ -35,7 +35,7 @@ export interface ConnectOptions {
  */
 export async function connect(options: ConnectOptions): Promise<Sealpact> {
     const profile = typeof options.profile === 'string' ? loadProfile(options.profile) : options.profile;
-    const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
+    const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
     const keyring =
         options.keyring === undefined || options.keyring instanceof Keyring
             ? options.keyring

@@ -39,7 +39,8 @@ export interface Deadlines {
 /** A stream of the chaincode's events, and how to record that one was handled (for a restart). */
 export interface ChaincodeEvents {
     events: CloseableAsyncIterable<ChaincodeEvent>;
-    checkpoint(event: ChaincodeEvent): Promise<void>;
+    /** A function, not a method: it is called apart from this object. */
+    checkpoint: (event: ChaincodeEvent) => Promise<void>;
 }
 
 /**

@@ -58,12 +58,13 @@ export function loadProfile(path: string): ConnectionProfile {
             `cannot read the connection profile ${path}; is the network up (npm run network:up)?`,
         );
     }
-    let profile: ConnectionProfile;
+    let parsed: unknown;
     try {
-        profile = JSON.parse(text);
+        parsed = JSON.parse(text);
     } catch {
         throw new ClientError('BAD_PROFILE', `${path} is not valid JSON`);
     }
+    const profile = parsed as Partial<Record<keyof ConnectionProfile, unknown>> | null | undefined;
     if (
         typeof profile?.channel !== 'string' ||
         typeof profile.chaincode !== 'string' ||
@@ -71,7 +72,14 @@ export function loadProfile(path: string): ConnectionProfile {
     ) {
         throw new ClientError('BAD_PROFILE', `${path} needs "channel", "chaincode" and "orgs"`);
     }
-    return profile;
+    return parsed as ConnectionProfile;
+}
+
+/** A fabric-network wallet's identity file, as far as read here (checked before use). */
+interface WalletEntry {
+    mspId?: string;
+    type?: string;
+    credentials?: { certificate?: string; privateKey?: string };
 }
 
 /** Resolve an identity source against a profile; errors name what is missing. */
@@ -90,10 +98,11 @@ export function resolveIdentity(profile: ConnectionProfile, source: IdentitySour
         const pemIn = (folder: string) => {
             const dir = join(source.mspDir, folder);
             const files = listPem(dir);
-            if (files.length !== 1) {
+            const [file, ...others] = files;
+            if (file === undefined || others.length > 0) {
                 throw new ClientError('BAD_IDENTITY', `${dir} must hold exactly one PEM file, not ${files.length}`);
             }
-            return readPem(join(dir, files[0]), `${folder} of the MSP folder ${source.mspDir}`);
+            return readPem(join(dir, file), `${folder} of the MSP folder ${source.mspDir}`);
         };
         return {
             name: source.mspDir,
@@ -104,9 +113,9 @@ export function resolveIdentity(profile: ConnectionProfile, source: IdentitySour
         };
     }
     const path = join(source.walletDir, `${source.label}.id`);
-    let entry: { mspId?: string; type?: string; credentials?: { certificate?: string; privateKey?: string } };
+    let entry: WalletEntry;
     try {
-        entry = JSON.parse(readFileSync(path, 'utf8'));
+        entry = JSON.parse(readFileSync(path, 'utf8')) as WalletEntry;
     } catch {
         throw new ClientError('BAD_IDENTITY', `cannot read the wallet identity ${path} as JSON`);
     }
@@ -159,15 +168,15 @@ function findByName(
     const matches = Object.values(profile.orgs)
         .filter((org) => wantedMsp === undefined || org.mspId === wantedMsp)
         .flatMap((org) => (org.identities[wantedName] ? [{ org, identity: org.identities[wantedName] }] : []));
-    if (matches.length === 0) {
+    const [match, ...others] = matches;
+    if (match === undefined) {
         const known = Object.values(profile.orgs).flatMap((org) =>
             Object.keys(org.identities).map((id) => `${org.mspId}/${id}`),
         );
         throw new ClientError('UNKNOWN_IDENTITY', `no identity "${name}" in the profile; known: ${known.join(', ')}`);
     }
-    if (matches.length > 1) {
+    if (others.length > 0) {
         throw new ClientError('AMBIGUOUS_IDENTITY', `"${name}" is in several organisations; qualify it as MSP/name`);
     }
-    const [{ org, identity }] = matches;
-    return { name: wantedName, org, identity };
+    return { name: wantedName, org: match.org, identity: match.identity };
 }

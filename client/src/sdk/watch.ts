@@ -2,7 +2,7 @@ import { AccessEvent, EVENTS } from '@sealpact/protocol';
 import { Ledger } from './ledger';
 
 /** A share to the watching party; call `done` once it is handled, so a restart does not repeat it. */
-export type InboxEvent = AccessEvent & { done(): Promise<void> };
+export type InboxEvent = AccessEvent & { done: () => Promise<void> };
 
 /**
  * Files shared with `partyId` (FileShared and AccessGranted naming it) as they are committed, from
@@ -16,7 +16,9 @@ export async function* watchShares(
     options: { checkpointFile?: string; signal?: AbortSignal } = {},
 ): AsyncGenerator<InboxEvent> {
     const { events, checkpoint } = await ledger.chaincodeEvents({ checkpointFile: options.checkpointFile });
-    const stop = () => events.close();
+    const stop = () => {
+        events.close();
+    };
     options.signal?.addEventListener('abort', stop);
     try {
         for await (const event of events) {
