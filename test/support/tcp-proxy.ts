@@ -14,7 +14,9 @@ export class TcpProxy {
         private readonly server: Server,
         private readonly target: { host: string; port: number },
     ) {
-        server.on('connection', (client) => this.relay(client));
+        server.on('connection', (client) => {
+            this.relay(client);
+        });
     }
 
     /** Listen on a free port of 127.0.0.1, forwarding to `endpoint` ("host:port"). */
@@ -43,7 +45,11 @@ export class TcpProxy {
 
     async close(): Promise<void> {
         this.cut();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+        await new Promise<void>((resolve) => {
+            this.server.close(() => {
+                resolve();
+            });
+        });
     }
 
     private relay(client: Socket): void {
@@ -55,11 +61,13 @@ export class TcpProxy {
         for (const [from, to] of [
             [client, upstream],
             [upstream, client],
-        ]) {
+        ] as const) {
             this.sockets.add(from);
             from.pipe(to);
             // Either side failing or closing takes the other down, as a broken link would.
-            from.on('error', () => to.destroy());
+            from.on('error', () => {
+                to.destroy();
+            });
             from.on('close', () => {
                 to.destroy();
                 this.sockets.delete(from);

@@ -21,11 +21,17 @@ export function startCli(
     const child = spawn(process.execPath, [...cli, ...argv], { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (data) => (stdout += data));
-    child.stderr?.on('data', (data) => (stderr += data));
-    const exit = new Promise<Exit>((done) =>
-        child.on('close', (code, signal) => done({ code, signal, stdout, stderr })),
-    );
+    child.stdout.on('data', (data: Buffer) => {
+        stdout += data.toString();
+    });
+    child.stderr.on('data', (data: Buffer) => {
+        stderr += data.toString();
+    });
+    const exit = new Promise<Exit>((done) => {
+        child.on('close', (code, signal) => {
+            done({ code, signal, stdout, stderr });
+        });
+    });
     return { child, exit };
 }
 

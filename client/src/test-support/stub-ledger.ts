@@ -125,7 +125,9 @@ export class StubLedger implements Ledger {
 
     /** Ends every event stream still open, as closing the gateway connection does. */
     close(): void {
-        this.streams.forEach((stream) => stream.close());
+        for (const stream of this.streams) {
+            stream.close();
+        }
     }
 
     /** The gateway peer's organisation: the identity's own. */
@@ -188,7 +190,9 @@ export class StubLedger implements Ledger {
                 closed = true;
                 this.streams.delete(stream);
             },
-            [Symbol.dispose]: () => stream.close(),
+            [Symbol.dispose]: () => {
+                stream.close();
+            },
         };
         this.streams.add(stream);
         return stream;

@@ -106,6 +106,8 @@ export function useStandardParties(): StandardParties {
     beforeAll(async () => {
         Object.assign(world, await standardParties());
     });
-    afterAll(() => world.parties.remove());
+    afterAll(() => {
+        world.parties.remove();
+    });
     return world;
 }
