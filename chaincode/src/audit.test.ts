@@ -1,6 +1,9 @@
+import { expect } from '@jest/globals';
+import { defined } from '../../protocol/src/test-support/defined';
 import { StubNetwork } from './test-support/stub-network';
 import { PARTY, credentialFor, shareFile, standardParties } from './test-support/scenarios';
 import { refused } from './test-support/refused';
+import { evaluateJson } from './test-support/answers';
 
 describe('audit', () => {
     let ledger: StubNetwork;
@@ -9,9 +12,7 @@ describe('audit', () => {
         const pages = [];
         let bookmark = '';
         do {
-            const page = JSON.parse(
-                await ledger.evaluate('auditor', 'GetHistory', kind, id, subId, pageSize, bookmark),
-            );
+            const page = await evaluateJson(ledger, 'auditor', 'GetHistory', kind, id, subId, pageSize, bookmark);
             pages.push(page.items);
             bookmark = page.bookmark;
         } while (bookmark !== '');
@@ -31,22 +32,19 @@ describe('audit', () => {
     });
 
     it('gives auditors the history of any record, newest first, with tx ids and times', async () => {
-        const [file] = await history('file', 'f1');
+        const file = (await history('file', 'f1')).flat();
         const commits = ledger.committed.filter((tx) => ['ShareFile', 'RevokeAccess'].includes(tx.transaction));
-        expect(file.map((h: { txId: string }) => h.txId)).toEqual(commits.map((tx) => tx.txId).reverse());
+        expect(file.map((h) => h.txId)).toEqual(commits.map((tx) => tx.txId).reverse());
         expect(file[0]).toMatchObject({ isDelete: false, timestamp: expect.stringMatching(/^2025-01-01T/) });
-        expect(file[0].value.fileId).toBe('f1');
+        expect(file[0]?.value?.fileId).toBe('f1');
 
-        const [party] = await history('party', PARTY.bob);
-        expect(party.map((h: { value: { verification: unknown } }) => h.value.verification !== null)).toEqual([
-            true,
-            false,
-        ]);
-        const [credential] = await history('credential', 'f1', PARTY.bob);
-        expect(credential.map((h: { value: { status: string } }) => h.value.status)).toEqual(['revoked', 'active']);
+        const party = (await history('party', PARTY.bob)).flat();
+        expect(party.map((h) => defined(h.value).verification !== null)).toEqual([true, false]);
+        const credential = (await history('credential', 'f1', PARTY.bob)).flat();
+        expect(credential.map((h) => defined(h.value).status)).toEqual(['revoked', 'active']);
         expect(JSON.stringify(credential)).not.toContain('envelope');
         expect((await history('governance', '')).flat()).toHaveLength(1);
-        const fileRecord = JSON.parse(await ledger.evaluate('auditor', 'GetFile', 'f1'));
+        const fileRecord = await evaluateJson(ledger, 'auditor', 'GetFile', 'f1');
         expect(fileRecord.owner).toBe(PARTY.alice);
     });
 
@@ -66,12 +64,10 @@ describe('audit', () => {
         expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
         expect(pages.flat()).toEqual(whole[0]);
 
-        const first = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'file', 'f1', '', '2', ''));
-        expect(first.bookmark).toBe(first.items[1].txId);
+        const first = await evaluateJson(ledger, 'auditor', 'GetHistory', 'file', 'f1', '', '2', '');
+        expect(first.bookmark).toBe(first.items[1]?.txId);
         await ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob);
-        const second = JSON.parse(
-            await ledger.evaluate('auditor', 'GetHistory', 'file', 'f1', '', '2', first.bookmark),
-        );
+        const second = await evaluateJson(ledger, 'auditor', 'GetHistory', 'file', 'f1', '', '2', first.bookmark);
         expect(second.items).toEqual(pages[1]);
     });
 
@@ -97,7 +93,7 @@ describe('audit', () => {
         await expect(query('file', 'f1', '', '10', 'not-a-tx-id')).rejects.toThrow(
             refused('BAD_ARGUMENT', 'bookmark must be 64 lowercase hex digits'),
         );
-        const otherTx = ledger.committed[0].txId; // SetGovernance: not in the file's history
+        const otherTx = defined(ledger.committed[0]).txId; // SetGovernance: not in the file's history
         await expect(query('file', 'f1', '', '10', otherTx)).rejects.toThrow(
             "BAD_ARGUMENT: the bookmark is not a transaction in this record's history",
         );

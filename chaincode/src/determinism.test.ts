@@ -1,4 +1,4 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { StubNetwork } from './test-support/stub-network';
 import { canonicalJson } from '@sealpact/protocol';
 import { PARTY, credentialFor, shareFile, signatureArgs, standardParties } from './test-support/scenarios';
@@ -16,18 +16,17 @@ async function scenario(ledger: StubNetwork): Promise<void> {
 
 describe('determinism', () => {
     it('the same transactions on two fresh peers write the same bytes', async () => {
-        const runs = [new StubNetwork({ seed: 'same' }), new StubNetwork({ seed: 'same' })];
+        const runs = [new StubNetwork({ seed: 'same' }), new StubNetwork({ seed: 'same' })] as const;
         // SM2 and RSA-PSS signatures are randomised: sign each message once and reuse it in both runs.
-        const fixtures = jest.requireActual('./test-support/fixtures');
+        const fixtures = jest.requireActual<typeof import('./test-support/fixtures')>('./test-support/fixtures');
         const signOnce = fixtures.signWith;
         const signed = new Map<string, Buffer>();
-        jest.spyOn(fixtures, 'signWith').mockImplementation((...args: unknown[]) => {
-            const [key, message] = args as [KeyObject, string];
-            const id = `${createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('hex')}:${message}`;
-            if (!signed.has(id)) {
-                signed.set(id, signOnce(key, message));
-            }
-            return signed.get(id);
+        jest.spyOn(fixtures, 'signWith').mockImplementation((key, message) => {
+            const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+            const id = `${spki.toString('hex')}:${Buffer.from(message).toString('hex')}`;
+            const signature = signed.get(id) ?? signOnce(key, message);
+            signed.set(id, signature);
+            return signature;
         });
         for (const ledger of runs) {
             await scenario(ledger);
@@ -39,12 +38,10 @@ describe('determinism', () => {
             }));
         expect(dump(runs[0])).toEqual(dump(runs[1]));
         expect(runs[0].events).toEqual(runs[1].events);
-        for (const tx of runs[0].committed) {
-            for (const value of tx.writes.values()) {
-                if (value) {
-                    expect(value.toString('utf8')).toBe(canonicalJson(JSON.parse(value.toString('utf8'))));
-                }
-            }
+        // Every value written (deletes write null) is canonical JSON.
+        const written = runs[0].committed.flatMap((tx) => [...tx.writes.values()]);
+        for (const text of written.flatMap((value) => (value === null ? [] : [value.toString('utf8')]))) {
+            expect(text).toBe(canonicalJson(JSON.parse(text)));
         }
     });
 });

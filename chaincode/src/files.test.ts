@@ -1,5 +1,7 @@
 import { StubNetwork } from './test-support/stub-network';
-import { canonicalJson, CredentialInput } from '@sealpact/protocol';
+import { expect } from '@jest/globals';
+import { canonicalJson, CredentialInput, FileRecord } from '@sealpact/protocol';
+import { defined } from '../../protocol/src/test-support/defined';
 import {
     PARTY,
     credentialFor,
@@ -11,12 +13,15 @@ import {
     verifyParty,
 } from './test-support/scenarios';
 import { refused } from './test-support/refused';
+import { evaluateJson } from './test-support/answers';
 
 describe('files and credentials', () => {
     let ledger: StubNetwork;
     let keys: Awaited<ReturnType<typeof standardParties>>;
+    const cred = (fileId: string, name: 'alice' | 'bob' | 'carol'): CredentialInput =>
+        credentialFor(PARTY[name], keys[name].encryption, fileId);
     const creds = (fileId: string, ...who: ('alice' | 'bob' | 'carol')[]): CredentialInput[] =>
-        who.map((name) => credentialFor(PARTY[name], keys[name].encryption, fileId));
+        who.map((name) => cred(fileId, name));
 
     beforeEach(async () => {
         ledger = new StubNetwork();
@@ -30,7 +35,7 @@ describe('files and credentials', () => {
             'ShareFile',
             ...shareArgs('f1', creds('f1', 'alice', 'bob')),
         );
-        const file = JSON.parse(payload);
+        const file = JSON.parse(payload) as FileRecord;
         expect(file).toMatchObject({
             schema: 'sealpact/file/v1',
             fileId: 'f1',
@@ -43,8 +48,9 @@ describe('files and credentials', () => {
             createdAt: at,
         });
         expect(ledger.events).toHaveLength(1);
-        expect(ledger.events[0]).toMatchObject({ txId, name: 'FileShared' });
-        expect(JSON.parse(ledger.events[0].payload)).toEqual({
+        const event = defined(ledger.events[0], 'the event');
+        expect(event).toMatchObject({ txId, name: 'FileShared' });
+        expect(JSON.parse(event.payload)).toEqual({
             schema: 'sealpact/event/access/v1',
             fileId: 'f1',
             owner: PARTY.alice,
@@ -52,21 +58,21 @@ describe('files and credentials', () => {
             txId,
             at: file.createdAt,
         });
-        const credential = JSON.parse(await ledger.evaluate('bob', 'GetCredential', 'f1'));
+        const credential = await evaluateJson(ledger, 'bob', 'GetCredential', 'f1');
         expect(credential).toMatchObject({
-            ...creds('f1', 'bob')[0],
+            ...cred('f1', 'bob'),
             status: 'active',
             version: 1,
             grantedBy: PARTY.alice,
         });
-        const own = JSON.parse(await ledger.evaluate('alice', 'GetCredential', 'f1'));
+        const own = await evaluateJson(ledger, 'alice', 'GetCredential', 'f1');
         expect(own.partyId).toBe(PARTY.alice);
     });
 
     it('refuses recipients that are unknown, unverified, on another key, expired or revoked', async () => {
         const share = (fileId: string, credentials: CredentialInput[]) =>
             ledger.submit('alice', 'ShareFile', ...shareArgs(fileId, credentials));
-        const unknown = { ...creds('f', 'bob')[0], partyId: PARTY.dave };
+        const unknown = { ...cred('f', 'bob'), partyId: PARTY.dave };
         await expect(share('f', [...creds('f', 'alice'), unknown])).rejects.toThrow(
             refused('UNKNOWN_PARTY', `${PARTY.dave} has not registered keys`),
         );
@@ -77,7 +83,7 @@ describe('files and credentials', () => {
         await expect(share('f', [...creds('f', 'alice'), wrongKey])).rejects.toThrow(
             refused('KEY_MISMATCH', `${PARTY.bob} is not sealed to its active encryption key`),
         );
-        const wrongAlgorithm: CredentialInput = { ...creds('f', 'bob')[0], algorithm: 'rsa' };
+        const wrongAlgorithm: CredentialInput = { ...cred('f', 'bob'), algorithm: 'rsa' };
         await expect(share('f', [...creds('f', 'alice'), wrongAlgorithm])).rejects.toThrow(
             refused('KEY_MISMATCH', `${PARTY.bob} is not sealed to its active encryption key`),
         );
@@ -147,12 +153,11 @@ describe('files and credentials', () => {
         await expect(share(6, JSON.stringify(creds('f', 'alice', 'bob', 'bob')))).rejects.toThrow(
             refused('DUPLICATE_ID', `credentials name ${PARTY.bob} twice`),
         );
-        const bad = [...creds('f', 'alice', 'bob')];
-        bad[1] = { ...bad[1], envelope: 'not base64' };
+        const bad = [cred('f', 'alice'), { ...cred('f', 'bob'), envelope: 'not base64' }];
         await expect(share(6, JSON.stringify(bad))).rejects.toThrow(
             refused('BAD_ARGUMENT', 'credentials[1].envelope must be non-empty canonical base64'),
         );
-        await expect(share(6, JSON.stringify(Array(65).fill(bad[0])))).rejects.toThrow(
+        await expect(share(6, JSON.stringify(Array(65).fill(cred('f', 'alice'))))).rejects.toThrow(
             refused('FIELD_TOO_LARGE', 'credentials has more than 64 entries'),
         );
         await expect(ledger.submit('dave', 'ShareFile', ...good)).rejects.toThrow(
@@ -167,7 +172,7 @@ describe('files and credentials', () => {
     it('GetFile shows metadata to the owner, active recipients and auditors only', async () => {
         await shareFile(ledger, 'alice', 'f1', creds('f1', 'alice', 'bob'));
         for (const who of ['alice', 'bob', 'auditor'] as const) {
-            const file = JSON.parse(await ledger.evaluate(who, 'GetFile', 'f1'));
+            const file = await evaluateJson(ledger, who, 'GetFile', 'f1');
             expect(file.access.map((a: { partyId: string }) => a.partyId)).toEqual([PARTY.alice, PARTY.bob]);
             expect(JSON.stringify(file)).not.toContain('envelope');
         }
@@ -207,8 +212,8 @@ describe('files and credentials', () => {
         await verifyParty(ledger, PARTY.carol);
         const { txId } = await ledger.submit('alice', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'carol')));
         expect(ledger.events.at(-1)).toMatchObject({ name: 'AccessGranted', txId });
-        expect(JSON.parse(await ledger.evaluate('carol', 'GetCredential', 'f1')).algorithm).toBe('rsa');
-        const file = JSON.parse(await ledger.evaluate('alice', 'GetFile', 'f1'));
+        expect((await evaluateJson(ledger, 'carol', 'GetCredential', 'f1')).algorithm).toBe('rsa');
+        const file = await evaluateJson(ledger, 'alice', 'GetFile', 'f1');
         expect(file.recipients).toEqual([PARTY.bob, PARTY.carol]);
 
         await registerKeys(ledger, 'bob', keysOf('spare', 'sm2'));
@@ -218,9 +223,9 @@ describe('files and credentials', () => {
             'f1',
             JSON.stringify([credentialFor(PARTY.bob, keysOf('spare', 'sm2').encryption, 'f1')]),
         );
-        const regranted = JSON.parse(await ledger.evaluate('bob', 'GetCredential', 'f1'));
+        const regranted = await evaluateJson(ledger, 'bob', 'GetCredential', 'f1');
         expect(regranted.version).toBe(2);
-        const inbox = JSON.parse(await ledger.evaluate('bob', 'ListInbox', '10', ''));
+        const inbox = await evaluateJson(ledger, 'bob', 'ListInbox', '10', '');
         expect(inbox.items).toHaveLength(1);
     });
 
@@ -228,11 +233,17 @@ describe('files and credentials', () => {
         await shareFile(ledger, 'alice', 'f1', creds('f1', 'alice', 'bob'));
         await verifyParty(ledger, PARTY.carol);
         // Put the file at the limit directly in the peer's state: 255 other parties and bob.
-        const [key, value] = [...ledger.committed.find((tx) => tx.transaction === 'ShareFile')!.writes].find(([, v]) =>
-            v?.toString('utf8').includes('"schema":"sealpact/file/v1"'),
-        )!;
+        const share = defined(
+            ledger.committed.find((tx) => tx.transaction === 'ShareFile'),
+            'the ShareFile',
+        );
+        const [key, value] = defined(
+            [...share.writes].find(([, v]) => v?.toString('utf8').includes('"schema":"sealpact/file/v1"')),
+            'the file record written',
+        );
         const others = Array.from({ length: 255 }, (_, i) => `Org2MSP/party${String(i).padStart(3, '0')}`);
-        const full = { ...JSON.parse(value!.toString('utf8')), recipients: [...others, PARTY.bob].sort() };
+        const record = JSON.parse(defined(value).toString('utf8')) as FileRecord;
+        const full = { ...record, recipients: [...others, PARTY.bob].sort() };
         ledger.state.commit(
             'seed',
             ledger.nextTimestamp().getTime(),
@@ -244,7 +255,7 @@ describe('files and credentials', () => {
         );
         // Re-sealing for a party already counted does not grow the list.
         await ledger.submit('alice', 'GrantAccess', 'f1', JSON.stringify(creds('f1', 'bob')));
-        expect(JSON.parse(await ledger.evaluate('alice', 'GetFile', 'f1')).recipients).toHaveLength(256);
+        expect((await evaluateJson(ledger, 'alice', 'GetFile', 'f1')).recipients).toHaveLength(256);
     });
 
     it('RevokeAccess by the owner only: the credential is revoked and leaves the inbox', async () => {
@@ -267,7 +278,7 @@ describe('files and credentials', () => {
         await expect(ledger.evaluate('bob', 'GetFile', 'f1')).rejects.toThrow(
             refused('ACCESS_DENIED', `${PARTY.bob} may not see file f1`),
         );
-        expect(JSON.parse(await ledger.evaluate('bob', 'ListInbox', '10', '')).items).toEqual([]);
+        expect((await evaluateJson(ledger, 'bob', 'ListInbox', '10', '')).items).toEqual([]);
         await expect(ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob)).rejects.toThrow(
             refused('WRONG_STATE', `${PARTY.bob} has no active access to f1`),
         );
@@ -280,21 +291,21 @@ describe('files and credentials', () => {
         const pages: string[][] = [];
         let bookmark = '';
         do {
-            const page = JSON.parse(await ledger.evaluate('bob', 'ListInbox', '2', bookmark));
+            const page = await evaluateJson(ledger, 'bob', 'ListInbox', '2', bookmark);
             pages.push(page.items.map((item: { fileId: string }) => item.fileId));
             bookmark = page.bookmark;
         } while (bookmark !== '');
         expect(pages).toEqual([['f0', 'f1'], ['f2', 'f3'], ['f4']]);
-        const sent = JSON.parse(await ledger.evaluate('alice', 'ListSent', '100', ''));
+        const sent = await evaluateJson(ledger, 'alice', 'ListSent', '100', '');
         expect(sent.items.map((item: { fileId: string }) => item.fileId)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
         expect(sent.items[0]).toMatchObject({
             owner: PARTY.alice,
             sharedAt: expect.any(String),
             txId: expect.any(String),
         });
-        expect(JSON.parse(await ledger.evaluate('alice', 'ListInbox', '10', '')).items).toEqual([]);
+        expect((await evaluateJson(ledger, 'alice', 'ListInbox', '10', '')).items).toEqual([]);
 
-        const bobsBookmark = JSON.parse(await ledger.evaluate('bob', 'ListInbox', '2', '')).bookmark;
+        const bobsBookmark = (await evaluateJson(ledger, 'bob', 'ListInbox', '2', '')).bookmark;
         await expect(ledger.evaluate('carol', 'ListInbox', '2', bobsBookmark)).rejects.toThrow(
             refused('BAD_ARGUMENT', 'the bookmark does not come from this list'),
         );

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StubNetwork } from './test-support/stub-network';
 import { signWith } from './test-support/fixtures';
-import { FileRecord } from '@sealpact/protocol';
+import { expect } from '@jest/globals';
+import { FileRecord, SignatureRecord } from '@sealpact/protocol';
+import { defined } from '../../protocol/src/test-support/defined';
 import {
     PARTY,
     credentialFor,
@@ -17,6 +19,7 @@ import {
     verifyParty,
 } from './test-support/scenarios';
 import { refused } from './test-support/refused';
+import { evaluateJson } from './test-support/answers';
 
 describe('contract signatures', () => {
     let ledger: StubNetwork;
@@ -57,13 +60,15 @@ describe('contract signatures', () => {
         try {
             writeFileSync(join(dir, 'contract.txt'), 'contract'); // what signatureArgs commits to
             for (const fileId of [gmFile.fileId, intlFile.fileId]) {
-                const signatures = JSON.parse(await ledger.evaluate('auditor', 'GetSignatures', fileId));
+                const signatures = await evaluateJson(ledger, 'auditor', 'GetSignatures', fileId);
                 for (const record of signatures) {
-                    expect(record.schema).toBe('sealpact/signature/v2');
+                    if (record.schema !== 'sealpact/signature/v2') {
+                        throw new Error(`a ${record.schema} signature record`);
+                    }
                     expect(record.statement).toContain(`plaintext-commitment: ${record.plaintextCommitment}\n`);
                     writeFileSync(join(dir, 'statement.txt'), record.statement);
                     writeFileSync(join(dir, 'signature.bin'), Buffer.from(record.signature, 'base64'));
-                    writeFileSync(join(dir, 'key.pem'), record.publicKeyPem);
+                    writeFileSync(join(dir, 'key.pem'), defined(record.publicKeyPem, "the signer's key"));
                     const options =
                         record.algorithm === 'sm2'
                             ? ['-sm3', '-sigopt', 'distid:1234567812345678']
@@ -150,7 +155,10 @@ describe('contract signatures', () => {
 
     it('refuses a plaintext commitment that is not 64 lowercase hex digits', async () => {
         const good = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
-        const commitment = /plaintext-commitment: ([0-9a-f]{64})\n/.exec(good.statement)![1];
+        const commitment = defined(
+            /plaintext-commitment: ([0-9a-f]{64})\n/.exec(good.statement)?.[1],
+            'the commitment',
+        );
         for (const bad of [commitment.toUpperCase(), commitment.slice(2), `${commitment.slice(1)}g`]) {
             const statement = good.statement.replace(commitment, bad);
             const signature = signWith(keys.bob.signing, statement).toString('base64');
@@ -164,9 +172,10 @@ describe('contract signatures', () => {
         ledger.advanceClock(-60_000); // a signer's clock a minute behind, within the allowed skew
         const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         const { payload } = await ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature);
-        const file = JSON.parse(await ledger.evaluate('alice', 'GetFile', gmFile.fileId));
-        expect(JSON.parse(payload).signedAt).toBe(file.updatedAt);
-        expect(JSON.parse(ledger.events.at(-1)!.payload).at).toBe(file.updatedAt);
+        const file = await evaluateJson(ledger, 'alice', 'GetFile', gmFile.fileId);
+        expect((JSON.parse(payload) as SignatureRecord).signedAt).toBe(file.updatedAt);
+        const event = JSON.parse(defined(ledger.events.at(-1), 'the event').payload) as { at: string };
+        expect(event.at).toBe(file.updatedAt);
     });
 
     it('accepts one signature per party and file, visible like the file', async () => {
@@ -175,7 +184,7 @@ describe('contract signatures', () => {
         await expect(ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature)).rejects.toThrow(
             refused('DUPLICATE_ID', `${PARTY.bob} has already signed ${gmFile.fileId}`),
         );
-        const signatures = JSON.parse(await ledger.evaluate('alice', 'GetSignatures', gmFile.fileId));
+        const signatures = await evaluateJson(ledger, 'alice', 'GetSignatures', gmFile.fileId);
         expect(signatures).toEqual([
             expect.objectContaining({
                 signer: PARTY.bob,
@@ -194,10 +203,11 @@ describe('contract signatures', () => {
         const bob = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
         await ledger.submit('bob', 'SignContract', gmFile.fileId, bob.statement, bob.signature);
         await registerKeys(ledger, 'bob', keysOf('spare', 'rsa'));
-        const [record] = JSON.parse(await ledger.evaluate('alice', 'GetSignatures', gmFile.fileId));
+        const signatures = await evaluateJson(ledger, 'alice', 'GetSignatures', gmFile.fileId);
+        const record = defined(signatures[0], 'the signature record');
         expect(record.publicKeyPem).toMatch(/BEGIN PUBLIC KEY/);
-        const bobKeys = JSON.parse(await ledger.evaluate('alice', 'ListKeys', PARTY.bob, '100', '')).items;
-        const key = bobKeys.find((k: { fingerprint: string }) => k.fingerprint === record.keyFingerprint);
-        expect(key.status).toBe('rotated');
+        const bobKeys = (await evaluateJson(ledger, 'alice', 'ListKeys', PARTY.bob, '100', '')).items;
+        const key = bobKeys.find((k) => k.fingerprint === record.keyFingerprint);
+        expect(key?.status).toBe('rotated');
     });
 });

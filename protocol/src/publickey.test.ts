@@ -73,9 +73,9 @@ describe('refused keys, each with the rule it breaks', () => {
     it('SM2 points: at infinity, compressed, hybrid, off the curve', () => {
         const point = spkiDer(sm2Key).subarray(-65);
         const compressed = ECDH.convertKey(point, 'SM2', undefined, undefined, 'compressed') as Buffer;
-        const hybrid = Buffer.concat([Buffer.from([0x06 | (point[64] & 1)]), point.subarray(1)]);
+        const hybrid = Buffer.concat([Buffer.from([0x06 | (point.readUInt8(64) & 1)]), point.subarray(1)]);
         const offCurve = Buffer.from(point);
-        offCurve[64] ^= 1;
+        offCurve.writeUInt8(offCurve.readUInt8(64) ^ 1, 64);
         expect(refusal(sm2SpkiPem(Buffer.from([0])))).toBe(
             'BAD_PEM: key cannot be encoded as SubjectPublicKeyInfo (an EC point at infinity)',
         );

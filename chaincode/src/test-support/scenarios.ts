@@ -1,7 +1,7 @@
 import { createHash, createHmac, KeyObject } from 'node:crypto';
 import { IdentityName, KeyLabel, publicPem, signWith, testKey } from './fixtures';
 import { Ledger } from './ledger';
-import type { whoAmI } from '../registry';
+import { evaluateJson, submitJson } from './answers';
 import {
     CredentialInput,
     FileRecord,
@@ -52,9 +52,17 @@ export function fingerprintOf(key: KeyObject): string {
     return parsePublicKey(publicPem(key)).fingerprint;
 }
 
+/** RegisterKeys' arguments: encryption key PEM, its proof, signing key PEM, its proof. */
+export type RegistrationArgs = [
+    encryptionPem: string,
+    encryptionProof: string,
+    signingPem: string,
+    signingProof: string,
+];
+
 /** The RegisterKeys arguments for `who`, proving possession for its next key sequence. */
-export async function registrationArgs(ledger: Ledger, who: IdentityName, keys: PartyKeys): Promise<string[]> {
-    const me = JSON.parse(await ledger.evaluate(who, 'WhoAmI')) as Awaited<ReturnType<typeof whoAmI>>;
+export async function registrationArgs(ledger: Ledger, who: IdentityName, keys: PartyKeys): Promise<RegistrationArgs> {
+    const me = await evaluateJson(ledger, who, 'WhoAmI');
     const statement = keyRegistrationStatement({
         channel: me.channel,
         chaincode: me.chaincode,
@@ -72,8 +80,7 @@ export async function registrationArgs(ledger: Ledger, who: IdentityName, keys: 
 }
 
 export async function registerKeys(ledger: Ledger, who: IdentityName, keys: PartyKeys): Promise<PartyRecord> {
-    const result = await ledger.submit(who, 'RegisterKeys', ...(await registrationArgs(ledger, who, keys)));
-    return JSON.parse(result.payload) as PartyRecord;
+    return submitJson(ledger, who, 'RegisterKeys', ...(await registrationArgs(ledger, who, keys)));
 }
 
 export async function verifyParty(ledger: Ledger, partyId: string, expiresAt = ''): Promise<void> {
@@ -115,8 +122,7 @@ export async function shareFile(
     credentials: CredentialInput[],
     options: ShareOptions = {},
 ): Promise<FileRecord> {
-    const result = await ledger.submit(who, 'ShareFile', ...shareArgs(fileId, credentials, options));
-    return JSON.parse(result.payload) as FileRecord;
+    return submitJson(ledger, who, 'ShareFile', ...shareArgs(fileId, credentials, options));
 }
 
 /**

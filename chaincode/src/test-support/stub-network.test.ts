@@ -1,6 +1,29 @@
 // The test peer first: it quietens fabric-contract-api's logging before the library loads.
 import { StubNetwork } from './stub-network';
 import { Context, Contract } from 'fabric-contract-api';
+import { defined } from '../../../protocol/src/test-support/defined';
+
+/** What the probe's Range answers with a page size. */
+interface RangePage {
+    values: string[];
+    bookmark: string;
+    count: number;
+}
+
+/** One entry of the probe's History. */
+interface HistoryEntry {
+    txId: string;
+    isDelete: boolean;
+    value: string;
+    seconds: number;
+}
+
+/** What the probe's Whoami answers. */
+interface Who {
+    msp: string;
+    id: string;
+    tx: string;
+}
 
 /** A probe contract exercising the test peer through the real ChaincodeStub. */
 class Probe extends Contract {
@@ -23,9 +46,10 @@ class Probe extends Contract {
         throw new Error('FAILED: on purpose');
     }
 
-    async TwoEvents(ctx: Context): Promise<void> {
+    TwoEvents(ctx: Context): Promise<void> {
         ctx.stub.setEvent('First', Buffer.from('1'));
         ctx.stub.setEvent('Second', Buffer.from('2'));
+        return Promise.resolve();
     }
 
     async PutComposite(ctx: Context, count: string): Promise<void> {
@@ -57,7 +81,8 @@ class Probe extends Contract {
         for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
             values.push(Buffer.from(r.value.value).toString());
         }
-        return JSON.stringify({ values, bookmark: metadata.bookmark, count: metadata.fetchedRecordsCount });
+        const page: RangePage = { values, bookmark: metadata.bookmark, count: metadata.fetchedRecordsCount };
+        return JSON.stringify(page);
     }
 
     async PageThenWrite(ctx: Context): Promise<void> {
@@ -66,7 +91,7 @@ class Probe extends Contract {
     }
 
     async History(ctx: Context, key: string): Promise<string> {
-        const entries = [];
+        const entries: HistoryEntry[] = [];
         for await (const m of ctx.stub.getHistoryForKey(key)) {
             entries.push({
                 txId: m.txId,
@@ -78,12 +103,9 @@ class Probe extends Contract {
         return JSON.stringify(entries);
     }
 
-    async Whoami(ctx: Context): Promise<string> {
-        return JSON.stringify({
-            msp: ctx.clientIdentity.getMSPID(),
-            id: ctx.clientIdentity.getID(),
-            tx: ctx.stub.getTxID(),
-        });
+    Whoami(ctx: Context): Promise<string> {
+        const who: Who = { msp: ctx.clientIdentity.getMSPID(), id: ctx.clientIdentity.getID(), tx: ctx.stub.getTxID() };
+        return Promise.resolve(JSON.stringify(who));
     }
 }
 
@@ -109,13 +131,13 @@ describe('the test peer', () => {
 
     it('answers composite-key range queries in key order, in batches and with bookmarks', async () => {
         await ledger.submit('alice', 'PutComposite', '250');
-        const all = JSON.parse(await ledger.evaluate('alice', 'Range', '0', ''));
+        const all = JSON.parse(await ledger.evaluate('alice', 'Range', '0', '')) as string[];
         expect(all).toHaveLength(250);
         expect(all[249]).toBe('249');
-        const first = JSON.parse(await ledger.evaluate('alice', 'Range', '100', ''));
+        const first = JSON.parse(await ledger.evaluate('alice', 'Range', '100', '')) as RangePage;
         expect(first.values).toHaveLength(100);
         expect(first.count).toBe(100);
-        const rest = JSON.parse(await ledger.evaluate('alice', 'Range', '200', first.bookmark));
+        const rest = JSON.parse(await ledger.evaluate('alice', 'Range', '200', first.bookmark)) as RangePage;
         expect(rest.values[0]).toBe('100');
         expect(rest.values).toHaveLength(150);
         expect(rest.bookmark).toBe('');
@@ -126,14 +148,15 @@ describe('the test peer', () => {
         const a = await ledger.submit('alice', 'Put', 'k', 'v1');
         const b = await ledger.submit('bob', 'Put', 'k', 'v2');
         const c = await ledger.submit('alice', 'Delete', 'k');
-        const history = JSON.parse(await ledger.evaluate('alice', 'History', 'k'));
-        expect(history.map((h: { txId: string }) => h.txId)).toEqual([c.txId, b.txId, a.txId]);
-        expect(history[0]).toMatchObject({ isDelete: true, value: '' });
-        expect(history[2].seconds).toBeLessThan(history[0].seconds);
+        const history = JSON.parse(await ledger.evaluate('alice', 'History', 'k')) as HistoryEntry[];
+        expect(history.map((h) => h.txId)).toEqual([c.txId, b.txId, a.txId]);
+        const [newest, , oldest] = history;
+        expect(newest).toMatchObject({ isDelete: true, value: '' });
+        expect(oldest?.seconds).toBeLessThan(defined(newest).seconds);
     });
 
     it('builds the client identity from the X.509 certificate', async () => {
-        const who = JSON.parse(await ledger.evaluate('bob', 'Whoami'));
+        const who = JSON.parse(await ledger.evaluate('bob', 'Whoami')) as Who;
         expect(who.msp).toBe('Org2MSP');
         expect(who.id).toBe(
             'x509::/C=US/O=org2.example.com/OU=client/CN=bob@org2.example.com::/C=US/O=org2.example.com/CN=ca.org2.example.com',
