@@ -31,7 +31,7 @@ beforeAll(async () => {
     const password = randomBytes(32);
     writeFileSync(at('fp'), password);
     await pipeline(
-        async function* () {
+        function* () {
             for (let i = 0; i < CONTAINER_MIB; i++) {
                 yield randomBytes(MIB);
             }

@@ -13,7 +13,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { expect } from '@jest/globals';
 import { SealpactError } from '@sealpact/protocol';
+import { defined } from '../../../protocol/src/test-support/defined';
 import * as atomicFile from '../atomic-file';
 import { commands } from './commands';
 import { parseOptions } from './command';
@@ -53,6 +55,13 @@ function openssl(...args: string[]): Buffer {
 
 const at = (name: string) => join(dir, name);
 
+/** In set-up, where no test is running to fail: throw unless the command succeeded. */
+function mustSucceed(result: Outcome, what: string): void {
+    if (result.code !== 0) {
+        throw new Error(`set-up: sealpact ${what} exited with ${result.code}: ${result.stderr}`);
+    }
+}
+
 beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sealpact-cli-'));
     writeFileSync(at('pass'), `${PASSPHRASE}\n`);
@@ -70,7 +79,7 @@ beforeAll(async () => {
             '--passphrase-file',
             at('pass'),
         );
-        expect(result.code).toBe(0);
+        mustSucceed(result, `keygen --alg ${alg}`);
     }
     writeFileSync(at('contract.txt'), 'The parties agree as follows.\n'.repeat(5000));
 }, 60_000);
@@ -167,7 +176,7 @@ describe('keygen', () => {
 
 describe('seal and open', () => {
     beforeAll(async () => {
-        expect((await sealpact('password', '--out', at('fp'))).code).toBe(0);
+        mustSucceed(await sealpact('password', '--out', at('fp')), 'password');
     });
 
     it.each(['sm2', 'rsa'])('%s: sealpact seals, openssl opens; openssl seals, sealpact opens', async (alg) => {
@@ -287,7 +296,7 @@ describe('encrypt and decrypt', () => {
                 '--json',
             );
             expect(enc.code).toBe(0);
-            const info = JSON.parse(enc.stdout);
+            const info = JSON.parse(enc.stdout) as { digestAlg: string; digest: string };
             const alg = suite === 'gm' ? 'sm3' : 'sha256';
             expect(info.digestAlg).toBe(alg);
             expect(openssl('dgst', `-${alg}`, '-r', `c.${suite}`).toString().split(' ')[0]).toBe(info.digest);
@@ -322,7 +331,7 @@ describe('encrypt and decrypt', () => {
         );
         expect(wrongAad.code).toBe(1);
         const tampered = Buffer.from(readFileSync(at('c.intl')));
-        tampered[tampered.length - 5] ^= 1;
+        tampered.writeUInt8(tampered.readUInt8(tampered.length - 5) ^ 1, tampered.length - 5);
         writeFileSync(at('c.tampered'), tampered);
         const bad = await sealpact(
             'decrypt',
@@ -358,62 +367,61 @@ describe('encrypt and decrypt', () => {
 });
 
 describe('sign and verify', () => {
-    const opensslSignOpts: Record<string, string[]> = {
+    const opensslSignOpts: Record<'sm2' | 'rsa', string[]> = {
         sm2: ['-sm3', '-sigopt', 'distid:1234567812345678'],
         rsa: ['-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest'],
     };
 
-    it.each(['sm2', 'rsa'])('%s: sealpact signs, openssl verifies; openssl signs, sealpact verifies', async (alg) => {
-        const signed = await sealpact(
-            'sign',
-            '--key',
-            at(`${alg}.key.pem`),
-            '--passphrase-file',
-            at('pass'),
-            '--in',
-            at('contract.txt'),
-            '--out',
-            at(`${alg}.sig`),
-        );
-        expect(signed.code).toBe(0);
-        const verifyOpts =
-            alg === 'sm2'
-                ? opensslSignOpts.sm2
-                : ['-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest'];
-        expect(
+    it.each(['sm2', 'rsa'] as const)(
+        '%s: sealpact signs, openssl verifies; openssl signs, sealpact verifies',
+        async (alg) => {
+            const signed = await sealpact(
+                'sign',
+                '--key',
+                at(`${alg}.key.pem`),
+                '--passphrase-file',
+                at('pass'),
+                '--in',
+                at('contract.txt'),
+                '--out',
+                at(`${alg}.sig`),
+            );
+            expect(signed.code).toBe(0);
+            expect(
+                openssl(
+                    'dgst',
+                    ...opensslSignOpts[alg],
+                    '-verify',
+                    `${alg}.pub.pem`,
+                    '-signature',
+                    `${alg}.sig`,
+                    'contract.txt',
+                ).toString(),
+            ).toContain('Verified OK');
+
             openssl(
                 'dgst',
-                ...verifyOpts,
-                '-verify',
-                `${alg}.pub.pem`,
-                '-signature',
-                `${alg}.sig`,
+                ...opensslSignOpts[alg],
+                '-sign',
+                `${alg}.key.pem`,
+                '-passin',
+                'file:pass',
+                '-out',
+                `${alg}.ossl.sig`,
                 'contract.txt',
-            ).toString(),
-        ).toContain('Verified OK');
-
-        openssl(
-            'dgst',
-            ...opensslSignOpts[alg],
-            '-sign',
-            `${alg}.key.pem`,
-            '-passin',
-            'file:pass',
-            '-out',
-            `${alg}.ossl.sig`,
-            'contract.txt',
-        );
-        const verified = await sealpact(
-            'verify',
-            '--pub',
-            at(`${alg}.pub.pem`),
-            '--in',
-            at('contract.txt'),
-            '--sig',
-            at(`${alg}.ossl.sig`),
-        );
-        expect(verified).toMatchObject({ code: 0, stdout: 'signature valid\n' });
-    });
+            );
+            const verified = await sealpact(
+                'verify',
+                '--pub',
+                at(`${alg}.pub.pem`),
+                '--in',
+                at('contract.txt'),
+                '--sig',
+                at(`${alg}.ossl.sig`),
+            );
+            expect(verified).toMatchObject({ code: 0, stdout: 'signature valid\n' });
+        },
+    );
 
     it('exits 3 for a signature over another file or by another key', async () => {
         writeFileSync(at('other.txt'), 'The parties agree to nothing.\n');
@@ -569,7 +577,11 @@ describe('numeric options', () => {
     });
 
     it('hands a valid value to the command as a number, and leaves an absent one undefined', () => {
-        const byName = (name: string) => commands.find((c) => c.name === name)!;
+        const byName = (name: string) =>
+            defined(
+                commands.find((c) => c.name === name),
+                `the ${name} command`,
+            );
         expect(parseOptions(byName('gc'), ['--grace-minutes', '5'])['grace-minutes']).toBe(5);
         expect(parseOptions(byName('watch'), ['--count', '1000000']).count).toBe(1_000_000);
         expect(parseOptions(byName('watch'), []).count).toBeUndefined();
@@ -625,8 +637,8 @@ describe('errors never quote an input file', () => {
         ['seal', '--to', 'BAD_PEM'],
         ['verify', '--pub', 'BAD_PEM'],
         ['open', '--key', 'BAD_PEM'],
-    ])('%s %s a secret: %s, one line, no content', async (name, option, code) => {
-        const others: Record<string, string[]> = {
+    ] as const)('%s %s a secret: %s, one line, no content', async (name, option, code) => {
+        const others: Record<typeof name, string[]> = {
             seal: ['--in', at('fp'), '--out', at('never.env')],
             verify: ['--in', at('contract.txt'), '--sig', at('fp')],
             open: ['--in', at('fp'), '--out', at('never.fp')],
@@ -638,7 +650,10 @@ describe('errors never quote an input file', () => {
     });
 
     it('the last defence: any message is printed on one line, and a stray SyntaxError without its text', async () => {
-        const inbox = commands.find((c) => c.name === 'inbox')!;
+        const inbox = defined(
+            commands.find((c) => c.name === 'inbox'),
+            'the inbox command',
+        );
         const failing = jest
             .spyOn(inbox, 'run')
             .mockRejectedValueOnce(new SealpactError('BAD_ARGUMENT', `quoted ${SECRET}\nacross\r\nlines\u001b[2J`))

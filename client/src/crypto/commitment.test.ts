@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { COMMITMENT_INFO_PREFIX, deriveCommitmentKey, plaintextCommitment } from './commitment';
 import { expectError } from '../test-support/expect-error';
+import { defined } from '../../../protocol/src/test-support/defined';
 
 // The known answer of docs/crypto.md ("Plaintext commitment"), computed with stock OpenSSL 3.
 const KAT = {
@@ -53,7 +54,7 @@ function opensslKey(password: Buffer, fileId: string, digest: 'sm3' | 'sha256'):
 /** The commitment by `openssl dgst -mac HMAC`, exactly as docs/ledger.md gives the command. */
 function opensslCommitment(key: string, file: string, digest: 'sm3' | 'sha256'): string {
     const out = openssl('dgst', `-${digest}`, '-mac', 'HMAC', '-macopt', `hexkey:${key}`, file);
-    return /= ([0-9a-f]{64})\n$/.exec(out)![1];
+    return defined(/= ([0-9a-f]{64})\n$/.exec(out)?.[1], 'the HMAC openssl printed');
 }
 
 describe.each(['sm3', 'sha256'] as const)('with %s', (digest) => {

@@ -33,17 +33,28 @@ interface Example {
 const example = JSON.parse(readFileSync(resolve(__dirname, 'testdata/format-example.json'), 'utf8')) as Example;
 const formatDoc = readFileSync(resolve(__dirname, '../../../docs/format.md'), 'utf8');
 
-/** A decoder written from docs/format.md, whole-buffer and deliberately naive. Throws on any failure. */
-function decodeFromSpec(container: Buffer, password: Buffer, expectedAad: Buffer): Buffer {
-    const fail = (what: string): never => {
-        throw new Error(what);
-    };
-    if (container.subarray(0, 8).toString('latin1') !== 'SEALPACT') fail('magic');
-    if (container[8] !== 1) fail('version');
-    const suiteName = ({ 1: 'intl', 2: 'gm' } as Record<number, string>)[container[9]] ?? fail('suite');
+/** A failure of the decoder below: what it found wrong. */
+function specFail(what: string): never {
+    throw new Error(what);
+}
+
+/** The header as docs/format.md describes it ("Header"), its tag and AAD checked. */
+interface SpecHeader {
+    suiteName: 'intl' | 'gm';
+    chunkSize: number;
+    headerTag: Buffer;
+    headerLength: number;
+    key: (purpose: string, length: number) => Buffer;
+}
+
+function headerFromSpec(container: Buffer, password: Buffer, expectedAad: Buffer): SpecHeader {
+    if (container.subarray(0, 8).toString('latin1') !== 'SEALPACT') specFail('magic');
+    if (container[8] !== 1) specFail('version');
+    const suiteByte = container[9];
+    const suiteName = suiteByte === 1 ? 'intl' : suiteByte === 2 ? 'gm' : specFail('suite');
     const hash = suiteName === 'intl' ? 'sha256' : 'sm3';
     const chunkSize = container.readUInt32BE(10);
-    if (chunkSize < 1024 || chunkSize > 16777216) fail('chunk size');
+    if (chunkSize < 1024 || chunkSize > 16777216) specFail('chunk size');
     const salt = container.subarray(14, 46);
     const aadLength = container.readUInt16BE(46);
     const aad = container.subarray(48, 48 + aadLength);
@@ -53,33 +64,45 @@ function decodeFromSpec(container: Buffer, password: Buffer, expectedAad: Buffer
     const expectedTag = createHmac(hash, key('header', 32))
         .update(container.subarray(0, 48 + aadLength))
         .digest();
-    if (!timingSafeEqual(expectedTag, headerTag)) fail('header tag');
-    if (!aad.equals(expectedAad)) fail('aad');
+    if (!timingSafeEqual(expectedTag, headerTag)) specFail('header tag');
+    if (!aad.equals(expectedAad)) specFail('aad');
+    return { suiteName, chunkSize, headerTag, headerLength: 80 + aadLength, key };
+}
 
+/** The plaintext of chunk `i` as it is on the wire (ciphertext then tag), its tag checked. */
+function chunkFromSpec(header: SpecHeader, wire: Buffer, i: number, last: boolean): Buffer[] {
+    const { suiteName, headerTag, key } = header;
     const tagLength = suiteName === 'intl' ? 16 : 32;
-    const body = container.subarray(80 + aadLength);
+    const nonce = Buffer.alloc(12);
+    nonce.writeBigUInt64BE(BigInt(i), 3);
+    nonce[11] = last ? 1 : 0;
+    const ciphertext = wire.subarray(0, wire.length - tagLength);
+    const tag = wire.subarray(wire.length - tagLength);
+    if (suiteName === 'intl') {
+        const decipher = createDecipheriv('aes-256-gcm', key('payload', 32), nonce, { authTagLength: 16 });
+        decipher.setAAD(headerTag).setAuthTag(tag);
+        return [decipher.update(ciphertext), decipher.final()];
+    }
+    const mac = createHmac('sm3', key('payload-mac', 32)).update(headerTag).update(nonce).update(ciphertext);
+    if (!timingSafeEqual(mac.digest(), tag)) specFail(`chunk ${i} tag`);
+    const iv = Buffer.concat([nonce, Buffer.alloc(4)]);
+    return [createDecipheriv('sm4-ctr', key('payload-sm4', 16), iv).update(ciphertext)];
+}
+
+/** A decoder written from docs/format.md, whole-buffer and deliberately naive. Throws on any failure. */
+function decodeFromSpec(container: Buffer, password: Buffer, expectedAad: Buffer): Buffer {
+    const header = headerFromSpec(container, password, expectedAad);
+    const { chunkSize } = header;
+    const tagLength = header.suiteName === 'intl' ? 16 : 32;
+    const body = container.subarray(header.headerLength);
     const count = Math.max(1, Math.ceil(body.length / (chunkSize + tagLength)));
     const out: Buffer[] = [];
     for (let i = 0; i < count; i++) {
         const wire = body.subarray(i * (chunkSize + tagLength), (i + 1) * (chunkSize + tagLength));
         const last = i === count - 1;
-        if (wire.length < tagLength || (!last && wire.length !== chunkSize + tagLength)) fail('length');
-        if (last && i > 0 && wire.length === tagLength) fail('empty final chunk');
-        const nonce = Buffer.alloc(12);
-        nonce.writeBigUInt64BE(BigInt(i), 3);
-        nonce[11] = last ? 1 : 0;
-        const ciphertext = wire.subarray(0, wire.length - tagLength);
-        const tag = wire.subarray(wire.length - tagLength);
-        if (suiteName === 'intl') {
-            const decipher = createDecipheriv('aes-256-gcm', key('payload', 32), nonce, { authTagLength: 16 });
-            decipher.setAAD(headerTag).setAuthTag(tag);
-            out.push(decipher.update(ciphertext), decipher.final());
-        } else {
-            const mac = createHmac('sm3', key('payload-mac', 32)).update(headerTag).update(nonce).update(ciphertext);
-            if (!timingSafeEqual(mac.digest(), tag)) fail(`chunk ${i} tag`);
-            const iv = Buffer.concat([nonce, Buffer.alloc(4)]);
-            out.push(createDecipheriv('sm4-ctr', key('payload-sm4', 16), iv).update(ciphertext));
-        }
+        if (wire.length < tagLength || (!last && wire.length !== chunkSize + tagLength)) specFail('length');
+        if (last && i > 0 && wire.length === tagLength) specFail('empty final chunk');
+        out.push(...chunkFromSpec(header, wire, i, last));
     }
     return Buffer.concat(out);
 }

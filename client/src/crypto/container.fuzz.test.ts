@@ -19,6 +19,7 @@ import {
     mutationsOf,
     REFUSED,
 } from '../../../chaincode/src/test-support/fuzz';
+import { defined } from '../../../protocol/src/test-support/defined';
 import { MIN_CHUNK_SIZE, parseHeader } from './container-format';
 import { decryptToFile } from './filecipher';
 import { createDecryptStream, createEncryptStream } from './stream';
@@ -49,8 +50,9 @@ interface Seed {
 function piecesOf(bytes: Buffer, sizes: number[]): Buffer[] {
     const pieces: Buffer[] = [];
     for (let offset = 0, i = 0; offset < bytes.length; i++) {
-        pieces.push(bytes.subarray(offset, offset + sizes[i % sizes.length]));
-        offset += sizes[i % sizes.length];
+        const size = defined(sizes[i % sizes.length], 'a piece size');
+        pieces.push(bytes.subarray(offset, offset + size));
+        offset += size;
     }
     return pieces;
 }
@@ -70,11 +72,17 @@ async function encrypt(suite: Suite, plaintext: Buffer): Promise<Seed> {
 
 const seeds: Seed[] = [];
 const seedIndex = () => fc.nat({ max: seeds.length - 1 });
+const seedAt = (i: number): Seed => defined(seeds[i], `seed ${i}`);
 const readSizes = fc.array(fc.integer({ min: 1, max: 3 * MIN_CHUNK_SIZE }), { minLength: 1, maxLength: 4 });
 let dir: string;
 
 beforeAll(async () => {
-    const example = JSON.parse(readFileSync(join(__dirname, 'testdata', 'format-example.json'), 'utf8'));
+    const example = JSON.parse(readFileSync(join(__dirname, 'testdata', 'format-example.json'), 'utf8')) as {
+        password: string;
+        aad: string;
+        plaintext: string;
+        suites: Record<Suite, { container: string }>;
+    };
     for (const suite of ['intl', 'gm'] as const) {
         seeds.push({
             container: Buffer.from(example.suites[suite].container, 'hex'),
@@ -93,7 +101,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 test('the seeds decrypt, however the input is cut into pieces (control)', async () => {
     await fuzz(
         fc.asyncProperty(seedIndex(), readSizes, async (i, sizes) => {
-            expect((await decrypt(seeds[i].container, seeds[i], sizes)).equals(seeds[i].plaintext)).toBe(true);
+            expect((await decrypt(seedAt(i).container, seedAt(i), sizes)).equals(seedAt(i).plaintext)).toBe(true);
         }),
         50,
     );
@@ -102,10 +110,10 @@ test('the seeds decrypt, however the input is cut into pieces (control)', async 
 test('a mutated container never decrypts: every failure is a decoder refusal', async () => {
     await fuzz(
         fc.asyncProperty(
-            seedIndex().chain((i) => fc.tuple(fc.constant(i), mutationsOf(seeds[i].container))),
+            seedIndex().chain((i) => fc.tuple(fc.constant(i), mutationsOf(seedAt(i).container))),
             readSizes,
             async ([i, mutated], sizes) => {
-                expect(await attemptAsync(() => decrypt(mutated, seeds[i], sizes), DECRYPT_CODES)).toBe(REFUSED);
+                expect(await attemptAsync(() => decrypt(mutated, seedAt(i), sizes), DECRYPT_CODES)).toBe(REFUSED);
             },
         ),
         1000,
@@ -117,7 +125,7 @@ test('arbitrary bytes, with or without a valid start of header, never decrypt', 
     await fuzz(
         fc.asyncProperty(start, fc.uint8Array({ maxLength: 3000 }), seedIndex(), async (prefix, bytes, i) => {
             const input = Buffer.concat([Buffer.from(prefix, 'latin1'), bytes]);
-            expect(await attemptAsync(() => decrypt(input, seeds[i], [input.length || 1]), DECRYPT_CODES)).toBe(
+            expect(await attemptAsync(() => decrypt(input, seedAt(i), [input.length || 1]), DECRYPT_CODES)).toBe(
                 REFUSED,
             );
         }),
@@ -129,17 +137,20 @@ test('parseHeader returns a header, asks for more bytes, or refuses', () => {
     const headerCodes = ['BAD_MAGIC', 'UNSUPPORTED_VERSION', 'UNSUPPORTED_SUITE', 'BAD_HEADER'] as const;
     const input = fc.oneof(
         fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
-        seedIndex().chain((i) => mutationsOf(seeds[i].container.subarray(0, 120))),
+        seedIndex().chain((i) => mutationsOf(seedAt(i).container.subarray(0, 120))),
     );
     fuzz(
         fc.property(input, (bytes) => {
             const parsed = attempt(() => parseHeader(bytes), headerCodes);
-            if (parsed !== REFUSED && parsed !== undefined) {
-                // What it returns is what the bytes say (docs/format.md, Header).
-                expect(parsed.length).toBe(80 + parsed.header.aad.length);
-                expect(parsed.body.equals(bytes.subarray(0, parsed.length - 32))).toBe(true);
-                expect(parsed.tag.equals(bytes.subarray(parsed.length - 32, parsed.length))).toBe(true);
+            if (parsed === REFUSED || parsed === undefined) {
+                return true;
             }
+            // What it returns is what the bytes say (docs/format.md, Header).
+            return (
+                parsed.length === 80 + parsed.header.aad.length &&
+                parsed.body.equals(bytes.subarray(0, parsed.length - 32)) &&
+                parsed.tag.equals(bytes.subarray(parsed.length - 32, parsed.length))
+            );
         }),
         3000,
     );
@@ -148,15 +159,15 @@ test('parseHeader returns a header, asks for more bytes, or refuses', () => {
 test('a refused decryptToFile leaves no file behind, not even a temporary one', async () => {
     await fuzz(
         fc.asyncProperty(
-            seedIndex().chain((i) => fc.tuple(fc.constant(i), mutationsOf(seeds[i].container))),
+            seedIndex().chain((i) => fc.tuple(fc.constant(i), mutationsOf(seedAt(i).container))),
             readSizes,
             async ([i, mutated], sizes) => {
                 const out = join(dir, 'out.bin');
                 const refused = await attemptAsync(
                     () =>
                         decryptToFile(Readable.from(piecesOf(mutated, sizes)), out, {
-                            password: seeds[i].password,
-                            aad: seeds[i].aad,
+                            password: seedAt(i).password,
+                            aad: seedAt(i).aad,
                         }),
                     DECRYPT_CODES,
                 );

@@ -13,6 +13,7 @@ import {
     REFUSED,
     textMutationsOf,
 } from '../../../chaincode/src/test-support/fuzz';
+import { defined } from '../../../protocol/src/test-support/defined';
 import { Drawing, keyPoints, MAX_DIMENSION, parseDrawing } from './drawing';
 import { generateFilePassword } from './password';
 
@@ -98,19 +99,23 @@ const hostile = fc.constantFrom<unknown>(
 
 /** The drawing with the value at one place (picked by `at`) replaced. */
 function plant(drawing: Drawing, at: number, value: unknown): unknown {
-    const copy = JSON.parse(JSON.stringify(drawing));
-    const stroke = copy.strokes[at % copy.strokes.length];
-    const point = stroke[at % stroke.length];
+    // A deep copy in which every place can take any value.
+    const strokes = drawing.strokes.map((points) => points.map((point): Record<string, unknown> => ({ ...point })));
+    const copy: Record<string, unknown> = { width: drawing.width, height: drawing.height, strokes };
+    const s = at % strokes.length;
+    const stroke = defined(strokes[s], 'a stroke');
+    const p = at % stroke.length;
+    const point = defined(stroke[p], 'a point');
     const places = [
         () => (copy.width = value),
         () => (copy.height = value),
         () => (copy.strokes = value),
-        () => (copy.strokes[at % copy.strokes.length] = value),
-        () => (stroke[at % stroke.length] = value),
+        () => ((strokes as unknown[])[s] = value),
+        () => ((stroke as unknown[])[p] = value),
         () => (point.x = value),
         () => (point.y = value),
     ];
-    places[at % places.length]();
+    defined(places[at % places.length], 'a place')();
     return copy;
 }
 

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import { Drawing, MAX_CROSSINGS, MAX_DIMENSION, MAX_POINTS, Point, keyPoints, parseDrawing } from './drawing';
 import { expectError } from '../test-support/expect-error';
@@ -338,7 +339,7 @@ describe('parseDrawing', () => {
     it('returns a clean copy with x and y only', () => {
         const parsed = parseDrawing(good);
         expect(parsed).toEqual({ width: 10, height: 20, strokes: [[{ x: 1, y: 2 }], [{ x: 0, y: 20 }]] });
-        expect(Object.is(parsed.strokes[1][0].x, 0)).toBe(true);
+        expect(Object.is(parsed.strokes[1]?.[0]?.x, 0)).toBe(true);
         expect(parsed.strokes[0]).not.toBe(good.strokes[0]);
     });
 

@@ -27,7 +27,7 @@ beforeAll(() => {
 
 describe.each(ALGORITHMS)('%s envelopes', (alg) => {
     test('a mutated envelope never opens', () => {
-        const mutated = fc.nat({ max: seeds[alg].length - 1 }).chain((i) => mutationsOf(seeds[alg][i]));
+        const mutated = fc.constantFrom(...seeds[alg]).chain((seed) => mutationsOf(seed));
         fuzz(
             fc.property(mutated, (envelope) => {
                 expect(attempt(() => openEnvelope(keys[alg], envelope), OPEN_CODES)).toBe(REFUSED);
@@ -57,7 +57,7 @@ function tlv(tag: number, contents: Buffer): Buffer {
 function derInteger(value: bigint): Buffer {
     let hex = value.toString(16);
     hex = hex.length % 2 ? `0${hex}` : hex;
-    return tlv(0x02, Buffer.from(parseInt(hex[0], 16) >= 8 ? `00${hex}` : hex, 'hex'));
+    return tlv(0x02, Buffer.from(parseInt(hex.charAt(0), 16) >= 8 ? `00${hex}` : hex, 'hex'));
 }
 
 test('well-formed SM2 ciphertexts with random fields never open', () => {

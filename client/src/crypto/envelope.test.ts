@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { isSealpactError } from '@sealpact/protocol';
 import { generateKeyPair, PrivateKeyInfo } from './keys';
@@ -43,7 +44,7 @@ describe.each(ALGS)('%s envelopes', (alg) => {
         const envelope = sealEnvelope(keys[alg].publicKey, password);
         for (let i = 0; i < envelope.length; i++) {
             const altered = Buffer.from(envelope);
-            altered[i] ^= 1 << (i % 8);
+            altered.writeUInt8(altered.readUInt8(i) ^ (1 << (i % 8)), i);
             let error: unknown;
             try {
                 openEnvelope(keys[alg], altered);

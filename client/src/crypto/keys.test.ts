@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { sm2 } from 'sm-crypto-v2';
 import { DER_INTEGER, DER_SEQUENCE, DerReader, fingerprintOf, SealpactError, sm2PointHex } from '@sealpact/protocol';
 import { exportPrivateKeyPem, generateKeyPair, loadPrivateKey, PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
 import { signDetached, verifyDetached } from './signature';
+import { defined } from '../../../protocol/src/test-support/defined';
 
 const PASSPHRASE = 'correct horse battery staple';
 let dir: string;
@@ -119,7 +121,7 @@ describe('loadPrivateKey of OpenSSL-made keys', () => {
         expect(key.algorithm).toBe('sm2');
         expect(key.key.asymmetricKeyType).toBeUndefined();
         const text = openssl('pkey', '-in', 'sm2.pem', '-noout', '-text');
-        const priv = /priv:\s*([0-9a-f:\s]+)pub:/.exec(text)![1].replace(/[:\s]/g, '');
+        const priv = defined(/priv:\s*([0-9a-f:\s]+)pub:/.exec(text)?.[1], 'the private scalar').replace(/[:\s]/g, '');
         expect(sm2PrivateScalarHex(key)).toBe(priv.padStart(64, '0'));
         expect(sm2.getPublicKeyFromPrivateKey(sm2PrivateScalarHex(key))).toBe(sm2PointHex(key.publicKey.spki));
     });
@@ -238,7 +240,7 @@ describe('RSA private key consistency (pairwise sign and verify on load)', () =>
 
     const flip = (der: Buffer, bit: number) => {
         const copy = Buffer.from(der);
-        copy[bit >> 3] ^= 0x80 >> (bit & 7);
+        copy.writeUInt8(copy.readUInt8(bit >> 3) ^ (0x80 >> (bit & 7)), bit >> 3);
         return copy;
     };
 
@@ -251,7 +253,7 @@ describe('RSA private key consistency (pairwise sign and verify on load)', () =>
             );
         }
         // Before the pairwise check, flips in n and e loaded and then signed what did not verify.
-        expect([...outcomes.n, ...outcomes.e]).not.toContain('signs');
+        expect([...defined(outcomes.n, 'the n flips'), ...defined(outcomes.e, 'the e flips')]).not.toContain('signs');
     });
 
     test('bit flips across the ciphertext of an encrypted key: refused, or the key still signs verifiably', () => {

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { constants, randomBytes, sign } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sm2 } from 'sm-crypto-v2';
@@ -36,7 +37,7 @@ describe.each(['sm2', 'rsa'] as const)('%s signatures', (alg) => {
         expect(verifyDetached(others[alg].publicKey, message, signature)).toBe(false);
         for (const i of [0, 5, signature.length - 1]) {
             const altered = Buffer.from(signature);
-            altered[i] ^= 0x10;
+            altered.writeUInt8(altered.readUInt8(i) ^ 0x10, i);
             expect(verifyDetached(keys[alg].publicKey, message, altered)).toBe(false);
             expect(createVerifier(keys[alg].publicKey).update(message).verify(altered)).toBe(false);
         }
@@ -85,12 +86,15 @@ describe('SM2 specifics', () => {
         let signature: Buffer;
         do {
             signature = signDetached(keys.sm2, message); // until r is 32 bytes with its top bit clear
-        } while (signature[3] !== 0x20 || signature[4] >= 0x80);
+        } while (signature.readUInt8(3) !== 0x20 || signature.readUInt8(4) >= 0x80);
         const point = sm2PointHex(keys.sm2.publicKey.spki);
         const forms = {
             trailing: Buffer.concat([signature, Buffer.from([0])]),
             setTag: Buffer.concat([Buffer.from([0x31]), signature.subarray(1)]),
-            paddedR: Buffer.concat([Buffer.from([0x30, signature[1] + 1, 0x02, 0x21, 0x00]), signature.subarray(4)]),
+            paddedR: Buffer.concat([
+                Buffer.from([0x30, signature.readUInt8(1) + 1, 0x02, 0x21, 0x00]),
+                signature.subarray(4),
+            ]),
         };
         for (const [name, form] of Object.entries(forms)) {
             expect([name, verifyDetached(keys.sm2.publicKey, message, form)]).toEqual([name, false]);

@@ -1,6 +1,7 @@
+import { expect } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sm2 } from 'sm-crypto-v2';
@@ -8,11 +9,12 @@ import { DerReader, isSm2Point, parsePublicKey } from '@sealpact/protocol';
 import { loadPrivateKey } from './keys';
 import { openEnvelope, sealEnvelope } from './envelope';
 import { signDetached, verifyDetached } from './signature';
+import { gmVectors } from '../test-support/gm-vectors';
 
 // SM2/SM3 specifics: known answers from GB/T 32905 (SM3) and GB/T 32918.5 / GM/T 0003.5 (SM2),
 // fixed-k reproduction, and the GM/T 0009 DER edge cases of the envelope. A missing vector file
-// must fail the suite, never skip it: readFileSync throws.
-const vectors = JSON.parse(readFileSync(join(__dirname, 'testdata', 'vectors', 'gm', 'standard-vectors.json'), 'utf8'));
+// must fail the suite, never skip it: gmVectors throws.
+const vectors = gmVectors();
 const enc = vectors.sm2_encryption;
 const sig = vectors.sm2_signature;
 
@@ -25,7 +27,7 @@ function tlv(tag: string, hex: string): string {
 function derInt(hex: string): string {
     const minimal = BigInt(`0x${hex}`).toString(16);
     const even = minimal.length % 2 ? `0${minimal}` : minimal;
-    return tlv('02', parseInt(even[0], 16) >= 8 ? `00${even}` : even);
+    return tlv('02', parseInt(even.charAt(0), 16) >= 8 ? `00${even}` : even);
 }
 const hexOf = (n: bigint) => n.toString(16).padStart(64, '0');
 /** The prime p of the SM2 field (GM/T 0003.5). */
@@ -64,7 +66,10 @@ function nextScalarIs(kHex: string): jest.SpyInstance {
     return jest
         .spyOn(globalThis.crypto, 'getRandomValues')
         .mockImplementationOnce(<T extends ArrayBufferView | null>(array: T): T => {
-            Buffer.from(array!.buffer, array!.byteOffset, array!.byteLength).set(b);
+            if (array === null) {
+                throw new Error('getRandomValues(null)');
+            }
+            Buffer.from(array.buffer, array.byteOffset, array.byteLength).set(b);
             return array;
         });
 }
@@ -72,7 +77,7 @@ function nextScalarIs(kHex: string): jest.SpyInstance {
 afterEach(() => jest.restoreAllMocks());
 
 describe('SM3 (GB/T 32905)', () => {
-    test.each(vectors.sm3 as { message_ascii: string; digest: string }[])('$message_ascii', (v) => {
+    test.each(vectors.sm3)('$message_ascii', (v) => {
         expect(createHash('sm3').update(v.message_ascii, 'ascii').digest('hex')).toBe(v.digest);
     });
 });
@@ -174,10 +179,10 @@ describe('GM/T 0009 DER envelope: strict decoding', () => {
 
     test('the standard ciphertext with one bit of C3 or C2 flipped fails as ENVELOPE_OPEN_FAILED', () => {
         const c3 = Buffer.from(enc.c3, 'hex');
-        c3[0] ^= 1;
+        c3.writeUInt8(c3.readUInt8(0) ^ 1, 0);
         expect(() => open(sm2Der(x, y, c3.toString('hex'), enc.c2))).toThrow(code('ENVELOPE_OPEN_FAILED'));
         const c2 = Buffer.from(enc.c2, 'hex');
-        c2[c2.length - 1] ^= 0x80;
+        c2.writeUInt8(c2.readUInt8(c2.length - 1) ^ 0x80, c2.length - 1);
         expect(() => open(sm2Der(x, y, enc.c3, c2.toString('hex')))).toThrow(code('ENVELOPE_OPEN_FAILED'));
     });
 
@@ -252,7 +257,7 @@ describe('one accepted encoding per envelope: what OpenSSL refuses, Sealpact ref
             expect(opensslOpens(negated)).toBeUndefined();
             expect(() => openEnvelope(key, negated)).toThrow(code('ENVELOPE_OPEN_FAILED'));
             const [x1, y1] = fieldsOf(envelope);
-            parities.add(sm2.ecdh(enc.private_key, `04${x1}${y1}`, false)[64] & 1);
+            parities.add(Buffer.from(sm2.ecdh(enc.private_key, `04${x1}${y1}`, false)).readUInt8(64) & 1);
         }
         expect(parities.size).toBe(2);
     });
@@ -271,7 +276,7 @@ describe('GM/T 0009 DER envelope: INTEGER edge cases with chosen k', () => {
 
     test.each([
         ['x below 2^248 (a short INTEGER)', (xHex: string) => xHex.startsWith('00')],
-        ['x at or above 2^255 (a leading 00 byte)', (xHex: string) => xHex[0] >= '8'],
+        ['x at or above 2^255 (a leading 00 byte)', (xHex: string) => xHex.charAt(0) >= '8'],
     ])('%s: minimal DER that both Sealpact and OpenSSL open', (_name, want) => {
         const key = standardKey();
         const password = Buffer.from('edge case password');

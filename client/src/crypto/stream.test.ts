@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -5,6 +6,7 @@ import fc from 'fast-check';
 import { Suite } from '@sealpact/protocol';
 import { MAX_AAD_LENGTH, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './container-format';
 import { createDecryptStream, createEncryptStream, DecryptStream, EncryptStream } from './stream';
+import { defined } from '../../../protocol/src/test-support/defined';
 
 const CHUNK = MIN_CHUNK_SIZE; // small chunks keep many-chunk cases fast
 const SUITES: Suite[] = ['intl', 'gm'];
@@ -15,7 +17,7 @@ const HEADER_FIXED = 80; // header length without AAD (docs/format.md)
 async function run(transform: Transform, input: Buffer, pieceSizes: number[] = [input.length]): Promise<Buffer> {
     const pieces: Buffer[] = [];
     for (let offset = 0, i = 0; offset < input.length; i++) {
-        const size = Math.max(1, pieceSizes[i % pieceSizes.length]);
+        const size = Math.max(1, defined(pieceSizes[i % pieceSizes.length], 'a piece size'));
         pieces.push(input.subarray(offset, offset + size));
         offset += size;
     }

@@ -2,12 +2,13 @@ import { Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, LedgerError, SealpactError } from '@sealpact/protocol';
 import { commitFailed, CommitUnknownError, ledgerError, mayHaveCommitted, Stage } from './ledger-errors';
+import { defined } from '../../../protocol/src/test-support/defined';
 
 // The error values fabric-gateway raises, built as it builds them from a gRPC status; no network.
 const TX = 'a'.repeat(64);
 const ENDPOINT = '127.0.0.1:7051';
 
-function cause(code: number, text: string): ServiceError {
+function cause(code: GrpcStatus, text: string): ServiceError {
     return Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${text}`), {
         code,
         details: text,
@@ -15,16 +16,16 @@ function cause(code: number, text: string): ServiceError {
     });
 }
 
-function gatewayError(code: number, text = 'failed'): GatewayError {
+function gatewayError(code: GrpcStatus, text = 'failed'): GatewayError {
     return new GatewayError({ code, details: [], cause: cause(code, text), message: cause(code, text).message });
 }
 
-function endorseError(code: number, text = 'failed'): EndorseError {
+function endorseError(code: GrpcStatus, text = 'failed'): EndorseError {
     const c = cause(code, text);
     return new EndorseError({ code, details: [], cause: c, transactionId: TX, message: c.message });
 }
 
-function commitStatusError(code: number, text = 'failed'): CommitStatusError {
+function commitStatusError(code: GrpcStatus, text = 'failed'): CommitStatusError {
     const c = cause(code, text);
     return new CommitStatusError({ code, details: [], cause: c, transactionId: TX, message: c.message });
 }
@@ -112,7 +113,7 @@ describe('ledgerError', () => {
         expect(err).toBeInstanceOf(LedgerError);
         expect(err.message).toBe('LEDGER_ERROR: ShareFile was refused by the chaincode: NO_SUCH_CODE: odd');
         // USAGE is a code, but not one the chaincode raises.
-        odd.details[0].message = 'chaincode response 500, USAGE: odd';
+        defined(odd.details[0]).message = 'chaincode response 500, USAGE: odd';
         expect(mapped(odd, 'endorse').code).toBe('LEDGER_ERROR');
     });
 

@@ -75,7 +75,7 @@ describe('receive', () => {
         });
         const blobPath = join(parties.store.root, objectKey(parseLocator(sent.locator)));
         const bytes = readFileSync(blobPath);
-        bytes[1_500_000] ^= 0x40; // inside chunk 1 of 1 MiB chunks
+        bytes.writeUInt8(bytes.readUInt8(1_500_000) ^ 0x40, 1_500_000); // inside chunk 1 of 1 MiB chunks
         chmodSync(blobPath, 0o640);
         writeFileSync(blobPath, bytes);
         const folder = outFolder('tampered');

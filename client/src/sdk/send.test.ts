@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StatusCode } from '@hyperledger/fabric-gateway';
@@ -63,7 +64,7 @@ describe('send checks every recipient before any secret exists', () => {
             if (transaction !== 'GetParty') return answer;
             const view = answer as PartyView;
             const other = generateKeyPair('sm2').publicKey.pem;
-            return { ...view, keys: view.keys.map((key) => ({ ...key, publicKeyPem: other })) } as never;
+            return { ...view, keys: view.keys.map((key) => ({ ...key, publicKeyPem: other })) };
         });
         await expectRejection(
             alice.send(contract, { to: [ids.bob], suite: 'gm' }),
@@ -96,7 +97,7 @@ describe('send', () => {
         const sent = await alice.send(path, { to: [ids.bob], suite: 'gm', fileId: 'f-sent' });
 
         const file = await bob.getFile('f-sent');
-        expect(file).toMatchObject<Partial<FileRecord>>({
+        expect(file).toMatchObject({
             owner: ids.alice,
             recipients: [ids.bob],
             suite: 'gm',
@@ -105,7 +106,7 @@ describe('send', () => {
             size: sent.size,
             locator: sent.locator,
             createdTxId: sent.txId,
-        });
+        } satisfies Partial<FileRecord>);
         expect(sent).toMatchObject({ fileId: 'f-sent', digestAlgorithm: 'sm3', alreadySent: false });
         expect(sent.locator).toBe(`fs:sm3/${sent.ciphertextDigest}`);
         expect(await parties.store.has(sent.locator)).toBe(true);
@@ -120,7 +121,7 @@ describe('send', () => {
             }),
         );
         expect(opened[0]).toHaveLength(32);
-        expect(opened[1].equals(opened[0])).toBe(true);
+        expect(opened[1]).toEqual(opened[0]);
 
         const out = `${path}.received`;
         await bob.receive('f-sent', out);
@@ -132,8 +133,9 @@ describe('send', () => {
         const generate = password.generateFilePassword;
         const made: Buffer[] = [];
         jest.spyOn(password, 'generateFilePassword').mockImplementation((options) => {
-            made.push(generate(options));
-            return made[made.length - 1];
+            const generated = generate(options);
+            made.push(generated);
+            return generated;
         });
         await alice.send(parties.contract('zeroed.txt', 100), { to: [ids.bob], suite: 'intl' });
         const failing = new Readable({ read: () => failing.destroy(new Error('the disk went away')) });
@@ -200,7 +202,7 @@ describe('send', () => {
         );
         expect(err).toBeInstanceOf(CommitUnknownError);
         const file = await alice.getFile('f-unknown');
-        expect((err as CommitUnknownError).txId).toBe(file.createdTxId);
+        expect(err).toMatchObject({ txId: file.createdTxId });
         expect(await parties.store.has(file.locator)).toBe(true);
         expect(await alice.uploads?.pending()).toEqual([
             { locator: file.locator, fileId: 'f-unknown', at: expect.any(String) },

@@ -30,3 +30,17 @@ export async function expectRejection(
     expect((thrown as Error).message).toMatch(message);
     return thrown as SealpactError;
 }
+
+/**
+ * What `fn()` did, to compare with what a test vector expects in one assertion: the value it
+ * returned, the code of the SealpactError it threw, or anything else it threw.
+ */
+export type Outcome<T> = { returned: T } | { code: ErrorCode } | { threw: unknown };
+
+export function outcomeOf<T>(fn: () => T): Outcome<T> {
+    try {
+        return { returned: fn() };
+    } catch (err) {
+        return isSealpactError(err) ? { code: err.code } : { threw: err };
+    }
+}
