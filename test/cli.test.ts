@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { signalMidWrite, startCli } from '../client/src/test-support/cli-process';
 import { profile, PROFILE_PATH, ROOT, runId } from './support/fabric';
+import { defined } from '../protocol/src/test-support/defined';
 
 /** The `sealpact` ledger commands as a user types them, against the real network (run `npm run build` first; npm test does). */
 
@@ -32,7 +33,7 @@ function as(identity: string, ...argv: string[]) {
 }
 
 function asArgs(identity: string, ...argv: string[]): string[] {
-    const who = identity.split('@')[0];
+    const [who = identity] = identity.split('@', 1);
     return [
         ...argv,
         '--identity',
@@ -55,7 +56,7 @@ it('registers, verifies, sends, receives, signs and audits with one-line results
     expect((await as('alice@org1.example.com', 'register', '--alg', 'sm2')).code).toBe(0);
     const bob = await as('bob@org2.example.com', 'register', '--alg', 'rsa', '--bits', '2048', '--json');
     expect(bob.code).toBe(0);
-    const bobId = JSON.parse(bob.stdout).partyId;
+    const bobId = (JSON.parse(bob.stdout) as { partyId: string }).partyId;
     expect(bobId).toBe('Org2MSP/bob@org2.example.com');
     const verified = await as(
         'verifier@authority.example.com',
@@ -100,7 +101,10 @@ it('registers, verifies, sends, receives, signs and audits with one-line results
 
     // bob hands out the file's commitment key; with it the contract checks against his signature.
     const revealed = await as('bob@org2.example.com', 'commitment-key', '--file-id', `${id}-cli`, '--json');
-    const { commitmentKey, digestAlgorithm } = JSON.parse(revealed.stdout);
+    const { commitmentKey, digestAlgorithm } = JSON.parse(revealed.stdout) as {
+        commitmentKey: string;
+        digestAlgorithm: string;
+    };
     expect(digestAlgorithm).toBe('sha256');
     const contract = join(dir, 'contract.txt');
     const mac = execFileSync('openssl', [
@@ -122,7 +126,8 @@ it('registers, verifies, sends, receives, signs and audits with one-line results
 });
 
 it('acts as an identity given by its MSP folder', async () => {
-    const msp = profile().orgs.Org1MSP.identities['alice@org1.example.com'].msp as string;
+    const org1 = defined(profile().orgs.Org1MSP, 'Org1MSP in the connection profile');
+    const msp = defined(org1.identities['alice@org1.example.com']?.msp, "alice's MSP folder");
     const result = await sealpact('party', '--identity', `msp:Org1MSP:${msp}`, '--profile', PROFILE_PATH, '--json');
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, party: { partyId: 'Org1MSP/alice@org1.example.com' } });
 });
@@ -161,7 +166,7 @@ it('names the problem in one line: an unverified recipient, a non-authority veri
 
 it('leaves no plaintext behind when get is stopped by SIGINT or SIGTERM mid-way', async () => {
     const big = join(dir, 'big.bin');
-    await pipeline(async function* () {
+    await pipeline(function* () {
         for (let i = 0; i < 200; i++) {
             yield randomBytes(MIB);
         }

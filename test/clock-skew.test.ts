@@ -5,6 +5,7 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { ledgerError } from '../client/src/sdk/ledger-errors';
 import { readPem, resolveIdentity } from '../client/src/sdk/profile';
 import { profile } from './support/fabric';
+import { defined } from '../protocol/src/test-support/defined';
 
 /**
  * The proposal timestamp is the client's to choose and Fabric 2.5 does not bound it; the Sealpact
@@ -39,8 +40,9 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-    gateway?.close();
-    client?.close();
+    // Either is undefined when beforeAll failed before making it.
+    (gateway as Gateway | undefined)?.close();
+    (client as grpc.Client | undefined)?.close();
 });
 
 /**
@@ -50,11 +52,11 @@ afterAll(() => {
 async function skewedProposal(offsetMs: number) {
     const contract = gateway.getNetwork(profile().channel).getContract(profile().chaincode);
     const proposed = gatewayProtos.ProposedTransaction.deserializeBinary(contract.newProposal('WhoAmI').getBytes());
-    const signedProposal = proposed.getProposal()!;
+    const signedProposal = defined(proposed.getProposal(), 'the signed proposal');
     const proposal = peer.Proposal.deserializeBinary(signedProposal.getProposalBytes_asU8());
     const header = common.Header.deserializeBinary(proposal.getHeader_asU8());
     const channelHeader = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
-    const timestamp = channelHeader.getTimestamp()!;
+    const timestamp = defined(channelHeader.getTimestamp(), "the channel header's timestamp");
     const millis = Date.now() + offsetMs;
     timestamp.setSeconds(Math.floor(millis / 1000));
     timestamp.setNanos((millis % 1000) * 1e6);
@@ -93,8 +95,7 @@ describe('proposal timestamps against the endorsing peers clocks', () => {
         const transaction = await (await skewedProposal(offset)).endorse();
         const status = await (await transaction.submit()).getStatus();
         expect(status.successful).toBe(true);
-        expect(JSON.parse(Buffer.from(transaction.getResult()).toString('utf8')).partyId).toBe(
-            'Org1MSP/alice@org1.example.com',
-        );
+        const answer = JSON.parse(Buffer.from(transaction.getResult()).toString('utf8')) as { partyId: string };
+        expect(answer.partyId).toBe('Org1MSP/alice@org1.example.com');
     });
 });

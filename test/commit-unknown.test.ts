@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { Sealpact } from '../client/src/sdk/sealpact';
 import { profile, runId } from './support/fabric';
 import { Parties, PASSPHRASE } from './support/parties';
 import { TcpProxy } from './support/tcp-proxy';
+import { defined } from '../protocol/src/test-support/defined';
 
 /**
  * Issue 8, item 5: a send whose connection drops after ShareFile reached the orderer and before
@@ -61,9 +63,13 @@ beforeAll(async () => {
 
     // A copy of the profile whose Org1 peer is the proxy; TLS still checks the peer's own name.
     const direct = profile();
-    const org1 = direct.orgs.Org1MSP;
+    const org1 = defined(direct.orgs.Org1MSP, 'Org1MSP in the connection profile');
     proxy = await TcpProxy.start(org1.peer.endpoint);
-    expect(org1.peer.hostnameOverride).toBeTruthy();
+    if (!org1.peer.hostnameOverride) {
+        throw new Error(
+            "set-up: Org1's peer has no hostnameOverride, so TLS through the proxy would check its address",
+        );
+    }
     const proxied: ConnectionProfile = {
         ...direct,
         orgs: { ...direct.orgs, Org1MSP: { ...org1, peer: { ...org1.peer, endpoint: proxy.endpoint } } },
@@ -77,9 +83,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-    cutAlice?.close();
+    // Either is undefined when beforeAll failed before making it.
+    (cutAlice as Sealpact | undefined)?.close();
     parties.close();
-    await proxy?.close();
+    await (proxy as TcpProxy | undefined)?.close();
 });
 
 it('a connection lost between submit and commit keeps the blob for gc and a retry', async () => {
@@ -99,13 +106,14 @@ it('a connection lost between submit and commit keeps the blob for gc and a retr
     );
     stop();
     expect(submitted).toEqual([{ transaction: 'ShareFile', txId: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
-    const { txId } = submitted[0];
+    const { txId } = defined(submitted[0], 'the ShareFile submitted');
     expect(failure).toBeInstanceOf(CommitUnknownError);
-    expect((failure as CommitUnknownError).message).toBe(
-        `COMMIT_UNKNOWN: ShareFile ${txId} was handed to the orderer but its commit status is unknown ` +
+    expect(failure).toMatchObject({
+        message:
+            `COMMIT_UNKNOWN: ShareFile ${txId} was handed to the orderer but its commit status is unknown ` +
             `(the connection to the peer at ${proxy.endpoint} was lost at the commit stage); ` +
             `the blob is kept; retry send with --file-id ${fileId} or run gc later`,
-    );
+    });
 
     // The orderer had it: the ledger, read through an unaffected connection, holds the share ...
     const file = await fileOnLedger(fileId);
@@ -114,19 +122,23 @@ it('a connection lost between submit and commit keeps the blob for gc and a retr
     const hash = createHash(file.digestAlgorithm);
     await pipeline(await alice.store.get(file.locator), hash);
     expect(hash.digest('hex')).toBe(file.ciphertextDigest);
-    expect(await alice.uploads!.pending()).toEqual([{ locator: file.locator, fileId, at: expect.any(String) }]);
+    expect(await defined(alice.uploads, "alice's upload journal").pending()).toEqual([
+        { locator: file.locator, fileId, at: expect.any(String) },
+    ]);
 
     // gc cannot ask the ledger through the cut connection, so it removes nothing.
     expect(await codeOf(cutAlice.gc(0))).toBe('NETWORK_DOWN');
     expect(await alice.store.has(file.locator)).toBe(true);
-    expect((await alice.uploads!.pending()).map((u) => u.locator)).toEqual([file.locator]);
+    expect((await defined(alice.uploads, "alice's upload journal").pending()).map((u) => u.locator)).toEqual([
+        file.locator,
+    ]);
 
     // gc through a working connection learns the ledger holds the file: it keeps the blob and
     // settles the journal entry.
     const { removed } = await alice.gc(0);
     expect(removed).toEqual([]);
     expect(await alice.store.has(file.locator)).toBe(true);
-    expect(await alice.uploads!.pending()).toEqual([]);
+    expect(await defined(alice.uploads, "alice's upload journal").pending()).toEqual([]);
 
     // The retry the error suggests is idempotent, and bob gets the file byte for byte.
     const again = await alice.send(path, { to: [bobId], suite: 'gm', fileId });
@@ -161,5 +173,5 @@ it('a ShareFile the commit status says is invalid removes its blob; the send ret
     expect(results.every((r) => r.txId === file.createdTxId && r.locator === file.locator)).toBe(true);
     // Only the committed attempt's blob is left, and no journal entry.
     expect((await blobs()).filter((locator) => !before.includes(locator))).toEqual([file.locator]);
-    expect(await alice.uploads!.pending()).toEqual([]);
+    expect(await defined(alice.uploads, "alice's upload journal").pending()).toEqual([]);
 });

@@ -1,38 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT } from './support/fabric';
+import { defined } from '../protocol/src/test-support/defined';
+import { readTopology, ROOT } from './support/fabric';
 
 /**
  * docker-compose.yaml cannot run here (no Docker engine), so this checks it describes the same
  * network as the native scripts: every expected value comes from network/topology.json, the one
  * source both read.
  */
-
-interface Topology {
-    fabric: { version: string };
-    host: string;
-    channel: string;
-    ordererOrg: {
-        mspId: string;
-        domain: string;
-        orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
-    };
-    orgs: {
-        mspId: string;
-        domain: string;
-        peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
-    }[];
-    ccaas: { domain: string };
-    chaincode: {
-        name: string;
-        label: string;
-        port: number;
-        serverName: string;
-        clockSkewSeconds: number;
-        governance: { governingMsps: string[]; authorityMsps: string[]; auditorMsps: string[] };
-    };
-}
 
 interface Service {
     image?: string;
@@ -44,12 +20,13 @@ interface Service {
     user?: string;
 }
 
-const topology: Topology = JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8'));
+const topology = readTopology();
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8')) as {
     'x-sealpact': { channel: string; chaincode: string; fabricVersion: string };
     services: Record<string, Service>;
 };
 const env = (service: Service, name: string) => String(service.environment[name]);
+const serviceNamed = (name: string): Service => defined(compose.services[name], `the service ${name}`);
 const at = (port: number) => `${topology.host}:${port}`;
 
 describe('docker-compose.yaml matches network/topology.json', () => {
@@ -65,12 +42,12 @@ describe('docker-compose.yaml matches network/topology.json', () => {
 
     it('uses the official images at the native Fabric version, on host networking', () => {
         for (const node of topology.ordererOrg.orderers) {
-            expect(compose.services[node.name].image).toBe(
+            expect(serviceNamed(node.name).image).toBe(
                 `hyperledger/fabric-orderer:\${FABRIC_VERSION:-${topology.fabric.version}}`,
             );
         }
         for (const org of topology.orgs) {
-            expect(compose.services[org.peer.name].image).toBe(
+            expect(serviceNamed(org.peer.name).image).toBe(
                 `hyperledger/fabric-peer:\${FABRIC_VERSION:-${topology.fabric.version}}`,
             );
         }
@@ -80,13 +57,13 @@ describe('docker-compose.yaml matches network/topology.json', () => {
 
     it('runs the first orderer by default and the other two in the raft3 profile', () => {
         const [first, ...rest] = topology.ordererOrg.orderers;
-        expect(compose.services[first.name].profiles).toBeUndefined();
-        for (const node of rest) expect(compose.services[node.name].profiles).toEqual(['raft3']);
+        expect(serviceNamed(defined(first, 'an orderer').name).profiles).toBeUndefined();
+        for (const node of rest) expect(serviceNamed(node.name).profiles).toEqual(['raft3']);
     });
 
     it('gives each orderer its MSP ID, ports, channel participation and TLS', () => {
         for (const node of topology.ordererOrg.orderers) {
-            const service = compose.services[node.name];
+            const service = serviceNamed(node.name);
             expect(env(service, 'ORDERER_GENERAL_LOCALMSPID')).toBe(topology.ordererOrg.mspId);
             expect(
                 `${env(service, 'ORDERER_GENERAL_LISTENADDRESS')}:${env(service, 'ORDERER_GENERAL_LISTENPORT')}`,
@@ -105,7 +82,7 @@ describe('docker-compose.yaml matches network/topology.json', () => {
 
     it('gives each peer its MSP ID, ports, LevelDB, TLS and the ccaas builder', () => {
         for (const org of topology.orgs) {
-            const service = compose.services[org.peer.name];
+            const service = serviceNamed(org.peer.name);
             expect(env(service, 'CORE_PEER_ID')).toBe(org.peer.name);
             expect(env(service, 'CORE_PEER_LOCALMSPID')).toBe(org.mspId);
             expect(env(service, 'CORE_PEER_LISTENADDRESS')).toBe(at(org.peer.port));
@@ -129,7 +106,7 @@ describe('docker-compose.yaml matches network/topology.json', () => {
     });
 
     it('builds the chaincode-as-a-service container from chaincode/ and serves it on the package address', () => {
-        const service = compose.services.chaincode;
+        const service = serviceNamed('chaincode');
         expect(service.build).toEqual({ context: '.', dockerfile: 'chaincode/Dockerfile' });
         expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(topology.chaincode.port));
         expect(env(service, 'CHAINCODE_ID')).toContain('SEALPACT_CHAINCODE_ID');
@@ -137,7 +114,7 @@ describe('docker-compose.yaml matches network/topology.json', () => {
     });
 
     it('starts the chaincode server with the bootstrap governance and the clock skew of topology.json', () => {
-        const service = compose.services.chaincode;
+        const service = serviceNamed('chaincode');
         const { governingMsps, authorityMsps, auditorMsps } = topology.chaincode.governance;
         const sorted = (list: string[]) => [...new Set(list)].sort();
         expect(env(service, 'SEALPACT_GOVERNANCE')).toBe(
@@ -151,7 +128,7 @@ describe('docker-compose.yaml matches network/topology.json', () => {
     });
 
     it("serves the chaincode over TLS with its serverName's certificate, requiring the peers' client certificates", () => {
-        const service = compose.services.chaincode;
+        const service = serviceNamed('chaincode');
         const tls = `./network/.data/crypto/${topology.ccaas.domain}/servers/${topology.chaincode.serverName}/tls`;
         expect(service.volumes).toEqual([`${tls}:/etc/sealpact/tls:ro`]);
         expect(env(service, 'CORE_CHAINCODE_TLS_CERT_FILE')).toBe('/etc/sealpact/tls/server.crt');

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { GOVERNANCE } from '../chaincode/src/test-support/scenarios';
 import { FabricLedger, profile, ROOT, runId } from './support/fabric';
+import { evaluateJson } from '../chaincode/src/test-support/answers';
 
 /**
  * The race for the first governance, on the real network. The chaincode server runs with
@@ -24,11 +25,13 @@ beforeAll(() => {
     ledger = new FabricLedger({ ...profile(), chaincode: name });
 });
 
-afterAll(() => ledger?.close());
+afterAll(() => {
+    (ledger as FabricLedger | undefined)?.close(); // undefined when beforeAll failed
+});
 
 describe('the first SetGovernance on a fresh chaincode definition', () => {
     it('is served by the Sealpact chaincode server under its own name, with no governance yet', async () => {
-        expect(JSON.parse(await ledger.evaluate('bob', 'WhoAmI')).chaincode).toBe(name);
+        expect((await evaluateJson(ledger, 'bob', 'WhoAmI')).chaincode).toBe(name);
         await expect(ledger.evaluate('auditor', 'GetGovernance')).rejects.toThrow(/^NOT_INITIALISED/);
     });
 
@@ -43,7 +46,7 @@ describe('the first SetGovernance on a fresh chaincode definition', () => {
     it("accepts Org1's admin submitting the bootstrap document; then only Org1 governs", async () => {
         const { payload } = await ledger.submit('org1Admin', 'SetGovernance', JSON.stringify(GOVERNANCE));
         expect(JSON.parse(payload)).toMatchObject({ ...GOVERNANCE, revision: 1 });
-        expect(JSON.parse(await ledger.evaluate('bob', 'GetGovernance'))).toMatchObject(GOVERNANCE);
+        expect(await evaluateJson(ledger, 'bob', 'GetGovernance')).toMatchObject(GOVERNANCE);
         const takeover = { ...GOVERNANCE, governingMsps: ['Org2MSP'] };
         await expect(ledger.submit('org2Admin', 'SetGovernance', JSON.stringify(takeover))).rejects.toThrow(
             /^ACCESS_DENIED/,

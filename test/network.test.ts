@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { connect as plainConnect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect, ConnectionOptions, TLSSocket } from 'node:tls';
-import { CredentialInput, FileRecord } from '@sealpact/protocol';
+import { AccessEvent, CredentialInput, FileRecord } from '@sealpact/protocol';
+import { defined } from '../protocol/src/test-support/defined';
 import {
     GOVERNANCE,
     PARTY,
@@ -17,7 +18,8 @@ import {
     standardParties,
     verifyParty,
 } from '../chaincode/src/test-support/scenarios';
-import { FabricLedger, profile, ROOT, runId } from './support/fabric';
+import { FabricLedger, profile, readTopology, ROOT, runId } from './support/fabric';
+import { evaluateJson } from '../chaincode/src/test-support/answers';
 
 /**
  * Sealpact's chaincode on the real Fabric network (network/, started by global-setup.js): every
@@ -32,8 +34,10 @@ jest.setTimeout(120000);
 const run = runId();
 let ledger: FabricLedger;
 let keys: Awaited<ReturnType<typeof standardParties>>;
+const cred = (fileId: string, name: 'alice' | 'bob' | 'carol'): CredentialInput =>
+    credentialFor(PARTY[name], keys[name].encryption, fileId);
 const creds = (fileId: string, ...who: ('alice' | 'bob' | 'carol')[]): CredentialInput[] =>
-    who.map((name) => credentialFor(PARTY[name], keys[name].encryption, fileId));
+    who.map((name) => cred(fileId, name));
 
 beforeAll(async () => {
     ledger = new FabricLedger();
@@ -42,7 +46,9 @@ beforeAll(async () => {
     keys = await standardParties(ledger);
 });
 
-afterAll(() => ledger?.close());
+afterAll(() => {
+    (ledger as FabricLedger | undefined)?.close(); // undefined when beforeAll failed
+});
 
 /** Reads chaincode events from `network` until `match` accepts one (or times out). */
 async function nextEvent(
@@ -70,14 +76,14 @@ describe('the network', () => {
     });
 
     it('holds the governance set at deployment', async () => {
-        const governance = JSON.parse(await ledger.evaluate('auditor', 'GetGovernance'));
+        const governance = await evaluateJson(ledger, 'auditor', 'GetGovernance');
         expect(governance).toMatchObject(GOVERNANCE);
     });
 
     it('reads the party from the real client certificate', async () => {
-        const me = JSON.parse(await ledger.evaluate('bob', 'WhoAmI'));
+        const me = await evaluateJson(ledger, 'bob', 'WhoAmI');
         expect(me).toMatchObject({ partyId: PARTY.bob, channel: 'contracts', chaincode: 'sealpact' });
-        expect(JSON.parse(await ledger.evaluate('org2Admin', 'WhoAmI')).isAdmin).toBe(true);
+        expect((await evaluateJson(ledger, 'org2Admin', 'WhoAmI')).isAdmin).toBe(true);
         await expect(ledger.evaluate('bobTwin', 'WhoAmI')).rejects.toThrow(/^IDENTITY_CONFLICT/);
     });
 });
@@ -89,18 +95,18 @@ describe('transactions on the real network', () => {
         file = await shareFile(ledger, 'alice', `${run}-f1`, creds(`${run}-f1`, 'alice', 'bob'));
         expect(file).toMatchObject({ fileId: `${run}-f1`, owner: PARTY.alice, recipients: [PARTY.bob] });
         for (const who of ['alice', 'bob', 'auditor'] as const) {
-            expect(JSON.parse(await ledger.evaluate(who, 'GetFile', file.fileId)).owner).toBe(PARTY.alice);
+            expect((await evaluateJson(ledger, who, 'GetFile', file.fileId)).owner).toBe(PARTY.alice);
         }
-        const credential = JSON.parse(await ledger.evaluate('bob', 'GetCredential', file.fileId));
-        expect(credential).toMatchObject({ ...creds(file.fileId, 'bob')[0], status: 'active' });
-        expect(JSON.parse(await ledger.evaluate('alice', 'GetCredential', file.fileId)).partyId).toBe(PARTY.alice);
+        const credential = await evaluateJson(ledger, 'bob', 'GetCredential', file.fileId);
+        expect(credential).toMatchObject({ ...cred(file.fileId, 'bob'), status: 'active' });
+        expect((await evaluateJson(ledger, 'alice', 'GetCredential', file.fileId)).partyId).toBe(PARTY.alice);
 
-        const all = async (who: 'alice' | 'bob', transaction: string) => {
+        const all = async (who: 'alice' | 'bob', transaction: 'ListInbox' | 'ListSent') => {
             const ids: string[] = [];
             let bookmark = '';
             do {
-                const page = JSON.parse(await ledger.evaluate(who, transaction, '50', bookmark));
-                ids.push(...page.items.map((item: { fileId: string }) => item.fileId));
+                const page = await evaluateJson(ledger, who, transaction, '50', bookmark);
+                ids.push(...page.items.map((item) => item.fileId));
                 bookmark = page.bookmark;
             } while (bookmark !== '');
             return ids;
@@ -112,7 +118,7 @@ describe('transactions on the real network', () => {
     it('SignContract and GetSignatures', async () => {
         const bob = signatureArgs(file, PARTY.bob, keys.bob.signing);
         await ledger.submit('bob', 'SignContract', file.fileId, bob.statement, bob.signature);
-        const signatures = JSON.parse(await ledger.evaluate('alice', 'GetSignatures', file.fileId));
+        const signatures = await evaluateJson(ledger, 'alice', 'GetSignatures', file.fileId);
         expect(signatures).toHaveLength(1);
         expect(signatures[0]).toMatchObject({ statement: bob.statement, algorithm: 'sm2' });
     });
@@ -129,16 +135,16 @@ describe('transactions on the real network', () => {
             /^ACCESS_DENIED/,
         );
         await ledger.submit('alice', 'GrantAccess', file.fileId, JSON.stringify(grant));
-        expect(JSON.parse(await ledger.evaluate('dave', 'GetCredential', file.fileId)).status).toBe('active');
+        expect((await evaluateJson(ledger, 'dave', 'GetCredential', file.fileId)).status).toBe('active');
         const revoked = await ledger.submit('alice', 'RevokeAccess', file.fileId, PARTY.dave);
         expect(JSON.parse(revoked.payload)).toMatchObject({ status: 'revoked', revokedTxId: revoked.txId });
         await expect(ledger.evaluate('dave', 'GetCredential', file.fileId)).rejects.toThrow(/^ACCESS_DENIED/);
 
         await ledger.submit('verifier', 'RevokeVerification', PARTY.dave);
-        expect(JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.dave)).verified).toBe(false);
+        expect((await evaluateJson(ledger, 'alice', 'GetParty', PARTY.dave)).verified).toBe(false);
         await ledger.submit('dave', 'RevokeKeys');
-        expect(JSON.parse(await ledger.evaluate('dave', 'GetParty', PARTY.dave)).keys).toEqual([]);
-        const keys = JSON.parse(await ledger.evaluate('dave', 'ListKeys', PARTY.dave, '100', '')).items;
+        expect((await evaluateJson(ledger, 'dave', 'GetParty', PARTY.dave)).keys).toEqual([]);
+        const keys = (await evaluateJson(ledger, 'dave', 'ListKeys', PARTY.dave, '100', '')).items;
         expect(keys.every((key: { status: string }) => key.status !== 'active')).toBe(true);
     });
 });
@@ -152,7 +158,7 @@ describe('access control enforced by the peers', () => {
             ledger.submit('auditor', 'RecordVerification', PARTY.bob, 'a'.repeat(64), 'L2', ''),
         ).rejects.toThrow(/^WRONG_ORG/);
         await verifyParty(ledger, PARTY.bob); // verifier@authority.example.com
-        expect(JSON.parse(await ledger.evaluate('alice', 'GetParty', PARTY.bob)).verified).toBe(true);
+        expect((await evaluateJson(ledger, 'alice', 'GetParty', PARTY.bob)).verified).toBe(true);
     });
 
     it('refuses a share to an unverified party (carol is registered but never verified)', async () => {
@@ -187,8 +193,8 @@ describe('access control enforced by the peers', () => {
         // invalidated at commit by every peer because the policy wants 3 of the 4 orgs.
         const bin = join(ROOT, 'network', '.bin', 'peer');
         const connection = profile();
-        const org1 = connection.orgs.Org1MSP;
-        const alice = org1.identities['alice@org1.example.com'];
+        const org1 = defined(connection.orgs.Org1MSP, 'Org1MSP in the connection profile');
+        const alice = defined(org1.identities['alice@org1.example.com'], "alice's identity in the connection profile");
         const data = join(ROOT, 'network', '.data');
         const env = {
             ...process.env,
@@ -200,7 +206,10 @@ describe('access control enforced by the peers', () => {
             CORE_PEER_TLS_ENABLED: 'true',
             CORE_PEER_TLS_ROOTCERT_FILE: org1.peer.tlsCACert,
         };
-        const orderer = JSON.parse(readFileSync(join(data, 'connection.json'), 'utf8')).orderers[0];
+        const { orderers } = JSON.parse(readFileSync(join(data, 'connection.json'), 'utf8')) as {
+            orderers: { endpoint: string; tlsCACert: string }[];
+        };
+        const orderer = defined(orderers[0], 'an orderer in connection.json');
         const fileId = `${run}-one-org`;
         let output = '';
         try {
@@ -246,9 +255,9 @@ describe('chaincode events', () => {
         const event = await nextEvent(events, (e) => e.transactionId === shared.txId);
         events.close();
         expect(event.eventName).toBe('FileShared');
-        const payload = JSON.parse(Buffer.from(event.payload).toString('utf8'));
+        const payload = JSON.parse(Buffer.from(event.payload).toString('utf8')) as AccessEvent;
         expect(payload).toMatchObject({ fileId, owner: PARTY.alice, txId: shared.txId });
-        expect(payload.recipients.map((r: { partyId: string }) => r.partyId)).toContain(PARTY.bob);
+        expect(payload.recipients.map((r) => r.partyId)).toContain(PARTY.bob);
         await checkpointer.checkpointChaincodeEvent(event);
 
         // While nobody listens, alice revokes bob; a new listener from the checkpoint still gets it.
@@ -265,16 +274,14 @@ describe('audit', () => {
         const fileId = `${run}-history`;
         const shared = await ledger.submit('alice', 'ShareFile', ...shareArgs(fileId, creds(fileId, 'alice', 'bob')));
         const revoked = await ledger.submit('alice', 'RevokeAccess', fileId, PARTY.bob);
-        const history = JSON.parse(await ledger.evaluate('auditor', 'GetHistory', 'file', fileId, '', '1', ''));
+        const history = await evaluateJson(ledger, 'auditor', 'GetHistory', 'file', fileId, '', '1', '');
         expect(history.items.map((h: { txId: string }) => h.txId)).toEqual([revoked.txId]);
-        const older = JSON.parse(
-            await ledger.evaluate('auditor', 'GetHistory', 'file', fileId, '', '1', history.bookmark),
-        );
+        const older = await evaluateJson(ledger, 'auditor', 'GetHistory', 'file', fileId, '', '1', history.bookmark);
         expect(older).toEqual({ items: [expect.objectContaining({ txId: shared.txId })], bookmark: '' });
-        const credential = JSON.parse(
-            await ledger.evaluate('auditor', 'GetHistory', 'credential', fileId, PARTY.bob, '10', ''),
+        const credential = (
+            await evaluateJson(ledger, 'auditor', 'GetHistory', 'credential', fileId, PARTY.bob, '10', '')
         ).items;
-        expect(credential.map((h: { value: { status: string } }) => h.value.status)).toEqual(['revoked', 'active']);
+        expect(credential.map((h) => defined(h.value).status)).toEqual(['revoked', 'active']);
         expect(JSON.stringify(credential)).not.toContain('envelope');
     });
 
@@ -302,8 +309,9 @@ describe('audit', () => {
                     encoding: 'utf8',
                 },
             );
-        expect(JSON.parse(query(['GetFile', fileId])).owner).toBe(PARTY.alice);
-        expect(JSON.parse(query(['GetHistory', 'file', fileId, '', '100', ''])).items.length).toBeGreaterThanOrEqual(1);
+        expect((JSON.parse(query(['GetFile', fileId])) as FileRecord).owner).toBe(PARTY.alice);
+        const history = JSON.parse(query(['GetHistory', 'file', fileId, '', '100', ''])) as { items: unknown[] };
+        expect(history.items.length).toBeGreaterThanOrEqual(1);
     });
 });
 
@@ -348,7 +356,7 @@ function dial(open: () => Socket | TLSSocket): Promise<Dialled> {
 }
 
 describe('the chaincode server (chaincode-as-a-service, TLS with client authentication)', () => {
-    const topology = JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8'));
+    const topology = readTopology();
     const crypto = join(ROOT, 'network', '.data', 'crypto');
     const { host } = topology;
     const { port, serverName } = topology.chaincode;
@@ -379,13 +387,13 @@ describe('the chaincode server (chaincode-as-a-service, TLS with client authenti
         expect(anonymous.received).toHaveLength(0);
 
         // The orderer organisation's TLS CA is not among the application organisations' it accepts.
-        const orderer = topology.ordererOrg.orderers[0].name;
+        const orderer = defined(topology.ordererOrg.orderers[0], 'an orderer').name;
         const stranger = await dial(() => tlsConnect({ ...tls, ...tlsFiles(topology.ordererOrg.domain, orderer) }));
         expect(stranger.received).toHaveLength(0);
     });
 
     it("accepts a peer's TLS certificate and answers HTTP/2 (gRPC) with a SETTINGS frame", async () => {
-        const org = topology.orgs[0];
+        const org = defined(topology.orgs[0], 'an organisation');
         const peer = await dial(() => tlsConnect({ ...tls, ...tlsFiles(org.domain, org.peer.name) }));
         expect(peer.handshake).toEqual({ authorized: true, alpn: 'h2', protocol: 'TLSv1.3' });
         expect(peer.error).toBeUndefined();

@@ -51,7 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     sessions.forEach((session) => session.close());
-    await server?.stop();
+    await (server as typeof server | undefined)?.stop(); // undefined when beforeAll failed
 });
 
 it('alice sends a 20 MB contract through S3 and bob receives it byte for byte', async () => {

@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSealpactError } from '@sealpact/protocol';
+import { CredentialRecord, isSealpactError, KeyRecord, Page } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
+import { InboxEvent } from '../client/src/sdk/watch';
+import { parseLocator } from '../client/src/store';
+import { defined } from '../protocol/src/test-support/defined';
 import { ROOT, runId } from './support/fabric';
 import { Parties } from './support/parties';
 
@@ -47,10 +50,22 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
     throw new Error('expected a refusal');
 }
 
+/** The share a watcher's next() gave; failing the test when the watcher ended instead. */
+function shareOf(result: IteratorResult<InboxEvent, unknown>): InboxEvent {
+    if (result.done === true) {
+        throw new Error('the watcher ended without a share');
+    }
+    return result.value;
+}
+
 beforeAll(async () => {
-    [alice, bob, carol, verifier, auditor] = await Promise.all(
-        (['alice', 'bob', 'carol', 'verifier', 'auditor'] as const).map((who) => parties.as(who)),
-    );
+    [alice, bob, carol, verifier, auditor] = await Promise.all([
+        parties.as('alice'),
+        parties.as('bob'),
+        parties.as('carol'),
+        parties.as('verifier'),
+        parties.as('auditor'),
+    ]);
     // GM practice: separate SM2 keys for receiving passwords and for signing.
     await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
     await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
@@ -85,7 +100,7 @@ describe.each([
         expect(signed.signer).toBe(bobId);
         // Anyone can check the signature with stock openssl and the key from the ledger.
         const key = (await auditor.getParty(bobId)).keys.find((k) => k.fingerprint === signed.keyFingerprint);
-        writeFileSync(join(parties.dir, 'signer.pem'), key!.publicKeyPem);
+        writeFileSync(join(parties.dir, 'signer.pem'), defined(key, "bob's signing key on the ledger").publicKeyPem);
         writeFileSync(join(parties.dir, 'statement.txt'), signed.statement);
         writeFileSync(join(parties.dir, 'statement.sig'), Buffer.from(signed.signature, 'base64'));
         const opts =
@@ -111,7 +126,7 @@ describe.each([
             `hexkey:${revealed.key.toString('hex')}`,
             path,
         ]).toString();
-        const commitment = /= ([0-9a-f]{64})\n$/.exec(mac)![1];
+        const commitment = defined(/= ([0-9a-f]{64})\n$/.exec(mac)?.[1], 'the HMAC openssl printed');
         expect(signed).toMatchObject({ schema: 'sealpact/signature/v2', plaintextCommitment: commitment });
         expect(signed.statement).toContain(`plaintext-commitment: ${commitment}\n`);
         // A plain digest of the contract, which anyone could test a guess against, is nowhere.
@@ -200,10 +215,10 @@ describe('revocation, tampering and rotation', () => {
             suite: 'intl',
             fileId: `${run}-tamper`,
         });
-        const [alg, digest] = shared.locator.slice('fs:'.length).split('/');
-        const blobPath = join(parties.storeDir, alg, digest.slice(0, 2), digest);
+        const { digestAlg, digest } = parseLocator(shared.locator);
+        const blobPath = join(parties.storeDir, digestAlg, digest.slice(0, 2), digest);
         const bytes = readFileSync(blobPath);
-        bytes[bytes.length >> 1] ^= 0x40;
+        bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 0x40, bytes.length >> 1);
         writeFileSync(blobPath, bytes);
         const out = join(parties.dir, 'tampered.out');
         // The container is one chunk (under 1 MiB), authenticated only at its end; the store's own
@@ -220,9 +235,9 @@ describe('revocation, tampering and rotation', () => {
         const rotated = await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
         const after = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-rot-2` });
 
-        const keys = JSON.parse(await bob.ledger.evaluate('ListKeys', bobId, '100', '')).items;
-        expect(keys.filter((k: { status: string }) => k.status === 'rotated').length).toBeGreaterThan(0);
-        const credential = JSON.parse(await bob.ledger.evaluate('GetCredential', after.fileId));
+        const keys = (await bob.ledger.query<Page<KeyRecord>>('ListKeys', bobId, '100', '')).items;
+        expect(keys.filter((k) => k.status === 'rotated').length).toBeGreaterThan(0);
+        const credential = await bob.ledger.query<CredentialRecord>('GetCredential', after.fileId);
         expect(credential.keyFingerprint).toBe(rotated.encryptionKey);
         for (const fileId of [before.fileId, after.fileId]) {
             const out = join(parties.dir, `${fileId}.out`);
@@ -253,7 +268,7 @@ describe('grant and gc', () => {
     it("gc removes only this party's orphaned uploads, never another party's blob or a shared file", async () => {
         // An upload whose ShareFile never committed (as after a crash or a lost answer) ...
         const orphan = await alice.store.put([Buffer.from(`orphan ${run}`)], { digestAlg: 'sha256' });
-        await alice.uploads!.add({
+        await defined(alice.uploads, "alice's upload journal").add({
             locator: orphan.locator,
             fileId: `${run}-never-shared`,
             at: new Date(0).toISOString(),
@@ -266,7 +281,11 @@ describe('grant and gc', () => {
             fileId: `${run}-kept`,
         });
         const shared = sent.locator;
-        await alice.uploads!.add({ locator: shared, fileId: sent.fileId, at: new Date(0).toISOString() });
+        await defined(alice.uploads, "alice's upload journal").add({
+            locator: shared,
+            fileId: sent.fileId,
+            at: new Date(0).toISOString(),
+        });
         // ... and a blob someone else put in the shared store.
         const foreign = await bob.store.put([Buffer.from(`bob's ${run}`)], { digestAlg: 'sm3' });
 
@@ -275,7 +294,7 @@ describe('grant and gc', () => {
         expect(await alice.store.has(orphan.locator)).toBe(false);
         expect(await alice.store.has(shared)).toBe(true);
         expect(await alice.store.has(foreign.locator)).toBe(true);
-        expect(await alice.uploads!.pending()).toEqual([]);
+        expect(await defined(alice.uploads, "alice's upload journal").pending()).toEqual([]);
     });
 });
 
@@ -289,10 +308,10 @@ describe('watchInbox', () => {
         const watcher = bob.watchInbox({ checkpointFile });
         const firstNext = watcher.next();
         await alice.send(contract('w1.txt', 100), { to: [bobId], suite: 'intl', fileId: firstId });
-        let event = (await firstNext).value;
+        let event = shareOf(await firstNext);
         while (event.fileId !== firstId) {
             await event.done();
-            event = (await watcher.next()).value;
+            event = shareOf(await watcher.next());
         }
         await event.done();
         await watcher.return(undefined); // the watcher stops

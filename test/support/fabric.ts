@@ -1,4 +1,5 @@
 import { Network } from '@hyperledger/fabric-gateway';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerConnection } from '../../client/src/sdk/ledger';
 import { ConnectionProfile, loadProfile } from '../../client/src/sdk/profile';
@@ -7,6 +8,36 @@ import { Ledger, TxResult } from '../../chaincode/src/test-support/ledger';
 
 export const ROOT = join(__dirname, '..', '..');
 export const PROFILE_PATH = join(ROOT, 'network', '.data', 'connection.json');
+
+/** network/topology.json, the one description of the network both the scripts and docker-compose.yaml follow. */
+export interface Topology {
+    fabric: { version: string };
+    host: string;
+    channel: string;
+    ordererOrg: {
+        mspId: string;
+        domain: string;
+        orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
+    };
+    orgs: {
+        mspId: string;
+        domain: string;
+        peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
+    }[];
+    ccaas: { domain: string };
+    chaincode: {
+        name: string;
+        label: string;
+        port: number;
+        serverName: string;
+        clockSkewSeconds: number;
+        governance: { governingMsps: string[]; authorityMsps: string[]; auditorMsps: string[] };
+    };
+}
+
+export function readTopology(): Topology {
+    return JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8')) as Topology;
+}
 
 export function profile(): ConnectionProfile {
     return loadProfile(PROFILE_PATH);
