@@ -334,6 +334,7 @@ export class SealpactError extends Error {
 function layerError<L extends Layer>() {
     return class extends SealpactError {
         declare readonly code: CodeOf<L>;
+        // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- not useless: accepts only CodeOf<L>
         constructor(code: CodeOf<L>, message: string) {
             super(code, message);
         }

@@ -48,6 +48,7 @@ export function generateKeyPair(algorithm: KeyAlgorithm, options: { bits?: numbe
     if (algorithm === 'sm2') {
         return describePrivateKey(generateKeyPairSync('ec', { namedCurve: 'SM2' }).privateKey);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JavaScript callers pass any string
     if (algorithm !== 'rsa') {
         throw new CryptoError('BAD_ARGUMENT', 'unknown key algorithm; use sm2 or rsa');
     }

@@ -16,6 +16,7 @@ import {
 import { DigestAlgorithm } from '@sealpact/protocol';
 import { openStore, parseLocator, type BlobStore, type ListedBlob } from './index';
 import { S3BlobStore } from './s3-store';
+import { defined } from '../../../protocol/src/test-support/defined';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const seaweedfs = require('../../scripts/seaweedfs.js') as {
     start(): Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string; stop(): Promise<void> }>;
@@ -74,7 +75,7 @@ async function fsHarness(): Promise<Harness> {
             const handle = await open(path, 'r+');
             const first = Buffer.alloc(1);
             await handle.read(first, 0, 1, 0);
-            await handle.write(Buffer.from([first[0] ^ 1]), 0, 1, 0);
+            await handle.write(Buffer.from([first.readUInt8(0) ^ 1]), 0, 1, 0);
             await handle.close();
         },
         async leftovers() {
@@ -87,7 +88,7 @@ async function fsHarness(): Promise<Harness> {
     };
 }
 
-async function s3Harness(): Promise<Harness> {
+function s3Harness(): Promise<Harness> {
     if (server === undefined || raw === undefined) throw new Error('the S3 server did not start');
     const client = raw;
     const prefix = `run-${randomBytes(4).toString('hex')}/`;
@@ -95,7 +96,7 @@ async function s3Harness(): Promise<Harness> {
     const store = openStore(uri, {
         s3: { credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } },
     });
-    return {
+    return Promise.resolve({
         store,
         async tamper(locator) {
             const { digestAlg, digest } = parseLocator(locator);
@@ -118,13 +119,23 @@ async function s3Harness(): Promise<Harness> {
                 new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${prefix}tmp/stale-multipart` }),
             );
         },
-        async close() {
-            (store as S3BlobStore).destroy();
+        close() {
+            destroyS3(store);
+            return Promise.resolve();
         },
-    };
+    });
+}
+
+/** Close an s3 store's connections (BlobStore has no close; the S3 client keeps sockets open). */
+function destroyS3(store: BlobStore): void {
+    if (!(store instanceof S3BlobStore)) {
+        throw new Error(`${store.uri} is not an s3 store`);
+    }
+    store.destroy();
 }
 
 /** `size` bytes of varied content, generated 1 MiB at a time so no test holds a whole file. */
+// eslint-disable-next-line @typescript-eslint/require-await -- an asynchronous source like a real one, though each chunk is ready at once
 async function* generated(size: number, seed = randomBytes(16)): AsyncGenerator<Buffer> {
     const block = Buffer.concat(
         Array.from({ length: 16 }, (_, i) =>
@@ -180,7 +191,7 @@ describe.each([
         h = await makeHarness();
     });
     afterAll(async () => {
-        await h?.close();
+        await (h as Harness | undefined)?.close(); // undefined when beforeAll failed
     });
 
     test('its uri is canonical and holds no secret', () => {
@@ -241,7 +252,8 @@ describe.each([
         for (const { locator } of results) expect(listed).toContain(locator);
         expect(new Set(results.slice(6).map((r) => r.locator)).size).toBe(1);
         for (const [i, content] of distinct.entries()) {
-            expect(Buffer.concat((await collect(await h.store.get(results[i].locator))) as Buffer[])).toEqual(content);
+            const { locator } = defined(results[i], `the result of storing content ${i}`);
+            expect(Buffer.concat((await collect(await h.store.get(locator))) as Buffer[])).toEqual(content);
         }
         expect(await h.leftovers()).toEqual([]);
     }, 60_000);
@@ -314,7 +326,7 @@ describe('s3 store failures', () => {
         await expect(store.put([Buffer.from('hello')], { digestAlg: 'sha256' })).rejects.toThrow(
             /^STORE_UNAVAILABLE: cannot reach the S3 service at http:\/\/127\.0\.0\.1:9/,
         );
-        (store as S3BlobStore).destroy();
+        destroyS3(store);
     }, 60_000);
 
     test('wrong credentials are STORE_ACCESS_DENIED, and the message holds no secret', async () => {
@@ -325,16 +337,21 @@ describe('s3 store failures', () => {
         const failure = store.put([Buffer.from('hello')], { digestAlg: 'sha256' });
         await expect(failure).rejects.toThrow(/^STORE_ACCESS_DENIED: the S3 service refused to upload/);
         await expect(failure).rejects.not.toThrow(secret);
-        (store as S3BlobStore).destroy();
+        destroyS3(store);
     });
 
     test('a missing bucket is STORE_NOT_FOUND', async () => {
         const store = openStore(`s3://no-such-bucket-here?endpoint=${server?.endpoint}&forcePathStyle=true`, {
-            s3: { credentials: { accessKeyId: server!.accessKeyId, secretAccessKey: server!.secretAccessKey } },
+            s3: {
+                credentials: {
+                    accessKeyId: defined(server, 'the S3 server').accessKeyId,
+                    secretAccessKey: defined(server, 'the S3 server').secretAccessKey,
+                },
+            },
         });
         await expect(store.get(`s3:sha256/${'a'.repeat(64)}`)).rejects.toThrow(
             /^STORE_NOT_FOUND: the bucket no-such-bucket-here does not exist/,
         );
-        (store as S3BlobStore).destroy();
+        destroyS3(store);
     });
 });
