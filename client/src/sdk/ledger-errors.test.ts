@@ -1,7 +1,14 @@
 import { Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, LedgerError, SealpactError } from '@sealpact/protocol';
-import { commitFailed, CommitUnknownError, ledgerError, mayHaveCommitted, Stage } from './ledger-errors';
+import {
+    commitFailed,
+    CommitUnknownError,
+    endorsersMayCatchUp,
+    ledgerError,
+    mayHaveCommitted,
+    Stage,
+} from './ledger-errors';
 import { defined } from '../../../protocol/src/test-support/defined';
 
 // The error values fabric-gateway raises, built as it builds them from a gRPC status; no network.
@@ -148,5 +155,21 @@ describe('ledgerError', () => {
         expect(err.message).toBe(
             `COMMIT_UNKNOWN: ShareFile ${TX} was handed to the orderer but its commit status is unknown (why); the blob is kept`,
         );
+    });
+});
+
+describe('endorsersMayCatchUp: endorsement tried again only when the peers merely disagreed', () => {
+    const disagreement = endorseError(
+        GrpcStatus.ABORTED,
+        'failed to collect enough transaction endorsements, see attached details for more info',
+    );
+    it.each<[string, unknown, boolean]>([
+        ['peers whose answers differed (one a block behind)', disagreement, true],
+        ['a chaincode refusal', refusal, false],
+        ['a lost connection', endorseError(GrpcStatus.UNAVAILABLE), false],
+        ['a timeout', endorseError(GrpcStatus.DEADLINE_EXCEEDED), false],
+        ['not a gateway error', new Error('ABORTED'), false],
+    ])('%s: %s', (_case, error, retry) => {
+        expect(endorsersMayCatchUp(error)).toBe(retry);
     });
 });

@@ -20,6 +20,8 @@ const NEVER_ORDERED = new Set<number>([
 /** The gRPC statuses of a peer that did not answer, as the numbers GatewayError.code holds. */
 const UNAVAILABLE: number = GrpcStatus.UNAVAILABLE;
 const DEADLINE_EXCEEDED: number = GrpcStatus.DEADLINE_EXCEEDED;
+/** The gateway's status when too few endorsements came back alike. */
+const ABORTED: number = GrpcStatus.ABORTED;
 
 /**
  * Whether a transaction whose submit failed with `error` at `stage` may still commit: the rule
@@ -87,6 +89,16 @@ function chaincodeMessage(error: unknown): string | undefined {
         }
     }
     return undefined;
+}
+
+/**
+ * True when endorsement failed only because the endorsing peers' answers differed and no
+ * chaincode refused: one peer had not yet committed the block another had (the gateway logs
+ * "ProposalResponsePayloads do not match" and answers ABORTED). Nothing reached the orderer, so
+ * endorsing again once the lagging peer has caught up is safe.
+ */
+export function endorsersMayCatchUp(error: unknown): boolean {
+    return error instanceof GatewayError && error.code === ABORTED && chaincodeMessage(error) === undefined;
 }
 
 /**

@@ -13,7 +13,11 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
 import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
-import { commitFailed, ledgerError, Stage } from './ledger-errors';
+import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
+
+/** A peer a block behind catches up within a block time (BatchTimeout, 250 ms here). */
+const ENDORSE_ATTEMPTS = 3;
+const ENDORSE_RETRY_MS = 300;
 
 /** The outcome of a committed transaction. */
 export interface Committed {
@@ -126,7 +130,7 @@ export class LedgerConnection implements Ledger {
         let endorsed: Transaction;
         let status: Status;
         try {
-            endorsed = await this.contract.newProposal(transaction, { arguments: args }).endorse();
+            endorsed = await this.endorse(transaction, args);
             txId = endorsed.getTransactionId();
             stage = 'submit';
             const commit = await endorsed.submit();
@@ -142,6 +146,20 @@ export class LedgerConnection implements Ledger {
             throw commitFailed(transaction, txId, status.code);
         }
         return { payload: Buffer.from(endorsed.getResult()).toString('utf8'), txId };
+    }
+
+    /** Endorse, again after a moment while the endorsers only disagree because one lags a block. */
+    private async endorse(transaction: string, args: string[]): Promise<Transaction> {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await this.contract.newProposal(transaction, { arguments: args }).endorse();
+            } catch (error) {
+                if (attempt >= ENDORSE_ATTEMPTS || !endorsersMayCatchUp(error)) {
+                    throw error;
+                }
+                await new Promise((resolve) => setTimeout(resolve, ENDORSE_RETRY_MS));
+            }
+        }
     }
 
     /** Run a query on the gateway peer without committing anything. */
