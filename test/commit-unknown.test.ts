@@ -10,7 +10,7 @@ import { Submitted } from '../client/src/sdk/ledger';
 import { CommitUnknownError } from '../client/src/sdk/ledger-errors';
 import { ConnectionProfile } from '../client/src/sdk/profile';
 import { Sealpact } from '../client/src/sdk/sealpact';
-import { profile, runId } from './support/fabric';
+import { profile, refusal, runId } from './support/fabric';
 import { Parties, PASSPHRASE } from './support/parties';
 import { TcpProxy } from './support/tcp-proxy';
 import { defined } from '../protocol/src/test-support/defined';
@@ -31,16 +31,6 @@ let proxy: TcpProxy;
 let alice: Sealpact; // direct
 let cutAlice: Sealpact; // the same party through the proxy
 let bob: Sealpact;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-    try {
-        await promise;
-    } catch (err) {
-        if (isSealpactError(err)) return err.code;
-        throw err;
-    }
-    throw new Error('expected a refusal');
-}
 
 /** The file as the ledger holds it, waiting out the moment the commit takes to reach alice's peer. */
 async function fileOnLedger(fileId: string): Promise<FileRecord> {
@@ -127,7 +117,7 @@ it('a connection lost between submit and commit keeps the blob for gc and a retr
     ]);
 
     // gc cannot ask the ledger through the cut connection, so it removes nothing.
-    expect(await codeOf(cutAlice.gc(0))).toBe('NETWORK_DOWN');
+    expect(await refusal(cutAlice.gc(0))).toBe('NETWORK_DOWN');
     expect(await alice.store.has(file.locator)).toBe(true);
     expect((await defined(alice.uploads, "alice's upload journal").pending()).map((u) => u.locator)).toEqual([
         file.locator,

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialRecord, isSealpactError, KeyRecord, Page } from '@sealpact/protocol';
+import { CredentialRecord, KeyRecord, Page } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { InboxEvent } from '../client/src/sdk/watch';
 import { parseLocator } from '../client/src/store';
 import { defined } from '../protocol/src/test-support/defined';
-import { ROOT, runId } from './support/fabric';
+import { refusal, ROOT, runId } from './support/fabric';
 import { Parties } from './support/parties';
 
 /**
@@ -38,16 +38,6 @@ async function blobCount(): Promise<number> {
     let count = 0;
     for await (const blob of alice.store.list()) count += blob.size >= 0 ? 1 : 0;
     return count;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-    try {
-        await promise;
-    } catch (err) {
-        if (isSealpactError(err)) return err.code;
-        throw err;
-    }
-    throw new Error('expected a refusal');
 }
 
 /** The share a watcher's next() gave; failing the test when the watcher ended instead. */

@@ -1,6 +1,7 @@
 import { Network } from '@hyperledger/fabric-gateway';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isSealpactError } from '@sealpact/protocol';
 import { LedgerConnection } from '../../client/src/sdk/ledger';
 import { ConnectionProfile, loadProfile } from '../../client/src/sdk/profile';
 import { IdentityName } from '../../chaincode/src/test-support/fixtures';
@@ -105,4 +106,15 @@ export function runId(): string {
     return `${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
         .toString(36)
         .padStart(2, '0')}`;
+}
+
+/** The code of the SealpactError a call rejects with; anything else (or success) fails the test. */
+export async function refusal(promise: Promise<unknown>): Promise<string> {
+    try {
+        await promise;
+    } catch (err) {
+        if (isSealpactError(err)) return err.code;
+        throw err;
+    }
+    throw new Error('expected a refusal');
 }
