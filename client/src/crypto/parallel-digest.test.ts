@@ -1,9 +1,7 @@
 import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
@@ -251,62 +249,36 @@ describe('streams on the digest worker', () => {
     });
 
     it('does not keep the process alive: a child exits promptly without any cleanup', async () => {
-        const dir = await mkdtemp(join(tmpdir(), 'sealpact-digest-'));
-        try {
-            // Run the TypeScript sources in a plain node process: transpile on require, and map
-            // @sealpact/protocol to its sources as jest.config.js does.
-            const hook = join(dir, 'hook.js');
-            await writeFile(
-                hook,
-                `const ts = require(${JSON.stringify(require.resolve('typescript'))});
-                const Module = require('node:module');
-                const fs = require('node:fs');
-                const protocol = ${JSON.stringify(resolve(__dirname, '../../../protocol/src'))};
-                const resolveFilename = Module._resolveFilename;
-                Module._resolveFilename = function (request, ...rest) {
-                    if (request === '@sealpact/protocol') {
-                        request = protocol;
-                    }
-                    return resolveFilename.call(this, request, ...rest);
-                };
-                require.extensions['.ts'] = (module, filename) => {
-                    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-                        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-                    });
-                    module._compile(outputText, filename);
-                };`,
-            );
-            const script = `
-                const { createEncryptStream } = require(${JSON.stringify(join(__dirname, 'stream.ts'))});
-                const password = Buffer.alloc(32, 7);
-                (async () => {
-                    await createEncryptStream({ suite: 'intl', password }).end(Buffer.alloc(3 << 20)).toArray();
-                    await createEncryptStream({ suite: 'gm', password }).end(Buffer.from('small')).toArray();
-                    const dropped = createEncryptStream({ suite: 'intl', password });
-                    dropped.resume();
-                    dropped.write(Buffer.alloc(3 << 20));
-                    setImmediate(() => { dropped.destroy(); process.stdout.write('done ' + Date.now()); });
-                })();`;
-            const child = spawn(process.execPath, ['-r', hook, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-            let stdout = '';
-            let stderr = '';
-            child.stdout.on('data', (d: Buffer) => {
-                stdout += d.toString();
-            });
-            child.stderr.on('data', (d: Buffer) => {
-                stderr += d.toString();
-            });
-            const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-            const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
-                child.on('exit', (c, s) => r([c, s])),
-            );
-            const exitedAt = Date.now();
-            clearTimeout(killer);
-            expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
-            const doneAt = Number(/^done (\d+)$/.exec(stdout)?.[1]);
-            expect(exitedAt - doneAt).toBeLessThan(2000);
-        } finally {
-            await rm(dir, { recursive: true, force: true });
-        }
+        // Run the TypeScript sources in a plain node process (transpiled on require).
+        const hook = join(__dirname, '..', 'test-support', 'register-ts.js');
+        const script = `
+            const { createEncryptStream } = require(${JSON.stringify(join(__dirname, 'stream.ts'))});
+            const password = Buffer.alloc(32, 7);
+            (async () => {
+                await createEncryptStream({ suite: 'intl', password }).end(Buffer.alloc(3 << 20)).toArray();
+                await createEncryptStream({ suite: 'gm', password }).end(Buffer.from('small')).toArray();
+                const dropped = createEncryptStream({ suite: 'intl', password });
+                dropped.resume();
+                dropped.write(Buffer.alloc(3 << 20));
+                setImmediate(() => { dropped.destroy(); process.stdout.write('done ' + Date.now()); });
+            })();`;
+        const child = spawn(process.execPath, ['-r', hook, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => {
+            stdout += d.toString();
+        });
+        child.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString();
+        });
+        const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+            child.on('exit', (c, s) => r([c, s])),
+        );
+        const exitedAt = Date.now();
+        clearTimeout(killer);
+        expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+        const doneAt = Number(/^done (\d+)$/.exec(stdout)?.[1]);
+        expect(exitedAt - doneAt).toBeLessThan(2000);
     }, 40_000);
 });
