@@ -10,10 +10,11 @@
  *   ledger     the outcome of a gateway call: network, timeout, commit (LedgerError; docs/sdk.md)
  *   client     the SDK's profile, keyring, journal and local files (ClientError; docs/sdk.md)
  *   cli        the sealpact command (UsageError; docs/cli.md)
+ *   evidence   checking Fabric blocks, transactions and evidence bundles offline (EvidenceError; docs/evidence.md)
  * A code may be raised in several layers (BAD_PEM by the chaincode and by the key loader); its
  * meaning is then written per layer, as each layer's table shows it.
  */
-export type Layer = 'chaincode' | 'crypto' | 'store' | 'ledger' | 'client' | 'cli';
+export type Layer = 'chaincode' | 'crypto' | 'store' | 'ledger' | 'client' | 'cli' | 'evidence';
 
 export const ERROR_CODES = {
     BAD_ARGUMENT: {
@@ -299,6 +300,58 @@ export const ERROR_CODES = {
     UNEXPECTED: {
         cli: 'a failure that is not a `SealpactError` (a bug): its first line only',
     },
+    UNVERIFIED_READ: {
+        ledger: "a read's endorsed response does not verify against the trust anchors (the message names the check that failed); nothing was sealed or written",
+    },
+    BAD_TRUST_ANCHORS: {
+        client: 'the trust anchors (profile `trustAnchors`, a `--trust-anchors` folder) are missing, or not CA certificates',
+        evidence: 'the trust anchors given are missing, or not CA certificates',
+    },
+    UNTRUSTED_CONFIG: {
+        evidence:
+            "a channel configuration block whose organisations' CA certificates are not the trust anchors, that is not a configuration block, or is not the one in force",
+    },
+    BAD_PROTOBUF: {
+        evidence: 'bytes that do not decode as the Fabric message expected (block, envelope, proposal response, configuration)',
+    },
+    BAD_ENDORSEMENT: {
+        evidence:
+            "an endorsement whose signature does not verify (or is not low-S), whose endorser is not a peer of a channel organisation, or whose response differs from the others'",
+    },
+    POLICY_NOT_SATISFIED: {
+        evidence:
+            "the endorsing organisations do not satisfy the chaincode's endorsement policy read from the channel configuration",
+    },
+    BAD_CREATOR: {
+        evidence: "the transaction's creator certificate does not chain to its MSP, or its signature does not verify",
+    },
+    BAD_BLOCK: {
+        evidence:
+            "a block's data hash does not cover its transactions, or a transaction is not in the block it is said to be in",
+    },
+    BAD_BLOCK_SIGNATURE: {
+        evidence: "a block has no orderer signature that verifies against the orderer organisation's CA",
+    },
+    BROKEN_CHAIN: {
+        evidence: "a block's previous hash is not the hash of the block before it, or a block of the range is missing",
+    },
+    TX_NOT_VALID: {
+        evidence: "the block's metadata marks the transaction invalid (its validation code is not VALID)",
+    },
+    CONTENT_MISMATCH: {
+        evidence: "a transaction's write set or returned payload does not hold the record relied on",
+    },
+    BAD_BUNDLE: {
+        evidence:
+            'an evidence bundle that is not a readable ZIP, lacks or adds a member, or whose member digest differs from its manifest',
+    },
+    STORY_INCONSISTENT: {
+        evidence:
+            "the file's story does not hold together: a key used before it was registered or after it retired, a recipient unverified at sharing time, a signature before the share or with another key",
+    },
+    CONTRACT_MISMATCH: {
+        evidence: 'the contract given with `--contract` is not the file that was shared and signed',
+    },
 } as const satisfies Record<string, Partial<Record<Layer, string>>>;
 
 /** Every error code. */
@@ -358,6 +411,9 @@ export class ClientError extends layerError<'client'>() {}
 
 /** A command-line mistake or a failure of the CLI itself. */
 export class UsageError extends layerError<'cli'>() {}
+
+/** A block, transaction, channel configuration or evidence bundle that does not verify. */
+export class EvidenceError extends layerError<'evidence'>() {}
 
 /** Narrow an unknown thrown value to a SealpactError with the given code (for tests and callers). */
 export function isSealpactError<C extends ErrorCode>(err: unknown, code?: C): err is SealpactError & { code: C } {
