@@ -15,6 +15,7 @@ import {
     whoAmI,
 } from './registry';
 import { getSignatures, signContract } from './signatures';
+import { getFileStory } from './story';
 import { KEY_TYPES } from './state';
 
 /**
@@ -183,6 +184,13 @@ export class SealpactContract extends Contract {
     @Returns('string')
     async GetSignatures(ctx: Context, fileId: string): Promise<string> {
         return canonicalJson(await getSignatures(ctx, callerOf(ctx), fileId));
+    }
+
+    /** Every transaction the file's story rests on, oldest first: for evidence bundles (docs/evidence.md). */
+    @Transaction(false)
+    @Returns('string')
+    async GetFileStory(ctx: Context, fileId: string): Promise<string> {
+        return canonicalJson(await getFileStory(ctx, callerOf(ctx), fileId));
     }
 
     /**

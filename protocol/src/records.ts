@@ -182,3 +182,26 @@ export const EVENTS = {
     accessRevoked: 'AccessRevoked',
     contractSigned: 'ContractSigned',
 } as const;
+
+/** What a transaction does in a file's story, as GetFileStory names it. */
+export type StoryRole = 'register-keys' | 'retire-keys' | 'verification' | 'share' | 'grant' | 'revoke' | 'sign';
+
+/** One transaction of a file's story: what it did, for which party, at what record time. */
+export interface StoryEntry {
+    txId: string;
+    role: StoryRole;
+    party: string;
+    at: string;
+}
+
+/**
+ * GetFileStory's result: every transaction a file's story rests on (its share, each grant and
+ * revocation, each signature, the registration and retirement of each key used, and each
+ * recipient's verification in force when it was given access), oldest first. Evidence bundles
+ * are built from it (docs/evidence.md).
+ */
+export interface FileStory {
+    schema: 'sealpact/story/v1';
+    fileId: string;
+    transactions: StoryEntry[];
+}

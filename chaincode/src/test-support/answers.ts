@@ -11,6 +11,7 @@ import type {
     whoAmI,
 } from '../registry';
 import type { getSignatures, signContract } from '../signatures';
+import type { getFileStory } from '../story';
 import { IdentityName } from './fixtures';
 import { Ledger } from './ledger';
 
@@ -40,6 +41,7 @@ export interface Answers {
     SignContract: AnswerOf<typeof signContract>;
     GetSignatures: AnswerOf<typeof getSignatures>;
     GetHistory: AnswerOf<typeof getHistory>;
+    GetFileStory: AnswerOf<typeof getFileStory>;
 }
 
 /** Evaluate `transaction` as `who` and read its answer. */
