@@ -16,6 +16,8 @@ export const GENESIS_BLOCK = path.join(CONFIG, `${channel}.block`);
 export const packageFile = (definition) => path.join(CONFIG, `${definition.label}.tar.gz`);
 export const PACKAGE_FILE = packageFile(chaincode);
 export const CONNECTION_PROFILE = path.join(DATA, 'connection.json');
+/** The channel's trust anchors: `<MSPID>.pem`, each organisation's CA certificate (docs/evidence.md). */
+export const TRUST_ANCHORS = path.join(DATA, 'trust-anchors');
 export const BUILDER_DIR = path.join(NETWORK_DIR, 'builders', 'ccaas');
 
 export const endpoint = (port) => `${host}:${port}`;
@@ -306,6 +308,22 @@ export function writeChaincodePackage(definition = chaincode) {
 
 // --- connection profile -------------------------------------------------------------------------
 
+/**
+ * Write network/.data/trust-anchors: the CA certificate of every organisation of the channel, the
+ * orderers' included. Verified reads and evidence bundles believe a channel configuration only when
+ * its organisations' CAs are these.
+ */
+export function writeTrustAnchors() {
+    fs.rmSync(TRUST_ANCHORS, { recursive: true, force: true });
+    fs.mkdirSync(TRUST_ANCHORS, { recursive: true });
+    for (const org of [ordererOrg, ...orgs]) {
+        fs.copyFileSync(
+            path.join(orgPaths(org).msp, 'cacerts', 'ca.pem'),
+            path.join(TRUST_ANCHORS, `${org.mspId}.pem`),
+        );
+    }
+}
+
 /** network/.data/connection.json: what the SDK, the CLI and the tests need to reach the network. */
 export function connectionProfile(ordererCount, packageId) {
     const identity = (org, name, role, cn = name) => ({ role, cn, ...identityPaths(org, name) });
@@ -315,6 +333,7 @@ export function connectionProfile(ordererCount, packageId) {
         channel,
         chaincode: chaincode.name,
         packageId,
+        trustAnchors: TRUST_ANCHORS,
         orgs: Object.fromEntries(
             orgs.map((org) => [
                 org.mspId,

@@ -20,6 +20,7 @@ import {
     peerEnv,
     writeChaincodePackage,
     writeConfigtx,
+    writeTrustAnchors,
 } from './config.mjs';
 import {
     canConnect,
@@ -363,6 +364,7 @@ async function up() {
     await ensureGovernance(ordererCount);
     await waitUntilReady(ordererNodes);
 
+    writeTrustAnchors();
     fs.writeFileSync(CONNECTION_PROFILE, JSON.stringify(connectionProfile(ordererCount, packageId), null, 4) + '\n');
     stage(
         `up in ${((Date.now() - started) / 1000).toFixed(1)}s: channel "${channel}", chaincode "${chaincode.name}" committed; ` +
