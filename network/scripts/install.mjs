@@ -12,7 +12,8 @@ import path from 'node:path';
 import process from 'node:process';
 import { BIN, FABRIC_MODULE, FABRIC_MODULE_DIR, main, parseOptions, stage, StageError, topology } from './lib.mjs';
 
-const COMMANDS = ['peer', 'orderer', 'configtxgen', 'osnadmin'];
+// configtxlator: docs/evidence.md decodes an evidence bundle's blocks with it (proto_decode).
+const COMMANDS = ['peer', 'orderer', 'configtxgen', 'osnadmin', 'configtxlator'];
 const { version, commit } = topology.fabric;
 const shortCommit = commit.slice(0, 12);
 
