@@ -1,0 +1,143 @@
+import { X509Certificate } from 'node:crypto';
+import { msp as mspProtos } from '@hyperledger/fabric-protos';
+import type { ChannelConfig, MspInfo } from './channel-config';
+import { signatureProblem } from './ecdsa';
+import { decode } from './protobuf';
+
+/** A Fabric identity as a transaction or block carries it (msp.SerializedIdentity). */
+export interface Identity {
+    mspId: string;
+    /** The X.509 certificate, PEM. */
+    certificate: string;
+}
+
+/** What an identity may be asked to be: Fabric's MSPRole types. */
+export type Role = 'member' | 'admin' | 'client' | 'peer' | 'orderer';
+
+/** The NodeOU roles; with NodeOUs enabled a valid identity holds exactly one. */
+export const NODE_ROLES = ['client', 'peer', 'admin', 'orderer'] as const;
+
+/** Longest chain followed from a certificate to a root CA (intermediates included). */
+const MAX_CHAIN = 8;
+
+/** Decode a SerializedIdentity; BAD_PROTOBUF names `what`. */
+export function decodeIdentity(bytes: Uint8Array, what: string): Identity {
+    const identity = decode(mspProtos.SerializedIdentity, bytes, what);
+    return { mspId: identity.getMspid(), certificate: Buffer.from(identity.getIdBytes_asU8()).toString('utf8') };
+}
+
+/** "Org1MSP CN=peer0.org1.example.com": who an identity is, for messages. */
+export function describeIdentity(identity: Identity): string {
+    const cn = parseCertificate(identity)
+        ?.subject.split('\n')
+        .find((line) => line.startsWith('CN='));
+    return `${identity.mspId} ${cn ?? '(unreadable certificate)'}`;
+}
+
+/**
+ * Why `identity` is not a valid `role` of its MSP in `config`, or undefined when it is, as a Fabric
+ * MSP decides it: the MSP is one of the channel's, the certificate is not a CA and chains through
+ * the MSP's intermediate CAs to one of its root CAs, and, when the MSP enables NodeOUs, the subject
+ * holds exactly one node OU (issued directly by the OU identifier's CA when one is named), which must be
+ * `role` (any for 'member'). Validity periods are not checked, as Fabric's MSP does not for
+ * identities in committed blocks; revocation lists are not read.
+ */
+export function identityProblem(config: ChannelConfig, identity: Identity, role: Role): string | undefined {
+    const msp = config.msps.get(identity.mspId);
+    if (msp === undefined) {
+        return `${identity.mspId} is not an organisation of channel ${config.channel}`;
+    }
+    const certificate = parseCertificate(identity);
+    if (certificate === undefined) {
+        return 'the certificate does not parse';
+    }
+    const chain = chainOf(msp, certificate);
+    return typeof chain === 'string' ? chain : roleProblem(msp, certificate, chain, role);
+}
+
+/**
+ * The role a node must hold to endorse or to sign blocks: `role` when its MSP enables NodeOUs; any
+ * member otherwise, since such an MSP cannot tell peers, orderers and clients apart.
+ */
+export function nodeRole(config: ChannelConfig, mspId: string, role: 'peer' | 'orderer'): Role {
+    return config.msps.get(mspId)?.nodeOUs === undefined ? 'member' : role;
+}
+
+/** Why `identity` is not a valid `role` of its MSP that signed `data` with `signature`, or undefined. */
+export function signerProblem(
+    config: ChannelConfig,
+    identity: Identity,
+    role: Role,
+    data: Uint8Array,
+    signature: Uint8Array,
+): string | undefined {
+    const problem = identityProblem(config, identity, role);
+    if (problem !== undefined) {
+        return problem;
+    }
+    // identityProblem parsed it already.
+    return signatureProblem(new X509Certificate(identity.certificate), data, signature);
+}
+
+function parseCertificate(identity: Identity): X509Certificate | undefined {
+    try {
+        return new X509Certificate(identity.certificate);
+    } catch {
+        return undefined;
+    }
+}
+
+/** The certificate, its intermediates and the root it chains to, or why there is no such chain. */
+function chainOf(msp: MspInfo, certificate: X509Certificate): X509Certificate[] | string {
+    if (certificate.ca) {
+        return 'the certificate is a CA certificate, not an identity';
+    }
+    const chain = [certificate];
+    for (let current = certificate; chain.length <= MAX_CHAIN;) {
+        const root = msp.roots.find((ca) => issuedBy(current, ca));
+        if (root !== undefined) {
+            chain.push(root);
+            return chain;
+        }
+        const intermediate = msp.intermediates.find((ca) => !chain.includes(ca) && issuedBy(current, ca));
+        if (intermediate === undefined) {
+            break;
+        }
+        chain.push(intermediate);
+        current = intermediate;
+    }
+    return `the certificate does not chain to a CA of ${msp.id}`;
+}
+
+function issuedBy(certificate: X509Certificate, ca: X509Certificate): boolean {
+    return ca.ca && certificate.checkIssued(ca) && certificate.verify(ca.publicKey);
+}
+
+function roleProblem(msp: MspInfo, certificate: X509Certificate, chain: X509Certificate[], role: Role) {
+    // Fabric's MSP also takes the admins listed in its configuration as admins.
+    if (role === 'admin' && msp.admins.some((admin) => admin.raw.equals(certificate.raw))) {
+        return undefined;
+    }
+    const nodeOUs = msp.nodeOUs;
+    if (nodeOUs === undefined) {
+        return role === 'member' ? undefined : `${msp.id} does not enable NodeOUs, so no identity is known as ${role}`;
+    }
+    const ous = certificate.subject
+        .split('\n')
+        .filter((line) => line.startsWith('OU='))
+        .map((line) => line.slice(3));
+    const held = NODE_ROLES.filter((candidate) => {
+        const identifier = nodeOUs[candidate];
+        const issuer = identifier?.certificate;
+        return (
+            identifier !== undefined &&
+            ous.includes(identifier.ou) &&
+            (issuer === undefined || chain[1]?.raw.equals(issuer.raw) === true)
+        );
+    });
+    const [only] = held;
+    if (only === undefined || held.length > 1) {
+        return `the certificate holds ${held.length} node OUs of ${msp.id}, not exactly one`;
+    }
+    return role === 'member' || only === role ? undefined : `the certificate is a ${only} of ${msp.id}, not a ${role}`;
+}
