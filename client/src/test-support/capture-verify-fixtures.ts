@@ -5,6 +5,7 @@
  *
  *   flock /tmp/sealpact-network.lock -c 'node -r ./client/src/test-support/register-ts.js \
  *       client/src/test-support/capture-verify-fixtures.ts'
+ *   npx prettier --write client/src/verify/testdata/network/manifest.json
  *
  * It registers fresh keys for Admin@auditor.example.com (an identity no test uses) and saves: the
  * channel's genesis configuration block, block 1 as a header, the blocks up to the one holding that
