@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { GatewayError, StatusCode, Transaction } from '@hyperledger/fabric-gateway';
 import { common, gateway } from '@hyperledger/fabric-protos';
 import { verify, X509Certificate } from 'node:crypto';
@@ -251,6 +252,17 @@ describe('rewriting, the proxy changes what the SDK believes', () => {
         // Submitted anyway, through the proxy: ordered, then invalid at every committing peer.
         const status = await (await transaction.submit()).getStatus();
         expect(status.code).toBe(StatusCode.ENDORSEMENT_POLICY_FAILURE);
+    });
+
+    it('a rewrite hook that throws fails the call with INTERNAL naming it, instead of hanging', async () => {
+        proxy.onEvaluate(() => {
+            throw new Error('no such field');
+        });
+        const { code, message } = statusOf(await rejection(ledger.contract.evaluateTransaction('WhoAmI')));
+        expect({ code, message }).toEqual({
+            code: status.INTERNAL,
+            message: "13 INTERNAL: the proxy's Evaluate rewrite failed: no such field",
+        });
     });
 
     it('endorsements dropped: an under-endorsed response whose remaining signature still verifies', async () => {

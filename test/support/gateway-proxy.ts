@@ -81,11 +81,6 @@ export class GatewayProxy {
     /** Stand in for `mspId`'s gateway peer of `profile`, listening on a free port of 127.0.0.1. */
     static async start(profile: ConnectionProfile, mspId: string): Promise<GatewayProxy> {
         const { peer, node } = peerOf(profile, mspId);
-        const upstream = new grpc.Client(
-            peer.endpoint,
-            grpc.credentials.createSsl(readPem(peer.tlsCACert, 'the peer TLS CA certificate')),
-            { 'grpc.ssl_target_name_override': peer.hostnameOverride ?? peer.name },
-        );
         const server = new grpc.Server();
         const credentials = grpc.ServerCredentials.createSsl(
             null,
@@ -103,6 +98,11 @@ export class GatewayProxy {
                 else resolve(bound);
             });
         });
+        const upstream = new grpc.Client(
+            peer.endpoint,
+            grpc.credentials.createSsl(readPem(peer.tlsCACert, 'the peer TLS CA certificate')),
+            { 'grpc.ssl_target_name_override': peer.hostnameOverride ?? peer.name },
+        );
         const proxy = new GatewayProxy(server, upstream, mspId, peer, `127.0.0.1:${port}`);
         const unary = ['Endorse', 'Submit', 'CommitStatus', 'Evaluate'] as const;
         server.addService(
@@ -209,14 +209,18 @@ export class GatewayProxy {
                         return;
                     }
                     const rewrite = this.rewrites.get(name);
+                    let answer = response;
                     try {
-                        callback(null, rewrite && response ? Buffer.from(rewrite(call.request, response)) : response);
+                        answer = rewrite && response ? Buffer.from(rewrite(call.request, response)) : response;
                     } catch (thrown) {
+                        // A hook that fails shows in the test as this status, not as a hung call.
                         callback({
                             code: grpc.status.INTERNAL,
                             details: `the proxy's ${name} rewrite failed: ${messageOf(thrown)}`,
                         });
+                        return;
                     }
+                    callback(null, answer);
                 },
             );
             upstreamCall.on('metadata', (metadata: grpc.Metadata) => {
