@@ -33,10 +33,15 @@ export const SESSION_OPTIONS: Record<string, OptionSpec> = {
         description:
             'folder of your Sealpact private keys (or SEALPACT_KEYRING; default ~/.sealpact/keyrings/<identity>)',
     },
+    'trust-anchors': {
+        type: 'string',
+        description:
+            "folder of the channel's CA certificates (<MSPID>.pem) that verified reads trust (or SEALPACT_TRUST_ANCHORS; default the profile's)",
+    },
     'passphrase-file': PASSPHRASE_OPTION,
 };
 
-const CONFIG_KEYS = ['profile', 'identity', 'store', 'keyring'] as const;
+const CONFIG_KEYS = ['profile', 'identity', 'store', 'keyring', 'trust-anchors'] as const;
 type SessionConfig = Partial<Record<(typeof CONFIG_KEYS)[number], string>>;
 
 const IMPLICIT_CONFIG = './sealpact.json';
@@ -84,7 +89,7 @@ function readConfig(path: string): SessionConfig {
 }
 
 /** Flag, else environment variable, else config file, else default. */
-function settings(options: Options): Required<SessionConfig> {
+function settings(options: Options): Required<Omit<SessionConfig, 'trust-anchors'>> & SessionConfig {
     const configPath =
         (options.config as string | undefined) ??
         process.env.SEALPACT_CONFIG ??
@@ -111,6 +116,7 @@ function settings(options: Options): Required<SessionConfig> {
         keyring:
             pick('keyring', 'SEALPACT_KEYRING') ??
             join(homedir(), '.sealpact', 'keyrings', identity.replace(/[^\w@.-]+/g, '_')),
+        'trust-anchors': pick('trust-anchors', 'SEALPACT_TRUST_ANCHORS'),
     };
 }
 
@@ -126,7 +132,7 @@ function identitySource(identity: string): IdentitySource {
 
 /** Connect as the configured party; the keyring is opened only when `needsKeys`. */
 export async function openSession(options: Options, needsKeys: boolean): Promise<Sealpact> {
-    const { profile, identity, store, keyring } = settings(options);
+    const { profile, identity, store, keyring, 'trust-anchors': trustAnchors } = settings(options);
     // Also when no key is needed: the upload journal that gc trusts is kept in this folder.
     await checkKeyringFolder(keyring);
     let passphrase: string | undefined;
@@ -145,6 +151,7 @@ export async function openSession(options: Options, needsKeys: boolean): Promise
         store,
         keyring: passphrase === undefined ? undefined : { dir: keyring, passphrase },
         uploadJournal: join(keyring, 'uploads.json'),
+        trustAnchors,
     });
 }
 

@@ -20,7 +20,7 @@ export async function checkedKey(
     partyId: string,
     { mustBeVerified }: { mustBeVerified: boolean },
 ): Promise<SealingKey> {
-    const party = await ledger.query<PartyView>('GetParty', partyId);
+    const party = await ledger.read<PartyView>('GetParty', partyId);
     const record = party.keys.find((key) => key.fingerprint === party.encryptionKey && key.status === 'active');
     if (record === undefined) {
         throw new ClientError('NO_ACTIVE_KEY', `${partyId} has no active encryption key on the ledger`);

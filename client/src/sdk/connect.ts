@@ -6,6 +6,7 @@ import { Deadlines, LedgerConnection } from './ledger';
 import { ConnectionProfile, IdentitySource, loadProfile } from './profile';
 import { Sealpact } from './sealpact';
 import { UploadJournal } from './upload-journal';
+import { TrustAnchors, trustAnchorsFromDir } from '../verify/trust-anchors';
 
 export interface ConnectOptions {
     /** A connection profile, or the path of one (network:up writes network/.data/connection.json). */
@@ -27,6 +28,11 @@ export interface ConnectOptions {
     uploadJournal?: string;
     /** Per-stage deadlines in milliseconds. */
     deadlines?: Partial<Deadlines>;
+    /**
+     * The channel's trust anchors for verified reads: a folder of `<MSPID>.pem` CA certificates, or
+     * TrustAnchors; default the profile's `trustAnchors` (docs/evidence.md).
+     */
+    trustAnchors?: string | TrustAnchors;
 }
 
 /**
@@ -46,7 +52,12 @@ export async function connect(options: ConnectOptions): Promise<Sealpact> {
             ? join(options.keyring.dir, 'uploads.json')
             : undefined);
     return new Sealpact(
-        new LedgerConnection(profile, options.identity, options.deadlines),
+        new LedgerConnection(
+            profile,
+            options.identity,
+            options.deadlines,
+            typeof options.trustAnchors === 'string' ? trustAnchorsFromDir(options.trustAnchors) : options.trustAnchors,
+        ),
         store,
         keyring,
         journal === undefined ? undefined : new UploadJournal(journal),

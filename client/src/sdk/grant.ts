@@ -15,7 +15,7 @@ export async function grantAccess(
     fileId: string,
     partyIds: string[],
 ): Promise<{ txId: string }> {
-    const own = await ledger.query<CredentialRecord>('GetCredential', fileId);
+    const own = await ledger.read<CredentialRecord>('GetCredential', fileId);
     return withOwnFilePassword(keyring, own, async (password) => {
         const credentials = sealCredentials(await checkRecipients(ledger, partyIds), password);
         const { txId } = await ledger.submit('GrantAccess', fileId, JSON.stringify(credentials));

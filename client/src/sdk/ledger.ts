@@ -7,13 +7,18 @@ import {
     Contract,
     Gateway,
     Network,
+    Proposal,
     signers,
     Status,
     Transaction,
 } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
 import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
+import { ClientError } from '@sealpact/protocol';
+import { ChannelConfig } from '../verify/channel-config';
+import { TrustAnchors, trustAnchorsFromDir, trustAnchorsFromFingerprints } from '../verify/trust-anchors';
 import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
+import { ChannelBlocks, verifiedResult } from './verified-read';
 
 /** A peer a block behind catches up within a block time (BatchTimeout, 250 ms here). */
 const ENDORSE_ATTEMPTS = 3;
@@ -56,8 +61,15 @@ export interface ChaincodeEvents {
 export interface Ledger {
     /** Endorse, submit and wait for the commit; resolves only once the transaction committed valid. */
     submit(transaction: string, ...args: string[]): Promise<Committed>;
-    /** Evaluate without committing and parse the canonical JSON result. */
+    /** Evaluate on the gateway peer alone, without committing, and parse the canonical JSON result. */
     query<T>(transaction: string, ...args: string[]): Promise<T>;
+    /**
+     * A read no single peer can forge: endorsed by the organisations the chaincode's endorsement
+     * policy needs, never submitted, and believed only once every endorsement verifies against the
+     * channel's pinned trust anchors (UNVERIFIED_READ otherwise). For every read that decides where a
+     * secret goes or what a receiver trusts.
+     */
+    read<T>(transaction: string, ...args: string[]): Promise<T>;
     /** The chaincode's events, resuming after the last one checkpointed in `checkpointFile`. */
     chaincodeEvents(options?: { checkpointFile?: string }): Promise<ChaincodeEvents>;
     close(): void;
@@ -76,12 +88,16 @@ export class LedgerConnection implements Ledger {
     readonly contract: Contract;
     private readonly client: grpc.Client;
     private readonly gateway: Gateway;
+    readonly blocks: ChannelBlocks;
     private readonly submittedListeners = new Set<(submitted: Submitted) => void>();
+    private channelConfig?: Promise<ChannelConfig>;
 
     constructor(
         readonly profile: ConnectionProfile,
         identitySource: IdentitySource,
         deadlines: Partial<Deadlines> = {},
+        /** The channel's trust anchors; default: the profile's `trustAnchors`. */
+        private readonly anchors: TrustAnchors | undefined = anchorsOf(profile),
     ) {
         this.identity = resolveIdentity(profile, identitySource);
         const { org, mspId, certificate, privateKey } = this.identity;
@@ -102,6 +118,7 @@ export class LedgerConnection implements Ledger {
         });
         this.network = this.gateway.getNetwork(profile.channel);
         this.contract = this.network.getContract(profile.chaincode);
+        this.blocks = new ChannelBlocks(this.network, org.peer.endpoint);
     }
 
     get endpoint(): string {
@@ -130,7 +147,7 @@ export class LedgerConnection implements Ledger {
         let endorsed: Transaction;
         let status: Status;
         try {
-            endorsed = await this.endorse(transaction, args);
+            endorsed = await this.endorse(this.contract.newProposal(transaction, { arguments: args }));
             txId = endorsed.getTransactionId();
             stage = 'submit';
             const commit = await endorsed.submit();
@@ -149,10 +166,10 @@ export class LedgerConnection implements Ledger {
     }
 
     /** Endorse, again after a moment while the endorsers only disagree because one lags a block. */
-    private async endorse(transaction: string, args: string[]): Promise<Transaction> {
+    private async endorse(proposal: Proposal): Promise<Transaction> {
         for (let attempt = 1; ; attempt++) {
             try {
-                return await this.contract.newProposal(transaction, { arguments: args }).endorse();
+                return await proposal.endorse();
             } catch (error) {
                 if (attempt >= ENDORSE_ATTEMPTS || !endorsersMayCatchUp(error)) {
                     throw error;
@@ -176,6 +193,40 @@ export class LedgerConnection implements Ledger {
         return JSON.parse(await this.evaluate(transaction, ...args)) as T;
     }
 
+    /** See Ledger.read: the query endorsed but not submitted, its endorsements verified. */
+    async read<T>(transaction: string, ...args: string[]): Promise<T> {
+        const config = await this.trustedConfig();
+        const proposal = this.contract.newProposal(transaction, { arguments: args });
+        let endorsed: Transaction;
+        try {
+            endorsed = await this.endorse(proposal);
+        } catch (error) {
+            throw ledgerError(error, 'endorse', transaction, this.endpoint);
+        }
+        return JSON.parse(verifiedResult(this.contract, config, transaction, proposal, endorsed)) as T;
+    }
+
+    /**
+     * The channel configuration in force, fetched once from the gateway peer and believed only when
+     * its organisations' CAs are the trust anchors and the orderers signed it.
+     */
+    trustedConfig(): Promise<ChannelConfig> {
+        if (this.anchors === undefined) {
+            return Promise.reject(
+                new ClientError(
+                    'BAD_TRUST_ANCHORS',
+                    'verified reads need trust anchors: the profile has no "trustAnchors"',
+                ),
+            );
+        }
+        const anchors = this.anchors;
+        this.channelConfig ??= this.blocks.config(anchors).catch((error: unknown) => {
+            this.channelConfig = undefined; // a failed fetch is tried again by the next read
+            throw error;
+        });
+        return this.channelConfig;
+    }
+
     /**
      * The chaincode's events, resuming after the last one recorded in `checkpointFile` (a file the
      * gateway's checkpointer keeps), so a restarted listener neither misses nor repeats an event.
@@ -195,4 +246,15 @@ export class LedgerConnection implements Ledger {
         this.gateway.close();
         this.client.close();
     }
+}
+
+/** The profile's trust anchors: a folder of `<MSPID>.pem` CA certificates, or fingerprints per MSP. */
+function anchorsOf(profile: ConnectionProfile): TrustAnchors | undefined {
+    const { trustAnchors } = profile;
+    if (trustAnchors === undefined) {
+        return undefined;
+    }
+    return typeof trustAnchors === 'string'
+        ? trustAnchorsFromDir(trustAnchors)
+        : trustAnchorsFromFingerprints(trustAnchors);
 }

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ClientError } from '@sealpact/protocol';
 
 /**
@@ -11,6 +11,11 @@ export interface ConnectionProfile {
     channel: string;
     chaincode: string;
     orgs: Record<string, OrgProfile>;
+    /**
+     * The channel's trust anchors for verified reads (docs/evidence.md): a folder of `<MSPID>.pem`
+     * CA certificates (relative to the profile's folder), or SHA-256 fingerprints of them per MSP ID.
+     */
+    trustAnchors?: string | Record<string, string[]>;
 }
 
 export interface OrgProfile {
@@ -71,6 +76,13 @@ export function loadProfile(path: string): ConnectionProfile {
         typeof profile.orgs !== 'object'
     ) {
         throw new ClientError('BAD_PROFILE', `${path} needs "channel", "chaincode" and "orgs"`);
+    }
+    const { trustAnchors } = profile as { trustAnchors?: unknown };
+    if (typeof trustAnchors === 'string') {
+        return { ...(parsed as ConnectionProfile), trustAnchors: resolve(dirname(path), trustAnchors) };
+    }
+    if (trustAnchors !== undefined && (typeof trustAnchors !== 'object' || trustAnchors === null)) {
+        throw new ClientError('BAD_PROFILE', `${path}: "trustAnchors" must be a folder or fingerprints per MSP ID`);
     }
     return parsed as ConnectionProfile;
 }

@@ -36,8 +36,8 @@ export async function receive(
     options: { meter?: (size: number) => Transform } = {},
 ): Promise<ReceiveResult> {
     const { ledger, store, keyring } = recipient;
-    const credential = await untilCommittedHere(() => ledger.query<CredentialRecord>('GetCredential', fileId));
-    const file = await ledger.query<FileRecord>('GetFile', fileId);
+    const credential = await untilCommittedHere(() => ledger.read<CredentialRecord>('GetCredential', fileId));
+    const file = await ledger.read<FileRecord>('GetFile', fileId);
     return withOwnFilePassword(keyring, credential, async (password) => {
         const blob = await store.get(file.locator);
         const info = await decryptToFile(blob, out, {

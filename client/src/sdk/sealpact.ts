@@ -60,7 +60,7 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
     }
 
     async getParty(partyId: string): Promise<PartyView> {
-        return this.ledger.query<PartyView>('GetParty', partyId);
+        return this.ledger.read<PartyView>('GetParty', partyId);
     }
 
     /** Authorities only: record that `partyId`'s real identity was verified off-chain. */
@@ -98,7 +98,7 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
     }
 
     async getFile(fileId: string): Promise<FileRecord> {
-        return this.ledger.query<FileRecord>('GetFile', fileId);
+        return this.ledger.read<FileRecord>('GetFile', fileId);
     }
 
     /** Decrypt a file shared with this party into `out`, only once all of it verified (receive.ts). */
@@ -128,7 +128,7 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
 
     /** Every recorded signature, v2 and older v1 ones alike (tell them apart by `schema`). */
     async signatures(fileId: string): Promise<SignatureRecord[]> {
-        return this.ledger.query<SignatureRecord[]>('GetSignatures', fileId);
+        return this.ledger.read<SignatureRecord[]>('GetSignatures', fileId);
     }
 
     /** Owner only: give more parties access, re-sealing the file password from the owner's own credential. */

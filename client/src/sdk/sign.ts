@@ -24,7 +24,7 @@ export async function signContract(
     contractPath: string,
 ): Promise<SignatureRecordV2 & { txId: string }> {
     const { ledger, keyring, partyId } = signer;
-    const file = await ledger.query<FileRecord>('GetFile', fileId);
+    const file = await ledger.read<FileRecord>('GetFile', fileId);
     const key = await requireKeyring(keyring).active('signing');
     const commitmentKey = await fileCommitmentKey(ledger, keyring, file);
     let commitment: string;
@@ -55,7 +55,7 @@ export async function commitmentKey(
     keyring: Keyring | undefined,
     fileId: string,
 ): Promise<{ fileId: string; digestAlgorithm: DigestAlgorithm; key: Buffer }> {
-    const file = await ledger.query<FileRecord>('GetFile', fileId);
+    const file = await ledger.read<FileRecord>('GetFile', fileId);
     return {
         fileId: file.fileId,
         digestAlgorithm: file.digestAlgorithm,
@@ -65,7 +65,7 @@ export async function commitmentKey(
 
 /** This party's commitment key for a file, from the file password in its own credential. The caller zeroes it. */
 async function fileCommitmentKey(ledger: Ledger, keyring: Keyring | undefined, file: FileRecord): Promise<Buffer> {
-    const credential = await ledger.query<CredentialRecord>('GetCredential', file.fileId);
+    const credential = await ledger.read<CredentialRecord>('GetCredential', file.fileId);
     return withOwnFilePassword(keyring, credential, (password) =>
         deriveCommitmentKey(password, file.fileId, file.digestAlgorithm),
     );

@@ -38,6 +38,8 @@ type Fault = { kind: 'lost-status' } | { kind: 'invalid'; code: ValidationCode }
 export class StubLedger implements Ledger {
     /** Named in NETWORK_DOWN, TIMEOUT and COMMIT_UNKNOWN messages, as a real peer's endpoint is. */
     readonly endpoint = 'stub-peer:7051';
+    /** The transactions read through `read`, in order. */
+    readonly verifiedReads: string[] = [];
     private readonly faults = new Map<string, Fault>();
     private readonly streams = new Set<CloseableAsyncIterable<ChaincodeEvent>>();
 
@@ -91,6 +93,16 @@ export class StubLedger implements Ledger {
             throw ledgerError(lost, 'commit', transaction, this.endpoint, committed.txId);
         }
         return committed;
+    }
+
+    /**
+     * The in-process network has no endorsements to verify (the verifier is tested on real blocks in
+     * client/src/verify and on the network in test/verified-reads.test.ts): a read is a query that
+     * is logged, so workflow tests can check which reads they relied on.
+     */
+    async read<T>(transaction: string, ...args: string[]): Promise<T> {
+        this.verifiedReads.push(transaction);
+        return this.query<T>(transaction, ...args);
     }
 
     async query<T>(transaction: string, ...args: string[]): Promise<T> {
