@@ -96,7 +96,7 @@ function writeSummary(out: Layout, m: Unlisted): void {
     out.field('Exported at', m.exportedAt);
     out.field('Exported by', m.exportedBy);
     out.field('Evidence format', m.format);
-    out.field('Configuration block', String(m.configBlock));
+    out.field('Configuration blocks', m.configBlocks.join(', '));
     out.field('Blocks', m.blocks.join(', '));
     out.field('Block headers', `${m.headers.from} to ${m.headers.to}`);
 }

@@ -77,8 +77,8 @@ describe('parseManifest', () => {
         ['an unknown nested field', (m) => Object.assign(m.headers, { by: 1 }), "headers has an unknown field 'by'"],
         [
             'a string where a number goes',
-            (m) => (m.configBlock = '1020' as never),
-            'configBlock is not a non-negative integer',
+            (m) => (m.configBlocks = ['1020'] as never),
+            'configBlocks[0] is not a non-negative integer',
         ],
         ['a negative block', (m) => (m.blocks[2] = -1), 'blocks[2] is not a non-negative integer'],
         ['a fractional size', (m) => (m.facts.file.size = 1.5), 'facts.file.size is not a non-negative integer'],

@@ -90,7 +90,8 @@ export interface EvidenceManifest {
     exportedBy: string;
     /** MSP id → SHA-256 fingerprints (lower-case hex) of its CA certificates. */
     trustAnchors: Record<string, string[]>;
-    configBlock: number;
+    /** The configuration blocks in force for the story's blocks (config/<n>.block). */
+    configBlocks: number[];
     blocks: number[];
     headers: { from: number; to: number };
     transactions: StoryTransaction[];
@@ -324,7 +325,7 @@ const manifestV1: Check<EvidenceManifest> = objectOf({
     exportedAt: time,
     exportedBy: nonEmpty,
     trustAnchors: recordOf(MSP_ID, 'an MSP id', arrayOf(sha256Hex)),
-    configBlock: integer,
+    configBlocks: arrayOf(integer),
     blocks: arrayOf(integer),
     headers: objectOf({ from: integer, to: integer }),
     transactions: arrayOf(storyTransaction),
