@@ -15,7 +15,8 @@ import { KEY_TYPES, readAll, readRecord, stateKey } from './state';
 
 /**
  * How many committed versions of one record GetFileStory reads: a credential granted and revoked
- * fifty times, or a party re-verified a hundred times since, is refused rather than read unbounded.
+ * fifty times, or a party whose verification in force lies more than a hundred versions back, is
+ * refused rather than read unbounded.
  */
 export const STORY_HISTORY_LIMIT = 100;
 
@@ -74,7 +75,11 @@ async function credentialStory(
 ): Promise<(StoryEntry & { keyFingerprint: string })[]> {
     const steps: (StoryEntry & { keyFingerprint: string })[] = [];
     let previous: CredentialRecord | undefined;
-    for (const { txId, value } of await historyOf(ctx, KEY_TYPES.credential, file.fileId, party)) {
+    const versions: { txId: string; value: unknown }[] = [];
+    for await (const version of newestFirst(ctx, KEY_TYPES.credential, file.fileId, party)) {
+        versions.unshift(version);
+    }
+    for (const { txId, value } of versions) {
         const credential = value as CredentialRecord;
         const { keyFingerprint } = credential;
         if (credential.status === 'revoked' && previous?.status !== 'revoked') {
@@ -94,10 +99,12 @@ async function credentialStory(
     return steps;
 }
 
-/** The RecordVerification in force for `partyId` at `at`: the newest recorded no later than it. */
+/**
+ * The RecordVerification in force for `partyId` at `at`: the newest recorded no later than it,
+ * found walking the party's versions back from the newest (usually the first one read).
+ */
 async function verificationAt(ctx: Context, partyId: string, at: string): Promise<StoryEntry> {
-    const versions = await historyOf(ctx, KEY_TYPES.party, partyId);
-    for (const { value } of versions.reverse()) {
+    for await (const { value } of newestFirst(ctx, KEY_TYPES.party, partyId)) {
         const { verification } = value as PartyRecord;
         if (verification !== null && verification.recordedAt <= at) {
             return { txId: verification.txId, role: 'verification', party: partyId, at: verification.recordedAt };
@@ -106,26 +113,29 @@ async function verificationAt(ctx: Context, partyId: string, at: string): Promis
     throw new ChaincodeError('NOT_FOUND', `no verification of ${partyId} recorded by ${at}`);
 }
 
-/** A record's committed versions, oldest first (deletions left out), at most STORY_HISTORY_LIMIT of them. */
-async function historyOf(
+/**
+ * A record's committed versions, newest first (deletions left out); reading more than
+ * STORY_HISTORY_LIMIT of them is FIELD_TOO_LARGE. A caller that stops early reads no further.
+ */
+async function* newestFirst(
     ctx: Context,
     type: (typeof KEY_TYPES)[keyof typeof KEY_TYPES],
     ...attributes: string[]
-): Promise<{ txId: string; value: unknown }[]> {
-    const versions: { txId: string; value: unknown }[] = [];
+): AsyncGenerator<{ txId: string; value: unknown }> {
+    let read = 0;
     for await (const modification of ctx.stub.getHistoryForKey(stateKey(ctx, type, ...attributes))) {
-        if (versions.length === STORY_HISTORY_LIMIT) {
+        if (read === STORY_HISTORY_LIMIT) {
             throw new ChaincodeError(
                 'FIELD_TOO_LARGE',
                 `the ${type} record ${attributes.join('/')} has more than ${STORY_HISTORY_LIMIT} versions`,
             );
         }
+        read++;
         if (!modification.isDelete) {
             const value: unknown = JSON.parse(Buffer.from(modification.value).toString('utf8'));
-            versions.push({ txId: modification.txId, value });
+            yield { txId: modification.txId, value };
         }
     }
-    return versions.reverse();
 }
 
 /** Oldest first (ties by role, party, tx id), each (transaction, role, party) once. */
