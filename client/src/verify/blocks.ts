@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { common } from '@hyperledger/fabric-protos';
 import { EvidenceError } from '@sealpact/protocol';
 import type { ChannelConfig } from './channel-config';
+import { derElement, derUnsigned } from './der';
 import { decodeIdentity, describeIdentity, Identity, nodeRole, signerProblem } from './identity';
 import { buffer, decode, required } from './protobuf';
 import { DecodedTransaction, decodeTransaction, transactionIdOf } from './transactions';
@@ -57,9 +58,7 @@ export function decodeBlock(bytes: Uint8Array): DecodedBlock {
         number,
         previousHash,
         dataHash,
-        hash: createHash('sha256')
-            .update(headerDer(number, previousHash, dataHash))
-            .digest(),
+        hash: createHash('sha256').update(blockHeaderBytes({ number, previousHash, dataHash })).digest(),
         data: (block.getData()?.getDataList_asU8() ?? []).map(buffer),
         validationCodes: [...(metadata[TRANSACTIONS_FILTER] ?? [])],
         lastConfig:
@@ -99,7 +98,7 @@ export function verifyDataHash(block: DecodedBlock): void {
  * hash does) nor the validation codes, which the committing peer writes.
  */
 export function verifyBlockSignature(block: DecodedBlock, config: ChannelConfig): void {
-    const header = headerDer(block.number, block.previousHash, block.dataHash);
+    const header = blockHeaderBytes(block);
     const problems = block.signatures.map((signature, i) => {
         const { creator } = signature;
         const signed = Buffer.concat([block.signatureMetadata, signature.signatureHeader, header]);
@@ -174,28 +173,16 @@ export function findTransaction(block: DecodedBlock, txId: string): FoundTransac
 }
 
 /**
- * Fabric's protoutil.BlockHeaderBytes: the ASN.1 DER of
- * SEQUENCE { INTEGER number, OCTET STRING previous_hash, OCTET STRING data_hash }.
+ * Fabric's protoutil.BlockHeaderBytes, what the block hash is taken over and the orderers sign: the
+ * ASN.1 DER of SEQUENCE { INTEGER number, OCTET STRING previous_hash, OCTET STRING data_hash }.
  */
-function headerDer(number: number, previousHash: Uint8Array, dataHash: Uint8Array): Buffer {
-    const hex = number.toString(16);
-    const integer = Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
-    // A non-negative INTEGER whose first bit is set takes a leading zero byte.
-    const unsigned = (integer[0] ?? 0) >= 0x80 ? Buffer.concat([Buffer.of(0), integer]) : integer;
+export function blockHeaderBytes(header: Pick<DecodedBlock, 'number' | 'previousHash' | 'dataHash'>): Buffer {
     return derElement(
         0x30,
-        Buffer.concat([derElement(0x02, unsigned), derElement(0x04, previousHash), derElement(0x04, dataHash)]),
+        Buffer.concat([
+            derUnsigned(BigInt(header.number)),
+            derElement(0x04, header.previousHash),
+            derElement(0x04, header.dataHash),
+        ]),
     );
-}
-
-function derElement(tag: number, contents: Uint8Array): Buffer {
-    const length = contents.length;
-    if (length < 0x80) {
-        return Buffer.concat([Buffer.of(tag, length), contents]);
-    }
-    const bytes: number[] = [];
-    for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) {
-        bytes.unshift(rest % 256);
-    }
-    return Buffer.concat([Buffer.of(tag, 0x80 | bytes.length, ...bytes), contents]);
 }
