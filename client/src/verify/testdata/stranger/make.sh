@@ -18,3 +18,6 @@ for node in peer orderer; do
     rm "$node.csr"
 done
 rm node.ext
+# A certificate whose key is not P-256 (Fabric's MSPs here use P-256 only).
+openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout /dev/null -out p384.pem -days $days \
+    -subj "/C=US/O=stranger.example.com/OU=peer/CN=p384.stranger.example.com"
