@@ -1,4 +1,5 @@
 import { Command, eitherCommand } from './command';
+import { evidence } from './evidence-commands';
 import { fileCommands } from './file-commands';
 import { keyCommands } from './key-commands';
 import { ledgerCommands as ledger } from './ledger-commands';
@@ -27,6 +28,7 @@ export const commands: Command[] = [
     ledger.grant,
     ledger.revoke,
     ledger.audit,
+    evidence,
     ledger.watch,
     ledger.gc,
     ledger.network,

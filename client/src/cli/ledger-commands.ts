@@ -6,6 +6,9 @@ import { generateKeyPair } from '../crypto/keys';
 import { Command, EXIT_FAILURE, EXIT_OK, oneOf, OptionSpec, required } from './command';
 import { fileSize, KEY_OPTIONS, keyAlgorithm, readJson, SUITES } from './inputs';
 import { progressBar } from './progress';
+import { writeBufferAtomically } from '../atomic-file';
+import { exportEvidence } from '../evidence/export';
+import { Sealpact } from '../sdk/sealpact';
 import { SESSION_OPTIONS, withSession } from './session';
 
 const withSessionOptions = (options: Record<string, OptionSpec>) => ({ ...options, ...SESSION_OPTIONS });
@@ -247,19 +250,59 @@ const revoke: Command = {
 const audit: Command = {
     name: 'audit',
     summary: "(auditor) a file's whole trail: share, grants, revocations, signatures",
-    options: withSessionOptions({ 'file-id': FILE_ID }),
+    options: withSessionOptions({
+        'file-id': FILE_ID,
+        verify: { type: 'boolean', description: 'check every step against its endorsed transaction and block' },
+        evidence: { type: 'string', description: "also write the file's evidence bundle here (implies --verify)" },
+    }),
     async run(options) {
         return withSession(options, false, async (session) => {
-            const { file, trail } = await session.audit(required(options, 'file-id'));
+            const fileId = required(options, 'file-id');
+            const { file, trail } = await session.audit(fileId);
+            const evidencePath = options.evidence as string | undefined;
+            const checked =
+                options.verify || evidencePath !== undefined ? await verifiedSteps(session, fileId) : undefined;
+            if (checked !== undefined && evidencePath !== undefined) {
+                await writeBufferAtomically(evidencePath, checked.bundle, { overwrite: false });
+            }
             const header = `${file.fileId}: ${file.suite}, ${file.size} bytes, ${file.digestAlgorithm}:${file.ciphertextDigest}, owner ${file.owner}`;
-            const lines = trail.map(
+            const entries = trail.map((entry) => ({
+                ...entry,
+                verified: checked?.steps.has(`${entry.txId} ${entry.action} ${entry.party}`),
+            }));
+            const lines = entries.map(
                 (e) =>
-                    `  ${e.at}  ${e.action.padEnd(8)} ${e.party.padEnd(36)} by ${e.by}  tx ${e.txId.slice(0, 16)}…  ${e.detail}`,
+                    `  ${e.at}  ${e.action.padEnd(8)} ${e.party.padEnd(36)} by ${e.by}  tx ${e.txId.slice(0, 16)}…  ${e.detail}` +
+                    (e.verified === undefined ? '' : e.verified ? '  [verified]' : '  [NOT VERIFIED]'),
             );
-            return { json: { file, trail }, text: [header, ...lines].join('\n') };
+            const unverified = entries.filter((entry) => entry.verified === false).length;
+            const summary =
+                checked === undefined
+                    ? []
+                    : [
+                          unverified === 0
+                              ? 'every step verified against its endorsed transaction'
+                              : `${unverified} step(s) NOT verified`,
+                      ];
+            return {
+                json: { file, trail: entries, ...(evidencePath === undefined ? {} : { evidence: evidencePath }) },
+                text: [header, ...lines, ...summary].join('\n'),
+                exitCode: unverified === 0 ? EXIT_OK : EXIT_FAILURE,
+            };
         });
     },
 };
+
+/**
+ * The steps of a file's story that its evidence proves: the bundle is gathered and checked as
+ * `evidence verify` checks it, and each event it establishes (from the endorsed write sets) is a
+ * verified step "txId action party".
+ */
+async function verifiedSteps(session: Sealpact, fileId: string) {
+    const { bundle, manifest } = await exportEvidence(session.ledger, fileId);
+    const steps = new Set(manifest.facts.events.map((event) => `${event.txId} ${event.action} ${event.party}`));
+    return { bundle, steps };
+}
 
 const watch: Command = {
     name: 'watch',
