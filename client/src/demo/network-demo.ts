@@ -4,18 +4,20 @@
  * contract of several MB to bob; bob receives it, checks it byte for byte and signs it; stock
  * openssl checks his signature, and, given the file's commitment key, the contract against his
  * statement; auditor@AuditorOrg prints the audit trail. First with SM2 keys and the gm suite, then with RSA
- * keys and the intl suite; last, the endorsing peers refuse a weak RSA key. Ends with a verdict and
- * a non-zero exit if any step failed.
+ * keys and the intl suite, each ending with bob exporting the contract's evidence bundle; then the
+ * endorsing peers refuse a weak RSA key; last, each bundle is verified offline by the CLI against
+ * the pinned trust anchors and the contract. Ends with a verdict and a non-zero exit if any step failed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { isSealpactError, KeyAlgorithm, Suite } from '@sealpact/protocol';
 import { Drawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
+import { exportEvidence } from '../evidence/export';
 import { connect } from '../sdk/connect';
 import { Sealpact } from '../sdk/sealpact';
 
@@ -165,6 +167,47 @@ async function walk(dir: string, parties: Parties, algorithm: KeyAlgorithm, suit
             `          ${entry.at}  ${entry.action.padEnd(7)} ${entry.party.padEnd(32)} by ${entry.by}  tx ${entry.txId.slice(0, 12)}…`,
         );
     }
+    await step(
+        "bob exports the contract's evidence bundle (blocks, endorsements, certificate of completion)",
+        async () => {
+            const { bundle, manifest } = await exportEvidence(bob.ledger, sent.fileId);
+            const path = join(dir, `evidence-${suite}.zip`);
+            writeFileSync(path, bundle);
+            const { key } = await bob.commitmentKey(sent.fileId);
+            bundles.push({ path, contract, commitmentKey: key.toString('hex') });
+            key.fill(0);
+            return `${manifest.transactions.length} transactions in blocks ${manifest.blocks.join(', ')}, ${bundle.length} bytes`;
+        },
+        (v) => v,
+    );
+}
+
+/** The bundles the walks exported, each with the contract and commitment key a court would be handed. */
+const bundles: { path: string; contract: string; commitmentKey: string }[] = [];
+
+/**
+ * Each bundle checked by the CLI in a process of its own that is given no profile, identity or
+ * store: `evidence verify` reads the bundle, the pinned trust anchors and the contract, and nothing
+ * from the network.
+ */
+async function verifyOffline(): Promise<void> {
+    console.log('\n== Evidence checked offline (sealpact evidence verify: no profile, no network connection) ==');
+    const cli = join(REPO_ROOT, 'client', 'dist', 'cli', 'main.js');
+    const anchors = join(REPO_ROOT, 'network', '.data', 'trust-anchors');
+    for (const bundle of bundles) {
+        await step(
+            `verify ${basename(bundle.path)} against the pinned CA certificates, with the contract`,
+            () => {
+                const args = ['evidence', 'verify', '--in', bundle.path, '--trust-anchors', anchors];
+                const withContract = [...args, '--contract', bundle.contract, '--commitment-key', bundle.commitmentKey];
+                const result = spawnSync(process.execPath, [cli, ...withContract], { env: { PATH: process.env.PATH } });
+                const lines = result.stdout.toString().trim().split('\n');
+                if (result.status !== 0) throw new Error(lines.filter((line) => line.includes('FAIL')).join('; '));
+                return lines.at(-1) ?? '';
+            },
+            (v) => v,
+        );
+    }
 }
 
 /**
@@ -225,6 +268,7 @@ async function main(): Promise<void> {
         await walk(dir, parties, 'sm2', 'gm');
         await walk(dir, parties, 'rsa', 'intl');
         await refusals(parties.alice);
+        await verifyOffline();
     } catch (err) {
         failures++;
         console.log(`  FAIL  ${(err as Error).message}`);
