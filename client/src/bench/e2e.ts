@@ -2,7 +2,9 @@
  * `npm run bench:e2e`: Sealpact end to end on the local Fabric network, in one run — SDK send and
  * receive latency for 1 KB, 1 MB and 100 MB files in both suites, and ShareFile transactions per
  * second with several transactions in flight next to a baseline chaincode doing one PutState per
- * transaction on the same channel with the same endorsement policy. Written into docs/benchmarks.md.
+ * transaction on the same channel with the same endorsement policy; and what verified reads add to a
+ * send and a receive, next to the single-peer reads they replaced. Written into docs/benchmarks.md.
+ * `BENCH_ONLY=reads` runs only the verified-reads comparison.
  *
  * Starts the network (npm run network:up) when it is not up and deploys the baseline chaincode
  * (network/scripts/deploy-baseline.mjs); stops at the end whatever it started.
@@ -18,7 +20,7 @@ import { CredentialInput, isSealpactError, Suite, SUITE_DIGEST } from '@sealpact
 import { sealEnvelope } from '../crypto/envelope';
 import { generateKeyPair, PrivateKeyInfo } from '../crypto/keys';
 import { connect } from '../sdk/connect';
-import { LedgerConnection } from '../sdk/ledger';
+import { Ledger, LedgerConnection } from '../sdk/ledger';
 import { loadProfile } from '../sdk/profile';
 import { Sealpact } from '../sdk/sealpact';
 import { machineDescription, percentiles, writeBenchmarkSection } from './report';
@@ -166,6 +168,73 @@ async function latency(
     return row;
 }
 
+/**
+ * The SDK as it was before verified reads, for the side-by-side comparison only: every `read`
+ * answered by the gateway peer alone (`query`), everything else as the connection does it.
+ */
+function singlePeerReads(ledger: LedgerConnection): Ledger {
+    return {
+        submit: (transaction, ...args) => ledger.submit(transaction, ...args),
+        query: <T>(transaction: string, ...args: string[]) => ledger.query<T>(transaction, ...args),
+        read: <T>(transaction: string, ...args: string[]) => ledger.query<T>(transaction, ...args),
+        chaincodeEvents: (options) => ledger.chaincodeEvents(options),
+        close: () => undefined,
+    };
+}
+
+const READ_RUNS = Number(process.env.BENCH_RUNS_READS ?? 30);
+
+/**
+ * Verified reads against single-peer reads, interleaved in one run (the order alternating each
+ * round so drift favours neither): one read (`GetParty`), and a 1 KB send and receive (intl).
+ */
+async function readCost(alice: Sealpact, bob: Sealpact, bobId: string): Promise<string> {
+    const single = {
+        alice: new Sealpact(singlePeerReads(alice.ledger), alice.store, alice.keyring),
+        bob: new Sealpact(singlePeerReads(bob.ledger), bob.store, bob.keyring),
+    };
+    const input = join(dir, `input-${KB}`);
+    if (!existsSync(input)) writeFileSync(input, randomBytes(KB));
+    const out = join(dir, 'received');
+    const samples = { read: [[], []], send: [[], []], receive: [[], []] } as Record<string, [number[], number[]]>;
+    const time = async (kind: string, verified: number, work: () => Promise<unknown>) => {
+        const start = performance.now();
+        await work();
+        samples[kind]?.[verified]?.push(performance.now() - start);
+    };
+    for (let i = 0; i < READ_RUNS; i++) {
+        for (const verified of i % 2 === 0 ? [1, 0] : [0, 1]) {
+            const [sender, recipient] = verified ? [alice, bob] : [single.alice, single.bob];
+            await time('read', verified, () => sender.getParty(bobId));
+            const fileId = `bench-${run}-reads-${verified}-${i}`;
+            let locator = '';
+            await time('send', verified, async () => {
+                locator = (await sender.send(input, { to: [bobId], suite: 'intl', fileId })).locator;
+            });
+            await visibleTo(bob, fileId);
+            await time('receive', verified, () => recipient.receive(fileId, out));
+            rmSync(out, { force: true });
+            await alice.store.delete(locator);
+        }
+    }
+    const rows = Object.entries(samples).map(([kind, [singlePeer, verified]]) => {
+        const before = percentiles(singlePeer);
+        const after = percentiles(verified);
+        const label = { read: 'one read (GetParty)', send: 'send 1 KB (intl)', receive: 'receive 1 KB (intl)' }[kind];
+        return (
+            `| ${label} | ${ms(before.median)} / ${ms(before.p95)} | ${ms(after.median)} / ${ms(after.p95)} | ` +
+            `${(after.median / before.median).toFixed(2)} |`
+        );
+    });
+    return [
+        `Run on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}; ${READ_RUNS} rounds, each timing both kinds back to back.`,
+        '',
+        '| operation | single-peer reads median / p95 (ms) | verified reads median / p95 (ms) | ratio verified / single-peer (median) |',
+        '| --- | ---: | ---: | ---: |',
+        ...rows,
+    ].join('\n');
+}
+
 /** Worker w's one of a pair: the first for even workers, the second for odd ones (alice, dave). */
 function alternate<T>([even, odd]: readonly [T, T], worker: number): T {
     return worker % 2 === 0 ? even : odd;
@@ -251,6 +320,11 @@ async function main(): Promise<void> {
         ]);
         await verifier.recordVerification(bobId, { serial: `hmac-bench-${run}`, level: 'high' });
 
+        if (process.env.BENCH_ONLY === 'reads') {
+            const reads = await readCost(alice, bob, bobId);
+            console.log(`\n${reads}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-reads', reads)}`);
+            return;
+        }
         const rows: LatencyRow[] = [];
         for (const spec of SUITES) {
             const { suite, keys: keyName } = spec;
@@ -361,6 +435,9 @@ async function main(): Promise<void> {
         ].join('\n');
         console.log(`\n${body}\n`);
         console.log(`written to ${await writeBenchmarkSection(REPO_ROOT, 'e2e', body)}`);
+        console.log('[bench:e2e] verified reads against single-peer reads');
+        const reads = await readCost(alice, bob, bobId);
+        console.log(`\n${reads}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-reads', reads)}`);
     } finally {
         for (const party of Object.values(parties)) party.close();
         for (const connection of connections) connection.close();
