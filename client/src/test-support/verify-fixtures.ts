@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
@@ -7,7 +7,7 @@ import { blockHeaderBytes, DecodedBlock, decodeBlock, findTransaction } from '..
 import { ChannelConfig, readChannelConfig } from '../verify/channel-config';
 import { derElement, derUnsigned } from '../verify/der';
 import { ProtoMap, protoMap } from '../verify/protobuf';
-import { TrustAnchors, trustAnchorsFromDir } from '../verify/trust-anchors';
+import { fingerprint, TrustAnchors, trustAnchorsFromDir } from '../verify/trust-anchors';
 
 /**
  * The verifier's test data (client/src/verify/testdata): blocks, transactions and anchors captured
@@ -70,12 +70,13 @@ export interface Stranger {
     key: string;
 }
 
-function stranger(name: string): Stranger {
+export function stranger(name: string): Stranger {
     const read = (ext: string) => readFileSync(join(TESTDATA, 'stranger', `${name}.${ext}`), 'utf8');
     return { certificate: read('pem'), key: read('key') };
 }
 
 export const STRANGER_CA = readFileSync(join(TESTDATA, 'stranger', 'ca.pem'), 'utf8');
+export const STRANGER_CA_FINGERPRINT = fingerprint(new X509Certificate(STRANGER_CA));
 export const strangerPeer = stranger('peer');
 export const strangerOrderer = stranger('orderer');
 
@@ -148,6 +149,34 @@ export function forgeConfigBlock(
     return block.serializeBinary();
 }
 
+/** The real anchors with these MSPs pinned to the stranger CA instead. */
+export function anchorsWithStranger(...mspIds: string[]): TrustAnchors {
+    return new Map(
+        [...anchors()].map(([mspId, roots]) => [
+            mspId,
+            mspIds.includes(mspId) ? new Set([STRANGER_CA_FINGERPRINT]) : roots,
+        ]),
+    );
+}
+
+/** The genesis configuration rewritten by `edit`, and signed by the stranger orderer as OrdererMSP. */
+export function strangerSigned(edit: (channelGroup: common.ConfigGroup) => void): DecodedBlock {
+    return decodeBlock(forgeConfigBlock(edit, { node: strangerOrderer, mspId: 'OrdererMSP' }));
+}
+
+/**
+ * A configuration the stranger CA holds Org1MSP and OrdererMSP in, further rewritten by `edit`,
+ * believed with anchors that pin the stranger for both.
+ */
+export function strangerConfig(edit: (channelGroup: common.ConfigGroup) => void = () => undefined): ChannelConfig {
+    const block = strangerSigned((group) => {
+        replaceRootCa(group, 'Orderer', 'OrdererOrg', STRANGER_CA);
+        replaceRootCa(group, 'Application', 'Org1', STRANGER_CA);
+        edit(group);
+    });
+    return readChannelConfig(block, anchorsWithStranger('Org1MSP', 'OrdererMSP'));
+}
+
 /** Replace the orderer signatures of `block` by one of `node` as a member of `mspId`. */
 export function signBlock(block: common.Block, node: Stranger, mspId: string): void {
     const metadata = block.getMetadata()?.getMetadataList_asU8() ?? [];
@@ -166,6 +195,25 @@ export function signBlock(block: common.Block, node: Stranger, mspId: string): v
     block.getMetadata()?.setMetadataList([signatures.serializeBinary(), ...metadata.slice(1)]);
 }
 
+/** The group at `path` under the channel group (['Application', 'Org1']). */
+export function configGroup(channelGroup: common.ConfigGroup, path: string[]): common.ConfigGroup {
+    return path.reduce((group, name) => entry(protoMap<common.ConfigGroup>(group.getGroupsMap()), name), channelGroup);
+}
+
+/** Rewrite organisation `org`'s MSP configuration in a channel group. */
+export function editMsp(
+    channelGroup: common.ConfigGroup,
+    path: [group: 'Application' | 'Orderer', org: string],
+    edit: (fabric: msp.FabricMSPConfig, config: msp.MSPConfig) => void,
+): void {
+    const value = entry(protoMap<common.ConfigValue>(configGroup(channelGroup, path).getValuesMap()), 'MSP');
+    const mspConfig = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
+    const fabric = msp.FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());
+    edit(fabric, mspConfig);
+    mspConfig.setConfig(fabric.serializeBinary());
+    value.setValue(mspConfig.serializeBinary());
+}
+
 /** Replace organisation `org`'s root CAs (and node OU CAs) by `pem` in a channel group. */
 export function replaceRootCa(
     channelGroup: common.ConfigGroup,
@@ -173,62 +221,76 @@ export function replaceRootCa(
     org: string,
     pem: string,
 ): void {
-    const orgGroup = entry(protoMap<common.ConfigGroup>(channelGroup.getGroupsMap()), group);
-    const orgs = protoMap<common.ConfigGroup>(orgGroup.getGroupsMap());
-    const value = entry(protoMap<common.ConfigValue>(entry(orgs, org).getValuesMap()), 'MSP');
-    const mspConfig = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
-    const fabric = msp.FabricMSPConfig.deserializeBinary(mspConfig.getConfig_asU8());
-    fabric.setRootCertsList([Buffer.from(pem)]);
-    const nodeOUs = fabric.getFabricNodeOus();
-    for (const identifier of [
-        nodeOUs?.getClientOuIdentifier(),
-        nodeOUs?.getPeerOuIdentifier(),
-        nodeOUs?.getAdminOuIdentifier(),
-        nodeOUs?.getOrdererOuIdentifier(),
-    ]) {
-        identifier?.setCertificate(Buffer.from(pem));
+    editMsp(channelGroup, [group, org], (fabric) => {
+        fabric.setRootCertsList([Buffer.from(pem)]);
+        const nodeOUs = fabric.getFabricNodeOus();
+        for (const identifier of [
+            nodeOUs?.getClientOuIdentifier(),
+            nodeOUs?.getPeerOuIdentifier(),
+            nodeOUs?.getAdminOuIdentifier(),
+            nodeOUs?.getOrdererOuIdentifier(),
+        ]) {
+            identifier?.setCertificate(Buffer.from(pem));
+        }
+    });
+}
+
+/** Rewrite the policy `name` of the group at `path` in a channel group. */
+export function editPolicy(
+    channelGroup: common.ConfigGroup,
+    path: string[],
+    name: string,
+    edit: (policy: common.Policy) => void,
+): void {
+    const policies = protoMap<common.ConfigPolicy>(configGroup(channelGroup, path).getPoliciesMap());
+    const policy = entry(policies, name).getPolicy();
+    if (policy === undefined) {
+        throw new Error(`the test data has no policy in ${name}`);
     }
-    mspConfig.setConfig(fabric.serializeBinary());
-    value.setValue(mspConfig.serializeBinary());
+    edit(policy);
 }
 
 /** Set the Application group's Endorsement ImplicitMetaPolicy rule. */
 export function setEndorsementRule(channelGroup: common.ConfigGroup, rule: 0 | 1 | 2): void {
-    const application = entry(protoMap<common.ConfigGroup>(channelGroup.getGroupsMap()), 'Application');
-    const policy = entry(protoMap<common.ConfigPolicy>(application.getPoliciesMap()), 'Endorsement').getPolicy();
-    if (policy === undefined) {
-        throw new Error('no Endorsement policy');
-    }
-    const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
-    meta.setRule(rule);
-    policy.setValue(meta.serializeBinary());
+    editPolicy(channelGroup, ['Application'], 'Endorsement', (policy) => {
+        const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
+        meta.setRule(rule);
+        policy.setValue(meta.serializeBinary());
+    });
 }
 
-/**
- * The envelope with its chaincode invocation arguments rewritten by `edit` (the creator's
- * signature and the endorsements left as they were).
- */
-export function rewriteArguments(envelopeBytes: Uint8Array, edit: (args: Uint8Array[]) => Uint8Array[]): Uint8Array {
+/** The envelope with its endorser transaction rewritten by `edit` (signature and endorsements left as they were). */
+export function rewriteTransaction(
+    envelopeBytes: Uint8Array,
+    edit: (transaction: peer.Transaction) => void,
+): Uint8Array {
     const envelope = common.Envelope.deserializeBinary(envelopeBytes);
     const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8());
     const transaction = peer.Transaction.deserializeBinary(payload.getData_asU8());
-    const action = transaction.getActionsList()[0];
-    if (action === undefined) {
-        throw new Error('no action');
-    }
-    const actionPayload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
-    const proposalPayload = peer.ChaincodeProposalPayload.deserializeBinary(
-        actionPayload.getChaincodeProposalPayload_asU8(),
-    );
-    const invocation = peer.ChaincodeInvocationSpec.deserializeBinary(proposalPayload.getInput_asU8());
-    const input = invocation.getChaincodeSpec()?.getInput();
-    input?.setArgsList(edit(input.getArgsList_asU8()));
-    proposalPayload.setInput(invocation.serializeBinary());
-    actionPayload.setChaincodeProposalPayload(proposalPayload.serializeBinary());
-    action.setPayload(actionPayload.serializeBinary());
+    edit(transaction);
     payload.setData(transaction.serializeBinary());
     envelope.setPayload(payload.serializeBinary());
     return envelope.serializeBinary();
+}
+
+/** The envelope with its chaincode invocation arguments rewritten by `edit`. */
+export function rewriteArguments(envelopeBytes: Uint8Array, edit: (args: Uint8Array[]) => Uint8Array[]): Uint8Array {
+    return rewriteTransaction(envelopeBytes, (transaction) => {
+        const action = transaction.getActionsList()[0];
+        if (action === undefined) {
+            throw new Error('no action');
+        }
+        const actionPayload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
+        const proposalPayload = peer.ChaincodeProposalPayload.deserializeBinary(
+            actionPayload.getChaincodeProposalPayload_asU8(),
+        );
+        const invocation = peer.ChaincodeInvocationSpec.deserializeBinary(proposalPayload.getInput_asU8());
+        const input = invocation.getChaincodeSpec()?.getInput();
+        input?.setArgsList(edit(input.getArgsList_asU8()));
+        proposalPayload.setInput(invocation.serializeBinary());
+        actionPayload.setChaincodeProposalPayload(proposalPayload.serializeBinary());
+        action.setPayload(actionPayload.serializeBinary());
+    });
 }
 
 /** The entry `key` of a google-protobuf map field, which must be there. */

@@ -158,7 +158,7 @@ describe('verifyBlockSignature', () => {
         expectError(
             () => verifyBlockSignature(signedByStranger(last, 'OrdererMSP'), config),
             'BAD_BLOCK_SIGNATURE',
-            /OrdererMSP CN=orderer0\.stranger\.example\.com: the certificate does not chain to a CA of OrdererMSP/,
+            /OrdererMSP CN=orderer\.stranger\.example\.com: the certificate does not chain to a CA of OrdererMSP/,
         );
     });
 

@@ -1,6 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import { common } from '@hyperledger/fabric-protos';
 import { defined } from '../../../protocol/src/test-support/defined';
+import { ErrorCode } from '@sealpact/protocol';
 import { expectError } from '../test-support/expect-error';
 import {
     anchors,
@@ -11,37 +11,30 @@ import {
     forgeConfigBlock,
     genesis,
     registerKeys,
+    configGroup,
+    editMsp,
+    editPolicy,
     replaceRootCa,
     serializedIdentity,
     setEndorsementRule,
     signLowS,
+    strangerConfig,
     STRANGER_CA,
-    strangerOrderer,
+    STRANGER_CA_FINGERPRINT,
+    anchorsWithStranger,
+    strangerSigned,
     strangerPeer,
 } from '../test-support/verify-fixtures';
 import { DecodedBlock, decodeBlock } from './blocks';
 import { readChannelConfig, satisfiesEndorsementPolicy } from './channel-config';
 import { identityProblem } from './identity';
 import { verifyEndorsements } from './transactions';
-import { fingerprint, TrustAnchors } from './trust-anchors';
 
 const config = channelConfig();
 const { transaction: tx } = registerKeys();
 const endorsers = tx.endorsements.map((e) => e.endorser);
-const STRANGER = fingerprint(new X509Certificate(STRANGER_CA));
+const STRANGER = STRANGER_CA_FINGERPRINT;
 const APPLICATION = ['AuditorOrgMSP', 'AuthorityOrgMSP', 'Org1MSP', 'Org2MSP'];
-
-/** The real anchors with these MSPs pinned to the stranger CA instead. */
-function anchorsWithStranger(...mspIds: string[]): TrustAnchors {
-    return new Map(
-        [...anchors()].map(([mspId, roots]) => [mspId, mspIds.includes(mspId) ? new Set([STRANGER]) : roots]),
-    );
-}
-
-/** The genesis configuration rewritten, and signed by the stranger orderer as OrdererMSP. */
-function strangerSigned(edit: (channelGroup: common.ConfigGroup) => void): DecodedBlock {
-    return decodeBlock(forgeConfigBlock(edit, { node: strangerOrderer, mspId: 'OrdererMSP' }));
-}
 
 /** Org1's CA and the orderers' CA replaced by the stranger's: the stranger then signs for both. */
 const takeover = strangerSigned((group) => {
@@ -217,3 +210,114 @@ describe('readChannelConfig and the orderer signature', () => {
         );
     });
 });
+
+/** Rewrite Org1's own Endorsement signature policy. */
+function editOrg1Endorsement(edit: (envelope: common.SignaturePolicyEnvelope) => void) {
+    return (group: common.ConfigGroup) =>
+        editPolicy(group, ['Application', 'Org1'], 'Endorsement', (policy) => {
+            const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());
+            edit(envelope);
+            policy.setValue(envelope.serializeBinary());
+        });
+}
+
+function setSubPolicy(name: string) {
+    return (group: common.ConfigGroup) =>
+        editPolicy(group, ['Application'], 'Endorsement', (policy) => {
+            const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
+            meta.setSubPolicy(name);
+            policy.setValue(meta.serializeBinary());
+        });
+}
+
+describe('configurations the verifier cannot believe or evaluate', () => {
+    const principal = (envelope: common.SignaturePolicyEnvelope) =>
+        defined(envelope.getIdentitiesList()[0], 'a principal');
+    const cases: [string, (group: common.ConfigGroup) => void, ErrorCode, string][] = [
+        [
+            'without an Orderer group',
+            (group) => remove(group.getGroupsMap(), 'Orderer'),
+            'UNTRUSTED_CONFIG',
+            "block 0's configuration has no Orderer group",
+        ],
+        [
+            'with an Idemix MSP',
+            (group) => editMsp(group, ['Application', 'Org2'], (_fabric, config) => config.setType(1)),
+            'UNTRUSTED_CONFIG',
+            "organisation Org2's MSP is not an X.509 (FABRIC) MSP",
+        ],
+        [
+            'with a root CA that is not a certificate',
+            (group) =>
+                editMsp(group, ['Application', 'Org1'], (fabric) => fabric.setRootCertsList([Buffer.from('junk')])),
+            'UNTRUSTED_CONFIG',
+            'a root CA of Org1MSP is not an X.509 certificate',
+        ],
+        [
+            'with one MSP ID for two organisations',
+            (group) => editMsp(group, ['Application', 'Org2'], (fabric) => fabric.setName('Org1MSP')),
+            'UNTRUSTED_CONFIG',
+            "Org1MSP appears twice in block 0's configuration",
+        ],
+        [
+            'whose Endorsement policy is not an implicit meta policy',
+            (group) => editPolicy(group, ['Application'], 'Endorsement', (policy) => policy.setType(1)),
+            'UNTRUSTED_CONFIG',
+            "block 0's /Channel/Application/Endorsement policy is not an implicit meta policy",
+        ],
+        [
+            'whose Endorsement policy refers to policies no organisation has',
+            setSubPolicy('Nothing'),
+            'UNTRUSTED_CONFIG',
+            "block 0's /Channel/Application/Endorsement policy refers to no organisation's Nothing policy",
+        ],
+        [
+            "with an organisation's Endorsement policy that is not a signature policy",
+            (group) => editPolicy(group, ['Application', 'Org1'], 'Endorsement', (policy) => policy.setType(3)),
+            'UNTRUSTED_CONFIG',
+            "Org1MSP's Endorsement policy is not a signature policy",
+        ],
+        [
+            'with a principal that is not an MSP role',
+            editOrg1Endorsement((envelope) => principal(envelope).setPrincipalClassification(1)),
+            'UNTRUSTED_CONFIG',
+            "Org1MSP's Endorsement policy names a principal that is not an MSP role",
+        ],
+        [
+            'with a rule naming a principal the policy does not list',
+            editOrg1Endorsement((envelope) => envelope.getRule()?.getNOutOf()?.getRulesList()[0]?.setSignedBy(5)),
+            'BAD_PROTOBUF',
+            "Org1MSP's Endorsement policy refers to principal 5, which it does not list",
+        ],
+        [
+            'with a rule of no type',
+            editOrg1Endorsement((envelope) => envelope.setRule(new common.SignaturePolicy())),
+            'BAD_PROTOBUF',
+            "Org1MSP's Endorsement policy has a rule of no type",
+        ],
+    ];
+
+    it.each(cases)('refuses a configuration %s', (_name, edit, code, message) => {
+        expectError(() => readChannelConfig(strangerSigned(edit), anchors()), code, message);
+    });
+
+    it('leaves organisations without the named policy out of the count, as Fabric does', () => {
+        const withoutOrg2 = strangerConfig((group) =>
+            remove(configGroup(group, ['Application', 'Org2']).getPoliciesMap(), 'Endorsement'),
+        );
+        expect(withoutOrg2.endorsementPolicy.orgPolicies.map((org) => org.mspId)).toEqual([
+            'AuditorOrgMSP',
+            'AuthorityOrgMSP',
+            'Org1MSP',
+        ]);
+        // MAJORITY of three policies: two organisations suffice.
+        const two = endorsers.filter((endorser) => ['AuditorOrgMSP', 'AuthorityOrgMSP'].includes(endorser.mspId));
+        expect(satisfiesEndorsementPolicy(withoutOrg2, two)).toBe(true);
+        expect(satisfiesEndorsementPolicy(config, two)).toBe(false);
+    });
+});
+
+/** Delete a key of a google-protobuf map field. */
+function remove(map: unknown, key: string): void {
+    (map as { del(key: string): void }).del(key);
+}

@@ -1,5 +1,5 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { DerReader, isSealpactError } from '@sealpact/protocol';
+import { DerReader } from '@sealpact/protocol';
 
 /** The order n of P-256. */
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -28,11 +28,8 @@ export function signatureProblem(
         s = sequence.integer();
         sequence.end();
         outer.end();
-    } catch (err) {
-        if (isSealpactError(err)) {
-            return 'the signature is not a DER ECDSA signature';
-        }
-        throw err;
+    } catch {
+        return 'the signature is not a DER ECDSA signature';
     }
     if (r === 0n || r >= P256_N || s === 0n || s >= P256_N) {
         return 'the signature is out of range';

@@ -10,6 +10,7 @@ import {
     networkFile,
     registerKeys,
     rewriteArguments,
+    rewriteTransaction,
     serializedIdentity,
     signLowS,
     strangerPeer,
@@ -76,6 +77,21 @@ describe('decodeTransaction on the captured RegisterKeys', () => {
         expect(tx.signature.length).toBeGreaterThan(0);
     });
 
+    it('refuses a transaction with two actions, or an action under another signature header, with BAD_PROTOBUF', () => {
+        const twice = rewriteTransaction(envelope, (transaction) => {
+            transaction.setActionsList([...transaction.getActionsList(), ...transaction.getActionsList()]);
+        });
+        expectError(() => decodeTransaction(twice), 'BAD_PROTOBUF', `transaction ${tx.txId} has 2 actions, not one`);
+        const otherHeader = rewriteTransaction(envelope, (transaction) => {
+            transaction.getActionsList()[0]?.setHeader(Buffer.from('another header'));
+        });
+        expectError(
+            () => decodeTransaction(otherHeader),
+            'BAD_PROTOBUF',
+            `transaction ${tx.txId}'s action has another signature header than the transaction`,
+        );
+    });
+
     it('refuses a configuration envelope and bytes that are not an envelope with BAD_PROTOBUF', () => {
         expectError(
             () => decodeTransaction(genesis().data[0] as Buffer),
@@ -115,6 +131,16 @@ describe('an endorsed, unsubmitted read (the gateway proposal and prepared trans
         for (const bytes of [networkFile('whoami.proposed'), signedProposal, networkFile('whoami.prepared')]) {
             expectError(() => proposalHashOf(bytes ?? new Uint8Array()), 'BAD_PROTOBUF', /^BAD_PROTOBUF: the proposal/);
         }
+    });
+
+    it('refuses a proposed transaction without its signed proposal with BAD_PROTOBUF', () => {
+        const empty = new gateway.ProposedTransaction();
+        empty.setTransactionId(proposed.txId);
+        expectError(
+            () => decodeProposedTransaction(empty.serializeBinary()),
+            'BAD_PROTOBUF',
+            'the signed proposal is missing',
+        );
     });
 
     it('refuses bytes that are not a prepared transaction with BAD_PROTOBUF', () => {
@@ -228,7 +254,7 @@ describe('verifyEndorsements', () => {
         expectError(
             () => verifyEndorsements(withEndorsements([strangerEndorsement('Org2MSP'), ...rest]), config),
             'BAD_ENDORSEMENT',
-            'endorsement 0 by Org2MSP CN=peer0.stranger.example.com: the certificate does not chain to a CA of Org2MSP',
+            'endorsement 0 by Org2MSP CN=peer.stranger.example.com: the certificate does not chain to a CA of Org2MSP',
         );
     });
 
@@ -237,7 +263,7 @@ describe('verifyEndorsements', () => {
             () =>
                 verifyEndorsements(withEndorsements([...tx.endorsements, strangerEndorsement('StrangerMSP')]), config),
             'BAD_ENDORSEMENT',
-            'endorsement 3 by StrangerMSP CN=peer0.stranger.example.com: StrangerMSP is not an organisation of channel contracts',
+            'endorsement 3 by StrangerMSP CN=peer.stranger.example.com: StrangerMSP is not an organisation of channel contracts',
         );
     });
 

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectError } from '../test-support/expect-error';
@@ -108,6 +108,11 @@ describe('bad trust anchors (BAD_TRUST_ANCHORS)', () => {
             'BAD_TRUST_ANCHORS',
             /Org1MSP\.pem holds something that is not a CA/,
         );
+    });
+
+    it('refuses an <MSPID>.pem that cannot be read', () => {
+        mkdirSync(join(dir, 'Org1MSP.pem'));
+        expectError(() => trustAnchorsFromDir(dir), 'BAD_TRUST_ANCHORS', /Org1MSP\.pem cannot be read/);
     });
 
     it('refuses a folder that is a file', () => {
