@@ -38,9 +38,10 @@ export function describeIdentity(identity: Identity): string {
  * Why `identity` is not a valid `role` of its MSP in `config`, or undefined when it is, as a Fabric
  * MSP decides it: the MSP is one of the channel's, the certificate is not a CA and chains through
  * the MSP's intermediate CAs to one of its root CAs, and, when the MSP enables NodeOUs, the subject
- * holds exactly one node OU (issued directly by the OU identifier's CA when one is named), which must be
- * `role` (any for 'member'). Validity periods are not checked, as Fabric's MSP does not for
- * identities in committed blocks; revocation lists are not read.
+ * holds exactly one node OU (issued directly by the OU identifier's CA when that names one), which
+ * must be `role` (any for 'member'). Validity periods are not checked: Fabric's MSP checks a chain
+ * as of the certificate's notBefore, and evidence must still verify once its certificates expired.
+ * Revocation lists in the MSP configuration are not read.
  */
 export function identityProblem(config: ChannelConfig, identity: Identity, role: Role): string | undefined {
     const msp = config.msps.get(identity.mspId);
