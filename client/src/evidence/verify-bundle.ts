@@ -514,19 +514,24 @@ function checkStoryOrder(transactions: StoryTransaction[]): void {
 
 // --- facts and certificate ----------------------------------------------------------------------------
 
-/** The manifest's facts are those the transactions' write sets establish; returns them. */
+/**
+ * The manifest's facts are those the transactions' write sets establish. Returns the facts the
+ * transactions establish, even when the manifest states others: the later checks judge the story
+ * the transactions tell.
+ */
 function checkFacts(list: Checklist, manifest: EvidenceManifest, steps: StoryStep[]): EvidenceFacts | undefined {
-    return list.run("manifest.json's facts are those the transactions wrote", () => {
-        const facts = storyFacts(manifest.fileId, manifest.chaincode, manifest.channel, steps);
-        const difference = firstDifference(facts, manifest.facts, 'facts');
+    const computed: { facts?: EvidenceFacts } = {};
+    list.run("manifest.json's facts are those the transactions wrote", () => {
+        computed.facts = storyFacts(manifest.fileId, manifest.chaincode, manifest.channel, steps);
+        const difference = firstDifference(computed.facts, manifest.facts, 'facts');
         if (difference !== undefined) {
             throw new EvidenceError(
                 'CONTENT_MISMATCH',
                 `manifest.json's ${difference} is not what the transactions wrote`,
             );
         }
-        return facts;
     });
+    return computed.facts;
 }
 
 /** The path of the first place where `a` and `b` (JSON values) differ, or undefined when they are equal. */
