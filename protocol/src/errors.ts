@@ -300,6 +300,18 @@ export const ERROR_CODES = {
     UNEXPECTED: {
         cli: 'a failure that is not a `SealpactError` (a bug): its first line only',
     },
+    NOT_A_SIGNER: {
+        chaincode: "the caller is not in the contract's signing plan (sign, decline)",
+    },
+    NOT_YOUR_TURN: {
+        chaincode: "the caller's step of the signing plan is not open yet: an earlier step has not finished signing",
+    },
+    CONTRACT_CLOSED: {
+        chaincode: 'the contract is completed, declined, voided or expired: nothing more can be signed, declined or voided',
+    },
+    DEADLINE_PASSED: {
+        chaincode: "the contract's deadline has passed (by the transaction time): it can only be recorded as expired",
+    },
     UNVERIFIED_READ: {
         ledger: "a read's endorsed response does not verify against the trust anchors (the message names the check that failed); nothing was sealed or written",
     },
