@@ -262,7 +262,7 @@ describe('reads a peer cannot forge', () => {
         await expectRejection(
             alice.getParty(bobId),
             'UNVERIFIED_READ',
-            /^UNVERIFIED_READ: GetParty: BAD_PROTOBUF: the prepared transaction [0-9a-f]{64} holds transaction [0-9a-f]{64}$/,
+            /^UNVERIFIED_READ: GetParty: the endorsed response answers another proposal$/,
         );
         // alice's record relabelled as this proposal's transaction: only the signed proposal hash differs.
         tamper('GetParty', bobId, (_, request) => relabel(defined(captured.get(aliceId)), request));

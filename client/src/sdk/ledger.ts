@@ -195,6 +195,14 @@ export class LedgerConnection implements Ledger {
 
     /** See Ledger.read: the query endorsed but not submitted, its endorsements verified. */
     async read<T>(transaction: string, ...args: string[]): Promise<T> {
+        return (await this.readEndorsed(transaction, ...args)).value as T;
+    }
+
+    /**
+     * A verified read with the endorsed (unsubmitted, unsigned) transaction envelope it came in: a
+     * majority's signed answer that anyone can check again offline (evidence bundles keep it).
+     */
+    async readEndorsed(transaction: string, ...args: string[]): Promise<{ value: unknown; envelope: Uint8Array }> {
         const config = await this.trustedConfig();
         const proposal = this.contract.newProposal(transaction, { arguments: args });
         let endorsed: Transaction;
@@ -203,7 +211,8 @@ export class LedgerConnection implements Ledger {
         } catch (error) {
             throw ledgerError(error, 'endorse', transaction, this.endpoint);
         }
-        return JSON.parse(verifiedResult(this.contract, config, transaction, proposal, endorsed)) as T;
+        const { payload, envelope } = verifiedResult(this.contract, config, transaction, proposal, endorsed);
+        return { value: JSON.parse(payload) as unknown, envelope };
     }
 
     /**

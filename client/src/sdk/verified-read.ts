@@ -1,9 +1,9 @@
 import { Contract, Network, Proposal } from '@hyperledger/fabric-gateway';
-import { common } from '@hyperledger/fabric-protos';
+import { common, gateway } from '@hyperledger/fabric-protos';
 import { isSealpactError, LedgerError } from '@sealpact/protocol';
 import { DecodedBlock, decodeBlock } from '../verify/blocks';
 import { ChannelConfig, readChannelConfig } from '../verify/channel-config';
-import { decodePreparedTransaction, decodeProposedTransaction, verifyEndorsements } from '../verify/transactions';
+import { decodeProposedTransaction, decodeTransaction, verifyEndorsements } from '../verify/transactions';
 import { TrustAnchors } from '../verify/trust-anchors';
 import { ledgerError } from './ledger-errors';
 
@@ -83,9 +83,10 @@ export function verifiedResult(
     transaction: string,
     proposal: Proposal,
     endorsed: { getBytes(): Uint8Array },
-): string {
+): { payload: string; envelope: Uint8Array } {
     try {
-        const tx = decodePreparedTransaction(endorsed.getBytes());
+        const envelope = preparedEnvelope(endorsed.getBytes());
+        const tx = decodeTransaction(envelope);
         const sent = decodeProposedTransaction(proposal.getBytes());
         if (tx.txId !== sent.txId || !tx.proposalHash.equals(sent.proposalHash)) {
             throw new LedgerError('UNVERIFIED_READ', `${transaction}: the endorsed response answers another proposal`);
@@ -103,11 +104,29 @@ export function verifiedResult(
             );
         }
         verifyEndorsements(tx, config);
-        return tx.response.payload.toString('utf8');
+        return { payload: tx.response.payload.toString('utf8'), envelope };
     } catch (error) {
         if (isSealpactError(error) && error.code !== 'UNVERIFIED_READ') {
             throw new LedgerError('UNVERIFIED_READ', `${transaction}: ${error.message}`);
         }
         throw error;
     }
+}
+
+/**
+ * The envelope inside what @hyperledger/fabric-gateway's Transaction.getBytes() gives for an
+ * endorsed, unsubmitted proposal (a gateway.PreparedTransaction): the transaction the endorsers
+ * answered, which need not be the one asked about (verifiedResult checks that).
+ */
+function preparedEnvelope(bytes: Uint8Array): Uint8Array {
+    let envelope: common.Envelope | undefined;
+    try {
+        envelope = gateway.PreparedTransaction.deserializeBinary(bytes).getEnvelope();
+    } catch {
+        envelope = undefined;
+    }
+    if (envelope === undefined) {
+        throw new LedgerError('UNVERIFIED_READ', 'the endorsed response is not a prepared transaction');
+    }
+    return envelope.serializeBinary();
 }
