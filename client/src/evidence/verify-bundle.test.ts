@@ -352,23 +352,36 @@ interface Breakage {
     also: ErrorCode[];
 }
 
-const TX_CODES: ErrorCode[] = ['BAD_BLOCK', 'BAD_CREATOR', 'BAD_ENDORSEMENT', 'CONTENT_MISMATCH'];
+/** A story block broken: its transactions fail, and the facts and the story, which rest on verified ones alone. */
+const STORY_BLOCK: ErrorCode[] = [
+    'BAD_BLOCK',
+    'BAD_CREATOR',
+    'BAD_ENDORSEMENT',
+    'CONTENT_MISMATCH',
+    'STORY_INCONSISTENT',
+];
+/** The configuration not believed: no signature can be checked, no transaction verifies, no facts hold. */
+const NO_CONFIG: ErrorCode[] = ['UNTRUSTED_CONFIG', 'CONTENT_MISMATCH'];
 
 function modified(name: string): Breakage {
     if (name.startsWith('anchors/')) {
         return { code: 'BAD_TRUST_ANCHORS', names: (msp) => new RegExp(`anchors/${msp}\\.pem holds`), also: [] };
     }
     if (name.startsWith('blocks/')) {
-        return { code: 'BAD_BLOCK', names: (n) => new RegExp(`block ${n}'s data hash does not cover`), also: TX_CODES };
+        return {
+            code: 'BAD_BLOCK',
+            names: (n) => new RegExp(`block ${n}'s data hash does not cover`),
+            also: STORY_BLOCK,
+        };
     }
     if (name === 'config/0.block') {
-        return { code: 'BAD_BLOCK', names: () => /block 0's data hash does not cover/, also: ['UNTRUSTED_CONFIG'] };
+        return { code: 'BAD_BLOCK', names: () => /block 0's data hash does not cover/, also: NO_CONFIG };
     }
     if (name === 'headers/1.block') {
         return {
             code: 'BAD_BLOCK_SIGNATURE',
             names: () => /block 1 has no orderer signature/,
-            also: ['UNTRUSTED_CONFIG'],
+            also: NO_CONFIG,
         };
     }
     if (name.startsWith('headers/')) {
@@ -393,18 +406,22 @@ function dropped(name: string): Breakage {
         return {
             code: 'BROKEN_CHAIN',
             names: (n) => new RegExp(`block ${n} of the range \\d+\\.\\.\\d+ is not in blocks/`),
-            also: ['BAD_BUNDLE', 'BAD_BLOCK', 'CONTENT_MISMATCH', 'STORY_INCONSISTENT'],
+            also: ['BAD_BUNDLE', ...STORY_BLOCK],
         };
     }
     if (name === 'config/0.block') {
         return {
             code: 'BAD_BUNDLE',
             names: () => /block 0 of configBlocks is not in config/,
-            also: ['UNTRUSTED_CONFIG'],
+            also: NO_CONFIG,
         };
     }
     if (name === 'headers/1.block') {
-        return { code: 'UNTRUSTED_CONFIG', names: () => /the genesis block carries no orderer signature/, also: [] };
+        return {
+            code: 'UNTRUSTED_CONFIG',
+            names: () => /the genesis block carries no orderer signature/,
+            also: NO_CONFIG,
+        };
     }
     if (name.startsWith('headers/')) {
         return {
@@ -683,7 +700,7 @@ describe('manifest edits, the certificate rendered again', () => {
             },
         ]);
         const own = await verify(bundle, {});
-        expect(codes(own)).toEqual(['BAD_TRUST_ANCHORS', 'UNTRUSTED_CONFIG']);
+        expect(codes(own)).toEqual(['BAD_TRUST_ANCHORS', 'CONTENT_MISMATCH', 'UNTRUSTED_CONFIG']);
         expect(failures(own)[1]?.reason).toMatch(
             /^UNTRUSTED_CONFIG: a root CA of Org1MSP in the channel configuration \(SHA-256 [0-9a-f]{64}\) is not among its trust anchors$/,
         );
@@ -699,7 +716,7 @@ describe('forgeries', () => {
 
     it('a configuration block signed by a stranger CA: UNTRUSTED_CONFIG against the pinned anchors', async () => {
         const report = await verify(await forged({ members: (copy) => copy.set('config/0.block', forgedConfig) }));
-        expect(codes(report)).toEqual(['UNTRUSTED_CONFIG']);
+        expect(codes(report)).toEqual(['CONTENT_MISMATCH', 'UNTRUSTED_CONFIG']);
         expect(firstFailure(report).reason).toMatch(
             /^UNTRUSTED_CONFIG: a root CA of OrdererMSP in the channel configuration \(SHA-256 [0-9a-f]{64}\) is not among its trust anchors$/,
         );
@@ -724,7 +741,7 @@ describe('forgeries', () => {
         expect(failures(own)[0]?.reason).toMatch(
             /^BAD_BLOCK_SIGNATURE: block 1 has no orderer signature that verifies \(signature 0 by OrdererMSP CN=orderer0\.example\.com: the certificate does not chain to a CA of OrdererMSP\)$/,
         );
-        expect(codes(await verify(bundle))).toEqual(['UNTRUSTED_CONFIG']);
+        expect(codes(await verify(bundle))).toEqual(['CONTENT_MISMATCH', 'UNTRUSTED_CONFIG']);
     });
 
     it.each([
@@ -738,8 +755,9 @@ describe('forgeries', () => {
         const name = `blocks/${SHARE.block}.block`;
         const block = withEnvelope(name, SHARE.index, (envelope) => strangerEndorsed(envelope, mspId));
         const report = await verify(await forged({ members: (copy) => copy.set(name, block) }));
-        // The envelope changed: the block's data hash and the creator's signature over it break too.
-        expect(codes(report)).toEqual(['BAD_BLOCK', 'BAD_CREATOR', 'BAD_ENDORSEMENT']);
+        // The envelope changed: the block's data hash and the creator's signature over it break too, and
+        // without a verified share there are no facts.
+        expect(codes(report)).toEqual(['BAD_BLOCK', 'BAD_CREATOR', 'BAD_ENDORSEMENT', 'CONTENT_MISMATCH']);
         const endorsement = defined(failures(report).find((failure) => failure.code === 'BAD_ENDORSEMENT'));
         expect(endorsement.reason).toMatch(
             new RegExp(
@@ -749,16 +767,27 @@ describe('forgeries', () => {
         expect(endorsement.reason).toMatch(why);
     });
 
-    it("bob's signature altered in the SignContract write set: it no longer verifies (CONTENT_MISMATCH)", async () => {
+    it("bob's signature altered in the SignContract write set: the transaction fails, and the facts lose the signature", async () => {
         const name = `blocks/${SIGN.block}.block`;
         const block = withEnvelope(name, SIGN.index, (envelope) => alteredSignatureWrite(envelope));
         const report = await verify(await forged({ members: (copy) => copy.set(name, block) }));
-        const signature = defined(report.checks.find((check) => check.name.startsWith('the signature of')));
-        expect(signature.error?.code).toBe('CONTENT_MISMATCH');
-        expect(signature.reason).toMatch(
-            /^CONTENT_MISMATCH: the signature of Org2MSP\/bob@org2.example.com \(transaction \S+, block \d+\) does not verify with the key registered$/,
-        );
         expect(codes(report)).toEqual(['BAD_BLOCK', 'BAD_CREATOR', 'BAD_ENDORSEMENT', 'CONTENT_MISMATCH']);
+        expect(failures(report).map((failure) => failure.reason)).toEqual([
+            `BAD_BLOCK: block ${SIGN.block}'s data hash does not cover its transactions`,
+            expect.stringMatching(
+                new RegExp(
+                    `^BAD_CREATOR: transaction ${SIGN.txId}, creator Org2MSP CN=bob@org2.example.com: the signature does not verify$`,
+                ),
+            ),
+            expect.stringMatching(
+                new RegExp(
+                    `^BAD_ENDORSEMENT: transaction ${SIGN.txId}, endorsement 0 by \\S+ CN=\\S+: the signature does not verify$`,
+                ),
+            ),
+            expect.stringMatching(/^CONTENT_MISMATCH: manifest.json's facts\.\S+ is not what the transactions wrote$/),
+        ]);
+        // Judged on unverified content, the story would have been told from forged records: it is not.
+        expect(report.checks.map((check) => check.name)).not.toContainEqual(expect.stringMatching(/^the signature of/));
     });
 });
 
@@ -816,16 +845,19 @@ describe('story consistency', () => {
         }
     });
 
-    it('the share left out: the facts cannot be computed (CONTENT_MISMATCH)', async () => {
-        const report = await verify(
-            await forged({
-                manifest: (m) => (m.transactions = m.transactions.filter((tx) => tx.role !== 'share')),
-            }),
-        );
+    it('the share left out: the facts cannot be computed (CONTENT_MISMATCH), nor the contract checked', async () => {
+        const bundle = await forged({
+            manifest: (m) => (m.transactions = m.transactions.filter((tx) => tx.role !== 'share')),
+        });
+        const report = await verify(bundle, { anchors: ANCHORS, contract: contractOf('sm2') });
         expect(failures(report)).toEqual([
             {
                 code: 'CONTENT_MISMATCH',
                 reason: `CONTENT_MISMATCH: the story of ${manifest.fileId} has no ShareFile transaction`,
+            },
+            {
+                code: 'CONTRACT_MISMATCH',
+                reason: 'CONTRACT_MISMATCH: the story could not be read, so the contract cannot be checked',
             },
         ]);
     });

@@ -112,9 +112,9 @@ export async function verifyEvidence(bundle: Uint8Array, options: VerifyOptions 
         const story = new Story(manifest.chaincode, facts, steps);
         checkStory(list, story);
         checkSignatures(list, story);
-        if (options.contract !== undefined) {
-            await checkContract(list, facts, options.contract);
-        }
+    }
+    if (options.contract !== undefined) {
+        await checkContract(list, facts, options.contract);
     }
     const checks = list.checks;
     return checks.every((check) => check.ok) ? { ok: true, checks, manifest } : { ok: false, checks, manifest };
@@ -400,7 +400,8 @@ function sameNumbers(
 /**
  * Each transaction of the manifest: in its block at its index, VALID, its creator and endorsements
  * verified against the configuration in force (once per transaction), and, per story entry, the
- * chaincode, channel, function and time the manifest says. Returns the steps that could be read.
+ * chaincode, channel, function and time the manifest says. Returns the steps of the entries that
+ * hold: the facts and the story rest on verified transactions alone.
  */
 function checkTransactions(
     list: Checklist,
@@ -411,51 +412,67 @@ function checkTransactions(
     list.run('manifest.json lists the transactions in story order (time, role, party, id), each entry once', () => {
         checkStoryOrder(manifest.transactions);
     });
+    const signed = new Map<string, boolean>();
     const steps: StoryStep[] = [];
-    const checked = new Set<string>();
     for (const entry of manifest.transactions) {
-        const tx = `transaction ${short(entry.txId)}`;
-        const found = list.run(`${tx}: in block ${entry.block} at index ${entry.index}, marked VALID`, () => {
-            const block = blocks.get(entry.block);
-            if (block === undefined) {
-                throw new EvidenceError('BAD_BLOCK', `${tx}: the bundle has no blocks/${entry.block}.block`);
-            }
-            const found = findTransaction(block, entry.txId);
-            if (found.index !== entry.index) {
-                throw new EvidenceError(
-                    'BAD_BLOCK',
-                    `${tx} is at index ${found.index} of block ${block.number}, not ${entry.index}`,
-                );
-            }
-            if (found.validationCode !== VALID) {
-                throw new EvidenceError(
-                    'TX_NOT_VALID',
-                    `${tx}: block ${block.number} marks it invalid (code ${found.validationCode})`,
-                );
-            }
-            return { block, transaction: found.transaction };
-        });
-        if (found === undefined) {
-            continue;
+        const step = checkTransaction(list, manifest, entry, blocks, configs, signed);
+        if (step !== undefined) {
+            steps.push(step);
         }
-        const { block, transaction } = found;
-        const { txId, role, party, at } = entry;
-        steps.push({ entry: { txId, role, party, at }, block: block.number, index: entry.index, tx: transaction });
-        if (!checked.has(txId)) {
-            checked.add(txId);
-            checkSigners(list, tx, transaction, block, configs, manifest.configBlocks);
-        }
-        list.run(
-            `${tx}: ${entry.function} of ${manifest.chaincode} on ${manifest.channel} at ${at}, the ${role} of ${party}`,
-            () => {
-                checkContent(manifest, entry, transaction);
-            },
-        );
     }
     return steps;
 }
 
-/** The creator's and the endorsers' signatures, against the configuration in force for `block`. */
+/** One story entry's checks; its step when they all hold. `signed`: whether each transaction's signers verified. */
+function checkTransaction(
+    list: Checklist,
+    manifest: EvidenceManifest,
+    entry: StoryTransaction,
+    blocks: ReadonlyMap<number, DecodedBlock>,
+    configs: ReadonlyMap<number, ChannelConfig>,
+    signed: Map<string, boolean>,
+): StoryStep | undefined {
+    const tx = `transaction ${short(entry.txId)}`;
+    const found = list.run(`${tx}: in block ${entry.block} at index ${entry.index}, marked VALID`, () => {
+        const block = blocks.get(entry.block);
+        if (block === undefined) {
+            throw new EvidenceError('BAD_BLOCK', `${tx}: the bundle has no blocks/${entry.block}.block`);
+        }
+        const found = findTransaction(block, entry.txId);
+        if (found.index !== entry.index) {
+            throw new EvidenceError(
+                'BAD_BLOCK',
+                `${tx} is at index ${found.index} of block ${block.number}, not ${entry.index}`,
+            );
+        }
+        if (found.validationCode !== VALID) {
+            throw new EvidenceError(
+                'TX_NOT_VALID',
+                `${tx}: block ${block.number} marks it invalid (code ${found.validationCode})`,
+            );
+        }
+        return { block, transaction: found.transaction };
+    });
+    if (found === undefined) {
+        return undefined;
+    }
+    const { block, transaction } = found;
+    const { txId, role, party, at } = entry;
+    let signersHold = signed.get(txId);
+    if (signersHold === undefined) {
+        signersHold = checkSigners(list, tx, transaction, block, configs, manifest.configBlocks);
+        signed.set(txId, signersHold);
+    }
+    const contentHolds = list.run(
+        `${tx}: ${entry.function} of ${manifest.chaincode} on ${manifest.channel} at ${at}, the ${role} of ${party}`,
+        () => checkContent(manifest, entry, transaction),
+    );
+    return signersHold && contentHolds === true
+        ? { entry: { txId, role, party, at }, block: block.number, index: entry.index, tx: transaction }
+        : undefined;
+}
+
+/** The creator's and the endorsers' signatures, against the configuration in force for `block`; whether both hold. */
 function checkSigners(
     list: Checklist,
     tx: string,
@@ -463,20 +480,26 @@ function checkSigners(
     block: DecodedBlock,
     configs: ReadonlyMap<number, ChannelConfig>,
     listed: number[],
-): void {
-    list.run(`${tx}: created by ${describeIdentity(transaction.creator)}, whose signature verifies`, () => {
-        verifyCreator(transaction, configInForce(block, configs, listed));
-    });
+): boolean {
+    const created = list.run(
+        `${tx}: created by ${describeIdentity(transaction.creator)}, whose signature verifies`,
+        () => {
+            verifyCreator(transaction, configInForce(block, configs, listed));
+            return true;
+        },
+    );
     const orgs = [...new Set(transaction.endorsements.map((e) => e.endorser.mspId))].sort().join(', ');
     const config = configs.get(block.lastConfig);
     const policy = config === undefined ? "the channel's endorsement policy" : describeEndorsementPolicy(config);
-    list.run(`${tx}: endorsed by ${orgs || 'nobody'}, satisfying ${policy}`, () => {
+    const endorsed = list.run(`${tx}: endorsed by ${orgs || 'nobody'}, satisfying ${policy}`, () => {
         verifyEndorsements(transaction, configInForce(block, configs, listed));
+        return true;
     });
+    return created === true && endorsed === true;
 }
 
-/** What the transaction does is what its manifest entry says; else CONTENT_MISMATCH. */
-function checkContent(manifest: EvidenceManifest, entry: StoryTransaction, tx: DecodedTransaction): void {
+/** What the transaction does is what its manifest entry says (true); else CONTENT_MISMATCH. */
+function checkContent(manifest: EvidenceManifest, entry: StoryTransaction, tx: DecodedTransaction): true {
     const mismatch = (what: string) =>
         new EvidenceError('CONTENT_MISMATCH', `transaction ${short(entry.txId)} ${what}`);
     if (tx.chaincode !== manifest.chaincode || tx.channel !== manifest.channel) {
@@ -496,6 +519,7 @@ function checkContent(manifest: EvidenceManifest, entry: StoryTransaction, tx: D
     if (tx.timestamp !== entry.at) {
         throw mismatch(`has the timestamp ${tx.timestamp}, not ${entry.at} as manifest.json says`);
     }
+    return true;
 }
 
 /** GetFileStory's order: oldest first, ties by role, party and transaction id, each entry once. */
@@ -592,7 +616,7 @@ class Story {
     ) {
         for (const step of steps) {
             if (step.entry.role === 'register-keys') {
-                for (const record of safely(() => keysRegisteredBy(step, chaincode, step.entry.party)) ?? []) {
+                for (const record of keysRegisteredBy(step, chaincode, step.entry.party)) {
                     this.keys.set(keyId(record.partyId, record.fingerprint), { record, registered: step });
                 }
             }
@@ -729,7 +753,7 @@ function checkSignatures(list: Checklist, story: Story): void {
                 checkStatement(story.facts, signature);
                 const mismatch = (what: string) =>
                     new EvidenceError('CONTENT_MISMATCH', `the signature of ${party} (${where(step)}) ${what}`);
-                const publicKey = safely(() => parsePublicKey(key.record.publicKeyPem));
+                const publicKey = parsed(() => parsePublicKey(key.record.publicKeyPem));
                 if (
                     publicKey?.fingerprint !== signature.keyFingerprint ||
                     publicKey.algorithm !== signature.algorithm
@@ -759,7 +783,7 @@ function checkStatement(facts: EvidenceFacts, signature: SignatureRecord): void 
     if (signature.schema !== 'sealpact/signature/v2') {
         throw mismatch(`is a ${signature.schema} statement (a plain digest), which is no longer accepted`);
     }
-    const statement = safely(() => parseSigningStatement(signature.statement));
+    const statement = parsed(() => parseSigningStatement(signature.statement));
     if (statement === undefined) {
         throw mismatch('is not a sealpact-signing-statement/v2');
     }
@@ -781,19 +805,21 @@ function checkStatement(facts: EvidenceFacts, signature: SignatureRecord): void 
  * The contract is the one signed: its HMAC under the commitment key, with the file's digest
  * algorithm, is the plaintext commitment of every signature (and there must be one).
  */
-async function checkContract(list: Checklist, facts: EvidenceFacts, contract: ContractToCheck): Promise<void> {
-    const algorithm = facts.file.digestAlgorithm;
+async function checkContract(
+    list: Checklist,
+    facts: EvidenceFacts | undefined,
+    contract: ContractToCheck,
+): Promise<void> {
+    const algorithm = facts?.file.digestAlgorithm.toUpperCase() ?? '';
     await list.runAsync(
-        `the contract given is the one signed: its HMAC-${algorithm.toUpperCase()} is each signature's commitment`,
+        `the contract given is the one signed: its HMAC-${algorithm} is each signature's commitment`,
         async () => {
-            if (facts.signatures.length === 0) {
-                throw new EvidenceError(
-                    'CONTRACT_MISMATCH',
-                    'no signature commits to a contract, so the contract cannot be checked',
-                );
+            if (facts === undefined || facts.signatures.length === 0) {
+                const why = facts === undefined ? 'the story could not be read' : 'no signature commits to a contract';
+                throw new EvidenceError('CONTRACT_MISMATCH', `${why}, so the contract cannot be checked`);
             }
             const input = 'path' in contract ? contract.path : Readable.from([Buffer.from(contract.bytes)]);
-            const commitment = await plaintextCommitment(contract.commitmentKey, input, algorithm);
+            const commitment = await plaintextCommitment(contract.commitmentKey, input, facts.file.digestAlgorithm);
             const other = facts.signatures.find((signature) => signature.plaintextCommitment !== commitment);
             if (other !== undefined) {
                 throw new EvidenceError(
@@ -825,7 +851,7 @@ function keyRecordsWritten(step: StoryStep, chaincode: string): KeyRecord[] {
     const prefix = compositeKey('key', step.entry.party);
     return step.tx.writes
         .filter((write) => write.namespace === chaincode && write.value !== null && write.key.startsWith(prefix))
-        .flatMap((write) => safely(() => JSON.parse((write.value as Buffer).toString('utf8')) as KeyRecord) ?? []);
+        .map((write) => JSON.parse((write.value as Buffer).toString('utf8')) as KeyRecord);
 }
 
 /** STORY_INCONSISTENT when there is a problem. */
@@ -835,12 +861,12 @@ function inconsistent(problem: string | undefined): void {
     }
 }
 
-/** The value of `work`, or undefined when it throws a SealpactError or a SyntaxError (JSON). */
-function safely<T>(work: () => T): T | undefined {
+/** The value of `work`, or undefined when it throws a SealpactError (a key or statement that does not parse). */
+function parsed<T>(work: () => T): T | undefined {
     try {
         return work();
     } catch (error) {
-        if (isSealpactError(error) || error instanceof SyntaxError) {
+        if (isSealpactError(error)) {
             return undefined;
         }
         throw error;
