@@ -275,18 +275,25 @@ function genesisSuccessor(members: ReadonlyMap<string, Uint8Array>): DecodedBloc
 
 // --- blocks -----------------------------------------------------------------------------------------
 
+/** The full blocks of a bundle that decoded, by number, and which of them verified (orderer signature, data hash). */
+interface Blocks {
+    full: Map<number, DecodedBlock>;
+    verified: Set<number>;
+}
+
 /**
  * Every block and header: decoded, signed by an orderer of the configuration in force, a full
  * block's data hash over its transactions; together, the range manifest.headers without a gap or
- * a fork. Returns the full blocks (those that decoded) by number.
+ * a fork.
  */
 function checkBlocks(
     list: Checklist,
     manifest: EvidenceManifest,
     members: ReadonlyMap<string, Uint8Array>,
     configs: ReadonlyMap<number, ChannelConfig>,
-): Map<number, DecodedBlock> {
+): Blocks {
     const full = new Map<number, DecodedBlock>();
+    const verified = new Set<number>();
     const chained: DecodedBlock[] = [];
     const { from, to } = manifest.headers;
     const entries = [
@@ -308,6 +315,7 @@ function checkBlocks(
             verifyBlockSignature(block, configInForce(block, configs, manifest.configBlocks));
             if (kind === 'blocks') {
                 verifyDataHash(block);
+                verified.add(number);
             } else if (block.data.length > 0) {
                 throw new EvidenceError('BAD_BLOCK', `headers/${number}.block carries transactions`);
             }
@@ -324,7 +332,7 @@ function checkBlocks(
     list.run("blocks/ holds exactly the blocks manifest.json's blocks names", () => {
         sameNumbers(manifest.blocks, membersOf(members, 'blocks'), 'blocks', 'blocks', 'BAD_BUNDLE');
     });
-    return full;
+    return { full, verified };
 }
 
 /** The configuration in force for `block`, which must be one the bundle holds and that was believed. */
@@ -401,12 +409,12 @@ function sameNumbers(
  * Each transaction of the manifest: in its block at its index, VALID, its creator and endorsements
  * verified against the configuration in force (once per transaction), and, per story entry, the
  * chaincode, channel, function and time the manifest says. Returns the steps of the entries that
- * hold: the facts and the story rest on verified transactions alone.
+ * hold in a block that verified: the facts and the story rest on verified transactions alone.
  */
 function checkTransactions(
     list: Checklist,
     manifest: EvidenceManifest,
-    blocks: ReadonlyMap<number, DecodedBlock>,
+    blocks: Blocks,
     configs: ReadonlyMap<number, ChannelConfig>,
 ): StoryStep[] {
     list.run('manifest.json lists the transactions in story order (time, role, party, id), each entry once', () => {
@@ -428,13 +436,13 @@ function checkTransaction(
     list: Checklist,
     manifest: EvidenceManifest,
     entry: StoryTransaction,
-    blocks: ReadonlyMap<number, DecodedBlock>,
+    blocks: Blocks,
     configs: ReadonlyMap<number, ChannelConfig>,
     signed: Map<string, boolean>,
 ): StoryStep | undefined {
     const tx = `transaction ${short(entry.txId)}`;
     const found = list.run(`${tx}: in block ${entry.block} at index ${entry.index}, marked VALID`, () => {
-        const block = blocks.get(entry.block);
+        const block = blocks.full.get(entry.block);
         if (block === undefined) {
             throw new EvidenceError('BAD_BLOCK', `${tx}: the bundle has no blocks/${entry.block}.block`);
         }
@@ -467,7 +475,7 @@ function checkTransaction(
         `${tx}: ${entry.function} of ${manifest.chaincode} on ${manifest.channel} at ${at}, the ${role} of ${party}`,
         () => checkContent(manifest, entry, transaction),
     );
-    return signersHold && contentHolds === true
+    return signersHold && contentHolds === true && blocks.verified.has(block.number)
         ? { entry: { txId, role, party, at }, block: block.number, index: entry.index, tx: transaction }
         : undefined;
 }
