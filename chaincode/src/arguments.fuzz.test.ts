@@ -93,14 +93,23 @@ describe('signing statement', () => {
     const value = fc
         .string({ minLength: 1, maxLength: 80 })
         .filter((s) => !Array.from(s).some((c) => c < ' ' || c === '\x7f'));
-    const fields: fc.Arbitrary<SigningStatementFields> = fc.record({
-        fileId: value,
-        digestAlgorithm: value,
-        plaintextCommitment: value,
-        ciphertextDigest: value,
-        signer: value,
-        signingKey: value,
-    });
+    // A plan and its step, or neither.
+    const plan = fc.option(
+        fc.record({
+            contractPlan: fc.stringMatching(/^[0-9a-f]{64}$/),
+            step: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        }),
+    );
+    const fields: fc.Arbitrary<SigningStatementFields> = fc
+        .record({
+            fileId: value,
+            digestAlgorithm: value,
+            plaintextCommitment: value,
+            ciphertextDigest: value,
+            signer: value,
+            signingKey: value,
+        })
+        .chain((f) => plan.map((p) => ({ ...f, contractPlan: p?.contractPlan ?? null, step: p?.step ?? null })));
 
     test('parses back every statement it writes', () => {
         fuzz(

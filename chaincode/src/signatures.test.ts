@@ -62,7 +62,7 @@ describe('contract signatures', () => {
             for (const fileId of [gmFile.fileId, intlFile.fileId]) {
                 const signatures = await evaluateJson(ledger, 'auditor', 'GetSignatures', fileId);
                 for (const record of signatures) {
-                    if (record.schema !== 'sealpact/signature/v2') {
+                    if (record.schema !== 'sealpact/signature/v3') {
                         throw new Error(`a ${record.schema} signature record`);
                     }
                     expect(record.statement).toContain(`plaintext-commitment: ${record.plaintextCommitment}\n`);
@@ -139,18 +139,20 @@ describe('contract signatures', () => {
         ).rejects.toThrow(refused('ACCESS_DENIED', `${PARTY.dave} holds no active credential for ${gmFile.fileId}`));
     });
 
-    it('refuses a v1 statement (a plain plaintext digest) even when validly signed', async () => {
-        const v2 = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
-        const v1 = v2.statement
-            .replace('sealpact-signing-statement/v2\n', 'sealpact-signing-statement/v1\n')
-            .replace('plaintext-commitment: ', 'plaintext-digest: ');
-        await expect(
-            ledger.submit('bob', 'SignContract', gmFile.fileId, v1, signWith(keys.bob.signing, v1).toString('base64')),
-        ).rejects.toThrow(refused('UNSUPPORTED_VERSION', 'sealpact-signing-statement/v1 statements are not accepted'));
-        const v3 = v2.statement.replace('/v2\n', '/v3\n');
-        await expect(
-            ledger.submit('bob', 'SignContract', gmFile.fileId, v3, signWith(keys.bob.signing, v3).toString('base64')),
-        ).rejects.toThrow(refused('UNSUPPORTED_VERSION', 'sealpact-signing-statement/v3 statements are not accepted'));
+    it('refuses v1 (a plain plaintext digest) and v2 (no plan) statements even when validly signed', async () => {
+        const v3 = signatureArgs(gmFile, PARTY.bob, keys.bob.signing);
+        const v2 = v3.statement.replace('/v3\n', '/v2\n').replace('contract-plan: none\nstep: none\n', '');
+        const v1 = v2.replace('/v2\n', '/v1\n').replace('plaintext-commitment: ', 'plaintext-digest: ');
+        for (const [version, statement] of [
+            ['v1', v1],
+            ['v2', v2],
+            ['v4', v3.statement.replace('/v3\n', '/v4\n')],
+        ] as const) {
+            const signature = signWith(keys.bob.signing, statement).toString('base64');
+            await expect(ledger.submit('bob', 'SignContract', gmFile.fileId, statement, signature)).rejects.toThrow(
+                refused('UNSUPPORTED_VERSION', `sealpact-signing-statement/${version} statements are not accepted`),
+            );
+        }
     });
 
     it('refuses a plaintext commitment that is not 64 lowercase hex digits', async () => {

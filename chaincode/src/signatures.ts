@@ -10,7 +10,7 @@ import {
     parsePublicKey,
     parseSigningStatement,
     SignatureRecord,
-    SignatureRecordV2,
+    SignatureRecordV3,
     signingStatement,
     SigningStatementFields,
 } from '@sealpact/protocol';
@@ -36,7 +36,7 @@ export async function signContract(
     fileId: string,
     statement: string,
     signatureArg: string,
-): Promise<SignatureRecordV2> {
+): Promise<SignatureRecordV3> {
     const party = await requireParty(ctx, caller);
     const file = await loadFile(ctx, fileId);
     const credential = await credentialOf(ctx, file.fileId, party.partyId);
@@ -53,6 +53,8 @@ export async function signContract(
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: validate.hex32(fields.plaintextCommitment, 'plaintext commitment'),
         ciphertextDigest: file.ciphertextDigest,
+        contractPlan: null,
+        step: null,
         signer: party.partyId,
         signingKey: key.fingerprint,
     };
@@ -67,8 +69,8 @@ export async function signContract(
     }
     // Never stamped before the file's last change (its share or latest grant) that it follows.
     const now = recordTime(ctx, file.updatedAt);
-    const record: SignatureRecordV2 = {
-        schema: 'sealpact/signature/v2',
+    const record: SignatureRecordV3 = {
+        schema: 'sealpact/signature/v3',
         fileId: file.fileId,
         signer: party.partyId,
         statement,
@@ -77,6 +79,8 @@ export async function signContract(
         keyFingerprint: key.fingerprint,
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: expected.plaintextCommitment,
+        planHash: null,
+        step: null,
         signedAt: now,
         txId: ctx.stub.getTxID(),
     };
@@ -96,7 +100,7 @@ export async function signContract(
 export async function getSignatures(ctx: Context, caller: Caller, fileId: string) {
     const file = await loadFile(ctx, fileId);
     await requireVisible(ctx, caller, file);
-    const signatures = await readAll<SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId);
+    const signatures = await readAll<SignatureRecordV3 | SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId);
     const result = [];
     for (const signature of signatures) {
         const key = await readRecord<KeyRecord>(

@@ -3,7 +3,7 @@ import { DigestAlgorithm, Suite } from './suites';
 
 /**
  * The ledger records and transaction results of the Sealpact chaincode: version 1, except signature
- * records (version 2; version 1 ones stay readable). Every record carries its `schema` so readers
+ * records (version 3; versions 1 and 2 stay readable). Every record carries its `schema` so readers
  * can tell versions apart; docs/ledger.md describes each field.
  * Times are ISO 8601 UTC with milliseconds, taken from the transaction timestamp.
  */
@@ -133,7 +133,18 @@ interface SignatureRecordBase {
     txId: string;
 }
 
-/** A signature recorded over a `sealpact-signing-statement/v2`: what SignContract writes. */
+/** A signature recorded over a `sealpact-signing-statement/v3`: what SignContract writes. */
+export interface SignatureRecordV3 extends SignatureRecordBase {
+    schema: 'sealpact/signature/v3';
+    /** Hex HMAC of the contract plaintext under the file's commitment key, as in the statement. */
+    plaintextCommitment: string;
+    /** The contract's planHash the statement names; null for a file shared without a signing plan. */
+    planHash: string | null;
+    /** The signer's step of the plan, 1-based as in the statement; null without a plan. */
+    step: number | null;
+}
+
+/** A signature recorded over a `sealpact-signing-statement/v2` (no longer accepted; still on ledgers). */
 export interface SignatureRecordV2 extends SignatureRecordBase {
     schema: 'sealpact/signature/v2';
     /** Hex HMAC of the contract plaintext under the file's commitment key, as in the statement. */
@@ -147,8 +158,107 @@ export interface SignatureRecordV1 extends SignatureRecordBase {
     plaintextDigest: string;
 }
 
-/** A signature record as GetSignatures and GetHistory return it: tell the versions apart by `schema`. */
+/**
+ * A signature record of an earlier version, as GetSignatures and GetHistory may return it besides
+ * SignatureRecordV3: tell the versions apart by `schema`. (SignatureRecordV3 joins this union once
+ * every reader in the client tells v3 from v1 rather than v2 from the rest.)
+ */
 export type SignatureRecord = SignatureRecordV2 | SignatureRecordV1;
+
+/** A contract's lifecycle: `open` until its last signature, a decline, a void or its expiry. */
+export type ContractState = 'open' | 'completed' | 'declined' | 'voided' | 'expired';
+
+/** A plan signer: `waiting` until its step opens, then `awaiting` its signature, then `signed` or `declined`. */
+export type SignerState = 'waiting' | 'awaiting' | 'signed' | 'declined';
+
+export interface PlanSigner {
+    partyId: string;
+    /** Frozen when the contract closes: the `awaiting` ones show whose turn it was. */
+    state: SignerState;
+    /** When and by which transaction the signer entered its state; null while `waiting`. */
+    at: string | null;
+    txId: string | null;
+}
+
+/**
+ * A file's signing plan and its state, created with the file by ShareContract: ordered steps, each
+ * a set of parties who sign in parallel; all of a step sign before the next opens.
+ */
+export interface ContractRecord {
+    schema: 'sealpact/contract/v1';
+    fileId: string;
+    owner: string;
+    /** Hex SHA-256 of the plan document (planHash in plan.ts), named by every signing statement of the contract. */
+    planHash: string;
+    /** In order; each step's signers in the order the plan gave them. */
+    steps: { signers: PlanSigner[] }[];
+    /** ISO 8601 UTC with milliseconds, or null for no deadline. */
+    deadline: string | null;
+    /** The recorded state (see ContractView for the state in force). */
+    state: ContractState;
+    /** 0-based index of the open step; null once the contract is closed. */
+    currentStep: number | null;
+    createdAt: string;
+    createdTxId: string;
+    /** When, by which transaction and by whom the contract left `open`; null while open. */
+    closedAt: string | null;
+    closedTxId: string | null;
+    closedBy: string | null;
+    /** The decline or void reason; null otherwise. */
+    reason: string | null;
+    updatedAt: string;
+    updatedTxId: string;
+}
+
+/**
+ * What GetContract returns: the record with `state` in force at the query's transaction time. An
+ * open contract past its deadline reads `expired`, with `expiredUnrecorded` true, until
+ * ExpireContract records it.
+ */
+export interface ContractView extends ContractRecord {
+    expiredUnrecorded: boolean;
+}
+
+/**
+ * Entry of the `awaiting` and `started` indexes, as ListAwaiting and ListStarted return it, with
+ * `state` in force at the query's transaction time (an open contract past its deadline: `expired`).
+ */
+export interface ContractIndexEntry {
+    fileId: string;
+    owner: string;
+    state: ContractState;
+    /** 0-based index of the open step when the entry was written; null once closed. */
+    step: number | null;
+    deadline: string | null;
+    /** When the entry was written: the caller's turn began (awaiting), the contract last changed (started). */
+    since: string;
+    txId: string;
+}
+
+/**
+ * Payload of ContractSigned, ContractDeclined, ContractVoided and ContractExpired, and the
+ * `contract` member of ShareContract's FileShared event.
+ */
+export interface ContractEvent {
+    schema: 'sealpact/event/contract/v1';
+    fileId: string;
+    owner: string;
+    /** `completed` for the signature that completes the contract. */
+    action: 'created' | 'signed' | 'completed' | 'declined' | 'voided' | 'expired';
+    /** Who made the transaction. */
+    by: string;
+    /** The recorded state after the transaction. */
+    state: ContractState;
+    /** 0-based index of the open step after the transaction; null once closed. */
+    step: number | null;
+    /** Parties whose turn it now is (`awaiting`), sorted; [] once closed. */
+    turn: string[];
+    /** Everyone concerned: the owner and every plan signer, sorted. */
+    concerned: string[];
+    reason: string | null;
+    txId: string;
+    at: string;
+}
 
 /** Entry of the inbox and sent indexes, as ListInbox and ListSent return it. */
 export interface IndexEntry {
@@ -164,7 +274,10 @@ export interface Page<T> {
     bookmark: string;
 }
 
-/** Payload of the chaincode events FileShared and AccessGranted (one event per transaction). */
+/**
+ * Payload of the chaincode events FileShared and AccessGranted (one event per transaction);
+ * ShareContract's FileShared adds `contract`.
+ */
 export interface AccessEvent {
     schema: 'sealpact/event/access/v1';
     fileId: string;
@@ -173,6 +286,8 @@ export interface AccessEvent {
     recipients: { partyId: string; keyFingerprint: string }[];
     txId: string;
     at: string;
+    /** ShareContract only: the contract created with the file. */
+    contract?: ContractEvent;
 }
 
 /** The chaincode event names. */
@@ -181,10 +296,20 @@ export const EVENTS = {
     accessGranted: 'AccessGranted',
     accessRevoked: 'AccessRevoked',
     contractSigned: 'ContractSigned',
+    contractDeclined: 'ContractDeclined',
+    contractVoided: 'ContractVoided',
+    contractExpired: 'ContractExpired',
 } as const;
 
 /** What a transaction does in a file's story, as GetFileStory names it. */
 export type StoryRole = 'register-keys' | 'retire-keys' | 'verification' | 'share' | 'grant' | 'revoke' | 'sign';
+
+/**
+ * What a contract's lifecycle transactions do in a file's story (party: who declined, voided or
+ * recorded the expiry). GetFileStory returns them among its entries; StoryRole gains them once
+ * every reader in the client knows them.
+ */
+export type ContractStoryRole = 'decline' | 'void' | 'expire';
 
 /** One transaction of a file's story: what it did, for which party, at what record time. */
 export interface StoryEntry {
@@ -196,9 +321,9 @@ export interface StoryEntry {
 
 /**
  * GetFileStory's result: every transaction a file's story rests on (its share, each grant and
- * revocation, each signature, the registration and retirement of each key used, and each
- * recipient's verification in force when it was given access), oldest first. Evidence bundles
- * are built from it (docs/evidence.md).
+ * revocation, each signature, the decline, void or expiry of its contract, the registration and
+ * retirement of each key used, and each recipient's verification in force when it was given
+ * access), oldest first. Evidence bundles are built from it (docs/evidence.md).
  */
 export interface FileStory {
     schema: 'sealpact/story/v1';

@@ -11,10 +11,13 @@ import { SealpactError } from './errors';
 /** Header of the key-registration proof of possession. */
 export const KEY_REGISTRATION_HEADER = 'sealpact-key-registration/v1';
 /**
- * Header of the contract signing statement. v1 carried a plain digest of the contract, which any
- * channel member could test a guess against; SignContract refuses it (UNSUPPORTED_VERSION).
+ * Header of the contract signing statement. v3 adds the contract's plan and the signer's step to
+ * v2; v1 carried a plain digest of the contract, which any channel member could test a guess
+ * against. SignContract refuses both (UNSUPPORTED_VERSION); signature records keep them readable.
  */
-export const SIGNING_STATEMENT_HEADER = 'sealpact-signing-statement/v2';
+export const SIGNING_STATEMENT_HEADER = 'sealpact-signing-statement/v3';
+/** Header of the v2 signing statement, still in signature records written before v3. */
+export const SIGNING_STATEMENT_V2_HEADER = 'sealpact-signing-statement/v2';
 
 /** What a key registration's proof of possession binds together. */
 export interface KeyRegistrationFields {
@@ -31,8 +34,8 @@ export interface KeyRegistrationFields {
     signingKey: string;
 }
 
-/** What a contract signature binds together. */
-export interface SigningStatementFields {
+/** What a v2 contract signature binds together (v3 without the plan and step). */
+export interface SigningStatementFieldsV2 {
     fileId: string;
     /** `sm3` or `sha256`, the file's digest algorithm. */
     digestAlgorithm: string;
@@ -49,8 +52,26 @@ export interface SigningStatementFields {
     signingKey: string;
 }
 
+/** What a contract signature binds together. */
+export interface SigningStatementFields extends SigningStatementFieldsV2 {
+    /** The contract's planHash (64 lowercase hex); null for a file shared without a signing plan. */
+    contractPlan: string | null;
+    /** The signer's step of the plan, 1-based; null exactly when contractPlan is. */
+    step: number | null;
+}
+
 const KEY_REGISTRATION_NAMES = ['channel', 'chaincode', 'party', 'sequence', 'encryption-key', 'signing-key'] as const;
 const SIGNING_STATEMENT_NAMES = [
+    'file-id',
+    'digest-algorithm',
+    'plaintext-commitment',
+    'ciphertext-digest',
+    'contract-plan',
+    'step',
+    'signer',
+    'signing-key',
+] as const;
+const SIGNING_STATEMENT_V2_NAMES = [
     'file-id',
     'digest-algorithm',
     'plaintext-commitment',
@@ -58,6 +79,8 @@ const SIGNING_STATEMENT_NAMES = [
     'signer',
     'signing-key',
 ] as const;
+/** The value of `contract-plan` and `step` for a file without a signing plan. */
+const NONE = 'none';
 
 /** One value for each of a statement's names, in their order. */
 type Values<Names extends readonly string[]> = { -readonly [K in keyof Names]: string };
@@ -74,21 +97,37 @@ export function keyRegistrationStatement(fields: KeyRegistrationFields): string 
     ]);
 }
 
-/** The exact bytes (UTF-8 of this string) a party signs to sign a contract. */
+/**
+ * The exact bytes (UTF-8 of this string) a party signs to sign a contract; throws BAD_ARGUMENT
+ * for a field that has no place in it (a control character, a plan that is not 64 lowercase hex,
+ * a step that is not a positive integer, a plan without a step or a step without a plan).
+ */
 export function signingStatement(fields: SigningStatementFields): string {
+    if ((fields.contractPlan === null) !== (fields.step === null)) {
+        throw new SealpactError('BAD_ARGUMENT', 'statement fields contract-plan and step are both none or both set');
+    }
+    if (fields.contractPlan !== null && !/^[0-9a-f]{64}$/.test(fields.contractPlan)) {
+        throw new SealpactError('BAD_ARGUMENT', 'statement field contract-plan must be 64 lowercase hex digits');
+    }
+    if (fields.step !== null && !(Number.isSafeInteger(fields.step) && fields.step >= 1)) {
+        throw new SealpactError('BAD_ARGUMENT', 'statement field step must be a positive integer');
+    }
     return lineStatement(SIGNING_STATEMENT_HEADER, SIGNING_STATEMENT_NAMES, [
         fields.fileId,
         fields.digestAlgorithm,
         fields.plaintextCommitment,
         fields.ciphertextDigest,
+        fields.contractPlan ?? NONE,
+        fields.step === null ? NONE : String(fields.step),
         fields.signer,
         fields.signingKey,
     ]);
 }
 
 /**
- * Parse a signing statement; throws UNSUPPORTED_VERSION for another version of it (v1 included)
- * and BAD_ARGUMENT unless `text` is exactly in the canonical form.
+ * Parse a signing statement; throws UNSUPPORTED_VERSION for another version of it (v1 and v2
+ * included) and BAD_ARGUMENT unless `text` is exactly the statement signingStatement writes for
+ * its fields (one encoding per statement).
  */
 export function parseSigningStatement(text: string): SigningStatementFields {
     const [header = ''] = text.split('\n', 1);
@@ -99,6 +138,30 @@ export function parseSigningStatement(text: string): SigningStatementFields {
         );
     }
     const values = parseLineStatement(SIGNING_STATEMENT_HEADER, SIGNING_STATEMENT_NAMES, text);
+    const [fileId, digestAlgorithm, plaintextCommitment, ciphertextDigest, plan, step, signer, signingKey] = values;
+    if (step !== NONE && !/^[1-9][0-9]*$/.test(step)) {
+        throw new SealpactError('BAD_ARGUMENT', 'statement field step must be "none" or a positive decimal integer');
+    }
+    const fields: SigningStatementFields = {
+        fileId,
+        digestAlgorithm,
+        plaintextCommitment,
+        ciphertextDigest,
+        contractPlan: plan === NONE ? null : plan,
+        step: step === NONE ? null : Number(step),
+        signer,
+        signingKey,
+    };
+    signingStatement(fields); // the rules of writing, contract-plan's form and pairing with step among them
+    return fields;
+}
+
+/**
+ * Parse a v2 signing statement, as signature records written before v3 hold it (never accepted
+ * for a new signature); BAD_ARGUMENT unless `text` is exactly in its canonical form.
+ */
+export function parseSigningStatementV2(text: string): SigningStatementFieldsV2 {
+    const values = parseLineStatement(SIGNING_STATEMENT_V2_HEADER, SIGNING_STATEMENT_V2_NAMES, text);
     const [fileId, digestAlgorithm, plaintextCommitment, ciphertextDigest, signer, signingKey] = values;
     return { fileId, digestAlgorithm, plaintextCommitment, ciphertextDigest, signer, signingKey };
 }

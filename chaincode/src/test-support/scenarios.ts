@@ -142,6 +142,8 @@ export function signatureArgs(file: FileRecord, signer: string, signingKey: KeyO
             .update(plaintext)
             .digest('hex'),
         ciphertextDigest: file.ciphertextDigest,
+        contractPlan: null,
+        step: null,
         signer,
         signingKey: fingerprintOf(signingKey),
     });

@@ -38,6 +38,8 @@ export async function signContract(
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: commitment,
         ciphertextDigest: file.ciphertextDigest,
+        contractPlan: null,
+        step: null,
         signer: partyId,
         signingKey: key.publicKey.fingerprint,
     });
