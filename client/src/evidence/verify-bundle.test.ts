@@ -15,7 +15,7 @@ import {
     strangerOrderer,
     strangerPeer,
 } from '../test-support/verify-fixtures';
-import { decodeBlock, findTransaction } from '../verify/blocks';
+import { decodeBlock, findTransaction, headerOnly } from '../verify/blocks';
 import { fingerprint, trustAnchorsFromDir } from '../verify/trust-anchors';
 import { readBundle, writeBundle } from './bundle';
 import { certificatePdf } from './certificate';
@@ -531,6 +531,33 @@ describe('the tamper corpus: every member modified or dropped, the manifest fixe
         );
     });
 
+    it('a block given both whole and as a header: BROKEN_CHAIN', async () => {
+        const name = `blocks/${SIGN.block}.block`;
+        const report = await verify(
+            await forged({
+                members: (copy) => copy.set(`headers/${SIGN.block}.block`, headerOnly(decodeBlock(member(name)))),
+            }),
+        );
+        expect(failures(report)).toEqual([
+            {
+                code: 'BROKEN_CHAIN',
+                reason: `BROKEN_CHAIN: block ${SIGN.block} is given twice in blocks/ and headers/`,
+            },
+        ]);
+    });
+
+    it('a header carrying transactions: BAD_BLOCK', async () => {
+        const [header] = HEADERS;
+        const name = defined(header);
+        const stuffed = editedBlock(name, (block) => {
+            const data = new common.BlockData();
+            data.setDataList([defined(decodeBlock(member(`blocks/${SIGN.block}.block`)).data[0])]);
+            block.setData(data);
+        });
+        const report = await verify(await forged({ members: (copy) => copy.set(name, stuffed) }));
+        expect(failures(report)).toEqual([{ code: 'BAD_BLOCK', reason: `BAD_BLOCK: ${name} carries transactions` }]);
+    });
+
     it("a story transaction's validation code turned invalid (the peer writes it, unsigned): TX_NOT_VALID", async () => {
         const name = `blocks/${SHARE.block}.block`;
         const invalid = editedBlock(name, (block) => {
@@ -676,6 +703,20 @@ describe('manifest edits, the certificate rendered again', () => {
         ]);
     });
 
+    it('the configuration block left out, and from configBlocks: no block has its configuration in force', async () => {
+        const report = await verify(
+            await forged({
+                members: (copy) => copy.delete('config/0.block'),
+                manifest: (m) => (m.configBlocks = []),
+            }),
+        );
+        expect(codes(report)).toEqual(['BROKEN_CHAIN', 'CONTENT_MISMATCH', 'UNTRUSTED_CONFIG']);
+        expect(firstFailure(report)).toEqual({
+            code: 'UNTRUSTED_CONFIG',
+            reason: "UNTRUSTED_CONFIG: block 1: the configuration in force, block 0, is not one of the bundle's configuration blocks",
+        });
+    });
+
     it('a block listed that the bundle lacks, or the range widened: BAD_BUNDLE, BROKEN_CHAIN', async () => {
         const listed = await verify(await forged({ manifest: (m) => m.blocks.push(manifest.headers.to + 1) }));
         expect(failures(listed)).toEqual([
@@ -699,12 +740,35 @@ describe('manifest edits, the certificate rendered again', () => {
                 code: 'BAD_TRUST_ANCHORS',
                 reason: 'BAD_TRUST_ANCHORS: anchors/Org1MSP.pem holds other CA certificates than manifest.json lists for Org1MSP',
             },
+            {
+                code: 'BAD_TRUST_ANCHORS',
+                reason: "BAD_TRUST_ANCHORS: manifest.json's trust anchors of Org1MSP are not the root CAs the configuration gives it",
+            },
         ]);
         const own = await verify(bundle, {});
         expect(codes(own)).toEqual(['BAD_TRUST_ANCHORS', 'CONTENT_MISMATCH', 'UNTRUSTED_CONFIG']);
         expect(failures(own)[1]?.reason).toMatch(
             /^UNTRUSTED_CONFIG: a root CA of Org1MSP in the channel configuration \(SHA-256 [0-9a-f]{64}\) is not among its trust anchors$/,
         );
+    });
+    it('a stranger CA added to Org1MSP in the manifest and its anchors file: the certificate would state it, so it fails', async () => {
+        const stranger = fingerprintOfPem(STRANGER_CA);
+        const bundle = await forged({
+            members: (copy) =>
+                copy.set(
+                    'anchors/Org1MSP.pem',
+                    Buffer.concat([member('anchors/Org1MSP.pem'), Buffer.from(STRANGER_CA)]),
+                ),
+            manifest: (m) => m.trustAnchors.Org1MSP?.push(stranger),
+        });
+        const expected = [
+            {
+                code: 'BAD_TRUST_ANCHORS',
+                reason: "BAD_TRUST_ANCHORS: manifest.json's trust anchors of Org1MSP are not the root CAs the configuration gives it",
+            },
+        ];
+        expect(failures(await verify(bundle))).toEqual(expected);
+        expect(failures(await verify(bundle, {}))).toEqual(expected);
     });
 });
 

@@ -22,8 +22,10 @@ import {
     KeyRecord,
     parsePublicKey,
     parseSigningStatement,
+    parseSigningStatementV2,
     PartyRecord,
     SignatureRecord,
+    SignatureRecordV3,
 } from '@sealpact/protocol';
 import { plaintextCommitment } from '../crypto/commitment';
 import { verifyDetached } from '../crypto/signature';
@@ -38,7 +40,12 @@ import {
 import { ChannelConfig, describeEndorsementPolicy, readChannelConfig } from '../verify/channel-config';
 import { describeIdentity } from '../verify/identity';
 import { DecodedTransaction, verifyCreator, verifyEndorsements } from '../verify/transactions';
-import { fingerprint, TrustAnchors, trustAnchorsFromFingerprints } from '../verify/trust-anchors';
+import {
+    fingerprint,
+    TrustAnchors,
+    trustAnchorsFromConfig,
+    trustAnchorsFromFingerprints,
+} from '../verify/trust-anchors';
 import { readBundle } from './bundle';
 import { certificatePdf } from './certificate';
 import { compositeKey, keysRegisteredBy, StoryStep, storyFacts, written } from './facts';
@@ -79,6 +86,9 @@ const FUNCTIONS: Readonly<Record<StoryRole, readonly string[]>> = {
     revoke: ['RevokeAccess'],
     sign: ['SignContract'],
 };
+
+/** A signature record of any version SignContract has written. */
+type AnySignatureRecord = SignatureRecord | SignatureRecordV3;
 
 /** Fabric's TxValidationCode VALID. */
 const VALID = 0;
@@ -261,7 +271,32 @@ function checkConfigBlocks(
             configs.set(number, config);
         }
     }
+    if (configs.size > 0) {
+        list.run(
+            "manifest.json's trustAnchors are the root CAs of the configuration blocks, which the certificate states",
+            () => {
+                sameAnchors(manifest.trustAnchors, [...configs.values()].map(trustAnchorsFromConfig));
+            },
+        );
+    }
     return configs;
+}
+
+/** `listed` holds, per MSP, exactly the root CAs the configurations give it; else BAD_TRUST_ANCHORS. */
+function sameAnchors(listed: Record<string, string[]>, configs: TrustAnchors[]): void {
+    const roots = new Map<string, Set<string>>();
+    for (const [mspId, fingerprints] of configs.flatMap((anchors) => [...anchors])) {
+        roots.set(mspId, new Set([...(roots.get(mspId) ?? []), ...fingerprints]));
+    }
+    for (const mspId of new Set([...roots.keys(), ...Object.keys(listed)])) {
+        const expected = [...(roots.get(mspId) ?? [])].sort().join();
+        if ((Object.hasOwn(listed, mspId) ? [...(listed[mspId] ?? [])].sort().join() : undefined) !== expected) {
+            throw new EvidenceError(
+                'BAD_TRUST_ANCHORS',
+                `manifest.json's trust anchors of ${mspId} are not the root CAs the configuration gives it`,
+            );
+        }
+    }
 }
 
 /**
@@ -729,7 +764,7 @@ function signingProblem(story: Story, step: StoryStep): string | undefined {
     if (credential === undefined || credential.entry.role === 'revoke') {
         return `${party} held no credential for the file when signing (${where(step)})`;
     }
-    const signature = written<SignatureRecord>(step, story.chaincode, 'signature', story.facts.fileId, party);
+    const signature = written<AnySignatureRecord>(step, story.chaincode, 'signature', story.facts.fileId, party);
     return story.keyProblem(party, signature.keyFingerprint, step, 'signing');
 }
 
@@ -744,7 +779,7 @@ function checkSignatures(list: Checklist, story: Story): void {
         list.run(
             `the signature of ${party} (${where(step)}) verifies with the key ${party} registered, over a statement of this file`,
             () => {
-                const signature = written<SignatureRecord>(
+                const signature = written<AnySignatureRecord>(
                     step,
                     story.chaincode,
                     'signature',
@@ -784,16 +819,24 @@ function checkSignatures(list: Checklist, story: Story): void {
     }
 }
 
-/** The statement signed is a v2 signing statement of these facts and this signature record; else CONTENT_MISMATCH. */
-function checkStatement(facts: EvidenceFacts, signature: SignatureRecord): void {
+/**
+ * The statement signed is a signing statement (v3, or v2 as older records hold) of these facts and
+ * this signature record: the file, its digest algorithm and ciphertext digest, the commitment, the
+ * signer, its key and, in v3, the plan and step recorded; else CONTENT_MISMATCH.
+ */
+function checkStatement(facts: EvidenceFacts, signature: AnySignatureRecord): void {
     const mismatch = (what: string) =>
         new EvidenceError('CONTENT_MISMATCH', `the statement signed by ${signature.signer} ${what}`);
-    if (signature.schema !== 'sealpact/signature/v2') {
-        throw mismatch(`is a ${signature.schema} statement (a plain digest), which is no longer accepted`);
+    if (signature.schema === 'sealpact/signature/v1') {
+        throw mismatch('is a sealpact-signing-statement/v1 (a plain digest), which is no longer accepted');
     }
-    const statement = parsed(() => parseSigningStatement(signature.statement));
+    const text = signature.statement;
+    const statement =
+        signature.schema === 'sealpact/signature/v3'
+            ? parsed(() => parseSigningStatement(text))
+            : parsed(() => parseSigningStatementV2(text));
     if (statement === undefined) {
-        throw mismatch('is not a sealpact-signing-statement/v2');
+        throw mismatch(`is not the signing statement a ${signature.schema} record holds`);
     }
     const expected = {
         fileId: facts.fileId,
@@ -802,6 +845,9 @@ function checkStatement(facts: EvidenceFacts, signature: SignatureRecord): void 
         ciphertextDigest: facts.file.ciphertextDigest,
         signer: signature.signer,
         signingKey: signature.keyFingerprint,
+        ...(signature.schema === 'sealpact/signature/v3'
+            ? { contractPlan: signature.planHash, step: signature.step }
+            : {}),
     };
     const field = firstDifference(statement, expected, 'statement');
     if (field !== undefined) {
