@@ -687,6 +687,24 @@ describe('manifest edits, the certificate rendered again', () => {
         expect(failures(report).map((failure) => failure.reason)).toContainEqual(expect.stringMatching(message));
     });
 
+    it("the retirement of bob's key attributed to alice: CONTENT_MISMATCH", async () => {
+        const retire = entry('retire-keys');
+        const report = await verify(
+            await forged({
+                manifest: (m) => {
+                    defined(m.transactions.find((tx) => tx.role === 'retire-keys')).party =
+                        'Org1MSP/alice@org1.example.com';
+                },
+            }),
+        );
+        expect(failures(report)).toEqual([
+            {
+                code: 'CONTENT_MISMATCH',
+                reason: `CONTENT_MISMATCH: transaction ${retire.txId.slice(0, 16)}…, block ${retire.block} retires no key of Org1MSP/alice@org1.example.com`,
+            },
+        ]);
+    });
+
     it('another channel claimed: the configuration is not of it', async () => {
         const report = await verify(await forged({ manifest: (m) => (m.channel = 'elsewhere') }));
         expect(firstFailure(report)).toEqual({

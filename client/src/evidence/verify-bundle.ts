@@ -705,7 +705,8 @@ class Story {
 /**
  * The story holds together: every key sealed to was registered before and not retired; every
  * recipient was verified when given access; every signature comes after the share, by a party
- * holding a credential, with a signing key of its own registered before.
+ * holding a credential, with a signing key of its own registered before. (And each retirement the
+ * manifest names retires a key of its party: the facts do not tell.)
  */
 function checkStory(list: Checklist, story: Story): void {
     const { fileId, file } = story.facts;
@@ -722,6 +723,12 @@ function checkStory(list: Checklist, story: Story): void {
                     inconsistent(verificationProblem(story, step));
                 });
             }
+        } else if (role === 'retire-keys') {
+            list.run(`${at}: the transaction retires a key of ${party}`, () => {
+                if (!keyRecordsWritten(step, story.chaincode).some((key) => key.retiredTxId === step.tx.txId)) {
+                    throw new EvidenceError('CONTENT_MISMATCH', `${where(step)} retires no key of ${party}`);
+                }
+            });
         } else if (role === 'sign') {
             list.run(
                 `${at}: after the share, by a holder of a credential, with a signing key registered before`,
