@@ -156,6 +156,18 @@ describe('readChannelConfig against the trust anchors', () => {
         );
     });
 
+    it('refuses a configuration swapped under a genuine signed header with BAD_BLOCK (the data hash)', () => {
+        const block = genesis();
+        const [envelope] = block.data as [Buffer];
+        const forged = Buffer.from(envelope);
+        forged.writeUInt8(forged.readUInt8(forged.length - 40) ^ 0x01, forged.length - 40);
+        expectError(
+            () => readChannelConfig({ ...block, data: [forged] }, anchors(), blockOne()),
+            'BAD_BLOCK',
+            'data hash',
+        );
+    });
+
     it('refuses a block that is not a configuration block with UNTRUSTED_CONFIG', () => {
         const [block] = chain() as [DecodedBlock];
         expectError(

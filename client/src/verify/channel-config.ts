@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { common, msp as mspProtos } from '@hyperledger/fabric-protos';
 import { EvidenceError } from '@sealpact/protocol';
-import { DecodedBlock, verifyBlockSignature, verifyChain } from './blocks';
+import { DecodedBlock, verifyBlockSignature, verifyChain, verifyDataHash } from './blocks';
 import { Identity, identityProblem, Role } from './identity';
 import { buffer, decode, protoMap, required } from './protobuf';
 import { fingerprint, TrustAnchors } from './trust-anchors';
@@ -69,6 +69,7 @@ const ENDORSEMENT = 'Endorsement';
 
 /**
  * Read the configuration of a channel from its configuration block, believed only when:
+ * - its data hash covers its envelope (BAD_BLOCK otherwise: the signed header would vouch for nothing);
  * - every organisation's root CA certificates are among the trust anchors of its MSP ID, and every
  *   anchored MSP is in the configuration (otherwise UNTRUSTED_CONFIG naming the MSP);
  * - the block carries an orderer signature that verifies against the orderer organisations of the
@@ -79,6 +80,11 @@ const ENDORSEMENT = 'Endorsement';
  * Not a configuration block (one CONFIG envelope): UNTRUSTED_CONFIG.
  */
 export function readChannelConfig(block: DecodedBlock, anchors: TrustAnchors, successor?: DecodedBlock): ChannelConfig {
+    // The orderers sign the header only: the configuration is theirs only if the data hash holds.
+    // (A header-only block has no configuration at all: configEnvelopeOf refuses it below.)
+    if (block.data.length > 0) {
+        verifyDataHash(block);
+    }
     const { channel, config: envelopeConfig } = configEnvelopeOf(block);
     const config = required(envelopeConfig.getConfig(), `block ${block.number}'s configuration`);
     const groups = protoMap<common.ConfigGroup>(
