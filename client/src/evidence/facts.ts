@@ -142,8 +142,9 @@ function signatureFact(signature: SignatureRecord, at: { txId: string; block: nu
         algorithm: signature.algorithm,
         keyFingerprint: signature.keyFingerprint,
         digestAlgorithm: signature.digestAlgorithm,
+        // v2 and later commit with a keyed HMAC; v1 stated a plain digest.
         plaintextCommitment:
-            signature.schema === 'sealpact/signature/v2' ? signature.plaintextCommitment : signature.plaintextDigest,
+            signature.schema === 'sealpact/signature/v1' ? signature.plaintextDigest : signature.plaintextCommitment,
         signature: signature.signature,
         statementSha256: createHash('sha256').update(signature.statement, 'utf8').digest('hex'),
         ...at,
