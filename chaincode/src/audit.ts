@@ -15,6 +15,7 @@ const HISTORY_KINDS: Record<string, (ctx: Context, id: string, subId: string) =>
     file: (ctx, id) => stateKey(ctx, KEY_TYPES.file, validate.fileId(id)),
     credential: (ctx, id, subId) => stateKey(ctx, KEY_TYPES.credential, validate.fileId(id), validate.partyId(subId)),
     signature: (ctx, id, subId) => stateKey(ctx, KEY_TYPES.signature, validate.fileId(id), validate.partyId(subId)),
+    contract: (ctx, id) => stateKey(ctx, KEY_TYPES.contract, validate.fileId(id)),
 };
 
 export interface HistoryEntry {
@@ -28,7 +29,7 @@ export interface HistoryEntry {
 /**
  * One page of the committed versions of one record, newest first, as Fabric's history database
  * keeps it; auditors only. `id` and `subId` name the record: party (partyId), key (partyId,
- * fingerprint), file (fileId), credential and signature (fileId, partyId), governance (no id).
+ * fingerprint), file and contract (fileId), credential and signature (fileId, partyId), governance (no id).
  * `pageSizeArg` is 1..100; `bookmarkArg` is "" for the newest entries, then the bookmark returned:
  * the transaction id of the previous page's last (oldest) entry, so pages stay put while newer
  * versions are written. The returned bookmark is "" after the oldest entry.

@@ -3,6 +3,15 @@ import { getHistory } from './audit';
 import { checkProposalTime } from './clock';
 import { getCredential, getFile, grantAccess, listIndex, revokeAccess, shareFile } from './files';
 import { getGovernance, setGovernance } from './governance';
+import {
+    declineContract,
+    expireContract,
+    getContract,
+    listAwaiting,
+    listStarted,
+    shareContract,
+    voidContract,
+} from './lifecycle';
 import { callerOf } from './identity';
 import { canonicalJson } from '@sealpact/protocol';
 import {
@@ -24,7 +33,10 @@ import { KEY_TYPES } from './state';
  * SealpactError, whose message "CODE: text" reaches the client as the transaction error.
  * docs/ledger.md documents arguments, records and rules.
  */
-@Info({ title: 'Sealpact', description: 'Confidential contracts: key registry, file credentials, signatures, audit' })
+@Info({
+    title: 'Sealpact',
+    description: 'Confidential contracts: key registry, file credentials, signing plans, signatures, audit',
+})
 export class SealpactContract extends Contract {
     constructor() {
         super('sealpact');
@@ -136,6 +148,27 @@ export class SealpactContract extends Contract {
         return canonicalJson(await shareFile(ctx, callerOf(ctx), args));
     }
 
+    /**
+     * ShareFile with a signing plan, in one transaction: `planJson` is
+     * `{"steps":[["P1"],["P2","P3"]],"deadline":"<ISO 8601 UTC>"|null}`. Returns `{file, contract}`.
+     */
+    @Transaction()
+    @Returns('string')
+    async ShareContract(
+        ctx: Context,
+        fileId: string,
+        suite: string,
+        digestAlgorithm: string,
+        ciphertextDigest: string,
+        size: string,
+        locator: string,
+        credentialsJson: string,
+        planJson: string,
+    ): Promise<string> {
+        const args = { fileId, suite, digestAlgorithm, ciphertextDigest, size, locator, credentials: credentialsJson };
+        return canonicalJson(await shareContract(ctx, callerOf(ctx), { ...args, plan: planJson }));
+    }
+
     @Transaction()
     @Returns('string')
     async GrantAccess(ctx: Context, fileId: string, credentialsJson: string): Promise<string> {
@@ -180,6 +213,48 @@ export class SealpactContract extends Contract {
         return canonicalJson(await signContract(ctx, callerOf(ctx), fileId, statement, signature));
     }
 
+    /** An awaiting signer declines the contract; `reason` 1..500 characters. */
+    @Transaction()
+    @Returns('string')
+    async DeclineContract(ctx: Context, fileId: string, reason: string): Promise<string> {
+        return canonicalJson(await declineContract(ctx, callerOf(ctx), fileId, reason));
+    }
+
+    /** The owner voids its open contract; `reason` 1..500 characters. */
+    @Transaction()
+    @Returns('string')
+    async VoidContract(ctx: Context, fileId: string, reason: string): Promise<string> {
+        return canonicalJson(await voidContract(ctx, callerOf(ctx), fileId, reason));
+    }
+
+    /** Record that an open contract's deadline has passed. */
+    @Transaction()
+    @Returns('string')
+    async ExpireContract(ctx: Context, fileId: string): Promise<string> {
+        return canonicalJson(await expireContract(ctx, callerOf(ctx), fileId));
+    }
+
+    /** The contract with its state in force now. */
+    @Transaction(false)
+    @Returns('string')
+    async GetContract(ctx: Context, fileId: string): Promise<string> {
+        return canonicalJson(await getContract(ctx, callerOf(ctx), fileId));
+    }
+
+    /** Contracts awaiting the caller's signature; `pageSize` 1..100, `bookmark` "" for the first page. */
+    @Transaction(false)
+    @Returns('string')
+    async ListAwaiting(ctx: Context, pageSize: string, bookmark: string): Promise<string> {
+        return canonicalJson(await listAwaiting(ctx, callerOf(ctx), pageSize, bookmark));
+    }
+
+    /** Contracts the caller started; `state` "" for all or one recorded state. */
+    @Transaction(false)
+    @Returns('string')
+    async ListStarted(ctx: Context, state: string, pageSize: string, bookmark: string): Promise<string> {
+        return canonicalJson(await listStarted(ctx, callerOf(ctx), state, pageSize, bookmark));
+    }
+
     @Transaction(false)
     @Returns('string')
     async GetSignatures(ctx: Context, fileId: string): Promise<string> {
@@ -194,7 +269,7 @@ export class SealpactContract extends Contract {
     }
 
     /**
-     * Auditors: `kind` governance | party | key | file | credential | signature; unused ids are "".
+     * Auditors: `kind` governance | party | key | file | credential | signature | contract; unused ids are "".
      * Newest first, `pageSize` 1..100 at a time; `bookmark` "" for the first page.
      */
     @Transaction(false)

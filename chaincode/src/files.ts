@@ -50,24 +50,42 @@ export async function credentialOf(ctx: Context, fileId: string, partyId: string
     return readRecord<CredentialRecord>(ctx, credentialKey(ctx, fileId, partyId));
 }
 
+/** Throws ACCESS_DENIED unless `partyId` holds an active credential for the file (to sign or decline it). */
+export async function requireActiveCredential(ctx: Context, file: FileRecord, partyId: string): Promise<void> {
+    const credential = await credentialOf(ctx, file.fileId, partyId);
+    if (credential?.status !== 'active') {
+        throw new ChaincodeError('ACCESS_DENIED', `${partyId} holds no active credential for ${file.fileId}`);
+    }
+}
+
+/** ShareFile's arguments (ShareContract's too, with its plan). */
+export interface ShareArgs {
+    fileId: string;
+    suite: string;
+    digestAlgorithm: string;
+    ciphertextDigest: string;
+    size: string;
+    locator: string;
+    credentials: string;
+}
+
+/** Record a new file shared by the caller (see recordShare) and emit FileShared. */
+export async function shareFile(ctx: Context, caller: Caller, args: ShareArgs): Promise<FileRecord> {
+    const { file, credentials } = await recordShare(ctx, caller, args);
+    emitAccessEvent(ctx, EVENTS.fileShared, accessEvent(ctx, file, credentials, file.createdAt));
+    return file;
+}
+
 /**
- * Record a new file shared by the caller: the caller's own credential and at least one
- * recipient's are required, and every recipient must be registered, verified and hold the
- * active encryption key its credential is sealed to.
+ * ShareFile's rules and writes, without its event (ShareContract adds its contract to it): the
+ * caller's own credential and at least one recipient's are required, and every recipient must be
+ * registered, verified and hold the active encryption key its credential is sealed to.
  */
-export async function shareFile(
+export async function recordShare(
     ctx: Context,
     caller: Caller,
-    args: {
-        fileId: string;
-        suite: string;
-        digestAlgorithm: string;
-        ciphertextDigest: string;
-        size: string;
-        locator: string;
-        credentials: string;
-    },
-): Promise<FileRecord> {
+    args: ShareArgs,
+): Promise<{ file: FileRecord; credentials: CredentialInput[] }> {
     const owner = await requireParty(ctx, caller);
     const fileId = validate.fileId(args.fileId);
     if (await readRecord<FileRecord>(ctx, fileKey(ctx, fileId))) {
@@ -104,8 +122,7 @@ export async function shareFile(
     await grant(ctx, file, credentials, now);
     await writeRecord(ctx, fileKey(ctx, fileId), file);
     await writeRecord(ctx, stateKey(ctx, KEY_TYPES.sent, owner.partyId, now, fileId), indexEntry(file, now, txId));
-    emitAccessEvent(ctx, EVENTS.fileShared, file, credentials, now);
-    return file;
+    return { file, credentials };
 }
 
 /**
@@ -129,7 +146,7 @@ export async function grantAccess(
     };
     await grant(ctx, updated, credentials, now);
     await writeRecord(ctx, fileKey(ctx, file.fileId), updated);
-    emitAccessEvent(ctx, EVENTS.accessGranted, updated, credentials, now);
+    emitAccessEvent(ctx, EVENTS.accessGranted, accessEvent(ctx, updated, credentials, now));
     return updated;
 }
 
@@ -318,15 +335,9 @@ function indexEntry(file: FileRecord, sharedAt: string, txId: string): IndexEntr
     return { fileId: file.fileId, owner: file.owner, sharedAt, txId };
 }
 
-/** The transaction's single chaincode event (Fabric keeps only the last SetEvent of a transaction). */
-function emitAccessEvent(
-    ctx: Context,
-    name: string,
-    file: FileRecord,
-    credentials: CredentialInput[],
-    at: string,
-): void {
-    const event: AccessEvent = {
+/** The payload of FileShared and AccessGranted: the parties given a credential by this transaction. */
+export function accessEvent(ctx: Context, file: FileRecord, credentials: CredentialInput[], at: string): AccessEvent {
+    return {
         schema: 'sealpact/event/access/v1',
         fileId: file.fileId,
         owner: file.owner,
@@ -334,5 +345,9 @@ function emitAccessEvent(
         txId: ctx.stub.getTxID(),
         at,
     };
+}
+
+/** The transaction's single chaincode event (Fabric keeps only the last SetEvent of a transaction). */
+export function emitAccessEvent(ctx: Context, name: string, event: AccessEvent): void {
     ctx.stub.setEvent(name, Buffer.from(canonicalJson(event)));
 }

@@ -1,5 +1,6 @@
 import { Context } from 'fabric-contract-api';
-import { credentialOf, loadFile, requireVisible } from './files';
+import { loadFile, requireActiveCredential, requireVisible } from './files';
+import { awaitingSigner, contractOf, contractTime, recordContractSignature } from './lifecycle';
 import { Caller } from './identity';
 import { activeKey, requireParty } from './registry';
 import {
@@ -25,10 +26,12 @@ function signatureKey(ctx: Context, fileId: string, partyId: string): string {
 }
 
 /**
- * Record the caller's signature of a file. The statement (v2 only) must name this file, its digest
- * algorithm and ciphertext digest on record, the caller and its active signing key, and the
- * signature must verify with that key. The plaintext commitment is keyed by a secret the ledger
- * never sees, so only its form is checked. One signature per party and file.
+ * Record the caller's signature of a file. The statement (v3 only) must name this file, its digest
+ * algorithm and ciphertext digest on record, the contract's plan and the caller's step (`none` for
+ * a file without a plan), the caller and its active signing key, and the signature must verify
+ * with that key. The plaintext commitment is keyed by a secret the ledger never sees, so only its
+ * form is checked. One signature per party and file. On a contract, the caller must be a signer
+ * whose turn it is, before the deadline (lifecycle.ts), and the signature moves the contract on.
  */
 export async function signContract(
     ctx: Context,
@@ -39,10 +42,11 @@ export async function signContract(
 ): Promise<SignatureRecordV3> {
     const party = await requireParty(ctx, caller);
     const file = await loadFile(ctx, fileId);
-    const credential = await credentialOf(ctx, file.fileId, party.partyId);
-    if (credential?.status !== 'active') {
-        throw new ChaincodeError('ACCESS_DENIED', `${party.partyId} holds no active credential for ${file.fileId}`);
-    }
+    await requireActiveCredential(ctx, file, party.partyId);
+    const contract = await contractOf(ctx, file.fileId);
+    // Never stamped before the file's last change (its share or latest grant) or the contract's.
+    const now = contract ? contractTime(ctx, file, contract) : recordTime(ctx, file.updatedAt);
+    const position = contract && awaitingSigner(contract, party.partyId, now, 'sign');
     if (await readRecord<SignatureRecord>(ctx, signatureKey(ctx, file.fileId, party.partyId))) {
         throw new ChaincodeError('DUPLICATE_ID', `${party.partyId} has already signed ${file.fileId}`);
     }
@@ -53,22 +57,23 @@ export async function signContract(
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: validate.hex32(fields.plaintextCommitment, 'plaintext commitment'),
         ciphertextDigest: file.ciphertextDigest,
-        contractPlan: null,
-        step: null,
+        contractPlan: contract?.planHash ?? null,
+        step: position ? position.step + 1 : null,
         signer: party.partyId,
         signingKey: key.fingerprint,
     };
     for (const name of Object.keys(expected) as (keyof SigningStatementFields)[]) {
         if (fields[name] !== expected[name]) {
-            throw new ChaincodeError('STATEMENT_MISMATCH', `the statement's ${name} must be ${expected[name]}`);
+            throw new ChaincodeError(
+                'STATEMENT_MISMATCH',
+                `the statement's ${name} must be ${expected[name] ?? 'none'}`,
+            );
         }
     }
     const signature = validate.base64(signatureArg, 'signature', validate.LIMITS.signature);
     if (!verifySignature(parsePublicKey(key.publicKeyPem), Buffer.from(signingStatement(expected)), signature)) {
         throw new ChaincodeError('BAD_SIGNATURE', `the signature does not verify with signing key ${key.fingerprint}`);
     }
-    // Never stamped before the file's last change (its share or latest grant) that it follows.
-    const now = recordTime(ctx, file.updatedAt);
     const record: SignatureRecordV3 = {
         schema: 'sealpact/signature/v3',
         fileId: file.fileId,
@@ -79,20 +84,24 @@ export async function signContract(
         keyFingerprint: key.fingerprint,
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: expected.plaintextCommitment,
-        planHash: null,
-        step: null,
+        planHash: expected.contractPlan,
+        step: expected.step,
         signedAt: now,
         txId: ctx.stub.getTxID(),
     };
     await writeRecord(ctx, signatureKey(ctx, file.fileId, party.partyId), record);
-    const event = {
-        schema: 'sealpact/event/contract-signed/v1',
-        fileId: file.fileId,
-        signer: party.partyId,
-        txId: record.txId,
-        at: now,
-    };
-    ctx.stub.setEvent(EVENTS.contractSigned, Buffer.from(canonicalJson(event)));
+    if (contract && position) {
+        await recordContractSignature(ctx, contract, position, party.partyId, now);
+    } else {
+        const event = {
+            schema: 'sealpact/event/contract-signed/v1',
+            fileId: file.fileId,
+            signer: party.partyId,
+            txId: record.txId,
+            at: now,
+        };
+        ctx.stub.setEvent(EVENTS.contractSigned, Buffer.from(canonicalJson(event)));
+    }
     return record;
 }
 

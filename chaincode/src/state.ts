@@ -14,6 +14,9 @@ export const KEY_TYPES = {
     signature: 'signature',
     inbox: 'inbox',
     sent: 'sent',
+    contract: 'contract',
+    awaiting: 'awaiting',
+    started: 'started',
 } as const;
 
 export type KeyType = (typeof KEY_TYPES)[keyof typeof KEY_TYPES];

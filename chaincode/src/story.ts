@@ -1,15 +1,21 @@
 import { Context } from 'fabric-contract-api';
 import {
     ChaincodeError,
+    ContractRecord,
+    ContractState,
+    ContractStoryRole,
     CredentialRecord,
     FileRecord,
     FileStory,
     KeyRecord,
     PartyRecord,
     SignatureRecord,
+    SignatureRecordV3,
     StoryEntry,
+    StoryRole,
 } from '@sealpact/protocol';
 import { loadFile, requireVisible } from './files';
+import { contractOf } from './lifecycle';
 import { Caller } from './identity';
 import { KEY_TYPES, readAll, readRecord, stateKey } from './state';
 
@@ -20,18 +26,31 @@ import { KEY_TYPES, readAll, readRecord, stateKey } from './state';
  */
 export const STORY_HISTORY_LIMIT = 100;
 
+/** A story entry with the contract lifecycle's roles too. */
+type Entry = Omit<StoryEntry, 'role'> & { role: StoryRole | ContractStoryRole };
+
+/** GetFileStory's answer: a FileStory whose entries may name the contract lifecycle's roles. */
+export type Story = Omit<FileStory, 'transactions'> & { transactions: Entry[] };
+
+const CLOSING_ROLES: Readonly<Partial<Record<ContractState, ContractStoryRole>>> = {
+    declined: 'decline',
+    voided: 'void',
+    expired: 'expire',
+};
+
 /**
  * Every transaction a file's story rests on, oldest first, for the owner, a party with an active
- * credential, or an auditor: the share, each grant and revocation of a credential, each signature,
- * the registration (and retirement) of each key a credential was sealed to or a signature made
- * with, and each recipient's identity verification in force when it was given access.
+ * credential, or an auditor: the share (ShareFile or ShareContract), each grant and revocation of a
+ * credential, each signature, the decline, void or recorded expiry of its contract, the
+ * registration (and retirement) of each key a credential was sealed to or a signature made with,
+ * and each recipient's identity verification in force when it was given access.
  *
  * @throws NOT_FOUND, ACCESS_DENIED, FIELD_TOO_LARGE past STORY_HISTORY_LIMIT versions of a record
  */
-export async function getFileStory(ctx: Context, caller: Caller, fileId: string): Promise<FileStory> {
+export async function getFileStory(ctx: Context, caller: Caller, fileId: string): Promise<Story> {
     const file = await loadFile(ctx, fileId);
     await requireVisible(ctx, caller, file);
-    const entries: StoryEntry[] = [];
+    const entries: Entry[] = [];
     const keysUsed = new Map<string, { partyId: string; fingerprint: string }>();
     const useKey = (partyId: string, fingerprint: string) =>
         keysUsed.set(`${partyId}\n${fingerprint}`, { partyId, fingerprint });
@@ -47,10 +66,11 @@ export async function getFileStory(ctx: Context, caller: Caller, fileId: string)
             }
         }
     }
-    for (const signature of await readAll<SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId)) {
+    for (const signature of await readAll<SignatureRecordV3 | SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId)) {
         entries.push({ txId: signature.txId, role: 'sign', party: signature.signer, at: signature.signedAt });
         useKey(signature.signer, signature.keyFingerprint);
     }
+    entries.push(...closingOf(await contractOf(ctx, file.fileId)));
     for (const { partyId, fingerprint } of keysUsed.values()) {
         const key = await readRecord<KeyRecord>(ctx, stateKey(ctx, KEY_TYPES.key, partyId, fingerprint));
         if (key === undefined) {
@@ -62,6 +82,18 @@ export async function getFileStory(ctx: Context, caller: Caller, fileId: string)
         }
     }
     return { schema: 'sealpact/story/v1', fileId: file.fileId, transactions: sortedUnique(entries) };
+}
+
+/**
+ * The decline, void or recorded expiry of a contract: it closes once, and a completion is its last
+ * signature, already in the story.
+ */
+function closingOf(contract: ContractRecord | undefined): Entry[] {
+    const role = contract && CLOSING_ROLES[contract.state];
+    if (!role || contract.closedTxId === null || contract.closedBy === null || contract.closedAt === null) {
+        return [];
+    }
+    return [{ txId: contract.closedTxId, role, party: contract.closedBy, at: contract.closedAt }];
 }
 
 /**
@@ -139,9 +171,9 @@ async function* newestFirst(
 }
 
 /** Oldest first (ties by role, party, tx id), each (transaction, role, party) once. */
-function sortedUnique(entries: StoryEntry[]): StoryEntry[] {
+function sortedUnique(entries: Entry[]): Entry[] {
     const unique = new Map(entries.map((entry) => [`${entry.txId} ${entry.role} ${entry.party}`, entry]));
-    const order = (entry: StoryEntry) => [entry.at, entry.role, entry.party, entry.txId].join('\n');
+    const order = (entry: Entry) => [entry.at, entry.role, entry.party, entry.txId].join('\n');
     // Code-unit order, not localeCompare: every endorser must return the same bytes.
     return [...unique.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }

@@ -1,4 +1,4 @@
-import { ChaincodeError, isSuite, Suite } from '@sealpact/protocol';
+import { ChaincodeError, isSuite, PLAN_LIMITS, Suite } from '@sealpact/protocol';
 
 /** Argument validation. Each function returns the checked value or throws a SealpactError. */
 
@@ -10,6 +10,8 @@ export const LIMITS = {
     /** Parties a file is ever shared with, besides its owner. */
     recipients: 256,
     credentialsJson: 64 * 1024,
+    /** A plan of PLAN_LIMITS.signers party ids of 200 characters, with room for its JSON. */
+    planJson: 16 * 1024,
     governanceJson: 8 * 1024,
     mspList: 16,
     serial: 128,
@@ -119,6 +121,41 @@ export function isoTime(value: string, what: string): string {
         throw new ChaincodeError('BAD_ARGUMENT', `${what} is not a valid date`);
     }
     return time.toISOString();
+}
+
+/**
+ * A contract deadline: an ISO 8601 UTC time after `now` (the transaction's record time) and at most
+ * PLAN_LIMITS.deadlineYears calendar years after it (UTC); returned normalised with milliseconds.
+ */
+export function deadline(value: string, now: string): string {
+    const time = isoTime(value, 'deadline');
+    const latest = new Date(now);
+    latest.setUTCFullYear(latest.getUTCFullYear() + PLAN_LIMITS.deadlineYears);
+    if (time <= now || time > latest.toISOString()) {
+        throw new ChaincodeError(
+            'BAD_ARGUMENT',
+            `deadline ${time} must be after the transaction time ${now} and at most ${PLAN_LIMITS.deadlineYears} years after it`,
+        );
+    }
+    return time;
+}
+
+/**
+ * A decline or void reason: 1 to PLAN_LIMITS.reason characters (code points), not only white
+ * space, without control characters (Unicode Cc) or unpaired surrogates.
+ */
+export function reason(value: string): string {
+    // A code point is one or two UTF-16 units: past twice the bound there is no need to count.
+    if (value.length > 2 * PLAN_LIMITS.reason || Array.from(value).length > PLAN_LIMITS.reason) {
+        throw new ChaincodeError('FIELD_TOO_LARGE', `reason is longer than ${PLAN_LIMITS.reason} characters`);
+    }
+    if (value.trim() === '') {
+        throw new ChaincodeError('BAD_ARGUMENT', 'reason must not be empty or only white space');
+    }
+    if (/[\p{Cc}\p{Cs}]/u.test(value)) {
+        throw new ChaincodeError('BAD_ARGUMENT', 'reason must not hold a control character or an unpaired surrogate');
+    }
+    return value;
 }
 
 export function pageSize(value: string): number {

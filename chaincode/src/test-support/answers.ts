@@ -2,6 +2,15 @@ import type { getHistory } from '../audit';
 import type { getCredential, getFile, grantAccess, listIndex, revokeAccess, shareFile } from '../files';
 import type { getGovernance, setGovernance } from '../governance';
 import type {
+    declineContract,
+    expireContract,
+    getContract,
+    listAwaiting,
+    listStarted,
+    shareContract,
+    voidContract,
+} from '../lifecycle';
+import type {
     getParty,
     listKeys,
     recordVerification,
@@ -32,6 +41,7 @@ export interface Answers {
     RecordVerification: AnswerOf<typeof recordVerification>;
     RevokeVerification: AnswerOf<typeof revokeVerification>;
     ShareFile: AnswerOf<typeof shareFile>;
+    ShareContract: AnswerOf<typeof shareContract>;
     GrantAccess: AnswerOf<typeof grantAccess>;
     RevokeAccess: AnswerOf<typeof revokeAccess>;
     GetFile: AnswerOf<typeof getFile>;
@@ -39,6 +49,12 @@ export interface Answers {
     ListInbox: AnswerOf<typeof listIndex>;
     ListSent: AnswerOf<typeof listIndex>;
     SignContract: AnswerOf<typeof signContract>;
+    DeclineContract: AnswerOf<typeof declineContract>;
+    VoidContract: AnswerOf<typeof voidContract>;
+    ExpireContract: AnswerOf<typeof expireContract>;
+    GetContract: AnswerOf<typeof getContract>;
+    ListAwaiting: AnswerOf<typeof listAwaiting>;
+    ListStarted: AnswerOf<typeof listStarted>;
     GetSignatures: AnswerOf<typeof getSignatures>;
     GetHistory: AnswerOf<typeof getHistory>;
     GetFileStory: AnswerOf<typeof getFileStory>;

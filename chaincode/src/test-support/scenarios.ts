@@ -3,6 +3,7 @@ import { IdentityName, KeyLabel, publicPem, signWith, testKey } from './fixtures
 import { Ledger } from './ledger';
 import { evaluateJson, submitJson } from './answers';
 import {
+    ContractRecord,
     CredentialInput,
     FileRecord,
     KeyAlgorithm,
@@ -125,6 +126,40 @@ export async function shareFile(
     return submitJson(ledger, who, 'ShareFile', ...shareArgs(fileId, credentials, options));
 }
 
+/** ShareContract's arguments: ShareFile's, then the plan (party ids per step, and a deadline or null). */
+export function contractArgs(
+    fileId: string,
+    credentials: CredentialInput[],
+    steps: string[][],
+    deadline: string | null = null,
+    options: ShareOptions = {},
+): string[] {
+    return [...shareArgs(fileId, credentials, options), JSON.stringify({ steps, deadline })];
+}
+
+export async function shareContract(
+    ledger: Ledger,
+    who: IdentityName,
+    fileId: string,
+    credentials: CredentialInput[],
+    steps: string[][],
+    deadline: string | null = null,
+): Promise<{ file: FileRecord; contract: ContractRecord }> {
+    return submitJson(ledger, who, 'ShareContract', ...contractArgs(fileId, credentials, steps, deadline));
+}
+
+/** What a signing statement names of a contract: its plan hash and the signer's (1-based) step. */
+export interface PlanReference {
+    planHash: string;
+    step: number;
+}
+
+/** The plan reference `partyId` signs under in `contract` (step 1 when it is not in the plan). */
+export function planReference(contract: ContractRecord, partyId: string): PlanReference {
+    const step = contract.steps.findIndex((s) => s.signers.some((signer) => signer.partyId === partyId));
+    return { planHash: contract.planHash, step: Math.max(step, 0) + 1 };
+}
+
 /**
  * A stand-in for a file's commitment key (the client derives the real one from the file password,
  * which the ledger never sees): any 32 bytes will do for the chaincode.
@@ -133,8 +168,18 @@ export function testCommitmentKey(fileId: string): Buffer {
     return createHash('sha256').update(`commitment key:${fileId}`).digest();
 }
 
-/** The statement `signer` signs for `file` with its signing key, and its base64 signature. */
-export function signatureArgs(file: FileRecord, signer: string, signingKey: KeyObject, plaintext = 'contract') {
+/**
+ * The statement `signer` signs for `file` with its signing key, and its base64 signature: under a
+ * contract's plan when `plan` is given (a ContractRecord: the signer's own step), else plan-less.
+ */
+export function signatureArgs(
+    file: FileRecord,
+    signer: string,
+    signingKey: KeyObject,
+    plan: ContractRecord | PlanReference | null = null,
+    plaintext = 'contract',
+) {
+    const reference = plan && 'schema' in plan ? planReference(plan, signer) : plan;
     const statement = signingStatement({
         fileId: file.fileId,
         digestAlgorithm: file.digestAlgorithm,
@@ -142,12 +187,24 @@ export function signatureArgs(file: FileRecord, signer: string, signingKey: KeyO
             .update(plaintext)
             .digest('hex'),
         ciphertextDigest: file.ciphertextDigest,
-        contractPlan: null,
-        step: null,
+        contractPlan: reference?.planHash ?? null,
+        step: reference?.step ?? null,
         signer,
         signingKey: fingerprintOf(signingKey),
     });
     return { statement, signature: signWith(signingKey, statement).toString('base64') };
+}
+
+/**
+ * The common starting point with four parties who may all receive files: standardParties, carol
+ * verified, and dave (Org1) with SM2 keys, verified.
+ */
+export async function contractParties(ledger: Ledger) {
+    const keys = { ...(await standardParties(ledger)), dave: keysOf('dave', 'sm2') };
+    await verifyParty(ledger, PARTY.carol);
+    await registerKeys(ledger, 'dave', keys.dave);
+    await verifyParty(ledger, PARTY.dave);
+    return keys;
 }
 
 /**
