@@ -4,10 +4,26 @@
  * one line "CODE: text"); what is accepted is canonical; a tampered signature never records.
  */
 import fc from 'fast-check';
-import { FileRecord, parseSigningStatement, signingStatement, SigningStatementFields } from '@sealpact/protocol';
+import {
+    ContractRecord,
+    FileRecord,
+    parseSigningStatement,
+    planHash,
+    planOf,
+    signingStatement,
+    SigningStatementFields,
+} from '@sealpact/protocol';
 import { defined } from '../../protocol/src/test-support/defined';
 import { StubIdentityName } from './test-support/fixtures';
-import { credentialFor, PARTY, shareArgs, shareFile, signatureArgs, standardParties } from './test-support/scenarios';
+import {
+    contractArgs,
+    credentialFor,
+    PARTY,
+    shareArgs,
+    shareFile,
+    signatureArgs,
+    standardParties,
+} from './test-support/scenarios';
 import { StubNetwork } from './test-support/stub-network';
 import * as validate from './validate';
 import { attempt, FUZZ_TIMEOUT_MS, fuzz, mutationsOf, REFUSED, textMutationsOf } from './test-support/fuzz';
@@ -54,6 +70,21 @@ describe('argument validators', () => {
             (v) => validate.isoTime(v, 'expiresAt'),
             ['2025-01-01T00:00:00Z', '2024-02-29T23:59:59.999Z'],
             (v, out) => validate.isoTime(out as string, 'again') === out && out.slice(0, 19) === v.slice(0, 19),
+        ],
+        [
+            'deadline',
+            (v) => validate.deadline(v, '2025-01-01T00:00:00.000Z'),
+            ['2025-06-30T12:00:00Z', '2034-12-31T23:59:59.999Z', '2035-01-01T00:00:00Z'],
+            (v, out) =>
+                (out as string) > '2025-01-01T00:00:00.000Z' &&
+                (out as string) <= '2035-01-01T00:00:00.000Z' &&
+                (out as string).slice(0, 19) === v.slice(0, 19),
+        ],
+        [
+            'reason',
+            validate.reason,
+            ['Clause 7 is not what we agreed', '条款不符', '😀'.repeat(500)],
+            (v, out) => out === v && Array.from(v).length <= 500 && v.trim() !== '' && !/\p{Cc}/u.test(v),
         ],
     ];
 
@@ -139,16 +170,17 @@ describe('transactions with fuzzed arguments (test peer)', () => {
     let keys: Awaited<ReturnType<typeof standardParties>>;
     let shared: string[];
     let signed: { statement: string; signature: string };
+    const credentials = (fileId: string) => [
+        credentialFor(PARTY.alice, keys.alice.encryption, fileId),
+        credentialFor(PARTY.bob, keys.bob.encryption, fileId),
+    ];
 
     beforeAll(async () => {
         ledger = new StubNetwork();
         keys = await standardParties(ledger);
-        const credentials = [
-            credentialFor(PARTY.alice, keys.alice.encryption, 'f1'),
-            credentialFor(PARTY.bob, keys.bob.encryption, 'f1'),
-        ];
-        shared = shareArgs('f1', credentials);
-        file = await shareFile(ledger, 'alice', 'f1', credentials);
+        shared = shareArgs('f1', credentials('f1'));
+        file = await shareFile(ledger, 'alice', 'f1', credentials('f1'));
+        await ledger.submit('alice', 'ShareContract', ...contractArgs('k1', credentials('k1'), [[PARTY.bob]]));
         signed = signatureArgs(file, PARTY.bob, keys.bob.signing);
     });
 
@@ -186,6 +218,9 @@ describe('transactions with fuzzed arguments (test peer)', () => {
             ['alice', 'ListKeys', 3],
             ['bob', 'ListInbox', 2],
             ['auditor', 'GetHistory', 5],
+            ['bob', 'GetContract', 1],
+            ['bob', 'ListAwaiting', 2],
+            ['alice', 'ListStarted', 3],
         );
         await fuzz(
             fc.asyncProperty(query, fc.array(any, { minLength: 5, maxLength: 5 }), async ([who, name, arity], args) => {
@@ -212,6 +247,44 @@ describe('transactions with fuzzed arguments (test peer)', () => {
                 }
             }),
             200,
+        );
+    });
+
+    test('ShareContract with one fuzzed argument commits a contract whose plan hash holds, or refuses', async () => {
+        const plan = JSON.stringify({ steps: [[PARTY.bob], [PARTY.alice]], deadline: '2026-01-01T00:00:00Z' });
+        const argument = fc.oneof(stringsLike(...shared, plan), textMutationsOf(plan));
+        await fuzz(
+            fc.asyncProperty(fc.nat(), argument, async (at, value) => {
+                const args = [...shareArgs(`k-${at}`, credentials(`k-${at}`)), plan];
+                const out = await transact('submit', 'alice', 'ShareContract', replaced(args, at, value));
+                const contract =
+                    out === REFUSED ? undefined : (JSON.parse(out) as { contract: ContractRecord }).contract;
+                // Refused, or a contract whose plan hash is its plan's.
+                expect(contract && planHash(planOf(contract))).toBe(contract?.planHash);
+            }),
+            200,
+        );
+    });
+
+    test('DeclineContract and VoidContract with a fuzzed reason record it as given, or refuse', async () => {
+        let n = 0;
+        await fuzz(
+            fc.asyncProperty(stringsLike('Clause 7', '条款不符', ''), fc.boolean(), async (reason, decline) => {
+                const fileId = `r-${n++}`;
+                await ledger.submit(
+                    'alice',
+                    'ShareContract',
+                    ...contractArgs(fileId, credentials(fileId), [[PARTY.bob]]),
+                );
+                const [who, name] = decline
+                    ? (['bob', 'DeclineContract'] as const)
+                    : (['alice', 'VoidContract'] as const);
+                const out = await transact('submit', who, name, [fileId, reason]);
+                const state = out === REFUSED ? 'open' : decline ? 'declined' : 'voided';
+                const contract = JSON.parse(await ledger.evaluate('alice', 'GetContract', fileId)) as ContractRecord;
+                expect([contract.state, contract.reason]).toEqual([state, out === REFUSED ? null : reason]);
+            }),
+            150,
         );
     });
 

@@ -1,17 +1,36 @@
 import { createPublicKey } from 'node:crypto';
 import { StubNetwork } from './test-support/stub-network';
 import { canonicalJson } from '@sealpact/protocol';
-import { PARTY, credentialFor, shareFile, signatureArgs, standardParties } from './test-support/scenarios';
+import {
+    PARTY,
+    credentialFor,
+    shareContract,
+    shareFile,
+    signatureArgs,
+    standardParties,
+} from './test-support/scenarios';
 
 async function scenario(ledger: StubNetwork): Promise<void> {
     const keys = await standardParties(ledger);
-    const file = await shareFile(ledger, 'alice', 'f1', [
-        credentialFor(PARTY.alice, keys.alice.encryption, 'f1'),
-        credentialFor(PARTY.bob, keys.bob.encryption, 'f1'),
-    ]);
+    const credentials = (fileId: string) => [
+        credentialFor(PARTY.alice, keys.alice.encryption, fileId),
+        credentialFor(PARTY.bob, keys.bob.encryption, fileId),
+    ];
+    const file = await shareFile(ledger, 'alice', 'f1', credentials('f1'));
     const bob = signatureArgs(file, PARTY.bob, keys.bob.signing);
     await ledger.submit('bob', 'SignContract', 'f1', bob.statement, bob.signature);
     await ledger.submit('alice', 'RevokeAccess', 'f1', PARTY.bob);
+    // A contract's lifecycle: a signature that opens the next step, a decline, a void, an expiry.
+    const steps = [[PARTY.bob], [PARTY.alice]];
+    const c1 = await shareContract(ledger, 'alice', 'c1', credentials('c1'), steps, '2025-02-01T00:00:00Z');
+    const onC1 = signatureArgs(c1.file, PARTY.bob, keys.bob.signing, c1.contract);
+    await ledger.submit('bob', 'SignContract', 'c1', onC1.statement, onC1.signature);
+    await ledger.submit('alice', 'DeclineContract', 'c1', 'Clause 7');
+    await shareContract(ledger, 'alice', 'c2', credentials('c2'), [[PARTY.bob, PARTY.alice]]);
+    await ledger.submit('alice', 'VoidContract', 'c2', 'Superseded');
+    await shareContract(ledger, 'alice', 'c3', credentials('c3'), steps, '2025-01-01T01:00:00Z');
+    ledger.advanceClock(3_600_000);
+    await ledger.submit('bob', 'ExpireContract', 'c3');
 }
 
 describe('determinism', () => {

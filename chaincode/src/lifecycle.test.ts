@@ -690,6 +690,32 @@ describe('contracts with a lifecycle', () => {
             await expect(sign('carol', file, contract)).rejects.toThrow(refused('CONTRACT_CLOSED', 'is expired'));
         });
 
+        it('judges and stamps by the record time: a slow signer is stamped after the contract, a fast one past the deadline is refused', async () => {
+            const MINUTE = 60_000;
+            const deadline = new Date(ledger.nextTimestamp().getTime() + 10 * MINUTE).toISOString();
+            const { file, contract } = await share('c1', [['bob'], ['carol']], deadline);
+            const bob = await sign('bob', file, contract);
+            const signedByBob = await contractOf('alice', 'c1');
+            const slow = signatureArgs(file, PARTY.carol, keys.carol.signing, contract);
+            await ledger
+                .clientClockOff(-4 * MINUTE)
+                .submit('carol', 'SignContract', 'c1', slow.statement, slow.signature);
+            const completed = await contractOf('alice', 'c1');
+            expect(completed.steps[1]?.signers[0]?.at).toBe(signedByBob.updatedAt);
+            expect(completed.closedAt).toBe(signedByBob.updatedAt);
+            expect(bob.txId).toBe(signedByBob.updatedTxId);
+
+            const late = await share('c2', [['bob']], deadline);
+            // The peer clock five seconds before the deadline.
+            ledger.advanceClock(Date.parse(deadline) - 5000 - ledger.nextTimestamp().getTime());
+            const fast = signatureArgs(late.file, PARTY.bob, keys.bob.signing, late.contract);
+            await expect(
+                ledger.clientClockOff(4 * MINUTE).submit('bob', 'SignContract', 'c2', fast.statement, fast.signature),
+            ).rejects.toThrow(refused('DEADLINE_PASSED', `the deadline ${deadline} of the contract on c2 has passed`));
+            await ledger.submit('bob', 'SignContract', 'c2', fast.statement, fast.signature);
+            expect((await contractOf('alice', 'c2')).state).toBe('completed');
+        });
+
         it('a contract without a deadline never expires', async () => {
             await share('c1', [['bob']]);
             ledger.advanceClock(100 * 365 * 24 * HOUR);
