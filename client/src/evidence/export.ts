@@ -7,13 +7,13 @@ import { writeBundle } from './bundle';
 import { certificatePdf } from './certificate';
 import { StoryStep, storyFacts } from './facts';
 import { EVIDENCE_FORMAT, EvidenceManifest } from './manifest';
-import { verifyEvidence } from './verify-bundle';
+import { STORY_ATTESTATION, verifyEvidence } from './verify-bundle';
 
 /**
  * Gather a file's evidence bundle through `ledger` (docs/evidence.md): the story's transactions
- * (GetFileStory, itself a verified read), the whole block of each, the header of every block
- * between them, the configuration block in force, the trust anchors and a certificate of
- * completion. The bundle is checked as `evidence verify` would check it before it is returned, so
+ * (GetFileStory, a verified read whose endorsed answer the bundle keeps as story.endorsed), the
+ * whole block of each, the header of every block between them, the configuration blocks in force,
+ * the trust anchors and a certificate of completion. The bundle is checked as `evidence verify` would check it before it is returned, so
  * an exporter never hands over evidence that does not hold.
  */
 export async function exportEvidence(
@@ -22,9 +22,12 @@ export async function exportEvidence(
     exportedAt = new Date(),
 ): Promise<{ bundle: Uint8Array; manifest: EvidenceManifest }> {
     const config = await ledger.trustedConfig();
-    const story = await ledger.read<FileStory>('GetFileStory', fileId);
+    // The story as a majority attests it now; the bundle keeps that endorsed answer (story.endorsed).
+    const attested = await ledger.readEndorsed('GetFileStory', fileId);
+    const story = attested.value as FileStory;
     const { steps, blocks } = await storySteps(ledger, story);
-    const members = await chainMembers(ledger, blocks);
+    const members = await chainMembers(ledger, blocks, config.blockNumber);
+    members.set(STORY_ATTESTATION, attested.envelope);
     for (const [mspId, pem] of Object.entries(anchorPems(config))) {
         members.set(`anchors/${mspId}.pem`, Buffer.from(pem, 'utf8'));
     }
@@ -41,7 +44,7 @@ export async function exportEvidence(
         trustAnchors: Object.fromEntries(
             [...anchors].map(([mspId, fingerprints]) => [mspId, [...fingerprints].sort()]),
         ),
-        configBlocks: [...new Set([...blocks.values()].map((block) => block.lastConfig))].sort((a, b) => a - b),
+        configBlocks: configNumbers(blocks, config.blockNumber),
         blocks: numbers,
         headers: { from: numbers[0] ?? 0, to: numbers.at(-1) ?? 0 },
         transactions: steps.map(({ entry, block, index, tx }) => ({ ...entry, block, index, function: tx.function })),
@@ -78,6 +81,11 @@ async function storySteps(
     return { steps, blocks };
 }
 
+/** The configuration blocks in force for the story's blocks, and the one in force now (for story.endorsed). */
+function configNumbers(blocks: Map<number, DecodedBlock>, configNow: number): number[] {
+    return [...new Set([...[...blocks.values()].map((block) => block.lastConfig), configNow])].sort((a, b) => a - b);
+}
+
 /**
  * The members that prove the story's blocks: each block whole, the header of every block between
  * them, each configuration block in force, and block 1's header when that is the unsigned genesis
@@ -86,6 +94,7 @@ async function storySteps(
 async function chainMembers(
     ledger: LedgerConnection,
     blocks: Map<number, DecodedBlock>,
+    configNow: number,
 ): Promise<Map<string, Uint8Array>> {
     const members = new Map<string, Uint8Array>();
     const numbers = [...blocks.keys()].sort((a, b) => a - b);
@@ -97,7 +106,7 @@ async function chainMembers(
             members.set(`headers/${number}.block`, headerOnly(decodeBlock(await ledger.blocks.block(number))));
         }
     }
-    for (const number of new Set([...blocks.values()].map((block) => block.lastConfig))) {
+    for (const number of configNumbers(blocks, configNow)) {
         const configBlock = await ledger.blocks.block(number);
         members.set(`config/${number}.block`, configBlock);
         const successor = await ledger.blocks.successorOf(decodeBlock(configBlock));

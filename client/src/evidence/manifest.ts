@@ -104,11 +104,11 @@ export interface EvidenceManifest {
 const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const MEMBER_NAME =
-    /^(?:(?:config|blocks|headers)\/(?:0|[1-9][0-9]{0,19})\.block|anchors\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.pem|certificate\.pdf)$/;
+    /^(?:(?:config|blocks|headers)\/(?:0|[1-9][0-9]{0,19})\.block|anchors\/[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.pem|certificate\.pdf|story\.endorsed)$/;
 
 /**
  * Whether `name` is a member a v1 bundle may hold besides manifest.json: config/<n>.block,
- * blocks/<n>.block, headers/<n>.block, anchors/<MSP id>.pem or certificate.pdf. The patterns
+ * blocks/<n>.block, headers/<n>.block, anchors/<MSP id>.pem, certificate.pdf or story.endorsed. The patterns
  * leave no room for directories, absolute paths or '..'.
  */
 export function isMemberName(name: string): boolean {

@@ -21,7 +21,7 @@ import { readBundle, writeBundle } from './bundle';
 import { certificatePdf } from './certificate';
 import { StoryStep, storyFacts } from './facts';
 import { EvidenceManifest, MANIFEST_MEMBER, StoryTransaction } from './manifest';
-import { ContractToCheck, EvidenceReport, verifyEvidence, VerifyOptions } from './verify-bundle';
+import { ContractToCheck, EvidenceReport, STORY_ATTESTATION, verifyEvidence, VerifyOptions } from './verify-bundle';
 
 // Real bundles exported from the network (client/src/test-support/capture-evidence-bundles.ts):
 // sm2 (alice shares with bob, bob signs, carol is granted and revoked, bob rotates his keys) and
@@ -188,6 +188,17 @@ function strangerEndorsed(envelope: Uint8Array, mspId: string): Uint8Array {
     });
 }
 
+/**
+ * The manifest's transactions edited (left out, attributed to another party): before anything else,
+ * the story the majority attested at export (story.endorsed) no longer matches.
+ */
+const ATTESTATION_MISMATCH = {
+    code: 'CONTENT_MISMATCH',
+    reason: expect.stringMatching(
+        /^CONTENT_MISMATCH: the attested story lists \d+ transactions, manifest\.json \d+/,
+    ) as string,
+};
+
 describe('verifyEvidence on bundles exported from the network', () => {
     it.each(STORIES)('%s: every check holds against the pinned trust anchors', async (story) => {
         const bundle = testFile(`${story}.bundle`);
@@ -291,6 +302,7 @@ describe('verifyEvidence on bundles exported from the network', () => {
         const unsigned = await forged({ manifest: withoutTransactions((tx) => tx.role === 'sign') });
         const report = await verify(unsigned, { anchors: ANCHORS, contract: contractOf('sm2') });
         expect(failures(report)).toEqual([
+            ATTESTATION_MISMATCH,
             {
                 code: 'CONTRACT_MISMATCH',
                 reason: 'CONTRACT_MISMATCH: no signature commits to a contract, so the contract cannot be checked',
@@ -391,6 +403,10 @@ function modified(name: string): Breakage {
             also: [],
         };
     }
+    if (name === STORY_ATTESTATION) {
+        // A bit flipped inside the endorsed answer: the endorsers' signatures no longer cover it.
+        return { code: 'BAD_ENDORSEMENT', names: () => /does not verify/, also: ['BAD_PROTOBUF', 'CONTENT_MISMATCH'] };
+    }
     return { code: 'CONTENT_MISMATCH', names: () => /certificate\.pdf is not the certificate of the facts/, also: [] };
 }
 
@@ -430,6 +446,9 @@ function dropped(name: string): Breakage {
             also: [],
         };
     }
+    if (name === STORY_ATTESTATION) {
+        return { code: 'BAD_BUNDLE', names: () => /the bundle has no story\.endorsed/, also: [] };
+    }
     return { code: 'BAD_BUNDLE', names: () => /the bundle has no certificate\.pdf/, also: [] };
 }
 
@@ -437,7 +456,7 @@ function dropped(name: string): Breakage {
 function subject(name: string): string {
     return defined(
         /^(?:anchors|blocks|headers|config)\/(.+)\.(?:pem|block)$/.exec(name)?.[1] ??
-            (name === 'certificate.pdf' ? '' : undefined),
+            (name === 'certificate.pdf' || name === STORY_ATTESTATION ? '' : undefined),
     );
 }
 
@@ -698,6 +717,7 @@ describe('manifest edits, the certificate rendered again', () => {
             }),
         );
         expect(failures(report)).toEqual([
+            ATTESTATION_MISMATCH,
             {
                 code: 'CONTENT_MISMATCH',
                 reason: `CONTENT_MISMATCH: transaction ${retire.txId.slice(0, 16)}…, block ${retire.block} retires no key of Org1MSP/alice@org1.example.com`,
@@ -791,6 +811,17 @@ describe('manifest edits, the certificate rendered again', () => {
 });
 
 describe('forgeries', () => {
+    it("another file's genuinely endorsed story passed off as this one's: CONTENT_MISMATCH", async () => {
+        const other = defined(readBundle(testFile('rsa.bundle')).members.get(STORY_ATTESTATION));
+        const report = await verify(await forged({ members: (copy) => copy.set(STORY_ATTESTATION, other) }));
+        expect(failures(report)).toEqual([
+            {
+                code: 'CONTENT_MISMATCH',
+                reason: `CONTENT_MISMATCH: ${STORY_ATTESTATION} is not GetFileStory of ${manifest.fileId}`,
+            },
+        ]);
+    });
+
     /** The genesis configuration with the orderers' CA replaced by the stranger's, signed by the stranger's orderer. */
     const forgedConfig = forgeConfigBlock((group) => replaceRootCa(group, 'Orderer', 'OrdererOrg', STRANGER_CA), {
         node: strangerOrderer,
@@ -913,6 +944,7 @@ describe('story consistency', () => {
             await forged({ manifest: withoutTransactions((tx) => tx.txId === BOB_VERIFIED.txId) }),
         );
         expect(failures(report)).toEqual([
+            ATTESTATION_MISMATCH,
             {
                 code: 'STORY_INCONSISTENT',
                 reason: `STORY_INCONSISTENT: Org2MSP/bob@org2.example.com has no identity verification recorded before transaction ${SHARE.txId.slice(0, 16)}…, block ${SHARE.block}`,
@@ -922,9 +954,10 @@ describe('story consistency', () => {
 
     it("the registration of bob's keys left out: his credential and his signature rest on no key (STORY_INCONSISTENT)", async () => {
         const report = await verify(await forged({ manifest: withoutTransactions((tx) => tx.txId === BOB_KEYS.txId) }));
-        expect(codes(report)).toEqual(['STORY_INCONSISTENT']);
-        expect(failures(report)).toHaveLength(3);
-        for (const { reason } of failures(report)) {
+        const [attestation, ...story] = failures(report);
+        expect(attestation).toEqual(ATTESTATION_MISMATCH);
+        expect(story).toHaveLength(3);
+        for (const { reason } of story) {
             expect(reason).toMatch(
                 /^STORY_INCONSISTENT: key [0-9a-f]{16}… of Org2MSP\/bob@org2.example.com has no RegisterKeys in the bundle$/,
             );
@@ -937,6 +970,7 @@ describe('story consistency', () => {
         });
         const report = await verify(bundle, { anchors: ANCHORS, contract: contractOf('sm2') });
         expect(failures(report)).toEqual([
+            ATTESTATION_MISMATCH,
             {
                 code: 'CONTENT_MISMATCH',
                 reason: `CONTENT_MISMATCH: the story of ${manifest.fileId} has no ShareFile transaction`,

@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import {
     CredentialRecord,
     EvidenceError,
+    FileStory,
     isSealpactError,
     KeyRecord,
     parsePublicKey,
@@ -39,7 +40,7 @@ import {
 } from '../verify/blocks';
 import { ChannelConfig, describeEndorsementPolicy, readChannelConfig } from '../verify/channel-config';
 import { describeIdentity } from '../verify/identity';
-import { DecodedTransaction, verifyCreator, verifyEndorsements } from '../verify/transactions';
+import { DecodedTransaction, decodeTransaction, verifyCreator, verifyEndorsements } from '../verify/transactions';
 import {
     fingerprint,
     TrustAnchors,
@@ -116,6 +117,7 @@ export async function verifyEvidence(bundle: Uint8Array, options: VerifyOptions 
     const configs = checkConfigBlocks(list, manifest, members, anchors);
     const blocks = checkBlocks(list, manifest, members, configs);
     const steps = checkTransactions(list, manifest, blocks, configs);
+    checkAttestation(list, manifest, members, configs);
     const facts = checkFacts(list, manifest, steps);
     await checkCertificate(list, manifest, members);
     if (facts !== undefined) {
@@ -464,6 +466,72 @@ function checkTransactions(
         }
     }
     return steps;
+}
+
+/** The member holding the endorsed, unsubmitted GetFileStory answer of export time. */
+export const STORY_ATTESTATION = 'story.endorsed';
+
+/**
+ * The story as a majority of organisations attested it when the bundle was made: the endorsed
+ * (never submitted) answer to GetFileStory must list exactly the manifest's transactions, and its
+ * endorsements satisfy the policy of the newest configuration in the bundle (the one in force at
+ * export). The chaincode builds that answer from the peers' history, which holds valid transactions
+ * only: this is what says each transaction was valid, since a block's validation codes are written
+ * by the peer that serves it and signed by no one.
+ */
+function checkAttestation(
+    list: Checklist,
+    manifest: EvidenceManifest,
+    members: ReadonlyMap<string, Uint8Array>,
+    configs: ReadonlyMap<number, ChannelConfig>,
+): void {
+    list.run(
+        `${STORY_ATTESTATION}: a majority's endorsed answer to GetFileStory at export lists exactly these transactions`,
+        () => {
+            const bytes = members.get(STORY_ATTESTATION);
+            if (bytes === undefined) {
+                throw new EvidenceError('BAD_BUNDLE', `the bundle has no ${STORY_ATTESTATION}`);
+            }
+            const newest = Math.max(...configs.keys());
+            const config = configs.get(newest);
+            if (config === undefined) {
+                throw new EvidenceError('UNTRUSTED_CONFIG', `${STORY_ATTESTATION}: no configuration to check it with`);
+            }
+            const tx = decodeTransaction(bytes);
+            const asked = `${tx.chaincode} ${tx.function} ${tx.args.map((arg) => arg.toString('utf8')).join(' ')}`;
+            if (tx.channel !== manifest.channel || asked !== `${manifest.chaincode} GetFileStory ${manifest.fileId}`) {
+                throw new EvidenceError(
+                    'CONTENT_MISMATCH',
+                    `${STORY_ATTESTATION} is not GetFileStory of ${manifest.fileId}`,
+                );
+            }
+            if (tx.response.status !== OK) {
+                throw new EvidenceError(
+                    'CONTENT_MISMATCH',
+                    `${STORY_ATTESTATION} answered status ${tx.response.status}`,
+                );
+            }
+            verifyEndorsements(tx, config);
+            let attested: FileStory;
+            try {
+                attested = JSON.parse(tx.response.payload.toString('utf8')) as FileStory;
+            } catch {
+                throw new EvidenceError('CONTENT_MISMATCH', `${STORY_ATTESTATION} does not answer with JSON`);
+            }
+            const line = (entry: { txId: string; role: string; party: string; at: string }) =>
+                `${entry.txId} ${entry.role} ${entry.party} ${entry.at}`;
+            const expected = manifest.transactions.map(line);
+            const given = attested.transactions.map(line);
+            const differs = given.findIndex((entry, i) => entry !== expected[i]);
+            if (given.length !== expected.length || differs >= 0) {
+                throw new EvidenceError(
+                    'CONTENT_MISMATCH',
+                    `the attested story lists ${given.length} transactions, manifest.json ${expected.length}` +
+                        (differs >= 0 ? `; they first differ at entry ${differs + 1}` : ''),
+                );
+            }
+        },
+    );
 }
 
 /** One story entry's checks; its step when they all hold. `signed`: whether each transaction's signers verified. */
