@@ -301,15 +301,22 @@ export const EVENTS = {
     contractExpired: 'ContractExpired',
 } as const;
 
-/** What a transaction does in a file's story, as GetFileStory names it. */
-export type StoryRole = 'register-keys' | 'retire-keys' | 'verification' | 'share' | 'grant' | 'revoke' | 'sign';
-
 /**
  * What a contract's lifecycle transactions do in a file's story (party: who declined, voided or
- * recorded the expiry). GetFileStory returns them among its entries; StoryRole gains them once
- * every reader in the client knows them.
+ * recorded the expiry).
  */
 export type ContractStoryRole = 'decline' | 'void' | 'expire';
+
+/** What a transaction does in a file's story, as GetFileStory names it. */
+export type StoryRole =
+    | 'register-keys'
+    | 'retire-keys'
+    | 'verification'
+    | 'share'
+    | 'grant'
+    | 'revoke'
+    | 'sign'
+    | ContractStoryRole;
 
 /** One transaction of a file's story: what it did, for which party, at what record time. */
 export interface StoryEntry {

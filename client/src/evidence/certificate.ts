@@ -50,6 +50,7 @@ export async function certificatePdf(manifest: Unlisted): Promise<Uint8Array> {
     const out = new Layout(doc, await styles(doc));
     writeSummary(out, manifest);
     writeFile(out, manifest);
+    writeContract(out, manifest);
     writeParties(out, manifest);
     writeTimeline(out, manifest);
     writeSignatures(out, manifest);
@@ -111,6 +112,28 @@ function writeFile(out: Layout, m: Unlisted): void {
     out.field('Size', `${file.size} bytes`);
     out.field('Shared at', file.sharedAt);
     out.transaction(file.txId, file.block);
+}
+
+/** The signing plan and how the contract ended, when the file was shared with one. */
+function writeContract(out: Layout, m: Unlisted): void {
+    const contract = m.facts.contract;
+    if (contract === null) {
+        return;
+    }
+    out.heading('The contract');
+    out.field('State', contract.state);
+    contract.steps.forEach((signers, i) => {
+        out.field(`Step ${i + 1} (signing in parallel)`, signers.join(', '));
+    });
+    out.field('Deadline', contract.deadline ?? 'none');
+    if (contract.closedAt !== null) {
+        out.field('Closed at', contract.closedAt);
+        out.field('Closed by', contract.closedBy ?? '');
+    }
+    if (contract.reason !== null) {
+        out.field('Reason', contract.reason);
+    }
+    out.field('Plan hash', contract.planHash, 'mono');
 }
 
 function writeParties(out: Layout, m: Unlisted): void {

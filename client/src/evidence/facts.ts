@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+    ContractRecord,
+    ContractState,
     CredentialRecord,
     EvidenceError,
     FileRecord,
@@ -9,7 +11,7 @@ import {
     StoryEntry,
 } from '@sealpact/protocol';
 import { DecodedTransaction } from '../verify/transactions';
-import { EvidenceFacts } from './manifest';
+import { ContractFacts, EventAction, EvidenceFacts } from './manifest';
 
 /** A transaction of the story, decoded, with where it sits in the chain. */
 export interface StoryStep {
@@ -24,7 +26,7 @@ type Party = EvidenceFacts['parties'][number];
 /**
  * The facts of a file's story, read from what its transactions wrote (their endorsed write sets),
  * never from what a peer answered: the file, each party with its roles, verification in force and
- * keys used, the timeline, and each signature. The exporter writes them into the manifest, the
+ * keys used, the timeline, each signature, and the contract's plan and outcome. The exporter writes them into the manifest, the
  * certificate states them, and the verifier computes them again from the blocks and compares.
  *
  * @throws CONTENT_MISMATCH when a transaction did not write the record its role needs
@@ -67,8 +69,14 @@ export function storyFacts(fileId: string, chaincode: string, channel: string, s
         parties: [],
         events: [],
         signatures: [],
+        contract: null,
     };
     for (const step of steps) {
+        const contract = contractWrittenBy(step, chaincode, fileId);
+        if (contract !== undefined) {
+            facts.contract = contractFacts(contract);
+            facts.events.push(...contractEvents(step, contract));
+        }
         const { role, party } = step.entry;
         const at = { txId: step.tx.txId, block: step.block };
         if (role === 'share' || role === 'grant' || role === 'revoke') {
@@ -107,6 +115,48 @@ export function storyFacts(fileId: string, chaincode: string, channel: string, s
     facts.parties = [...parties.values()].sort((a, b) => compare(a.partyId, b.partyId));
     return facts;
 }
+
+/** The contract record `step` wrote, if it changed the contract. */
+function contractWrittenBy(step: StoryStep, chaincode: string, fileId: string): ContractRecord | undefined {
+    const key = compositeKey('contract', fileId);
+    const write = step.tx.writes.find((candidate) => candidate.namespace === chaincode && candidate.key === key);
+    return write?.value == null ? undefined : written<ContractRecord>(step, chaincode, 'contract', fileId);
+}
+
+function contractFacts(contract: ContractRecord): ContractFacts {
+    const { planHash, deadline, state, closedAt, closedBy, reason } = contract;
+    const steps = contract.steps.map((step) => step.signers.map((signer) => signer.partyId));
+    return { planHash, steps, deadline, state, closedAt, closedBy, reason };
+}
+
+/** The lifecycle events a contract record written by `step` adds: its completion, decline, void or expiry. */
+function contractEvents(step: StoryStep, contract: ContractRecord): EvidenceFacts['events'] {
+    const action = CLOSING_ACTIONS[contract.state];
+    if (action === undefined || contract.closedTxId !== step.tx.txId) {
+        return [];
+    }
+    const by = contract.closedBy ?? contract.owner;
+    const detail =
+        contract.reason === null ? `contract ${contract.state}` : `contract ${contract.state}: ${contract.reason}`;
+    return [
+        {
+            at: contract.closedAt ?? contract.updatedAt,
+            action,
+            by,
+            party: by,
+            txId: step.tx.txId,
+            block: step.block,
+            detail,
+        },
+    ];
+}
+
+const CLOSING_ACTIONS: Partial<Record<ContractState, EventAction>> = {
+    completed: 'completed',
+    declined: 'declined',
+    voided: 'voided',
+    expired: 'expired',
+};
 
 function credentialEvent(
     role: 'share' | 'grant' | 'revoke',

@@ -4,14 +4,28 @@
  * member. parseManifest is strict: a manifest is believed field by field only after the verifier
  * has checked it against the blocks, so anything it does not expect is refused here first.
  */
-import { canonicalJson, EvidenceError } from '@sealpact/protocol';
+import { canonicalJson, ContractState, EvidenceError, StoryRole } from '@sealpact/protocol';
 
 export const EVIDENCE_FORMAT = 'sealpact-evidence/v1';
 
 /** The member holding the manifest; every other member is listed in its `members`. */
 export const MANIFEST_MEMBER = 'manifest.json';
 
-export type StoryRole = 'register-keys' | 'retire-keys' | 'verification' | 'share' | 'grant' | 'revoke' | 'sign';
+export type { StoryRole };
+
+/** The roles a story entry may have (GetFileStory's). */
+const STORY_ROLES: readonly StoryRole[] = [
+    'register-keys',
+    'retire-keys',
+    'verification',
+    'share',
+    'grant',
+    'revoke',
+    'sign',
+    'decline',
+    'void',
+    'expire',
+];
 
 export interface StoryTransaction {
     txId: string;
@@ -21,6 +35,22 @@ export interface StoryTransaction {
     role: StoryRole;
     party: string;
     at: string;
+}
+
+/** What an event of the timeline records. */
+export type EventAction = 'shared' | 'granted' | 'revoked' | 'signed' | 'completed' | 'declined' | 'voided' | 'expired';
+
+/** A contract's signing plan and its outcome as the story's last transaction left it. */
+export interface ContractFacts {
+    planHash: string;
+    /** Party ids per step, in order. */
+    steps: string[][];
+    deadline: string | null;
+    /** The recorded state after the story's last transaction that changed the contract. */
+    state: ContractState;
+    closedAt: string | null;
+    closedBy: string | null;
+    reason: string | null;
 }
 
 export interface EvidenceFacts {
@@ -59,7 +89,7 @@ export interface EvidenceFacts {
     }[];
     events: {
         at: string;
-        action: 'shared' | 'granted' | 'revoked' | 'signed';
+        action: EventAction;
         by: string;
         party: string;
         txId: string;
@@ -79,6 +109,8 @@ export interface EvidenceFacts {
         txId: string;
         block: number;
     }[];
+    /** The contract shared with the file (ShareContract), null for a file shared without a plan. */
+    contract: ContractFacts | null;
 }
 
 export interface EvidenceManifest {
@@ -245,7 +277,7 @@ const storyTransaction: Check<StoryTransaction> = objectOf({
     block: integer,
     index: integer,
     function: nonEmpty,
-    role: oneOf(['register-keys', 'retire-keys', 'verification', 'share', 'grant', 'revoke', 'sign']),
+    role: oneOf(STORY_ROLES),
     party: nonEmpty,
     at: time,
 });
@@ -293,7 +325,16 @@ const facts: Check<EvidenceFacts> = objectOf({
     events: arrayOf(
         objectOf({
             at: time,
-            action: oneOf(['shared', 'granted', 'revoked', 'signed']),
+            action: oneOf<EventAction>([
+                'shared',
+                'granted',
+                'revoked',
+                'signed',
+                'completed',
+                'declined',
+                'voided',
+                'expired',
+            ]),
             by: nonEmpty,
             party: nonEmpty,
             txId: nonEmpty,
@@ -313,6 +354,17 @@ const facts: Check<EvidenceFacts> = objectOf({
             statementSha256: sha256Hex,
             txId: nonEmpty,
             block: integer,
+        }),
+    ),
+    contract: nullable(
+        objectOf({
+            planHash: sha256Hex,
+            steps: arrayOf(arrayOf(nonEmpty)),
+            deadline: nullable(time),
+            state: oneOf<ContractState>(['open', 'completed', 'declined', 'voided', 'expired']),
+            closedAt: nullable(time),
+            closedBy: nullable(nonEmpty),
+            reason: nullable(string),
         }),
     ),
 });

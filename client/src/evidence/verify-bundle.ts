@@ -82,10 +82,13 @@ const FUNCTIONS: Readonly<Record<StoryRole, readonly string[]>> = {
     'register-keys': ['RegisterKeys'],
     'retire-keys': ['RegisterKeys', 'RevokeKeys'],
     verification: ['RecordVerification'],
-    share: ['ShareFile'],
+    share: ['ShareFile', 'ShareContract'],
     grant: ['GrantAccess'],
     revoke: ['RevokeAccess'],
     sign: ['SignContract'],
+    decline: ['DeclineContract'],
+    void: ['VoidContract'],
+    expire: ['ExpireContract'],
 };
 
 /** A signature record of any version SignContract has written. */
@@ -897,7 +900,7 @@ function checkSignatures(list: Checklist, story: Story): void {
 /**
  * The statement signed is a signing statement (v3, or v2 as older records hold) of these facts and
  * this signature record: the file, its digest algorithm and ciphertext digest, the commitment, the
- * signer, its key and, in v3, the plan and step recorded; else CONTENT_MISMATCH.
+ * signer, its key and, in v3, the contract's plan and the signer's step in it; else CONTENT_MISMATCH.
  */
 function checkStatement(facts: EvidenceFacts, signature: AnySignatureRecord): void {
     const mismatch = (what: string) =>
@@ -920,14 +923,22 @@ function checkStatement(facts: EvidenceFacts, signature: AnySignatureRecord): vo
         ciphertextDigest: facts.file.ciphertextDigest,
         signer: signature.signer,
         signingKey: signature.keyFingerprint,
-        ...(signature.schema === 'sealpact/signature/v3'
-            ? { contractPlan: signature.planHash, step: signature.step }
-            : {}),
+        // v3 names the file's contract (its plan hash) and the signer's step in it, or none.
+        ...(signature.schema === 'sealpact/signature/v3' ? planAndStep(facts, signature.signer) : {}),
     };
     const field = firstDifference(statement, expected, 'statement');
     if (field !== undefined) {
         throw mismatch(`has another ${field.slice('statement.'.length)} than the file and its signature record`);
     }
+}
+
+/** The plan hash and the 1-based step of `signer` in the file's contract, or null for both without one. */
+function planAndStep(facts: EvidenceFacts, signer: string): { contractPlan: string | null; step: number | null } {
+    if (facts.contract === null) {
+        return { contractPlan: null, step: null };
+    }
+    const step = facts.contract.steps.findIndex((signers) => signers.includes(signer)) + 1;
+    return { contractPlan: facts.contract.planHash, step: step === 0 ? null : step };
 }
 
 /**
