@@ -307,7 +307,8 @@ export const ERROR_CODES = {
         chaincode: "the caller's step of the signing plan is not open yet: an earlier step has not finished signing",
     },
     CONTRACT_CLOSED: {
-        chaincode: 'the contract is completed, declined, voided or expired: nothing more can be signed, declined or voided',
+        chaincode:
+            'the contract is completed, declined, voided or expired: nothing more can be signed, declined or voided',
     },
     DEADLINE_PASSED: {
         chaincode: "the contract's deadline has passed (by the transaction time): it can only be recorded as expired",
@@ -324,7 +325,8 @@ export const ERROR_CODES = {
             "a channel configuration block whose organisations' CA certificates are not the trust anchors, that is not a configuration block, or is not the one in force",
     },
     BAD_PROTOBUF: {
-        evidence: 'bytes that do not decode as the Fabric message expected (block, envelope, proposal response, configuration)',
+        evidence:
+            'bytes that do not decode as the Fabric message expected (block, envelope, proposal response, configuration)',
     },
     BAD_ENDORSEMENT: {
         evidence:

@@ -309,14 +309,7 @@ export type ContractStoryRole = 'decline' | 'void' | 'expire';
 
 /** What a transaction does in a file's story, as GetFileStory names it. */
 export type StoryRole =
-    | 'register-keys'
-    | 'retire-keys'
-    | 'verification'
-    | 'share'
-    | 'grant'
-    | 'revoke'
-    | 'sign'
-    | ContractStoryRole;
+    'register-keys' | 'retire-keys' | 'verification' | 'share' | 'grant' | 'revoke' | 'sign' | ContractStoryRole;
 
 /** One transaction of a file's story: what it did, for which party, at what record time. */
 export interface StoryEntry {
