@@ -12,7 +12,6 @@ import {
     SignatureRecord,
     SignatureRecordV3,
     StoryEntry,
-    StoryRole,
 } from '@sealpact/protocol';
 import { loadFile, requireVisible } from './files';
 import { contractOf } from './lifecycle';
@@ -25,12 +24,6 @@ import { KEY_TYPES, readAll, readRecord, stateKey } from './state';
  * refused rather than read unbounded.
  */
 export const STORY_HISTORY_LIMIT = 100;
-
-/** A story entry with the contract lifecycle's roles too. */
-type Entry = Omit<StoryEntry, 'role'> & { role: StoryRole | ContractStoryRole };
-
-/** GetFileStory's answer: a FileStory whose entries may name the contract lifecycle's roles. */
-export type Story = Omit<FileStory, 'transactions'> & { transactions: Entry[] };
 
 const CLOSING_ROLES: Readonly<Partial<Record<ContractState, ContractStoryRole>>> = {
     declined: 'decline',
@@ -47,10 +40,10 @@ const CLOSING_ROLES: Readonly<Partial<Record<ContractState, ContractStoryRole>>>
  *
  * @throws NOT_FOUND, ACCESS_DENIED, FIELD_TOO_LARGE past STORY_HISTORY_LIMIT versions of a record
  */
-export async function getFileStory(ctx: Context, caller: Caller, fileId: string): Promise<Story> {
+export async function getFileStory(ctx: Context, caller: Caller, fileId: string): Promise<FileStory> {
     const file = await loadFile(ctx, fileId);
     await requireVisible(ctx, caller, file);
-    const entries: Entry[] = [];
+    const entries: StoryEntry[] = [];
     const keysUsed = new Map<string, { partyId: string; fingerprint: string }>();
     const useKey = (partyId: string, fingerprint: string) =>
         keysUsed.set(`${partyId}\n${fingerprint}`, { partyId, fingerprint });
@@ -88,7 +81,7 @@ export async function getFileStory(ctx: Context, caller: Caller, fileId: string)
  * The decline, void or recorded expiry of a contract: it closes once, and a completion is its last
  * signature, already in the story.
  */
-function closingOf(contract: ContractRecord | undefined): Entry[] {
+function closingOf(contract: ContractRecord | undefined): StoryEntry[] {
     const role = contract && CLOSING_ROLES[contract.state];
     if (!role || contract.closedTxId === null || contract.closedBy === null || contract.closedAt === null) {
         return [];
@@ -171,9 +164,9 @@ async function* newestFirst(
 }
 
 /** Oldest first (ties by role, party, tx id), each (transaction, role, party) once. */
-function sortedUnique(entries: Entry[]): Entry[] {
+function sortedUnique(entries: StoryEntry[]): StoryEntry[] {
     const unique = new Map(entries.map((entry) => [`${entry.txId} ${entry.role} ${entry.party}`, entry]));
-    const order = (entry: Entry) => [entry.at, entry.role, entry.party, entry.txId].join('\n');
+    const order = (entry: StoryEntry) => [entry.at, entry.role, entry.party, entry.txId].join('\n');
     // Code-unit order, not localeCompare: every endorser must return the same bytes.
     return [...unique.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
