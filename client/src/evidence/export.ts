@@ -1,5 +1,7 @@
 import { EvidenceError, FileStory } from '@sealpact/protocol';
 import { LedgerConnection } from '../sdk/ledger';
+import { ChannelBlocks } from '../sdk/verified-read';
+import { ChannelConfig } from '../verify/channel-config';
 import { WhoAmI } from '../sdk/parties';
 import { DecodedBlock, decodeBlock, findTransaction, headerOnly } from '../verify/blocks';
 import { anchorPems, trustAnchorsFromConfig } from '../verify/trust-anchors';
@@ -9,6 +11,15 @@ import { StoryStep, storyFacts } from './facts';
 import { EVIDENCE_FORMAT, EvidenceManifest } from './manifest';
 import { STORY_ATTESTATION, verifyEvidence } from './verify-bundle';
 
+/** What gathering evidence needs from a connection (LedgerConnection is one). */
+export interface EvidenceSource {
+    readonly profile: Pick<LedgerConnection['profile'], 'channel' | 'chaincode'>;
+    readonly blocks: Pick<ChannelBlocks, 'block' | 'blockOf' | 'successorOf'>;
+    trustedConfig(): Promise<ChannelConfig>;
+    readEndorsed(transaction: string, ...args: string[]): Promise<{ value: unknown; envelope: Uint8Array }>;
+    query<T>(transaction: string, ...args: string[]): Promise<T>;
+}
+
 /**
  * Gather a file's evidence bundle through `ledger` (docs/evidence.md): the story's transactions
  * (GetFileStory, a verified read whose endorsed answer the bundle keeps as story.endorsed), the
@@ -17,7 +28,7 @@ import { STORY_ATTESTATION, verifyEvidence } from './verify-bundle';
  * an exporter never hands over evidence that does not hold.
  */
 export async function exportEvidence(
-    ledger: LedgerConnection,
+    ledger: EvidenceSource,
     fileId: string,
     exportedAt = new Date(),
 ): Promise<{ bundle: Uint8Array; manifest: EvidenceManifest }> {
@@ -62,7 +73,7 @@ export async function exportEvidence(
 
 /** Each transaction of the story with the block it is in (each block fetched once, whole). */
 async function storySteps(
-    ledger: LedgerConnection,
+    ledger: EvidenceSource,
     story: FileStory,
 ): Promise<{ steps: StoryStep[]; blocks: Map<number, DecodedBlock> }> {
     const blocks = new Map<number, DecodedBlock>();
@@ -92,7 +103,7 @@ function configNumbers(blocks: Map<number, DecodedBlock>, configNow: number): nu
  * block (it is believed through block 1, see ChannelBlocks.successorOf).
  */
 async function chainMembers(
-    ledger: LedgerConnection,
+    ledger: EvidenceSource,
     blocks: Map<number, DecodedBlock>,
     configNow: number,
 ): Promise<Map<string, Uint8Array>> {
