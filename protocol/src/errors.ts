@@ -102,7 +102,7 @@ export const ERROR_CODES = {
         chaincode: 'a signing statement field disagrees with the ledger or the caller',
     },
     UNSUPPORTED_VERSION: {
-        chaincode: 'a signing statement of another version than `sealpact-signing-statement/v2` (v1 included)',
+        chaincode: 'a signing statement of another version than `sealpact-signing-statement/v3` (v1 and v2 included)',
         crypto: 'a container of a format version this client does not read',
     },
     DUPLICATE_ID: {
@@ -110,11 +110,12 @@ export const ERROR_CODES = {
         client: 'send: the file id is already used by another owner',
     },
     WRONG_STATE: {
-        chaincode: 'nothing to revoke, or a revoked key registered again',
+        chaincode:
+            'nothing to revoke; a revoked key registered again; a signer who signed declines; ExpireContract on a contract without a deadline or before it',
         crypto: 'a digest used after it finished',
     },
     NOT_FOUND: {
-        chaincode: 'no such file',
+        chaincode: 'no such file, or (GetContract) a file shared without a contract',
     },
 
     PASSPHRASE_REQUIRED: {
