@@ -3,8 +3,10 @@ import { CommitError, CommitStatusError, EndorseError, GatewayError, StatusCode 
 import { ChaincodeError, LedgerError, SealpactError } from '@sealpact/protocol';
 import {
     commitFailed,
+    CommitFailedError,
     CommitUnknownError,
     endorsersMayCatchUp,
+    isReadConflict,
     ledgerError,
     mayHaveCommitted,
     Stage,
@@ -148,6 +150,21 @@ describe('ledgerError', () => {
         expect(commitFailed('ShareFile', TX, StatusCode.MVCC_READ_CONFLICT).message).toBe(message);
         const invalid = new CommitError({ code: StatusCode.MVCC_READ_CONFLICT, transactionId: TX });
         expect(mapped(invalid, 'commit')).toMatchObject({ code: 'COMMIT_FAILED', message });
+    });
+
+    it('COMMIT_FAILED keeps the validation code, so a read conflict is told from any other invalidation', () => {
+        const conflict = mapped(new CommitError({ code: StatusCode.MVCC_READ_CONFLICT, transactionId: TX }), 'commit');
+        expect(conflict).toBeInstanceOf(CommitFailedError);
+        expect(conflict).toMatchObject({ transaction: 'ShareFile', txId: TX, validationCode: 'MVCC_READ_CONFLICT' });
+        expect(isReadConflict(conflict)).toBe(true);
+        const endorsement = commitFailed('ShareFile', TX, StatusCode.ENDORSEMENT_POLICY_FAILURE);
+        expect(endorsement.validationCode).toBe('ENDORSEMENT_POLICY_FAILURE');
+        expect(isReadConflict(endorsement)).toBe(false);
+        // A code this library does not name is kept as its number.
+        expect(commitFailed('ShareFile', TX, 999).message).toBe(
+            `COMMIT_FAILED: ShareFile transaction ${TX} was not committed: 999`,
+        );
+        expect(isReadConflict(new LedgerError('COMMIT_FAILED', 'MVCC_READ_CONFLICT in a message only'))).toBe(false);
     });
 
     it('a CommitUnknownError can carry what the caller kept', () => {

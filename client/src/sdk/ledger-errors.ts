@@ -155,10 +155,32 @@ function gatewayFailure(error: GatewayError, stage: Stage, transaction: string, 
     );
 }
 
-/** COMMIT_FAILED: the commit status says the transaction is invalid, so it wrote nothing. */
-export function commitFailed(transaction: string, txId: string, validationCode: number): LedgerError {
-    const name = VALIDATION_CODES[validationCode] ?? String(validationCode);
-    return new LedgerError('COMMIT_FAILED', `${transaction} transaction ${txId} was not committed: ${name}`);
+/**
+ * COMMIT_FAILED: the commit status says the transaction is invalid, so it wrote nothing. It keeps
+ * Fabric's validation code by name, so a caller can tell a read conflict (isReadConflict) from
+ * the rest.
+ */
+export class CommitFailedError extends LedgerError {
+    constructor(
+        readonly transaction: string,
+        readonly txId: string,
+        /** The name of Fabric's validation code, e.g. MVCC_READ_CONFLICT (the number when unknown). */
+        readonly validationCode: string,
+    ) {
+        super('COMMIT_FAILED', `${transaction} transaction ${txId} was not committed: ${validationCode}`);
+    }
+}
+
+export function commitFailed(transaction: string, txId: string, validationCode: number): CommitFailedError {
+    return new CommitFailedError(transaction, txId, VALIDATION_CODES[validationCode] ?? String(validationCode));
+}
+
+/**
+ * True for a transaction invalidated because a transaction ordered before it changed what it read
+ * (MVCC_READ_CONFLICT): it wrote nothing, and endorsing it again reads the new state.
+ */
+export function isReadConflict(error: unknown): boolean {
+    return error instanceof CommitFailedError && error.validationCode === 'MVCC_READ_CONFLICT';
 }
 
 /** Why a submitted transaction's status is unknown, in one line. */

@@ -24,8 +24,8 @@ const queues = new WeakMap<StubNetwork, Promise<unknown>>();
 /** A transaction's validation code at commit, as Fabric sets it. */
 type ValidationCode = (typeof StatusCode)[keyof typeof StatusCode];
 
-/** How the next submit of a transaction goes wrong after its endorsement. */
-type Fault = { kind: 'lost-status' } | { kind: 'invalid'; code: ValidationCode };
+/** How the next submit (or next `times` submits) of a transaction goes wrong after its endorsement. */
+type Fault = { kind: 'lost-status' } | { kind: 'invalid'; code: ValidationCode; times: number };
 
 /**
  * One identity's Ledger on the in-process stub network (chaincode/src/test-support/stub-network.ts):
@@ -57,16 +57,19 @@ export class StubLedger implements Ledger {
     }
 
     /**
-     * The next `transaction` is endorsed, then invalidated at commit with a validation `code`
-     * (it writes nothing): COMMIT_FAILED.
+     * The next `transaction` (the next `times` of it) is endorsed, then invalidated at commit with a
+     * validation `code` (it writes nothing): COMMIT_FAILED.
      */
-    invalidateAtCommit(transaction: string, code: ValidationCode): void {
-        this.faults.set(transaction, { kind: 'invalid', code });
+    invalidateAtCommit(transaction: string, code: ValidationCode, times = 1): void {
+        this.faults.set(transaction, { kind: 'invalid', code, times });
     }
 
     async submit(transaction: string, ...args: string[]): Promise<Committed> {
         const fault = this.faults.get(transaction);
         this.faults.delete(transaction);
+        if (fault?.kind === 'invalid' && fault.times > 1) {
+            this.faults.set(transaction, { ...fault, times: fault.times - 1 });
+        }
         if (fault?.kind === 'invalid') {
             await this.endorse(transaction, () =>
                 this.run((network) => network.evaluate(this.identity, transaction, ...args)),
