@@ -1,7 +1,16 @@
-import { ClientError, CredentialInput, FileRecord, isSealpactError, Suite, SUITE_DIGEST } from '@sealpact/protocol';
+import {
+    ClientError,
+    ContractRecord,
+    CredentialInput,
+    FileRecord,
+    isSealpactError,
+    Suite,
+    SUITE_DIGEST,
+} from '@sealpact/protocol';
 import { BlobStore, StoredBlob } from '../store/blob-store';
 import { Ledger } from './ledger';
 import { CommitUnknownError } from './ledger-errors';
+import { SigningPlan } from './signing-plan';
 import { UploadJournal } from './upload-journal';
 
 export interface SendResult {
@@ -13,14 +22,17 @@ export interface SendResult {
     size: number;
     /** True when the file was already on the ledger from an earlier attempt with the same id. */
     alreadySent: boolean;
+    /** The file's contract, when it was shared with a signing plan (for an earlier attempt: as it stands now). */
+    contract?: ContractRecord;
 }
 
-/** What ShareFile records: the uploaded blob and the sealed credentials of one file. */
+/** What ShareFile records: the uploaded blob and the sealed credentials of one file; ShareContract its plan too. */
 export interface Share {
     fileId: string;
     suite: Suite;
     blob: StoredBlob;
     credentials: CredentialInput[];
+    plan?: SigningPlan;
 }
 
 /** Who records a share, and where its blob and journal entry live. */
@@ -33,8 +45,9 @@ export interface ShareRecorder {
 }
 
 /**
- * Upload the share to the ledger with ShareFile: credentials, suite, digest, size and locator.
- * What becomes of the blob when ShareFile fails follows ledger-errors.ts (mayHaveCommitted): when
+ * Upload the share to the ledger with ShareFile: credentials, suite, digest, size and locator; with
+ * a plan, ShareContract records the same and the contract in one transaction (so no file is ever
+ * on the ledger without its plan). What becomes of the blob when ShareFile fails follows ledger-errors.ts (mayHaveCommitted): when
  * it certainly did not commit, the blob and its journal entry are removed; when its outcome is
  * unknown (COMMIT_UNKNOWN) both stay, since the ledger may hold the file, for a retry with the same
  * file id or gc to settle. A refusal because an earlier attempt with this id committed meanwhile
@@ -42,20 +55,23 @@ export interface ShareRecorder {
  */
 export async function recordShare(recorder: ShareRecorder, share: Share): Promise<SendResult> {
     const { ledger, store, uploads, owner } = recorder;
-    const { fileId, suite, blob, credentials } = share;
+    const { fileId, suite, blob, credentials, plan } = share;
+    const args = [
+        fileId,
+        suite,
+        SUITE_DIGEST[suite],
+        blob.digest,
+        String(blob.size),
+        blob.locator,
+        JSON.stringify(credentials),
+    ];
     try {
-        const committed = await ledger.submit(
-            'ShareFile',
-            fileId,
-            suite,
-            SUITE_DIGEST[suite],
-            blob.digest,
-            String(blob.size),
-            blob.locator,
-            JSON.stringify(credentials),
-        );
+        const committed = plan
+            ? await ledger.submit('ShareContract', ...args, JSON.stringify(plan))
+            : await ledger.submit('ShareFile', ...args);
         // Best effort: a stale entry only makes a later gc check this file on the ledger.
         await uploads?.remove(blob.locator).catch(() => undefined);
+        const contract = plan && (JSON.parse(committed.payload) as { contract: ContractRecord }).contract;
         return {
             fileId,
             txId: committed.txId,
@@ -64,10 +80,11 @@ export async function recordShare(recorder: ShareRecorder, share: Share): Promis
             digestAlgorithm: SUITE_DIGEST[suite],
             size: blob.size,
             alreadySent: false,
+            ...(contract && { contract }),
         };
     } catch (err) {
         if (err instanceof CommitUnknownError) {
-            // ShareFile may still commit with this blob: keep it and its journal entry.
+            // The share may still commit with this blob: keep it and its journal entry.
             throw new CommitUnknownError(
                 err.transaction,
                 err.txId,
@@ -96,8 +113,9 @@ export async function recordShare(recorder: ShareRecorder, share: Share): Promis
 }
 
 /**
- * The result of an earlier send of this file id by `owner`, if one committed: what makes a retry
- * with the same id idempotent. DUPLICATE_ID when another party owns the id.
+ * The result of an earlier send of this file id by `owner`, if one committed, with its contract
+ * if it has one: what makes a retry with the same id idempotent. DUPLICATE_ID when another party
+ * owns the id.
  */
 export async function committedShare(ledger: Ledger, fileId: string, owner: string): Promise<SendResult | undefined> {
     let file: FileRecord;
@@ -112,6 +130,10 @@ export async function committedShare(ledger: Ledger, fileId: string, owner: stri
     if (file.owner !== owner) {
         throw new ClientError('DUPLICATE_ID', `file id ${fileId} is already used by ${file.owner}`);
     }
+    const contract = await ledger.query<ContractRecord>('GetContract', fileId).catch((err: unknown) => {
+        if (isSealpactError(err, 'NOT_FOUND')) return undefined;
+        throw err;
+    });
     return {
         fileId,
         txId: file.createdTxId,
@@ -120,5 +142,6 @@ export async function committedShare(ledger: Ledger, fileId: string, owner: stri
         digestAlgorithm: file.digestAlgorithm,
         size: file.size,
         alreadySent: true,
+        ...(contract && { contract }),
     };
 }

@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StatusCode } from '@hyperledger/fabric-gateway';
-import { ChaincodeError, CredentialRecord, ErrorCode, FileRecord } from '@sealpact/protocol';
+import { ChaincodeError, ContractRecord, CredentialRecord, ErrorCode, FileRecord, planHash } from '@sealpact/protocol';
 import { openEnvelope } from '../crypto/envelope';
 import { generateKeyPair } from '../crypto/keys';
 import * as password from '../crypto/password';
@@ -11,6 +11,7 @@ import { StandardParties, useStandardParties } from '../test-support/stub-partie
 import { requireKeyring } from './keyring';
 import { CommitUnknownError } from './ledger-errors';
 import { PartyView } from './parties';
+import { SendOptions } from './send';
 
 const world = useStandardParties();
 afterEach(() => jest.restoreAllMocks());
@@ -220,5 +221,138 @@ describe('send', () => {
             alreadySent: true,
         });
         expect(put).not.toHaveBeenCalled();
+    });
+});
+
+describe('send with a signing plan', () => {
+    const inDays = (days: number) => new Date(Date.now() + days * 86_400_000);
+
+    it.each<[string, (parties: StandardParties) => Partial<SendOptions>, RegExp]>([
+        [
+            'a signer who is neither the sender nor a recipient',
+            ({ ids }) => ({ signers: [[ids.bob], [ids.dave]] }),
+            /^BAD_ARGUMENT: signer Org1MSP\/dave@org1\.example\.com is neither the sender nor in "to"$/,
+        ],
+        [
+            'a party twice',
+            ({ ids }) => ({ signers: [[ids.bob], [ids.alice, ids.bob]] }),
+            /^BAD_ARGUMENT: signer Org2MSP\/bob@org2\.example\.com is in the plan twice$/,
+        ],
+        ['no step', () => ({ signers: [] }), /^BAD_ARGUMENT: signers has 0 steps; a plan has 1 to 10$/],
+        [
+            'more steps than a plan may have',
+            ({ ids }) => ({ signers: Array.from({ length: 11 }, () => [ids.bob]) }),
+            /^BAD_ARGUMENT: signers has 11 steps; a plan has 1 to 10$/,
+        ],
+        [
+            'an empty step',
+            ({ ids }) => ({ signers: [[ids.bob], []] }),
+            /^BAD_ARGUMENT: step 2 of signers has 0 signers; a step has 1 to 20$/,
+        ],
+        [
+            'a deadline without signers',
+            () => ({ deadline: inDays(1) }),
+            /^BAD_ARGUMENT: a deadline needs signers: a file shared without a plan has none$/,
+        ],
+        [
+            'a deadline that is not an ISO 8601 UTC time',
+            ({ ids }) => ({ signers: [[ids.bob]], deadline: '2030-01-01 00:00:00' }),
+            /^BAD_ARGUMENT: deadline "2030-01-01 00:00:00" is not an ISO 8601 UTC time such as 2026-12-31T23:59:59Z$/,
+        ],
+        [
+            'a deadline on a day that does not exist',
+            ({ ids }) => ({ signers: [[ids.bob]], deadline: '2030-02-30T00:00:00Z' }),
+            /^BAD_ARGUMENT: deadline "2030-02-30T00:00:00Z" is not an ISO 8601 UTC time/,
+        ],
+        [
+            'an invalid Date',
+            ({ ids }) => ({ signers: [[ids.bob]], deadline: new Date('not a date') }),
+            /^BAD_ARGUMENT: deadline is not an ISO 8601 UTC time/,
+        ],
+        [
+            'a deadline in the past',
+            ({ ids }) => ({ signers: [[ids.bob]], deadline: '2020-01-01T00:00:00Z' }),
+            /^BAD_ARGUMENT: deadline 2020-01-01T00:00:00\.000Z must be after now \(.*\) and at most 10 years ahead$/,
+        ],
+        [
+            'a deadline more than 10 years ahead',
+            ({ ids }) => ({ signers: [[ids.bob]], deadline: inDays(3700) }),
+            /^BAD_ARGUMENT: deadline .* must be after now \(.*\) and at most 10 years ahead$/,
+        ],
+    ])('refuses %s before any secret exists', async (_case, plan, message) => {
+        const { parties, alice, ids } = world;
+        const secrets = jest.spyOn(password, 'generateFilePassword');
+        const put = jest.spyOn(parties.store, 'put');
+        const submit = jest.spyOn(alice.ledger, 'submit');
+        const read = jest.spyOn(alice.ledger, 'read');
+        await expectRejection(
+            alice.send(parties.contract('plan-refused.txt', 100), { to: [ids.bob], suite: 'gm', ...plan(world) }),
+            'BAD_ARGUMENT',
+            message,
+        );
+        expect(secrets).not.toHaveBeenCalled();
+        expect(put).not.toHaveBeenCalled();
+        expect(read).not.toHaveBeenCalled();
+        expect(submit).not.toHaveBeenCalled();
+    });
+
+    it('records the file and its contract in one ShareContract; a retry returns both', async () => {
+        const { parties, alice, ids } = world;
+        const submit = jest.spyOn(alice.ledger, 'submit');
+        const path = parties.contract('planned.txt', 500);
+        // (dave's keys were revoked above: bob is the one verified recipient left.)
+        const steps = [[ids.bob], [ids.alice]];
+        const options = { to: [ids.bob], suite: 'gm', fileId: 'f-planned', signers: steps } as const;
+        const sent = await alice.send(path, { ...options, deadline: '2030-06-30T12:00:00Z' });
+
+        expect(submit.mock.calls.map(([transaction]) => transaction)).toEqual(['ShareContract']);
+        const deadline = '2030-06-30T12:00:00.000Z';
+        expect(sent.contract).toMatchObject({
+            fileId: 'f-planned',
+            owner: ids.alice,
+            planHash: planHash({ fileId: 'f-planned', owner: ids.alice, steps, deadline }),
+            deadline,
+            state: 'open',
+            currentStep: 0,
+            createdTxId: sent.txId,
+        } satisfies Partial<ContractRecord>);
+        expect(sent.contract?.steps.map((step) => step.signers.map((s) => [s.partyId, s.state]))).toEqual([
+            [[ids.bob, 'awaiting']],
+            [[ids.alice, 'waiting']],
+        ]);
+        expect((await alice.getFile('f-planned')).createdTxId).toBe(sent.txId);
+
+        const put = jest.spyOn(parties.store, 'put');
+        const retried = await alice.send(path, { ...options, deadline: new Date(deadline) });
+        expect(retried).toMatchObject({
+            alreadySent: true,
+            txId: sent.txId,
+            contract: { planHash: sent.contract?.planHash },
+        });
+        expect(put).not.toHaveBeenCalled();
+    });
+
+    it('a plan the chaincode refuses removes the blob: it checks the deadline against the transaction time', async () => {
+        const { parties, alice, ids } = world;
+        const before = await parties.blobs();
+        const journal = await alice.uploads?.pending();
+        // Within 10 years of this machine's clock, but not of the stub peer's (2025).
+        const deadline = inDays(3500).toISOString();
+        await expectRejection(
+            alice.send(parties.contract('far.txt', 100), {
+                to: [ids.bob],
+                suite: 'intl',
+                fileId: 'f-far',
+                signers: [[ids.bob]],
+                deadline,
+            }),
+            'BAD_ARGUMENT',
+            new RegExp(
+                `^BAD_ARGUMENT: deadline ${deadline.replace(/\./g, '\\.')} must be after the transaction time .* and at most 10 years after it$`,
+            ),
+        );
+        expect(await parties.blobs()).toEqual(before);
+        expect(await alice.uploads?.pending()).toEqual(journal);
+        await expectRejection(alice.getFile('f-far'), 'NOT_FOUND', /^NOT_FOUND: no file f-far$/);
     });
 });

@@ -9,11 +9,12 @@ import { withNewFilePassword } from './file-password';
 import { Ledger } from './ledger';
 import { committedShare, recordShare, SendResult } from './record-share';
 import { sealCredentials } from './seal-credentials';
+import { checkedPlan } from './signing-plan';
 import { UploadJournal } from './upload-journal';
 
 export interface SendOptions {
     /** Party ids of the recipients (signers); the sender is added as the second credential. */
-    to: string[];
+    to: readonly string[];
     suite: Suite;
     /** The user's drawing, mixed into the file password (docs/password.md). */
     drawing?: Drawing;
@@ -21,6 +22,18 @@ export interface SendOptions {
     fileId?: string;
     /** A pass-through placed after the reader, e.g. the CLI's progress bar. */
     meter?: Transform;
+    /**
+     * A signing plan, making the file a contract (ShareContract): party ids per step, in order;
+     * the parties of a step sign in parallel, and all of a step sign before the next step opens.
+     * Each signer is the sender or one of `to`; `to` who are not in it are viewers.
+     */
+    signers?: readonly (readonly string[])[];
+    /**
+     * With `signers`: after this time nobody can sign. An ISO 8601 UTC time
+     * (`2026-12-31T23:59:59Z`, optionally with milliseconds) or a Date, in the future and at most
+     * 10 years ahead.
+     */
+    deadline?: string | Date;
 }
 
 /** The sender: its ledger, the blob store, its upload journal and its party id. */
@@ -32,11 +45,12 @@ export interface Sender {
 }
 
 /**
- * Send a file in the patent's order: check every recipient (and the sender's own key) before any
- * secret exists; make the file password; encrypt the file into the blob store; seal the first
- * credentials (recipients') and the second (the sender's own); record the share on the ledger.
- * Nothing is reported as sent unless ShareFile committed. Retrying with the same fileId is
- * idempotent: an attempt that committed is returned without a new upload.
+ * Send a file in the patent's order: check every recipient (and the sender's own key), and the
+ * signing plan if any, before any secret exists; make the file password; encrypt the file into
+ * the blob store; seal the first credentials (recipients') and the second (the sender's own);
+ * record the share on the ledger, with its plan in the same transaction (ShareContract). Nothing is
+ * reported as sent unless that transaction committed. Retrying with the same fileId is idempotent:
+ * an attempt that committed is returned without a new upload.
  */
 export async function send(sender: Sender, input: string | Readable, options: SendOptions): Promise<SendResult> {
     const { ledger, partyId } = sender;
@@ -47,6 +61,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
     if (recipients.includes(partyId)) {
         throw new ClientError('BAD_ARGUMENT', 'the sender is added automatically; do not list yourself in "to"');
     }
+    const plan = checkedPlan({ sender: partyId, to: recipients, signers: options.signers, deadline: options.deadline });
     const fileId = options.fileId ?? `f-${randomBytes(12).toString('hex')}`;
     // Only a caller-chosen id can have been sent before (a retry); a fresh random one cannot.
     const earlier = options.fileId === undefined ? undefined : await committedShare(ledger, fileId, partyId);
@@ -70,6 +85,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
                 meter: options.meter,
             }),
             credentials: sealCredentials([...keys, ownKey], password),
+            plan,
         }),
     );
     return recordShare({ ...sender, owner: partyId }, share);
