@@ -10,11 +10,22 @@ export {
     isSealpactError,
     ERROR_CODES,
     type ErrorCode,
+    type ContractEvent,
+    type ContractIndexEntry,
+    type ContractRecord,
+    type ContractState,
+    type ContractView,
+    type PlanSigner,
+    type SignerState,
+    PLAN_LIMITS,
+    planHash,
+    planOf,
 } from '@sealpact/protocol';
 export { connect, type ConnectOptions } from './sdk/connect';
 export { Sealpact } from './sdk/sealpact';
 export { type AuditEntry } from './sdk/audit-trail';
-export { type InboxEvent } from './sdk/watch';
+export { type ContractNotice, type ContractNoticeKind, type InboxEvent, type ShareNotice } from './sdk/watch';
+export { type Transition } from './sdk/lifecycle';
 export { type PartyView, type WhoAmI } from './sdk/parties';
 export { type ReceiveResult } from './sdk/receive';
 export { type SendOptions } from './sdk/send';
@@ -28,7 +39,7 @@ export {
     type Ledger,
     type Submitted,
 } from './sdk/ledger';
-export { CommitUnknownError } from './sdk/ledger-errors';
+export { CommitFailedError, CommitUnknownError } from './sdk/ledger-errors';
 export { removeUnfinishedFilesSync } from './atomic-file';
 export { loadProfile, type ConnectionProfile } from './sdk/profile';
 export { openStore, type BlobStore } from './store';

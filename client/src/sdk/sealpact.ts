@@ -1,5 +1,14 @@
 import { Readable, Transform } from 'node:stream';
-import { DigestAlgorithm, FileRecord, IndexEntry, SignatureRecord, SignatureRecordV2 } from '@sealpact/protocol';
+import {
+    ContractIndexEntry,
+    ContractState,
+    ContractView,
+    DigestAlgorithm,
+    FileRecord,
+    IndexEntry,
+    SignatureRecord,
+    SignatureRecordV3,
+} from '@sealpact/protocol';
 import { PrivateKeyInfo } from '../crypto/keys';
 import { BlobStore } from '../store/blob-store';
 import { AuditEntry, auditTrail, readAuditRecords } from './audit-trail';
@@ -7,6 +16,15 @@ import { collectGarbage } from './gc';
 import { grantAccess } from './grant';
 import { Keyring, requireKeyring } from './keyring';
 import { Ledger, LedgerConnection } from './ledger';
+import {
+    contractsAwaiting,
+    contractsStarted,
+    declineContract,
+    expireContract,
+    readContract,
+    Transition,
+    voidContract,
+} from './lifecycle';
 import { allPages } from './paging';
 import { PartyView, WhoAmI } from './parties';
 import { receive, ReceiveResult } from './receive';
@@ -15,7 +33,7 @@ import { registerKeys } from './register-keys';
 import { send, SendOptions } from './send';
 import { commitmentKey, signContract } from './sign';
 import { UploadJournal } from './upload-journal';
-import { InboxEvent, watchShares } from './watch';
+import { InboxEvent, watchInbox } from './watch';
 
 /**
  * The Sealpact SDK for one party: a Fabric identity (its ledger connection), its keyring of
@@ -79,9 +97,10 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
     }
 
     /**
-     * Send a file to verified recipients (send.ts). The blob is removed when ShareFile certainly did
-     * not commit; when its outcome is unknown send throws COMMIT_UNKNOWN and keeps the blob.
-     * Retrying with the same fileId is idempotent.
+     * Send a file to verified recipients (send.ts), with `signers` (and a `deadline`) as a contract
+     * with a signing plan. The blob is removed when the share certainly did not commit; when its
+     * outcome is unknown send throws COMMIT_UNKNOWN and keeps the blob. Retrying with the same
+     * fileId is idempotent.
      */
     async send(input: string | Readable, options: SendOptions): Promise<SendResult> {
         const { partyId } = await this.whoAmI();
@@ -110,10 +129,43 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
         return receive({ ledger: this.ledger, store: this.store, keyring: this.keyring }, fileId, out, options);
     }
 
-    /** Sign the contract at `contractPath` with signing statement v2 (sign.ts). */
-    async sign(fileId: string, contractPath: string): Promise<SignatureRecordV2 & { txId: string }> {
+    /**
+     * Sign the contract at `contractPath` with signing statement v3, naming the file's plan and the
+     * caller's step when it has one (sign.ts); a read conflict with a co-signer is resubmitted.
+     */
+    async sign(fileId: string, contractPath: string): Promise<SignatureRecordV3 & { txId: string }> {
         const { partyId } = await this.whoAmI();
         return signContract({ ledger: this.ledger, keyring: this.keyring, partyId }, fileId, contractPath);
+    }
+
+    /** A signer whose turn it is declines the contract, with a reason (lifecycle.ts). */
+    async decline(fileId: string, reason: string): Promise<Transition> {
+        return declineContract(this.ledger, fileId, reason);
+    }
+
+    /** The owner voids its open contract, with a reason. */
+    async void(fileId: string, reason: string): Promise<Transition> {
+        return voidContract(this.ledger, fileId, reason);
+    }
+
+    /** Record that an open contract's deadline has passed (owner or a holder of an active credential). */
+    async expire(fileId: string): Promise<Transition> {
+        return expireContract(this.ledger, fileId);
+    }
+
+    /** A file's contract: its plan, each signer's state, reasons, times, and its state in force (a verified read). */
+    async contract(fileId: string): Promise<ContractView> {
+        return readContract(this.ledger, fileId);
+    }
+
+    /** The contracts awaiting this party's signature (all pages). */
+    async awaitingMe(): Promise<ContractIndexEntry[]> {
+        return contractsAwaiting(this.ledger);
+    }
+
+    /** The contracts this party started, all or those in `state` now (all pages). */
+    async started(state?: ContractState): Promise<ContractIndexEntry[]> {
+        return contractsStarted(this.ledger, state);
     }
 
     /**
@@ -126,9 +178,9 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
         return commitmentKey(this.ledger, this.keyring, fileId);
     }
 
-    /** Every recorded signature, v2 and older v1 ones alike (tell them apart by `schema`). */
-    async signatures(fileId: string): Promise<SignatureRecord[]> {
-        return this.ledger.read<SignatureRecord[]>('GetSignatures', fileId);
+    /** Every recorded signature, v3 and older v2 and v1 ones alike (tell them apart by `schema`). */
+    async signatures(fileId: string): Promise<(SignatureRecordV3 | SignatureRecord)[]> {
+        return this.ledger.read<(SignatureRecordV3 | SignatureRecord)[]>('GetSignatures', fileId);
     }
 
     /** Owner only: give more parties access, re-sealing the file password from the owner's own credential. */
@@ -149,12 +201,13 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
     }
 
     /**
-     * Files shared with this party as they are committed (watch.ts). With a checkpoint file a
-     * restarted watcher resumes after the last share whose `done` was called.
+     * Files shared with this party and the contract events concerning it, as they are committed
+     * (watch.ts). With a checkpoint file a restarted watcher resumes after the last event whose
+     * notices were all `done`.
      */
     async *watchInbox(options: { checkpointFile?: string; signal?: AbortSignal } = {}): AsyncGenerator<InboxEvent> {
         const { partyId } = await this.whoAmI();
-        yield* watchShares(this.ledger, partyId, options);
+        yield* watchInbox(this.ledger, partyId, options);
     }
 
     /** Remove this party's own orphaned uploads older than `graceMs` (gc.ts). */

@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CredentialRecord, SignatureRecord, Suite } from '@sealpact/protocol';
+import { CredentialRecord, SignatureRecordV3, Suite } from '@sealpact/protocol';
 import * as commitment from '../crypto/commitment';
 import { openEnvelope } from '../crypto/envelope';
 import { verifyDetached } from '../crypto/signature';
@@ -40,22 +40,24 @@ describe('sign', () => {
         const key = await independentKey(fileId, hash);
         const expected = createHmac(hash, key).update(readFileSync(path)).digest('hex');
         expect(signed).toMatchObject({
-            schema: 'sealpact/signature/v2',
+            schema: 'sealpact/signature/v3',
             fileId,
             signer: ids.bob,
             digestAlgorithm: hash,
             plaintextCommitment: expected,
         });
+        // A file shared without a plan: the statement names no contract and no step.
         expect(signed.statement).toContain(
-            `\nplaintext-commitment: ${expected}\nciphertext-digest: ${sent.ciphertextDigest}\nsigner: ${ids.bob}\n`,
+            `\nplaintext-commitment: ${expected}\nciphertext-digest: ${sent.ciphertextDigest}\ncontract-plan: none\nstep: none\nsigner: ${ids.bob}\n`,
         );
+        expect(signed).toMatchObject({ planHash: null, step: null });
         const signing = await requireKeyring(bob.keyring).active('signing');
         expect(signed.keyFingerprint).toBe(signing.publicKey.fingerprint);
         expect(
             verifyDetached(signing.publicKey, Buffer.from(signed.statement), Buffer.from(signed.signature, 'base64')),
         ).toBe(true);
         expect(await alice.signatures(fileId)).toEqual([
-            expect.objectContaining<Partial<SignatureRecord>>({ txId: signed.txId, plaintextCommitment: expected }),
+            expect.objectContaining<Partial<SignatureRecordV3>>({ txId: signed.txId, plaintextCommitment: expected }),
         ]);
         // Owner and signer reveal the same K.
         expect((await alice.commitmentKey(fileId)).key.equals(key)).toBe(true);

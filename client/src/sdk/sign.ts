@@ -1,9 +1,19 @@
-import { CredentialRecord, DigestAlgorithm, FileRecord, SignatureRecordV2, signingStatement } from '@sealpact/protocol';
+import {
+    ContractView,
+    CredentialRecord,
+    DigestAlgorithm,
+    FileRecord,
+    isSealpactError,
+    SignatureRecordV3,
+    signingStatement,
+    SigningStatementFields,
+} from '@sealpact/protocol';
 import { deriveCommitmentKey, plaintextCommitment } from '../crypto/commitment';
 import { signDetached } from '../crypto/signature';
 import { withOwnFilePassword } from './file-password';
 import { Keyring, requireKeyring } from './keyring';
 import { Ledger } from './ledger';
+import { submitRetryingConflicts } from './resubmit';
 
 /** The signer: its ledger, its keyring and its party id. */
 export interface Signer {
@@ -13,18 +23,22 @@ export interface Signer {
 }
 
 /**
- * The signer signs the contract: signing statement v2 binds the file id, a keyed commitment to the
+ * The signer signs the contract: signing statement v3 binds the file id, a keyed commitment to the
  * plaintext at `contractPath` (HMAC under the file's commitment key, streamed in constant memory),
- * the ciphertext digest on record, the signer and its key; signed with the active signing key and
- * verified by the chaincode when SignContract records it (docs/ledger.md#contract-signing-statement).
+ * the ciphertext digest on record, the file's signing plan (its hash) and the signer's step in it,
+ * the signer and its key; signed with the active signing key and verified by the chaincode when
+ * SignContract records it (docs/ledger.md#contract-signing-statement). The file and its plan are
+ * verified reads. A signature that lost a read conflict to a co-signer's is submitted again
+ * (resubmit.ts): the statement stays true while the contract is open.
  */
 export async function signContract(
     signer: Signer,
     fileId: string,
     contractPath: string,
-): Promise<SignatureRecordV2 & { txId: string }> {
+): Promise<SignatureRecordV3 & { txId: string }> {
     const { ledger, keyring, partyId } = signer;
     const file = await ledger.read<FileRecord>('GetFile', fileId);
+    const place = await placeInPlan(ledger, fileId, partyId);
     const key = await requireKeyring(keyring).active('signing');
     const commitmentKey = await fileCommitmentKey(ledger, keyring, file);
     let commitment: string;
@@ -38,14 +52,42 @@ export async function signContract(
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: commitment,
         ciphertextDigest: file.ciphertextDigest,
-        contractPlan: null,
-        step: null,
+        ...place,
         signer: partyId,
         signingKey: key.publicKey.fingerprint,
     });
     const signature = signDetached(key, Buffer.from(statement));
-    const committed = await ledger.submit('SignContract', fileId, statement, signature.toString('base64'));
-    return { ...(JSON.parse(committed.payload) as SignatureRecordV2), txId: committed.txId };
+    const committed = await submitRetryingConflicts(
+        ledger,
+        'SignContract',
+        fileId,
+        statement,
+        signature.toString('base64'),
+    );
+    return { ...(JSON.parse(committed.payload) as SignatureRecordV3), txId: committed.txId };
+}
+
+/**
+ * What the statement names of the file's contract: its plan hash and the signer's 1-based step,
+ * from GetContract (a verified read); `none` for both when the file has no contract. A party not in
+ * the plan names none too: the chaincode refuses it (NOT_A_SIGNER) before reading any statement.
+ */
+async function placeInPlan(
+    ledger: Ledger,
+    fileId: string,
+    partyId: string,
+): Promise<Pick<SigningStatementFields, 'contractPlan' | 'step'>> {
+    let contract: ContractView;
+    try {
+        contract = await ledger.read<ContractView>('GetContract', fileId);
+    } catch (err) {
+        if (isSealpactError(err, 'NOT_FOUND')) {
+            return { contractPlan: null, step: null };
+        }
+        throw err;
+    }
+    const step = contract.steps.findIndex((s) => s.signers.some((signer) => signer.partyId === partyId));
+    return step < 0 ? { contractPlan: null, step: null } : { contractPlan: contract.planHash, step: step + 1 };
 }
 
 /**
