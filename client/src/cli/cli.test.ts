@@ -17,9 +17,9 @@ import { expect } from '@jest/globals';
 import { SealpactError } from '@sealpact/protocol';
 import { defined } from '../../../protocol/src/test-support/defined';
 import * as atomicFile from '../atomic-file';
+import { CliOutcome, sealpact } from '../test-support/cli-in-process';
 import { commands } from './commands';
 import { parseOptions } from './command';
-import { run } from './main';
 
 /**
  * The CLI as a user drives it: every command in-process through run(argv), and the files it
@@ -29,26 +29,6 @@ import { run } from './main';
 let dir: string;
 const PASSPHRASE = 'correct horse battery staple';
 
-interface Outcome {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-async function sealpact(...argv: string[]): Promise<Outcome> {
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-    try {
-        const code = await run(argv);
-        return { code, stdout, stderr };
-    } finally {
-        out.mockRestore();
-        err.mockRestore();
-    }
-}
-
 function openssl(...args: string[]): Buffer {
     return execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -56,7 +36,7 @@ function openssl(...args: string[]): Buffer {
 const at = (name: string) => join(dir, name);
 
 /** In set-up, where no test is running to fail: throw unless the command succeeded. */
-function mustSucceed(result: Outcome, what: string): void {
+function mustSucceed(result: CliOutcome, what: string): void {
     if (result.code !== 0) {
         throw new Error(`set-up: sealpact ${what} exited with ${result.code}: ${result.stderr}`);
     }

@@ -1,4 +1,5 @@
 import { Command, eitherCommand } from './command';
+import { contractCommands as contract } from './contract-commands';
 import { evidence } from './evidence-commands';
 import { fileCommands } from './file-commands';
 import { keyCommands } from './key-commands';
@@ -27,6 +28,11 @@ export const commands: Command[] = [
     ledger.commitmentKey,
     ledger.grant,
     ledger.revoke,
+    contract.decline,
+    contract.void,
+    contract.expire,
+    contract.contract,
+    contract.contracts,
     ledger.audit,
     evidence,
     ledger.watch,

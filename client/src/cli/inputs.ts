@@ -10,6 +10,7 @@ import {
 } from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
 import { DEFAULT_RSA_BITS, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
+import { parseUtcTime } from '../sdk/signing-plan';
 import { IntegerOptionSpec, oneOf, Options, OptionSpec } from './command';
 
 /** Inputs that are keys, passwords or signatures are small; refuse a wrong file early. */
@@ -119,4 +120,38 @@ export function keyAlgorithm(options: Options): { alg: KeyAlgorithm; bits?: numb
         throw new UsageError('USAGE', '--bits applies to RSA keys only, not sm2');
     }
     return { alg, bits: options.bits as number | undefined };
+}
+
+/**
+ * The signing plan of --signers: steps separated by `;`, the parallel signers of a step by `,`
+ * (`P1;P2,P3`: P1 signs, then P2 and P3 in any order). Blanks around a name are dropped; an empty
+ * step or name is a USAGE error naming where it is.
+ */
+export function parseSigners(text: string): string[][] {
+    return text.split(';').map((step, i) => {
+        if (step.trim() === '') {
+            throw new UsageError('USAGE', `--signers: step ${i + 1} is empty (steps are separated by ";")`);
+        }
+        return step.split(',').map((name, j) => {
+            const partyId = name.trim();
+            if (partyId === '') {
+                throw new UsageError(
+                    'USAGE',
+                    `--signers: name ${j + 1} of step ${i + 1} is empty (the signers of a step are separated by ",")`,
+                );
+            }
+            return partyId;
+        });
+    });
+}
+
+/** --deadline as given, once it is an ISO 8601 UTC time naming a real date (the SDK checks it is ahead). */
+export function parseDeadline(text: string): string {
+    if (parseUtcTime(text) === undefined) {
+        throw new UsageError(
+            'USAGE',
+            `--deadline must be an ISO 8601 UTC time such as 2026-12-31T23:59:59Z, not ${JSON.stringify(text)}`,
+        );
+    }
+    return text;
 }

@@ -3,16 +3,19 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '@sealpact/protocol';
 import { parseDrawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
-import { Command, EXIT_FAILURE, EXIT_OK, oneOf, OptionSpec, required } from './command';
-import { fileSize, KEY_OPTIONS, keyAlgorithm, readJson, SUITES } from './inputs';
+import { Command, EXIT_FAILURE, EXIT_OK, oneOf, Options, OptionSpec, required } from './command';
+import { fileSize, KEY_OPTIONS, keyAlgorithm, parseDeadline, parseSigners, readJson, SUITES } from './inputs';
 import { progressBar } from './progress';
 import { writeBufferAtomically } from '../atomic-file';
 import { exportEvidence } from '../evidence/export';
 import { Sealpact } from '../sdk/sealpact';
+import { InboxEvent } from '../sdk/watch';
 import { SESSION_OPTIONS, withSession } from './session';
 
-const withSessionOptions = (options: Record<string, OptionSpec>) => ({ ...options, ...SESSION_OPTIONS });
-const FILE_ID: OptionSpec = { type: 'string', required: true, description: 'the file id on the ledger' };
+export const withSessionOptions = (options: Record<string, OptionSpec>) => ({ ...options, ...SESSION_OPTIONS });
+export const FILE_ID: OptionSpec = { type: 'string', required: true, description: 'the file id on the ledger' };
+/** A transaction id as a line shows it: enough to find it, short enough to read. */
+export const shortTx = (txId: string) => `${txId.slice(0, 16)}…`;
 const list = (value: string) =>
     value
         .split(',')
@@ -108,16 +111,27 @@ const unverify: Command = {
 
 const send: Command = {
     name: 'send',
-    summary: 'encrypt a file for verified recipients, upload it and record the credentials on the ledger',
+    summary:
+        'encrypt a file for verified recipients, upload it and record the credentials on the ledger (with --signers, as a contract with a signing plan)',
     options: withSessionOptions({
         to: { type: 'string', required: true, description: 'recipient party ids, comma-separated' },
         in: { type: 'string', required: true, description: 'the contract file' },
         suite: { type: 'string', required: true, description: 'gm (SM4/SM3) or intl (AES-256-GCM/SHA-256)' },
         drawing: { type: 'string', description: 'JSON drawing mixed into the file password' },
         'file-id': { type: 'string', description: 'choose the file id (retrying with the same id is safe)' },
+        signers: {
+            type: 'string',
+            description:
+                'signing plan: steps separated by ";", parallel signers by ",", e.g. "P1;P2,P3"; each is you or in --to',
+        },
+        deadline: {
+            type: 'string',
+            description: 'with --signers: ISO 8601 UTC time after which nobody can sign, e.g. 2026-12-31T23:59:59Z',
+        },
     }),
     async run(options) {
         const suite = oneOf(options, 'suite', SUITES);
+        const plan = signingPlan(options);
         const input = required(options, 'in');
         const meter = progressBar('sending', await fileSize(input, 'in'));
         const drawing =
@@ -131,15 +145,40 @@ const send: Command = {
                 drawing,
                 fileId: options['file-id'] as string | undefined,
                 meter,
+                ...plan,
             });
             const again = sent.alreadySent ? ' (already sent earlier)' : '';
+            const { contract } = sent;
+            const planned = contract
+                ? [
+                      `  contract: ${contract.steps.length} step(s), deadline ${contract.deadline ?? 'none'}, plan ${contract.planHash}`,
+                  ]
+                : [];
             return {
                 json: { ...sent },
-                text: `sent ${sent.fileId}${again}\n  ${sent.digestAlgorithm}:${sent.ciphertextDigest}\n  tx ${sent.txId}`,
+                text: [
+                    `sent ${sent.fileId}${again}`,
+                    `  ${sent.digestAlgorithm}:${sent.ciphertextDigest}`,
+                    ...planned,
+                    `  tx ${sent.txId}`,
+                ].join('\n'),
             };
         });
     },
 };
+
+/** --signers and --deadline as send takes them; a deadline alone is refused rather than ignored. */
+function signingPlan(options: Options): { signers?: string[][]; deadline?: string } {
+    const signers = options.signers as string | undefined;
+    const deadline = options.deadline as string | undefined;
+    if (signers === undefined) {
+        if (deadline !== undefined) {
+            throw new UsageError('USAGE', '--deadline applies to a contract with --signers only');
+        }
+        return {};
+    }
+    return { signers: parseSigners(signers), ...(deadline !== undefined && { deadline: parseDeadline(deadline) }) };
+}
 
 const inbox: Command = {
     name: 'inbox',
@@ -176,7 +215,8 @@ const get: Command = {
 
 const signContract: Command = {
     name: 'sign',
-    summary: 'sign a received contract on the ledger with your registered signing key',
+    summary:
+        "sign a received contract on the ledger with your registered signing key (on a contract with a plan: when it is your step's turn)",
     options: withSessionOptions({
         'file-id': FILE_ID,
         in: { type: 'string', required: true, description: 'the contract as received' },
@@ -192,8 +232,13 @@ const signContract: Command = {
                     plaintextCommitment: signed.plaintextCommitment,
                     statement: signed.statement,
                     signature: signed.signature,
+                    planHash: signed.planHash,
+                    step: signed.step,
                 },
-                text: `signed ${signed.fileId} as ${signed.signer} (tx ${signed.txId})`,
+                text:
+                    `signed ${signed.fileId} as ${signed.signer}` +
+                    (signed.step === null ? '' : `, step ${signed.step} of plan ${signed.planHash ?? ''}`) +
+                    ` (tx ${signed.txId})`,
             };
         });
     },
@@ -249,7 +294,7 @@ const revoke: Command = {
 
 const audit: Command = {
     name: 'audit',
-    summary: "(auditor) a file's whole trail: share, grants, revocations, signatures",
+    summary: "(auditor) a file's whole trail: share, grants, revocations, signatures, and how its contract closed",
     options: withSessionOptions({
         'file-id': FILE_ID,
         verify: { type: 'boolean', description: 'check every step against its endorsed transaction and block' },
@@ -272,7 +317,7 @@ const audit: Command = {
             }));
             const lines = entries.map(
                 (e) =>
-                    `  ${e.at}  ${e.action.padEnd(8)} ${e.party.padEnd(36)} by ${e.by}  tx ${e.txId.slice(0, 16)}…  ${e.detail}` +
+                    `  ${e.at}  ${e.action.padEnd(9)} ${e.party.padEnd(36)} by ${e.by}  tx ${shortTx(e.txId)}  ${e.detail}` +
                     (e.verified === undefined ? '' : e.verified ? '  [verified]' : '  [NOT VERIFIED]'),
             );
             const unverified = entries.filter((entry) => entry.verified === false).length;
@@ -306,32 +351,48 @@ async function verifiedSteps(session: Sealpact, fileId: string) {
 
 const watch: Command = {
     name: 'watch',
-    summary: 'print files shared with you as they arrive (resumes from a checkpoint file)',
+    summary:
+        'print files shared with you, your turns to sign and how your contracts close, as they happen (resumes from a checkpoint file)',
     options: withSessionOptions({
         checkpoint: {
             type: 'string',
-            description: 'checkpoint file; a restarted watch neither misses nor repeats a share',
+            description: 'checkpoint file; a restarted watch neither misses nor repeats an event',
         },
-        count: { type: 'integer', min: 1, max: 1_000_000, description: 'stop after this many shares' },
+        count: { type: 'integer', min: 1, max: 1_000_000, description: 'stop after this many events' },
     }),
     async run(options) {
         const limit = (options.count as number | undefined) ?? Infinity;
         return withSession(options, false, async (session) => {
             const seen: unknown[] = [];
-            for await (const share of session.watchInbox({
+            for await (const notice of session.watchInbox({
                 checkpointFile: options.checkpoint as string | undefined,
             })) {
-                const { done, ...event } = share;
-                if (!options.json)
-                    process.stdout.write(`${event.at}  ${event.fileId}  from ${event.owner}  tx ${event.txId}\n`);
+                const { done, ...event } = notice;
+                if (!options.json) process.stdout.write(`${event.at}  ${event.fileId}  ${watchLine(notice)}\n`);
                 seen.push(event);
                 await done();
                 if (seen.length >= limit) break;
             }
-            return { json: { shares: seen }, text: '' };
+            return { json: { events: seen }, text: '' };
         });
     },
 };
+
+/** What a watched event says, after its time and file id. */
+function watchLine(event: InboxEvent): string {
+    const tx = `tx ${event.txId}`;
+    switch (event.kind) {
+        case 'share':
+            return `from ${event.owner}  ${tx}`;
+        case 'your-turn':
+            return `your turn to sign, step ${(event.step ?? 0) + 1} (from ${event.owner})  ${tx}`;
+        case 'declined':
+        case 'voided':
+            return `contract ${event.kind} by ${event.by}: ${JSON.stringify(event.reason)}  ${tx}`;
+        default:
+            return `contract ${event.kind} (by ${event.by})  ${tx}`;
+    }
+}
 
 const DEFAULT_GRACE_MINUTES = 60;
 
