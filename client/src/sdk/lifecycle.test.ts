@@ -1,5 +1,12 @@
 import { StatusCode } from '@hyperledger/fabric-gateway';
-import { ContractIndexEntry, ContractState, planOf, planHash, SignatureRecordV3 } from '@sealpact/protocol';
+import {
+    ContractIndexEntry,
+    ContractState,
+    LedgerError,
+    planOf,
+    planHash,
+    SignatureRecordV3,
+} from '@sealpact/protocol';
 import { verifyParty } from '../../../chaincode/src/test-support/scenarios';
 import { generateKeyPair } from '../crypto/keys';
 import { expectRejection } from '../test-support/expect-error';
@@ -101,6 +108,25 @@ describe('signing in the order of the plan', () => {
             'CONTRACT_CLOSED',
             /^CONTRACT_CLOSED: the contract on f-order is completed$/,
         );
+    });
+
+    it('signs nothing when the read of the contract does not verify', async () => {
+        const { bob } = world;
+        const { path } = await contract('f-unverified', [['bob']]);
+        const honest = bob.ledger.read.bind(bob.ledger);
+        jest.spyOn(bob.ledger, 'read').mockImplementation(async (transaction, ...args) => {
+            if (transaction === 'GetContract') {
+                throw new LedgerError('UNVERIFIED_READ', 'GetContract: the endorsed response has status 500');
+            }
+            return honest(transaction, ...args);
+        });
+        const submit = jest.spyOn(bob.ledger, 'submit');
+        await expectRejection(
+            bob.sign('f-unverified', path),
+            'UNVERIFIED_READ',
+            /^UNVERIFIED_READ: GetContract: the endorsed response has status 500$/,
+        );
+        expect(submit).not.toHaveBeenCalled();
     });
 
     it('a file shared without a plan has no contract, and signs as before', async () => {

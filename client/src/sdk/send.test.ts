@@ -2,7 +2,15 @@ import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StatusCode } from '@hyperledger/fabric-gateway';
-import { ChaincodeError, ContractRecord, CredentialRecord, ErrorCode, FileRecord, planHash } from '@sealpact/protocol';
+import {
+    ChaincodeError,
+    ContractRecord,
+    CredentialRecord,
+    ErrorCode,
+    FileRecord,
+    LedgerError,
+    planHash,
+} from '@sealpact/protocol';
 import { openEnvelope } from '../crypto/envelope';
 import { generateKeyPair } from '../crypto/keys';
 import * as password from '../crypto/password';
@@ -329,6 +337,15 @@ describe('send with a signing plan', () => {
             txId: sent.txId,
             contract: { planHash: sent.contract?.planHash },
         });
+        expect(put).not.toHaveBeenCalled();
+
+        // A retry that cannot read the contract fails rather than report the send without it.
+        const honest = alice.ledger.query.bind(alice.ledger);
+        jest.spyOn(alice.ledger, 'query').mockImplementation(async (transaction, ...args) => {
+            if (transaction === 'GetContract') throw new LedgerError('NETWORK_DOWN', 'GetContract: no answer');
+            return honest(transaction, ...args);
+        });
+        await expectRejection(alice.send(path, options), 'NETWORK_DOWN', /^NETWORK_DOWN: GetContract: no answer$/);
         expect(put).not.toHaveBeenCalled();
     });
 

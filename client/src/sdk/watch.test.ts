@@ -110,6 +110,7 @@ describe('watchInbox and contracts', () => {
         // bob is a viewer of this one: none of its contract events concern him.
         await alice.send(path, { ...plan, fileId: 'f-voids', signers: [[ids.dave]] });
         await alice.void('f-voids', 'sent by mistake');
+        await alice.revoke('f-voids', ids.bob); // AccessRevoked: no notice to anyone
         await share('f-after-contracts', ids.bob);
 
         // The owner's own credential makes every send a share to it too, as before.
