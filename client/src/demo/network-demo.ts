@@ -4,8 +4,9 @@
  * contract of several MB to bob; bob receives it, checks it byte for byte and signs it; stock
  * openssl checks his signature, and, given the file's commitment key, the contract against his
  * statement; auditor@AuditorOrg prints the audit trail. First with SM2 keys and the gm suite, then with RSA
- * keys and the intl suite, each ending with bob exporting the contract's evidence bundle; then the
- * endorsing peers refuse a weak RSA key; last, each bundle is verified offline by the CLI against
+ * keys and the intl suite, each ending with bob exporting the contract's evidence bundle; then
+ * contracts with a lifecycle (a signing plan bob then carol and dave, a refused out-of-turn
+ * signature, a decline with a reason, a void); then the endorsing peers refuse a weak RSA key; last, each bundle is verified offline by the CLI against
  * the pinned trust anchors and the contract. Ends with a verdict and a non-zero exit if any step failed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,6 +28,8 @@ const STORE = `fs://${join(REPO_ROOT, 'network', '.data', 'blobs')}`;
 const IDENTITIES = {
     alice: 'Org1MSP/alice@org1.example.com',
     bob: 'Org2MSP/bob@org2.example.com',
+    carol: 'Org2MSP/carol@org2.example.com',
+    dave: 'Org1MSP/dave@org1.example.com',
     verifier: 'AuthorityOrgMSP/verifier@authority.example.com',
     auditor: 'AuditorOrgMSP/auditor@auditor.example.com',
 } as const;
@@ -174,7 +177,7 @@ async function walk(dir: string, parties: Parties, algorithm: KeyAlgorithm, suit
             const path = join(dir, `evidence-${suite}.zip`);
             writeFileSync(path, bundle);
             const { key } = await bob.commitmentKey(sent.fileId);
-            bundles.push({ path, contract, commitmentKey: key.toString('hex') });
+            bundles.push({ path, contract: { path: contract, commitmentKey: key.toString('hex') } });
             key.fill(0);
             return `${manifest.transactions.length} transactions in blocks ${manifest.blocks.join(', ')}, ${bundle.length} bytes`;
         },
@@ -182,8 +185,136 @@ async function walk(dir: string, parties: Parties, algorithm: KeyAlgorithm, suit
     );
 }
 
-/** The bundles the walks exported, each with the contract and commitment key a court would be handed. */
-const bundles: { path: string; contract: string; commitmentKey: string }[] = [];
+/** What a refused step's promise settled with: the refusal's code, or the result when it was not refused. */
+async function refusalOf(attempt: Promise<unknown>, code: string): Promise<string> {
+    const outcome = await attempt.then(
+        () => undefined,
+        (err: unknown) => err,
+    );
+    if (!isSealpactError(outcome) || outcome.code !== code) {
+        throw new Error(`expected ${code}, got ${describeOutcome(outcome)}`);
+    }
+    return `refused: ${outcome.message}`;
+}
+
+/**
+ * Contracts with a lifecycle: alice sends a contract that bob signs first, then carol and dave in
+ * parallel; carol trying before bob is refused by the chaincode; the last signature completes it.
+ * Then a contract bob declines with a reason, and one alice voids. Each ends with its evidence.
+ */
+async function lifecycle(dir: string, parties: Parties): Promise<void> {
+    const { alice, bob, carol, dave, verifier } = parties;
+    console.log('\n== Contracts with a lifecycle: a signing plan, turns, decline and void ==');
+    const key = () => generateKeyPair('sm2');
+    const ids = await step('carol and dave register keys; the authority verifies bob, carol and dave', async () => {
+        await Promise.all([carol.registerKeys(key(), key()), dave.registerKeys(key(), key())]);
+        const [bobId, carolId, daveId] = await Promise.all(
+            [bob, carol, dave].map(async (p) => (await p.whoAmI()).partyId),
+        );
+        for (const id of [bobId, carolId, daveId] as string[]) {
+            await verifier.recordVerification(id, { serial: `demo-${Date.now().toString(36)}`, level: 'high' });
+        }
+        return { bob: bobId as string, carol: carolId as string, dave: daveId as string };
+    });
+    if (!ids) return;
+    const contract = join(dir, 'contract.txt');
+    const deadline = new Date(Date.now() + 24 * 60 * 60 * 1000);
+    const sent = await step(
+        'alice sends a contract: bob signs first, then carol and dave in parallel, within a day',
+        () =>
+            alice.send(contract, {
+                to: [ids.bob, ids.carol, ids.dave],
+                suite: 'gm',
+                signers: [[ids.bob], [ids.carol, ids.dave]],
+                deadline,
+            }),
+        (s) => `${s.fileId}, plan ${s.contract?.planHash.slice(0, 12) ?? '?'}…`,
+    );
+    if (!sent) return;
+    const copies = Object.fromEntries(
+        await Promise.all(
+            (['bob', 'carol', 'dave'] as const).map(async (who) => {
+                const out = join(dir, `contract-${who}.txt`);
+                await parties[who].receive(sent.fileId, out);
+                return [who, out];
+            }),
+        ),
+    ) as Record<'bob' | 'carol' | 'dave', string>;
+    await step(
+        "carol tries to sign before bob: the chaincode refuses, it is not carol's turn",
+        () => refusalOf(carol.sign(sent.fileId, copies.carol), 'NOT_YOUR_TURN'),
+        (v) => v,
+    );
+    await step(
+        'bob signs: the first step is done, carol and dave are awaited',
+        async () => {
+            await bob.sign(sent.fileId, copies.bob);
+            const awaiting = (await alice.contract(sent.fileId)).steps[1]?.signers.map(
+                (s) => `${s.partyId} ${s.state}`,
+            );
+            return (awaiting ?? []).join(', ');
+        },
+        (v) => v,
+    );
+    await step(
+        'carol and dave sign at the same moment; both land (a conflicting commit is submitted again)',
+        async () => {
+            await Promise.all([carol.sign(sent.fileId, copies.carol), dave.sign(sent.fileId, copies.dave)]);
+            const view = await alice.contract(sent.fileId);
+            if (view.state !== 'completed') throw new Error(`the contract is ${view.state}`);
+            return `contract ${view.state} at ${view.closedAt ?? '?'}`;
+        },
+        (v) => v,
+    );
+    await exportBundle(dir, alice, sent.fileId, 'completed', contract);
+
+    const declined = await step(
+        'alice sends a second contract to bob alone; bob declines it with a reason',
+        async () => {
+            const second = await alice.send(contract, { to: [ids.bob], suite: 'gm', signers: [[ids.bob]] });
+            await bob.decline(second.fileId, 'Clause 4: the delivery date cannot be met');
+            const view = await alice.contract(second.fileId);
+            return { fileId: second.fileId, line: `${view.state} by ${view.closedBy ?? '?'}: "${view.reason ?? ''}"` };
+        },
+        (v) => v.line,
+    );
+    // Nobody signed it, so there is no signature to check a contract against: verified without one.
+    if (declined) await exportBundle(dir, alice, declined.fileId, 'declined');
+    await step(
+        'alice sends a third contract and voids it before anyone signs',
+        async () => {
+            const third = await alice.send(contract, { to: [ids.bob], suite: 'gm', signers: [[ids.bob]] });
+            await alice.void(third.fileId, 'Sent to the wrong counterparty');
+            const refused = await refusalOf(bob.sign(third.fileId, copies.bob), 'CONTRACT_CLOSED');
+            return `${(await alice.contract(third.fileId)).state}; bob signing it is ${refused}`;
+        },
+        (v) => v,
+    );
+}
+
+/** Export a contract's evidence bundle (as its owner) for the offline check at the end. */
+async function exportBundle(dir: string, owner: Sealpact, fileId: string, label: string, contract?: string) {
+    await step(
+        `alice exports the ${label} contract's evidence bundle`,
+        async () => {
+            const { bundle, manifest } = await exportEvidence(owner.ledger, fileId);
+            const path = join(dir, `evidence-${label}.zip`);
+            writeFileSync(path, bundle);
+            if (contract === undefined) {
+                bundles.push({ path });
+            } else {
+                const { key } = await owner.commitmentKey(fileId);
+                bundles.push({ path, contract: { path: contract, commitmentKey: key.toString('hex') } });
+                key.fill(0);
+            }
+            return `${manifest.transactions.length} transactions, contract ${manifest.facts.contract?.state ?? 'none'}`;
+        },
+        (v) => v,
+    );
+}
+
+/** The bundles the walks exported, each with the contract and commitment key a court would be handed, if signed. */
+const bundles: { path: string; contract?: { path: string; commitmentKey: string } }[] = [];
 
 /**
  * Each bundle checked by the CLI in a process of its own that is given no profile, identity or
@@ -195,12 +326,13 @@ async function verifyOffline(): Promise<void> {
     const cli = join(REPO_ROOT, 'client', 'dist', 'cli', 'main.js');
     const anchors = join(REPO_ROOT, 'network', '.data', 'trust-anchors');
     for (const bundle of bundles) {
+        const { contract } = bundle;
         await step(
-            `verify ${basename(bundle.path)} against the pinned CA certificates, with the contract`,
+            `verify ${basename(bundle.path)} against the pinned CA certificates${contract ? ', with the contract' : ''}`,
             () => {
                 const args = ['evidence', 'verify', '--in', bundle.path, '--trust-anchors', anchors];
-                const withContract = [...args, '--contract', bundle.contract, '--commitment-key', bundle.commitmentKey];
-                const result = spawnSync(process.execPath, [cli, ...withContract], { env: { PATH: process.env.PATH } });
+                if (contract) args.push('--contract', contract.path, '--commitment-key', contract.commitmentKey);
+                const result = spawnSync(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH } });
                 const lines = result.stdout.toString().trim().split('\n');
                 if (result.status !== 0) throw new Error(lines.filter((line) => line.includes('FAIL')).join('; '));
                 return lines.at(-1) ?? '';
@@ -263,10 +395,13 @@ async function main(): Promise<void> {
             bob: await open('bob'),
             verifier: await open('verifier'),
             auditor: await open('auditor'),
+            carol: await open('carol'),
+            dave: await open('dave'),
         };
         sampleContract(join(dir, 'contract.txt'));
         await walk(dir, parties, 'sm2', 'gm');
         await walk(dir, parties, 'rsa', 'intl');
+        await lifecycle(dir, parties);
         await refusals(parties.alice);
         await verifyOffline();
     } catch (err) {
