@@ -4,7 +4,8 @@
  * second with several transactions in flight next to a baseline chaincode doing one PutState per
  * transaction on the same channel with the same endorsement policy; and what verified reads add to a
  * send and a receive, next to the single-peer reads they replaced. Written into docs/benchmarks.md.
- * `BENCH_ONLY=reads` runs only the verified-reads comparison.
+ * and what a signing plan adds to a signature. `BENCH_ONLY=reads` or `BENCH_ONLY=sign` runs only
+ * that comparison.
  *
  * Starts the network (npm run network:up) when it is not up and deploys the baseline chaincode
  * (network/scripts/deploy-baseline.mjs); stops at the end whatever it started.
@@ -235,6 +236,45 @@ async function readCost(alice: Sealpact, bob: Sealpact, bobId: string): Promise<
     ].join('\n');
 }
 
+const SIGN_RUNS = Number(process.env.BENCH_RUNS_SIGN ?? 20);
+
+/**
+ * A signature on a contract with a signing plan against one on a file shared without a plan,
+ * interleaved in one run: bob receives each file first (untimed) and then signs it (timed). With a
+ * plan, sign also reads the contract (a verified read) and the chaincode checks and advances it.
+ */
+async function signCost(alice: Sealpact, bob: Sealpact, bobId: string): Promise<string> {
+    const input = join(dir, `input-${KB}`);
+    if (!existsSync(input)) writeFileSync(input, randomBytes(KB));
+    const samples: Record<'plain' | 'plan', number[]> = { plain: [], plan: [] };
+    for (let i = 0; i < SIGN_RUNS; i++) {
+        for (const kind of i % 2 === 0 ? (['plan', 'plain'] as const) : (['plain', 'plan'] as const)) {
+            const fileId = `bench-${run}-sign-${kind}-${i}`;
+            const signers = kind === 'plan' ? { signers: [[bobId]] } : {};
+            const sent = await alice.send(input, { to: [bobId], suite: 'intl', fileId, ...signers });
+            await visibleTo(bob, fileId);
+            const copy = join(dir, 'to-sign');
+            await bob.receive(fileId, copy);
+            const start = performance.now();
+            await bob.sign(fileId, copy);
+            samples[kind].push(performance.now() - start);
+            rmSync(copy, { force: true });
+            await alice.store.delete(sent.locator);
+        }
+    }
+    const plain = percentiles(samples.plain);
+    const plan = percentiles(samples.plan);
+    return [
+        `Run on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}; ${SIGN_RUNS} signatures of each kind, alternating.`,
+        '',
+        '| signature by bob (1 KB, intl) | median (ms) | p95 (ms) |',
+        '| --- | ---: | ---: |',
+        `| file shared without a plan | ${ms(plain.median)} | ${ms(plain.p95)} |`,
+        `| contract with a signing plan | ${ms(plan.median)} | ${ms(plan.p95)} |`,
+        `| ratio plan / no plan (median) | ${(plan.median / plain.median).toFixed(2)} | |`,
+    ].join('\n');
+}
+
 /** Worker w's one of a pair: the first for even workers, the second for odd ones (alice, dave). */
 function alternate<T>([even, odd]: readonly [T, T], worker: number): T {
     return worker % 2 === 0 ? even : odd;
@@ -323,6 +363,11 @@ async function main(): Promise<void> {
         if (process.env.BENCH_ONLY === 'reads') {
             const reads = await readCost(alice, bob, bobId);
             console.log(`\n${reads}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-reads', reads)}`);
+            return;
+        }
+        if (process.env.BENCH_ONLY === 'sign') {
+            const sign = await signCost(alice, bob, bobId);
+            console.log(`\n${sign}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-sign', sign)}`);
             return;
         }
         const rows: LatencyRow[] = [];
@@ -438,6 +483,9 @@ async function main(): Promise<void> {
         console.log('[bench:e2e] verified reads against single-peer reads');
         const reads = await readCost(alice, bob, bobId);
         console.log(`\n${reads}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-reads', reads)}`);
+        console.log('[bench:e2e] a signature with a signing plan against one without');
+        const sign = await signCost(alice, bob, bobId);
+        console.log(`\n${sign}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-sign', sign)}`);
     } finally {
         for (const party of Object.values(parties)) party.close();
         for (const connection of connections) connection.close();
