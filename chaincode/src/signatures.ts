@@ -109,7 +109,7 @@ export async function signContract(
 export async function getSignatures(ctx: Context, caller: Caller, fileId: string) {
     const file = await loadFile(ctx, fileId);
     await requireVisible(ctx, caller, file);
-    const signatures = await readAll<SignatureRecordV3 | SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId);
+    const signatures = await readAll<SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId);
     const result = [];
     for (const signature of signatures) {
         const key = await readRecord<KeyRecord>(

@@ -10,7 +10,6 @@ import {
     KeyRecord,
     PartyRecord,
     SignatureRecord,
-    SignatureRecordV3,
     StoryEntry,
 } from '@sealpact/protocol';
 import { loadFile, requireVisible } from './files';
@@ -59,7 +58,7 @@ export async function getFileStory(ctx: Context, caller: Caller, fileId: string)
             }
         }
     }
-    for (const signature of await readAll<SignatureRecordV3 | SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId)) {
+    for (const signature of await readAll<SignatureRecord>(ctx, KEY_TYPES.signature, file.fileId)) {
         entries.push({ txId: signature.txId, role: 'sign', party: signature.signer, at: signature.signedAt });
         useKey(signature.signer, signature.keyFingerprint);
     }

@@ -20,7 +20,7 @@ export const ERROR_CODES = {
     BAD_ARGUMENT: {
         chaincode: 'an argument is malformed (charset, format, range, statement form, bookmark)',
         crypto: 'an unknown key algorithm, suite or digest algorithm; an RSA size that is not a multiple of 8 up to 16384; a chunk size, salt or AAD out of range; a file-password option that is not a non-negative integer or a known hash',
-        client: 'a method argument is unusable: send with no recipient or with the sender among them',
+        client: 'a method argument is unusable: send with no recipient or with the sender among them, or a signing plan or deadline that breaks its rules (docs/sdk.md)',
         cli: 'an input file named by an option is not a regular file, or too large for a key or data file',
     },
     BAD_JSON: {

@@ -159,11 +159,10 @@ export interface SignatureRecordV1 extends SignatureRecordBase {
 }
 
 /**
- * A signature record of an earlier version, as GetSignatures and GetHistory may return it besides
- * SignatureRecordV3: tell the versions apart by `schema`. (SignatureRecordV3 joins this union once
- * every reader in the client tells v3 from v1 rather than v2 from the rest.)
+ * A signature record of any version, as GetSignatures and GetHistory return it (SignContract writes
+ * v3; older ledgers hold v2 and v1): tell the versions apart by `schema`.
  */
-export type SignatureRecord = SignatureRecordV2 | SignatureRecordV1;
+export type SignatureRecord = SignatureRecordV3 | SignatureRecordV2 | SignatureRecordV1;
 
 /** A contract's lifecycle: `open` until its last signature, a decline, a void or its expiry. */
 export type ContractState = 'open' | 'completed' | 'declined' | 'voided' | 'expired';

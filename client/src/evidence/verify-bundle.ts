@@ -26,7 +26,6 @@ import {
     parseSigningStatementV2,
     PartyRecord,
     SignatureRecord,
-    SignatureRecordV3,
 } from '@sealpact/protocol';
 import { plaintextCommitment } from '../crypto/commitment';
 import { verifyDetached } from '../crypto/signature';
@@ -90,9 +89,6 @@ const FUNCTIONS: Readonly<Record<StoryRole, readonly string[]>> = {
     void: ['VoidContract'],
     expire: ['ExpireContract'],
 };
-
-/** A signature record of any version SignContract has written. */
-type AnySignatureRecord = SignatureRecord | SignatureRecordV3;
 
 /** Fabric's TxValidationCode VALID. */
 const VALID = 0;
@@ -842,7 +838,7 @@ function signingProblem(story: Story, step: StoryStep): string | undefined {
     if (credential === undefined || credential.entry.role === 'revoke') {
         return `${party} held no credential for the file when signing (${where(step)})`;
     }
-    const signature = written<AnySignatureRecord>(step, story.chaincode, 'signature', story.facts.fileId, party);
+    const signature = written<SignatureRecord>(step, story.chaincode, 'signature', story.facts.fileId, party);
     return story.keyProblem(party, signature.keyFingerprint, step, 'signing');
 }
 
@@ -857,7 +853,7 @@ function checkSignatures(list: Checklist, story: Story): void {
         list.run(
             `the signature of ${party} (${where(step)}) verifies with the key ${party} registered, over a statement of this file`,
             () => {
-                const signature = written<AnySignatureRecord>(
+                const signature = written<SignatureRecord>(
                     step,
                     story.chaincode,
                     'signature',
@@ -902,7 +898,7 @@ function checkSignatures(list: Checklist, story: Story): void {
  * this signature record: the file, its digest algorithm and ciphertext digest, the commitment, the
  * signer, its key and, in v3, the contract's plan and the signer's step in it; else CONTENT_MISMATCH.
  */
-function checkStatement(facts: EvidenceFacts, signature: AnySignatureRecord): void {
+function checkStatement(facts: EvidenceFacts, signature: SignatureRecord): void {
     const mismatch = (what: string) =>
         new EvidenceError('CONTENT_MISMATCH', `the statement signed by ${signature.signer} ${what}`);
     if (signature.schema === 'sealpact/signature/v1') {

@@ -1,4 +1,4 @@
-import { ContractRecord, CredentialRecord, FileRecord, SignatureRecord, SignatureRecordV3 } from '@sealpact/protocol';
+import { ContractRecord, CredentialRecord, FileRecord, SignatureRecord } from '@sealpact/protocol';
 import { Ledger } from './ledger';
 import { allPages } from './paging';
 
@@ -31,7 +31,7 @@ export interface AuditRecords {
     file: FileRecord;
     /** The credential history of each party of the file (owner and recipients), newest first as GetHistory gives it. */
     credentialHistory: Record<string, HistoryEntry[]>;
-    signatures: (SignatureRecord | SignatureRecordV3)[];
+    signatures: SignatureRecord[];
     /** The history of the file's contract record, newest first; empty for a file without a plan. */
     contractHistory: HistoryEntry[];
 }
@@ -43,7 +43,7 @@ export async function readAuditRecords(ledger: Ledger, fileId: string): Promise<
     for (const party of [file.owner, ...file.recipients]) {
         credentialHistory[party] = await allPages<HistoryEntry>(ledger, 'GetHistory', 'credential', fileId, party);
     }
-    const signatures = await ledger.query<(SignatureRecord | SignatureRecordV3)[]>('GetSignatures', fileId);
+    const signatures = await ledger.query<SignatureRecord[]>('GetSignatures', fileId);
     const contractHistory = await allPages<HistoryEntry>(ledger, 'GetHistory', 'contract', fileId, '');
     return { file, credentialHistory, signatures, contractHistory };
 }
@@ -93,7 +93,7 @@ function credentialSteps(file: FileRecord, credentialHistory: Record<string, His
     return trail;
 }
 
-function signatureSteps(signatures: (SignatureRecord | SignatureRecordV3)[]): AuditEntry[] {
+function signatureSteps(signatures: SignatureRecord[]): AuditEntry[] {
     return signatures.map((signature) => {
         // v2 and later commit with a keyed HMAC; v1 stated a plain digest.
         const over =

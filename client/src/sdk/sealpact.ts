@@ -179,8 +179,8 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
     }
 
     /** Every recorded signature, v3 and older v2 and v1 ones alike (tell them apart by `schema`). */
-    async signatures(fileId: string): Promise<(SignatureRecordV3 | SignatureRecord)[]> {
-        return this.ledger.read<(SignatureRecordV3 | SignatureRecord)[]>('GetSignatures', fileId);
+    async signatures(fileId: string): Promise<SignatureRecord[]> {
+        return this.ledger.read<SignatureRecord[]>('GetSignatures', fileId);
     }
 
     /** Owner only: give more parties access, re-sealing the file password from the owner's own credential. */
