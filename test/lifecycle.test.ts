@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { expectRejection } from '../client/src/test-support/expect-error';
-import { Parties } from './support/parties';
-import { runId } from './support/fabric';
+import { Parties, PASSPHRASE } from './support/parties';
+import { PROFILE_PATH, ROOT, runId } from './support/fabric';
 
 /**
  * Contracts with a lifecycle on the real network (issue 11): the chaincode on every endorsing peer
@@ -64,6 +65,7 @@ beforeAll(async () => {
         await verifier.recordVerification(partyId, { serial: `hmac-${run}`, level: 'high' });
     }
     writeFileSync(contract, `The lifecycle contract ${run}\n`.repeat(100));
+    writeFileSync(join(dir, 'pass'), PASSPHRASE);
 });
 
 afterAll(() => {
@@ -77,6 +79,7 @@ describe('contracts with a lifecycle on the real network', () => {
         const paths = await copies(fileId, 'bob', 'carol', 'dave');
         await expectRejection(carol.sign(fileId, paths.carol ?? ''), 'NOT_YOUR_TURN', `${id.carol} signs in step 2`);
         await bob.sign(fileId, paths.bob ?? '');
+        await expectRejection(bob.sign(fileId, paths.bob ?? ''), 'DUPLICATE_ID', `${id.bob} has already signed`);
         expect((await alice.contract(fileId)).state).toBe('open');
         // Both read and write the contract record: one commit conflicts and the SDK submits it again.
         await Promise.all([carol.sign(fileId, paths.carol ?? ''), dave.sign(fileId, paths.dave ?? '')]);
@@ -150,4 +153,69 @@ describe('contracts with a lifecycle on the real network', () => {
             `the statement's fileId must be ${second}`,
         );
     });
+
+    it('the CLI: send --signers --deadline, contracts --awaiting-me, decline --reason, contract shows the timeline', async () => {
+        const deadline = new Date(Date.now() + 3_600_000).toISOString();
+        const fileId = `${run}-cli-contract`;
+        const sent = await sealpact(
+            'alice',
+            'send',
+            '--to',
+            `${id.bob},${id.carol}`,
+            '--in',
+            contract,
+            '--suite',
+            'intl',
+            '--signers',
+            `${id.bob};${id.carol}`,
+            '--deadline',
+            deadline,
+            '--file-id',
+            fileId,
+        );
+        expect(sent.code).toBe(0);
+        const awaiting = await sealpact('bob', 'contracts', '--awaiting-me', '--json');
+        expect(awaiting.code).toBe(0);
+        expect(JSON.stringify(JSON.parse(awaiting.stdout))).toContain(fileId);
+        const carolsTurn = await sealpact('carol', 'contracts', '--awaiting-me', '--json');
+        expect(JSON.stringify(JSON.parse(carolsTurn.stdout))).not.toContain(fileId);
+        const declined = await sealpact(
+            'bob',
+            'decline',
+            '--file-id',
+            fileId,
+            '--reason',
+            'The price in clause 2 changed',
+        );
+        expect(declined.code).toBe(0);
+        const timeline = await sealpact('alice', 'contract', '--file-id', fileId);
+        expect(timeline.code).toBe(0);
+        expect(timeline.stdout).toContain('declined');
+        expect(timeline.stdout).toContain('The price in clause 2 changed');
+        expect(timeline.stdout).toContain(id.carol);
+        const late = await sealpact('carol', 'decline', '--file-id', fileId, '--reason', 'too late');
+        expect(late.code).toBe(1);
+        expect(late.stderr).toMatch(/^sealpact: CONTRACT_CLOSED: /);
+    });
 });
+
+/** The built CLI as `who`, with the keyring Parties made for it. */
+function sealpact(
+    who: 'alice' | 'bob' | 'carol',
+    ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    const identity = {
+        alice: 'Org1MSP/alice@org1.example.com',
+        bob: 'Org2MSP/bob@org2.example.com',
+        carol: 'Org2MSP/carol@org2.example.com',
+    }[who];
+    const options = ['--identity', identity, '--profile', PROFILE_PATH, '--store', `fs://${parties.storeDir}`];
+    const keyring = ['--keyring', join(parties.dir, 'keyrings', who), '--passphrase-file', join(dir, 'pass')];
+    return new Promise((resolve) => {
+        execFile(
+            process.execPath,
+            [join(ROOT, 'client', 'dist', 'cli', 'main.js'), ...argv, ...options, ...keyring],
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+    });
+}

@@ -117,7 +117,7 @@ describe.each([
             path,
         ]).toString();
         const commitment = defined(/= ([0-9a-f]{64})\n$/.exec(mac)?.[1], 'the HMAC openssl printed');
-        expect(signed).toMatchObject({ schema: 'sealpact/signature/v2', plaintextCommitment: commitment });
+        expect(signed).toMatchObject({ schema: 'sealpact/signature/v3', plaintextCommitment: commitment });
         expect(signed.statement).toContain(`plaintext-commitment: ${commitment}\n`);
         // A plain digest of the contract, which anyone could test a guess against, is nowhere.
         const plainDigest = createHash(revealed.digestAlgorithm).update(readFileSync(path)).digest('hex');
