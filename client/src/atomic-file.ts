@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, openSync, unlinkSync } from 'node:fs';
-import { link, rename, rm } from 'node:fs/promises';
+import { createWriteStream, openSync, Stats, unlinkSync } from 'node:fs';
+import { link, rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,7 +37,8 @@ export function removeUnfinishedFilesSync(): void {
  * Write a file so that it appears whole or not at all: `produce` writes into a new temporary file
  * in the destination's folder, which is fsynced and closed, then renamed onto (or, with overwrite: false,
  * hard-linked to) the path. On any failure the temporary file is removed and the path is untouched,
- * so a failed decryption never leaves plaintext behind and a crash never leaves half a key.
+ * so a failed decryption never leaves plaintext behind and a crash never leaves half a key. A
+ * character device or FIFO at the path (/dev/null, a terminal, a pipe) is written directly instead.
  *
  * @throws SealpactError FILE_EXISTS (overwrite: false), IO_ERROR, or whatever `produce` throws
  */
@@ -46,6 +47,9 @@ export async function writeFileAtomically(
     produce: (sink: Writable) => Promise<void>,
     options: AtomicWriteOptions = {},
 ): Promise<void> {
+    if (await isStreamDevice(path)) {
+        return writeStreamDevice(path, produce);
+    }
     // Same folder, so the rename is atomic; a random name, so concurrent writers never collide.
     const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.partial`);
     // Created synchronously, on the thread that runs signal handlers, so the file never exists
@@ -77,6 +81,42 @@ export async function writeFileAtomically(
         throw ioError(err, path);
     } finally {
         unfinished.delete(tempPath);
+    }
+}
+
+/**
+ * Whether `path` (followed through symlinks) is a character device or a FIFO (/dev/null, a
+ * terminal, a named pipe): written to directly, since renaming a file onto it would replace the
+ * device itself (as root, /dev/null became a regular file). Nothing there can appear "whole or not
+ * at all"; a reader sees the bytes as they are produced. A folder or block device is refused.
+ */
+async function isStreamDevice(path: string): Promise<boolean> {
+    let info: Stats;
+    try {
+        info = await stat(path);
+    } catch {
+        return false; // nothing there yet: a new regular file
+    }
+    if (info.isCharacterDevice() || info.isFIFO()) {
+        return true;
+    }
+    if (!info.isFile()) {
+        throw new ClientError('IO_ERROR', `${path} is not a regular file, a character device or a pipe`);
+    }
+    return false;
+}
+
+async function writeStreamDevice(path: string, produce: (sink: Writable) => Promise<void>): Promise<void> {
+    const sink = createWriteStream(path, { flags: 'w' });
+    try {
+        await once(sink, 'open');
+        await produce(sink);
+        if (!sink.closed) {
+            await once(sink, 'close');
+        }
+    } catch (err) {
+        sink.destroy();
+        throw ioError(err, path);
     }
 }
 
