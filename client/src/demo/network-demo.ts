@@ -280,16 +280,18 @@ async function lifecycle(dir: string, parties: Parties): Promise<void> {
     );
     // Nobody signed it, so there is no signature to check a contract against: verified without one.
     if (declined) await exportBundle(dir, alice, declined.fileId, 'declined');
-    await step(
+    const voided = await step(
         'alice sends a third contract and voids it before anyone signs',
         async () => {
             const third = await alice.send(contract, { to: [ids.bob], suite: 'gm', signers: [[ids.bob]] });
             await alice.void(third.fileId, 'Sent to the wrong counterparty');
             const refused = await refusalOf(bob.sign(third.fileId, copies.bob), 'CONTRACT_CLOSED');
-            return `${(await alice.contract(third.fileId)).state}; bob signing it is ${refused}`;
+            const line = `${(await alice.contract(third.fileId)).state}; bob signing it is ${refused}`;
+            return { fileId: third.fileId, line };
         },
-        (v) => v,
+        (v) => v.line,
     );
+    if (voided) await exportBundle(dir, alice, voided.fileId, 'voided');
 }
 
 /** Export a contract's evidence bundle (as its owner) for the offline check at the end. */
