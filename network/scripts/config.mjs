@@ -187,6 +187,11 @@ export function peerEnv(org) {
         CORE_PEER_GOSSIP_EXTERNALENDPOINT: endpoint(peer.port),
         // Peers started together find each other fast (core.yaml's 25s retry delays a restart).
         CORE_PEER_GOSSIP_RECONNECTINTERVAL: '2s',
+        // A hung peer is skipped, not waited on (docs/operations.md#a-hung-peer): it stops sending
+        // gossip alive messages, the others count it dead after 3 s (core.yaml: 5 s and 25 s) and
+        // discovery leaves it out of every endorsement plan until it answers again.
+        CORE_PEER_GOSSIP_ALIVETIMEINTERVAL: '1s',
+        CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT: '3s',
         CORE_PEER_LOCALMSPID: org.mspId,
         CORE_PEER_MSPCONFIGPATH: tls.msp,
         CORE_PEER_TLS_ENABLED: 'true',
@@ -199,6 +204,14 @@ export function peerEnv(org) {
         CORE_OPERATIONS_LISTENADDRESS: endpoint(peer.operationsPort),
         CORE_METRICS_PROVIDER: 'disabled',
         CORE_PEER_GATEWAY_ENABLED: 'true',
+        // Until gossip counts it dead, a hung endorser costs one endorsementTimeout, then the gateway
+        // tries a layout without it. An endorsement takes tens of ms here (core.yaml: 30 s).
+        CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT: '500ms',
+        // Per orderer tried (Raft: one after another); the SDK's submit deadline covers all three.
+        CORE_PEER_GATEWAY_BROADCASTTIMEOUT: '3s',
+        // Bounds the gateway's connection to another peer or an orderer (core.yaml: 2 m); it dials
+        // asynchronously, so a hung node is met by the endorsement or broadcast timeout first.
+        CORE_PEER_GATEWAY_DIALTIMEOUT: '3s',
         CORE_CHAINCODE_EXTERNALBUILDERS: externalBuilders(BUILDER_DIR),
     };
 }

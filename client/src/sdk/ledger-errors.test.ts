@@ -12,6 +12,7 @@ import {
     Stage,
 } from './ledger-errors';
 import { defined } from '../../../protocol/src/test-support/defined';
+import { EndorsementPolicy } from '../verify/channel-config';
 
 // The error values fabric-gateway raises, built as it builds them from a gRPC status; no network.
 const TX = 'a'.repeat(64);
@@ -175,6 +176,78 @@ describe('ledgerError', () => {
     });
 });
 
+const MAJORITY: EndorsementPolicy = {
+    rule: 'MAJORITY',
+    subPolicy: 'Endorsement',
+    orgPolicies: ['AuditorOrgMSP', 'AuthorityOrgMSP', 'Org1MSP', 'Org2MSP'].map((mspId) => ({
+        org: mspId.replace(/MSP$/, ''),
+        mspId,
+        policy: { rule: { signedBy: 0 }, principals: [{ mspId, role: 'peer' }] },
+    })),
+};
+const TIMED_OUT = 'rpc error: code = DeadlineExceeded desc = context deadline exceeded';
+const REFUSED = 'rpc error: code = Unavailable desc = connection error: dial tcp 127.0.0.1:9051: connect: refused';
+
+/** The gateway's answer when endorsers it asked did not answer: ABORTED, one detail per peer. */
+function unanswered(...details: [string, string][]): EndorseError {
+    const error = endorseError(
+        GrpcStatus.ABORTED,
+        'failed to collect enough transaction endorsements, see attached details for more info',
+    );
+    error.details.push(...details.map(([mspId, message]) => ({ address: `peer0.${mspId}:7051`, mspId, message })));
+    return error;
+}
+
+describe('ledgerError: endorsers that did not answer', () => {
+    function mapped(error: unknown, policy?: EndorsementPolicy): string {
+        return ledgerError(error, 'endorse', 'ShareFile', ENDPOINT, undefined, policy).message;
+    }
+
+    it('names who answered, who did not and why, and what the policy needs, in the channel order', () => {
+        const error = unanswered(
+            ['AuthorityOrgMSP', TIMED_OUT],
+            ['AuditorOrgMSP', TIMED_OUT],
+            ['AuditorOrgMSP', TIMED_OUT],
+        );
+        expect(ledgerError(error, 'endorse', 'ShareFile', ENDPOINT, undefined, MAJORITY).code).toBe('LEDGER_ERROR');
+        expect(mapped(error, MAJORITY)).toBe(
+            'LEDGER_ERROR: ShareFile failed at the endorse stage: only 2 of 4 organisations answered (Org1MSP, ' +
+                'Org2MSP); AuditorOrgMSP and AuthorityOrgMSP did not (timeout); the endorsement policy needs MAJORITY (3 of 4)',
+        );
+    });
+
+    it('gives each its reason when they differ, and without the policy says only who did not answer', () => {
+        const error = unanswered(['AuthorityOrgMSP', REFUSED], ['AuditorOrgMSP', TIMED_OUT]);
+        expect(mapped(error, MAJORITY)).toBe(
+            'LEDGER_ERROR: ShareFile failed at the endorse stage: only 2 of 4 organisations answered (Org1MSP, ' +
+                'Org2MSP); AuditorOrgMSP (timeout) and AuthorityOrgMSP (unreachable) did not; the endorsement ' +
+                'policy needs MAJORITY (3 of 4)',
+        );
+        expect(mapped(unanswered(['Org2MSP', TIMED_OUT]))).toBe(
+            'LEDGER_ERROR: ShareFile failed at the endorse stage: Org2MSP did not answer (timeout), so the ' +
+                'endorsement policy could not be satisfied',
+        );
+    });
+
+    it('does not count a peer the gateway left out as down as one that answered', () => {
+        expect(mapped(unanswered(['AuthorityOrgMSP', TIMED_OUT]), MAJORITY)).toBe(
+            "LEDGER_ERROR: ShareFile failed at the endorse stage: AuthorityOrgMSP did not answer (timeout) and the gateway counts other organisations' peers as down; the endorsement policy needs MAJORITY (3 of 4)",
+        );
+    });
+
+    it('says what the policy needs when discovery finds too few peers up', () => {
+        const text = 'no combination of peers can be derived which satisfy the endorsement policy: no peer combination';
+        expect(mapped(endorseError(GrpcStatus.FAILED_PRECONDITION, text), MAJORITY)).toBe(
+            "LEDGER_ERROR: ShareFile failed at the endorse stage: the gateway finds too few organisations' peers up " +
+                `for the endorsement policy, which needs MAJORITY (3 of 4) (9 FAILED_PRECONDITION: ${text})`,
+        );
+        // Another precondition, or no policy known: the gateway's words.
+        expect(mapped(endorseError(GrpcStatus.FAILED_PRECONDITION, 'channel not found'), MAJORITY)).toBe(
+            'LEDGER_ERROR: ShareFile failed at the endorse stage: 9 FAILED_PRECONDITION: channel not found',
+        );
+    });
+});
+
 describe('endorsersMayCatchUp: endorsement tried again only when the peers merely disagreed', () => {
     const disagreement = endorseError(
         GrpcStatus.ABORTED,
@@ -185,6 +258,7 @@ describe('endorsersMayCatchUp: endorsement tried again only when the peers merel
         ['a chaincode refusal', refusal, false],
         ['a lost connection', endorseError(GrpcStatus.UNAVAILABLE), false],
         ['a timeout', endorseError(GrpcStatus.DEADLINE_EXCEEDED), false],
+        ['endorsers that did not answer (too few left)', unanswered(['AuditorOrgMSP', TIMED_OUT]), false],
         ['not a gateway error', new Error('ABORTED'), false],
     ])('%s: %s', (_case, error, retry) => {
         expect(endorsersMayCatchUp(error)).toBe(retry);

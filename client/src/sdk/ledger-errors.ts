@@ -2,6 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, isCodeOf, LedgerError, SealpactError } from '@sealpact/protocol';
 import { messageOf } from '../thrown';
+import { EndorsementPolicy } from '../verify/channel-config';
 
 /** The stage a ledger call failed in; named in every timeout and network error. */
 export type Stage = 'evaluate' | 'endorse' | 'submit' | 'commit' | 'events';
@@ -20,8 +21,10 @@ const NEVER_ORDERED = new Set<number>([
 /** The gRPC statuses of a peer that did not answer, as the numbers GatewayError.code holds. */
 const UNAVAILABLE: number = GrpcStatus.UNAVAILABLE;
 const DEADLINE_EXCEEDED: number = GrpcStatus.DEADLINE_EXCEEDED;
-/** The gateway's status when too few endorsements came back alike. */
+/** The gateway's status when too few endorsements came back alike, or too few endorsers answered. */
 const ABORTED: number = GrpcStatus.ABORTED;
+/** The gateway's status when discovery finds too few live peers for the policy (and for other set-up faults). */
+const FAILED_PRECONDITION: number = GrpcStatus.FAILED_PRECONDITION;
 
 /**
  * Whether a transaction whose submit failed with `error` at `stage` may still commit: the rule
@@ -98,7 +101,87 @@ function chaincodeMessage(error: unknown): string | undefined {
  * endorsing again once the lagging peer has caught up is safe.
  */
 export function endorsersMayCatchUp(error: unknown): boolean {
-    return error instanceof GatewayError && error.code === ABORTED && chaincodeMessage(error) === undefined;
+    return (
+        error instanceof GatewayError &&
+        error.code === ABORTED &&
+        chaincodeMessage(error) === undefined &&
+        silentEndorsers(error).length === 0
+    );
+}
+
+/** An organisation whose peer the gateway asked for an endorsement and got no answer from. */
+interface Silent {
+    mspId: string;
+    why: 'timeout' | 'unreachable';
+}
+
+/**
+ * The organisations whose endorsing peer did not answer the gateway, from its per-peer details
+ * ("rpc error: code = DeadlineExceeded desc = context deadline exceeded" after the peer's
+ * gateway.endorsementTimeout, "code = Unavailable" when it could not connect), once each.
+ */
+function silentEndorsers(error: GatewayError): Silent[] {
+    const silent = new Map<string, Silent['why']>();
+    for (const { mspId, message } of error.details) {
+        const why = /DeadlineExceeded/.test(message)
+            ? 'timeout'
+            : /Unavailable/.test(message)
+              ? 'unreachable'
+              : undefined;
+        if (why !== undefined && !silent.has(mspId)) {
+            silent.set(mspId, why);
+        }
+    }
+    return [...silent].map(([mspId, why]) => ({ mspId, why }));
+}
+
+/** "A", "A and B", "A, B and C". */
+function listed(names: string[]): string {
+    return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.slice(-1).join('')}`;
+}
+
+/** How many of its organisations' policies an ImplicitMeta rule needs, as Fabric's implicitmeta counts. */
+function needed(policy: EndorsementPolicy): number {
+    const count = policy.orgPolicies.length;
+    return policy.rule === 'ANY' ? 1 : policy.rule === 'ALL' ? count : Math.floor(count / 2) + 1;
+}
+
+/** "MAJORITY (3 of 4)". */
+function needs(policy: EndorsementPolicy): string {
+    return `${policy.rule} (${needed(policy)} of ${policy.orgPolicies.length})`;
+}
+
+/**
+ * Why endorsement failed when some organisations' peers did not answer: which answered, which did
+ * not and why, and what the policy needs. The gateway reports only the peers that failed; one that
+ * gossip already counts as down is not asked at all, so when the rest would have been enough the
+ * message says that instead of counting it as an answer.
+ */
+function unansweredEndorsement(unordered: Silent[], policy: EndorsementPolicy | undefined): string {
+    const all = policy?.orgPolicies.map((org) => org.mspId) ?? [];
+    // In the order the channel lists its organisations, not the order the timeouts came in.
+    const silent = [...unordered].sort((a, b) => all.indexOf(a.mspId) - all.indexOf(b.mspId));
+    const names = silent.map((s) => s.mspId);
+    const reasons = [...new Set(silent.map((s) => s.why))];
+    // "A and B did not (timeout)", or with mixed reasons "A (timeout) and B (unreachable) did not".
+    const [who, why] =
+        reasons.length === 1
+            ? [listed(names), ` (${reasons.join('')})`]
+            : [listed(silent.map((s) => `${s.mspId} (${s.why})`)), ''];
+    if (policy === undefined) {
+        return `${who} did not answer${why}, so the endorsement policy could not be satisfied`;
+    }
+    const answered = all.filter((mspId) => !names.includes(mspId));
+    if (answered.length >= needed(policy)) {
+        return (
+            `${who} did not answer${why} and the gateway counts other organisations' peers as down; ` +
+            `the endorsement policy needs ${needs(policy)}`
+        );
+    }
+    return (
+        `only ${answered.length} of ${all.length} organisations answered (${answered.join(', ')}); ` +
+        `${who} did not${why}; the endorsement policy needs ${needs(policy)}`
+    );
 }
 
 /**
@@ -114,6 +197,8 @@ export function ledgerError(
     transaction: string,
     endpoint: string,
     txId?: string,
+    /** The channel's endorsement policy when known: endorsement failures then say what it needs. */
+    policy?: EndorsementPolicy,
 ): SealpactError {
     if ((stage === 'submit' || stage === 'commit') && txId !== undefined && mayHaveCommitted(error, stage)) {
         return new CommitUnknownError(transaction, txId, stage, unknownReason(error, stage, endpoint));
@@ -132,13 +217,23 @@ export function ledgerError(
         return commitFailed(transaction, error.transactionId, error.code);
     }
     if (error instanceof GatewayError) {
-        return gatewayFailure(error, stage, transaction, endpoint);
+        return gatewayFailure(error, stage, transaction, endpoint, policy);
     }
     return new LedgerError('LEDGER_ERROR', `${transaction} failed at the ${stage} stage: ${messageOf(error)}`);
 }
 
-/** NETWORK_DOWN, TIMEOUT or LEDGER_ERROR with the peers' messages, for a gateway error that is not a refusal. */
-function gatewayFailure(error: GatewayError, stage: Stage, transaction: string, endpoint: string): LedgerError {
+/**
+ * NETWORK_DOWN, TIMEOUT or LEDGER_ERROR for a gateway error that is not a refusal: naming the
+ * organisations that did not answer and what the policy needs when endorsement failed for that,
+ * else with the peers' messages.
+ */
+function gatewayFailure(
+    error: GatewayError,
+    stage: Stage,
+    transaction: string,
+    endpoint: string,
+    policy: EndorsementPolicy | undefined,
+): LedgerError {
     if (error.code === UNAVAILABLE) {
         return new LedgerError(
             'NETWORK_DOWN',
@@ -147,6 +242,19 @@ function gatewayFailure(error: GatewayError, stage: Stage, transaction: string, 
     }
     if (error.code === DEADLINE_EXCEEDED) {
         return new LedgerError('TIMEOUT', `${transaction}: timed out at the ${stage} stage (peer ${endpoint})`);
+    }
+    const silent = silentEndorsers(error);
+    if (error.code === ABORTED && silent.length > 0) {
+        const why = unansweredEndorsement(silent, policy);
+        return new LedgerError('LEDGER_ERROR', `${transaction} failed at the ${stage} stage: ${why}`);
+    }
+    // Discovery's "no combination of peers can be derived which satisfy the endorsement policy".
+    if (error.code === FAILED_PRECONDITION && policy !== undefined && /endorsement policy/.test(error.message)) {
+        return new LedgerError(
+            'LEDGER_ERROR',
+            `${transaction} failed at the ${stage} stage: the gateway finds too few organisations' peers up ` +
+                `for the endorsement policy, which needs ${needs(policy)} (${error.message})`,
+        );
     }
     const details = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
     return new LedgerError(

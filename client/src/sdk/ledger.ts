@@ -15,7 +15,7 @@ import {
 import { createPrivateKey } from 'node:crypto';
 import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
 import { ClientError } from '@sealpact/protocol';
-import { ChannelConfig } from '../verify/channel-config';
+import { ChannelConfig, EndorsementPolicy } from '../verify/channel-config';
 import { TrustAnchors, trustAnchorsFromDir, trustAnchorsFromFingerprints } from '../verify/trust-anchors';
 import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
 import { ChannelBlocks, verifiedResult } from './verified-read';
@@ -75,7 +75,15 @@ export interface Ledger {
     close(): void;
 }
 
-const DEFAULT_DEADLINES: Deadlines = { evaluate: 15_000, endorse: 30_000, submit: 15_000, commit: 60_000 };
+/**
+ * Bounded so that a hung gateway peer costs seconds, and longer than the gateway's own timeouts so
+ * that it, not the deadline, answers a hung endorser or orderer with details (docs/sdk.md,
+ * docs/operations.md#a-hung-peer): an evaluation is the gateway peer's alone (tens of ms); an
+ * endorsement waits at most 1 s (gateway.endorsementTimeout) per endorser that does not answer,
+ * a few in a row at worst; submit tries up to three orderers, 3 s each (gateway.broadcastTimeout);
+ * commit waits for the block, through a Raft leader election if need be.
+ */
+const DEFAULT_DEADLINES: Deadlines = { evaluate: 5_000, endorse: 10_000, submit: 15_000, commit: 60_000 };
 
 /**
  * One identity's connection to the Sealpact chaincode through its organisation's gateway peer
@@ -157,7 +165,7 @@ export class LedgerConnection implements Ledger {
             }
             status = await commit.getStatus();
         } catch (error) {
-            throw ledgerError(error, stage, transaction, this.endpoint, txId);
+            throw ledgerError(error, stage, transaction, this.endpoint, txId, await this.knownPolicy());
         }
         if (!status.successful) {
             throw commitFailed(transaction, txId, status.code);
@@ -209,7 +217,7 @@ export class LedgerConnection implements Ledger {
         try {
             endorsed = await this.endorse(proposal);
         } catch (error) {
-            throw ledgerError(error, 'endorse', transaction, this.endpoint);
+            throw ledgerError(error, 'endorse', transaction, this.endpoint, undefined, config.endorsementPolicy);
         }
         const { payload, envelope } = verifiedResult(this.contract, config, transaction, proposal, endorsed);
         return { value: JSON.parse(payload) as unknown, envelope };
@@ -234,6 +242,11 @@ export class LedgerConnection implements Ledger {
             throw error;
         });
         return this.channelConfig;
+    }
+
+    /** The channel's endorsement policy for an error message, when its configuration was read already. */
+    private async knownPolicy(): Promise<EndorsementPolicy | undefined> {
+        return (await this.channelConfig?.catch(() => undefined))?.endorsementPolicy;
     }
 
     /**
