@@ -353,3 +353,29 @@ describe('what verification buys', () => {
         );
     });
 });
+
+describe('trust anchors that are not the channel', () => {
+    it('a profile pinning the wrong CAs reads nothing: UNVERIFIED_READ naming the organisation not pinned', async () => {
+        const anchors = join(parties.dir, 'anchors-without-orderers');
+        mkdirSync(anchors);
+        const published = defined(profile().trustAnchors) as string;
+        for (const name of readdirSync(published).filter((file) => file !== 'OrdererMSP.pem')) {
+            writeFileSync(join(anchors, name), readFileSync(join(published, name)));
+        }
+        const wary = await connect({
+            profile: profile(),
+            identity: ALICE,
+            store: `fs://${parties.storeDir}`,
+            trustAnchors: anchors,
+        });
+        try {
+            await expectRejection(
+                wary.getParty(ALICE),
+                'UNVERIFIED_READ',
+                /^UNVERIFIED_READ: the channel configuration: UNTRUSTED_CONFIG: .*OrdererMSP/,
+            );
+        } finally {
+            wary.close();
+        }
+    });
+});

@@ -14,7 +14,7 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
 import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
-import { ClientError } from '@sealpact/protocol';
+import { ClientError, EvidenceError, LedgerError } from '@sealpact/protocol';
 import { ChannelConfig, EndorsementPolicy } from '../verify/channel-config';
 import { TrustAnchors, trustAnchorsFromDir, trustAnchorsFromFingerprints } from '../verify/trust-anchors';
 import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
@@ -239,7 +239,11 @@ export class LedgerConnection implements Ledger {
         const anchors = this.anchors;
         this.channelConfig ??= this.blocks.config(anchors).catch((error: unknown) => {
             this.channelConfig = undefined; // a failed fetch is tried again by the next read
-            throw error;
+            // A configuration that does not verify (not the pinned CAs, not signed, not whole):
+            // nothing read through it can be believed.
+            throw error instanceof EvidenceError
+                ? new LedgerError('UNVERIFIED_READ', `the channel configuration: ${error.message}`)
+                : error;
         });
         return this.channelConfig;
     }
