@@ -2,7 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { ChaincodeError, isCodeOf, LedgerError, SealpactError } from '@sealpact/protocol';
 import { messageOf } from '../thrown';
-import { EndorsementPolicy } from '../verify/channel-config';
+import { EndorsementPolicy, threshold } from '../verify/channel-config';
 
 /** The stage a ledger call failed in; named in every timeout and network error. */
 export type Stage = 'evaluate' | 'endorse' | 'submit' | 'commit' | 'events';
@@ -140,15 +140,9 @@ function listed(names: string[]): string {
     return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.slice(-1).join('')}`;
 }
 
-/** How many of its organisations' policies an ImplicitMeta rule needs, as Fabric's implicitmeta counts. */
-function needed(policy: EndorsementPolicy): number {
-    const count = policy.orgPolicies.length;
-    return policy.rule === 'ANY' ? 1 : policy.rule === 'ALL' ? count : Math.floor(count / 2) + 1;
-}
-
 /** "MAJORITY (3 of 4)". */
 function needs(policy: EndorsementPolicy): string {
-    return `${policy.rule} (${needed(policy)} of ${policy.orgPolicies.length})`;
+    return `${policy.rule} (${threshold(policy.rule, policy.orgPolicies.length)} of ${policy.orgPolicies.length})`;
 }
 
 /**
@@ -172,7 +166,7 @@ function unansweredEndorsement(unordered: Silent[], policy: EndorsementPolicy | 
         return `${who} did not answer${why}, so the endorsement policy could not be satisfied`;
     }
     const answered = all.filter((mspId) => !names.includes(mspId));
-    if (answered.length >= needed(policy)) {
+    if (answered.length >= threshold(policy.rule, policy.orgPolicies.length)) {
         return (
             `${who} did not answer${why} and the gateway counts other organisations' peers as down; ` +
             `the endorsement policy needs ${needs(policy)}`

@@ -160,7 +160,7 @@ export function describeEndorsementPolicy(config: ChannelConfig): string {
 }
 
 /** How many sub-policies an ImplicitMetaPolicy rule needs (Fabric's implicitmeta). */
-function threshold(rule: EndorsementPolicy['rule'], count: number): number {
+export function threshold(rule: EndorsementPolicy['rule'], count: number): number {
     return rule === 'ANY' ? 1 : rule === 'ALL' ? count : Math.floor(count / 2) + 1;
 }
 
