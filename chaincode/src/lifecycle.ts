@@ -209,6 +209,33 @@ function closed(
     };
 }
 
+/** The one event each way of closing a contract emits. */
+const CLOSING_EVENTS = {
+    declined: EVENTS.contractDeclined,
+    voided: EVENTS.contractVoided,
+    expired: EVENTS.contractExpired,
+} as const;
+
+/**
+ * Close an open contract in `state` by `by`: `current` is the record as the transaction changed it
+ * so far, `previous` as it was read (whose index entries move). Writes it and emits the
+ * transaction's one event.
+ */
+async function closeContract(
+    ctx: Context,
+    previous: ContractRecord,
+    current: ContractRecord,
+    state: keyof typeof CLOSING_EVENTS,
+    by: string,
+    now: string,
+    reason: string | null,
+): Promise<ContractRecord> {
+    const next = closed(current, state, by, now, ctx.stub.getTxID(), reason);
+    await writeContract(ctx, next, previous);
+    emitContractEvent(ctx, CLOSING_EVENTS[state], next, state, by);
+    return next;
+}
+
 /**
  * The time a lifecycle transaction decides and stamps by: the transaction time, never before the
  * file and contract records it follows (see recordTime).
@@ -307,10 +334,7 @@ export async function declineContract(
     const position = awaitingSigner(contract, party.partyId, now, 'decline');
     const txId = ctx.stub.getTxID();
     const declined = withSigner(contract, position, 'declined', now, txId);
-    const next = closed(declined, 'declined', party.partyId, now, txId, reason);
-    await writeContract(ctx, next, contract);
-    emitContractEvent(ctx, EVENTS.contractDeclined, next, 'declined', party.partyId);
-    return next;
+    return closeContract(ctx, contract, declined, 'declined', party.partyId, now, reason);
 }
 
 /** The owner voids its open contract, with a reason, before the deadline: it is closed `voided`. */
@@ -329,10 +353,7 @@ export async function voidContract(
     const { contract } = await loadContract(ctx, file.fileId);
     const now = contractTime(ctx, file, contract);
     requireOpen(contract, now);
-    const next = closed(contract, 'voided', party.partyId, now, ctx.stub.getTxID(), reason);
-    await writeContract(ctx, next, contract);
-    emitContractEvent(ctx, EVENTS.contractVoided, next, 'voided', party.partyId);
-    return next;
+    return closeContract(ctx, contract, contract, 'voided', party.partyId, now, reason);
 }
 
 /**
@@ -362,10 +383,7 @@ export async function expireContract(ctx: Context, caller: Caller, fileId: strin
             `the deadline ${contract.deadline} of the contract on ${file.fileId} has not passed at ${now}`,
         );
     }
-    const next = closed(contract, 'expired', party.partyId, now, ctx.stub.getTxID(), null);
-    await writeContract(ctx, next, contract);
-    emitContractEvent(ctx, EVENTS.contractExpired, next, 'expired', party.partyId);
-    return next;
+    return closeContract(ctx, contract, contract, 'expired', party.partyId, now, null);
 }
 
 /**
