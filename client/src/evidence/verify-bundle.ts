@@ -13,7 +13,6 @@
  * the verified manifest), the story's consistency, each contract signature and, given the
  * contract and its commitment key, the contract itself.
  */
-import { X509Certificate } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
     CredentialRecord,
@@ -41,7 +40,7 @@ import { ChannelConfig, describeEndorsementPolicy, readChannelConfig } from '../
 import { describeIdentity } from '../verify/identity';
 import { DecodedTransaction, decodeTransaction, verifyCreator, verifyEndorsements } from '../verify/transactions';
 import {
-    fingerprint,
+    caFingerprintsOfPem,
     TrustAnchors,
     trustAnchorsFromConfig,
     trustAnchorsFromFingerprints,
@@ -96,7 +95,6 @@ const VALID = 0;
 const OK = 200;
 
 const BLOCK_MEMBER = /^(blocks|headers|config)\/(0|[1-9][0-9]*)\.block$/;
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
 
 /**
  * Verify an evidence bundle, offline. Throws only when `contract.path` cannot be read (the file
@@ -195,7 +193,10 @@ function compareAnchorFiles(listed: Record<string, string[]>, members: ReadonlyM
     const files = new Map<string, string[]>();
     for (const [name, bytes] of members) {
         if (name.startsWith('anchors/')) {
-            files.set(name.slice('anchors/'.length, -'.pem'.length), caFingerprints(bytes, name));
+            files.set(
+                name.slice('anchors/'.length, -'.pem'.length),
+                [...caFingerprintsOfPem(Buffer.from(bytes).toString('utf8'), name)].sort(),
+            );
         }
     }
     for (const mspId of new Set([...files.keys(), ...Object.keys(listed)])) {
@@ -213,27 +214,6 @@ function compareAnchorFiles(listed: Record<string, string[]>, members: ReadonlyM
             );
         }
     }
-}
-
-/** The sorted SHA-256 fingerprints of the CA certificates of a PEM file; BAD_TRUST_ANCHORS for anything else. */
-function caFingerprints(bytes: Uint8Array, name: string): string[] {
-    const text = Buffer.from(bytes).toString('utf8');
-    const pems = text.match(PEM_CERTIFICATE) ?? [];
-    const certificates = pems.map((pem) => {
-        try {
-            return new X509Certificate(pem);
-        } catch {
-            return undefined;
-        }
-    });
-    if (
-        pems.length === 0 ||
-        text.replace(PEM_CERTIFICATE, '').trim() !== '' ||
-        certificates.some((c) => c?.ca !== true)
-    ) {
-        throw new EvidenceError('BAD_TRUST_ANCHORS', `${name} holds something other than CA certificates`);
-    }
-    return certificates.map((certificate) => fingerprint(certificate as X509Certificate)).sort();
 }
 
 /** Each configuration block of the manifest, believed against the anchors: number → configuration. */

@@ -92,6 +92,13 @@ describe('bad trust anchors (BAD_TRUST_ANCHORS)', () => {
             'BAD_TRUST_ANCHORS',
             /Org1MSP\.pem holds something that is not a CA/,
         );
+        // A CA certificate with anything else beside it: the file is not only CA certificates.
+        writeFileSync(join(dir, 'Org1MSP.pem'), `${pem}trailing text\n`);
+        expectError(
+            () => trustAnchorsFromDir(dir),
+            'BAD_TRUST_ANCHORS',
+            'the trust anchor Org1MSP.pem holds something that is not a CA certificate',
+        );
     });
 
     it('refuses a file with no certificate, or a damaged one', () => {

@@ -82,14 +82,24 @@ function caFingerprints(path: string, name: string): Set<string> {
     } catch {
         throw new EvidenceError('BAD_TRUST_ANCHORS', `the trust anchor ${path} cannot be read`);
     }
+    return caFingerprintsOfPem(text, name);
+}
+
+/**
+ * The SHA-256 fingerprints of the CA certificates a PEM text holds (a trust anchor file, or an
+ * evidence bundle's anchors/ member named `name`). BAD_TRUST_ANCHORS when it holds none, or
+ * anything besides CA certificates.
+ */
+export function caFingerprintsOfPem(text: string, name: string): Set<string> {
     const blocks = [...text.matchAll(PEM_BLOCK)];
     if (blocks.length === 0) {
         throw new EvidenceError('BAD_TRUST_ANCHORS', `the trust anchor ${name} holds no PEM certificate`);
     }
+    const outside = text.replace(PEM_BLOCK, '').trim();
     return new Set(
         blocks.map(([pem, label]) => {
             const certificate = label === 'CERTIFICATE' ? parse(pem) : undefined;
-            if (certificate?.ca !== true) {
+            if (certificate?.ca !== true || outside !== '') {
                 throw new EvidenceError(
                     'BAD_TRUST_ANCHORS',
                     `the trust anchor ${name} holds something that is not a CA certificate`,
