@@ -93,7 +93,7 @@ describe('bad trust anchors (BAD_TRUST_ANCHORS)', () => {
             /Org1MSP\.pem holds something that is not a CA/,
         );
         // A CA certificate with anything else beside it: the file is not only CA certificates.
-        writeFileSync(join(dir, 'Org1MSP.pem'), `${pem}trailing text\n`);
+        writeFileSync(join(dir, 'Org1MSP.pem'), `${readFileSync(join(STRANGER, 'ca.pem'), 'utf8')}trailing text\n`);
         expectError(
             () => trustAnchorsFromDir(dir),
             'BAD_TRUST_ANCHORS',
