@@ -57,16 +57,19 @@ describe('verifiedResult', () => {
     });
 
     it('refuses an answer to another proposal, and bytes that are not a prepared transaction', () => {
-        const another = { getBytes: () => networkFile('whoami.proposed').subarray(0, 10) } as unknown as Proposal;
+        // The same endorsed answer, held against a proposal with another transaction id.
+        const proposed = gateway.ProposedTransaction.deserializeBinary(networkFile('whoami.proposed'));
+        proposed.setTransactionId('0'.repeat(64));
+        const another = { getBytes: () => proposed.serializeBinary() } as unknown as Proposal;
         expectError(
             () => verifiedResult(contract, channelConfig(), 'WhoAmI', another, endorsed()),
             'UNVERIFIED_READ',
-            /^UNVERIFIED_READ: WhoAmI: /,
+            'WhoAmI: the endorsed response answers another proposal',
         );
         expectError(
             () => verifiedResult(contract, channelConfig(), 'WhoAmI', proposal, endorsed(Buffer.from('not protobuf'))),
             'UNVERIFIED_READ',
-            /^UNVERIFIED_READ: /,
+            /^UNVERIFIED_READ: (WhoAmI: )?.*(prepared transaction|BAD_PROTOBUF)/,
         );
     });
 });
