@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionProfile, resolveIdentity } from './profile';
+import { ConnectionProfile, loadProfile, resolveIdentity } from './profile';
 
 const dir = mkdtempSync(join(tmpdir(), 'sealpact-profile-'));
 const file = (name: string, text: string) => {
@@ -82,5 +82,26 @@ describe('resolveIdentity', () => {
         writeFileSync(join(wallet, 'bad.id'), JSON.stringify({ type: 'X.509', mspId: 'Org1MSP' }));
         expect(() => resolveIdentity(profile, { walletDir: wallet, label: 'bad' })).toThrow(code('BAD_IDENTITY'));
         expect(() => resolveIdentity(profile, { walletDir: wallet, label: 'missing' })).toThrow(code('BAD_IDENTITY'));
+    });
+});
+
+describe('loadProfile and its trust anchors', () => {
+    const base = { channel: 'contracts', chaincode: 'sealpact', orgs: {} };
+
+    it('resolves a trust anchor folder against the profile folder, and keeps fingerprints as they are', () => {
+        expect(
+            loadProfile(file('relative.json', JSON.stringify({ ...base, trustAnchors: 'anchors' }))).trustAnchors,
+        ).toBe(join(dir, 'anchors'));
+        const pinned = { Org1MSP: ['ab'.repeat(32)] };
+        expect(
+            loadProfile(file('pinned.json', JSON.stringify({ ...base, trustAnchors: pinned }))).trustAnchors,
+        ).toEqual(pinned);
+    });
+
+    it('refuses trust anchors that are neither a folder nor fingerprints per MSP ID, naming the field', () => {
+        const path = file('bad-anchors.json', JSON.stringify({ ...base, trustAnchors: 42 }));
+        expect(() => loadProfile(path)).toThrow(
+            new RegExp(`^BAD_PROFILE: ${path}: "trustAnchors" must be a folder or fingerprints per MSP ID$`),
+        );
     });
 });
