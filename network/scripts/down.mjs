@@ -1,20 +1,19 @@
-// npm run network:down [-- --purge] — stops exactly the processes network:up started (by their pid
-// files in network/.data/run); --purge also removes ledgers, crypto material and logs.
+// npm run network:down [-- --purge] — stops exactly the processes network:up started (by their
+// supervisors' and pid files in network/.data/run); --purge also removes ledgers, crypto material and logs.
 import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
 import {
     DATA,
-    isAlive,
     LOGS,
     main,
     parseOptions,
-    pidFiles,
-    pidFile,
+    processNames,
     ROOT,
     run,
-    sleep,
+    runningPid,
     stage,
+    stopProcess,
     upState,
 } from './lib.mjs';
 
@@ -35,16 +34,6 @@ const USAGE = {
     },
 };
 
-/** True when /proc says the pid still runs one of our commands (guards against a reused pid). */
-function isOurs(pid) {
-    try {
-        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        return cmdline.includes('network/.bin/') || cmdline.includes('--chaincode-id=');
-    } catch {
-        return true; // no /proc: trust the pid file
-    }
-}
-
 /** On a network of docker containers, `docker compose down`; with `purge`, their volumes go too. */
 async function dockerDown(purge) {
     if (!upState()?.docker) return;
@@ -55,35 +44,22 @@ async function dockerDown(purge) {
     });
 }
 
-/** SIGTERM to each process of ours, SIGKILL to any still running after 15 s; their pid files are removed. */
-async function stop(entries) {
-    stage(`stopping ${entries.filter((e) => e.alive).length} process(es)`);
-    for (const { name, pid, alive } of entries) {
-        if (alive && isOurs(pid)) {
-            process.kill(pid, 'SIGTERM');
-            console.log(`[network]   ${name}: SIGTERM to pid ${pid}`);
-        } else if (alive) {
-            console.log(`[network]   ${name}: pid ${pid} now belongs to another program; not touched`);
-        }
-    }
-    const deadline = Date.now() + 15000;
-    for (const { name, pid, alive } of entries) {
-        if (alive && isOurs(pid)) {
-            while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-            if (isAlive(pid)) {
-                process.kill(pid, 'SIGKILL');
-                console.log(`[network]   ${name}: SIGKILL to pid ${pid}`);
-            }
-        }
-        fs.rmSync(pidFile(name), { force: true });
-    }
+/** Stops each process (through its supervisor, which then does not restart it), all at once. */
+async function stop(names) {
+    stage(`stopping ${names.length} process(es)`);
+    await Promise.all(
+        names.map(async (name) => {
+            await stopProcess(name);
+            console.log(`[network]   ${name}: stopped`);
+        }),
+    );
 }
 
 export async function down(argv = process.argv.slice(2)) {
     const options = parseOptions(USAGE, argv).values;
     await dockerDown(options.purge);
     const keep = options.keep ?? new Set();
-    await stop(pidFiles().filter((entry) => !keep.has(entry.pid)));
+    await stop(processNames().filter((name) => !keep.has(runningPid(name))));
     if (options.purge) {
         stage('purging network/.data (ledgers, crypto material, channel block) and network/.logs');
         fs.rmSync(DATA, { recursive: true, force: true });

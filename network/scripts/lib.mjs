@@ -1,5 +1,5 @@
 // Shared helpers for the network scripts: paths, the topology, running commands, pid files.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import console from 'node:console';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -101,6 +101,19 @@ export function pidFile(name) {
     return path.join(RUN, `${name}.pid`);
 }
 
+/**
+ * True when /proc says `pid` still runs one of our commands (a Fabric binary, a chaincode server or
+ * a supervisor): a pid file can outlive its process, and the pid can be reused.
+ */
+export function isOurs(pid) {
+    try {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return ['network/.bin/', '--chaincode-id=', 'supervise.mjs'].some((mark) => cmdline.includes(mark));
+    } catch {
+        return isAlive(pid); // no /proc: trust the pid file
+    }
+}
+
 export function isAlive(pid) {
     try {
         process.kill(pid, 0);
@@ -130,6 +143,80 @@ export function pidFiles() {
             const pid = Number(fs.readFileSync(path.join(RUN, file), 'utf8').trim());
             return { name, pid, alive: Number.isInteger(pid) && pid > 0 && isAlive(pid) };
         });
+}
+
+export function supervisorFile(name) {
+    return path.join(RUN, `${name}.supervisor.json`);
+}
+
+/**
+ * What supervise.mjs records for process `name`: { pid, alive, restarts, lastExit?, restartingAt? },
+ * or undefined when it was not started under a supervisor (or was stopped).
+ */
+export function supervisorState(name) {
+    const file = supervisorFile(name);
+    if (!fs.existsSync(file)) return undefined;
+    try {
+        const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+        return { ...state, alive: isAlive(state.pid) };
+    } catch {
+        return undefined; // removed while being read: the supervisor stopped
+    }
+}
+
+/** The names of the processes with a pid file or a supervisor, sorted. */
+export function processNames() {
+    if (!fs.existsSync(RUN)) return [];
+    const names = fs
+        .readdirSync(RUN)
+        .map((file) => /^(.+?)(\.supervisor\.json|\.pid)$/.exec(file)?.[1])
+        .filter(Boolean);
+    return [...new Set(names)].sort();
+}
+
+/**
+ * Starts `file args` under supervise.mjs as process `name` (detached: it outlives this script),
+ * logging to network/.logs/<name>.log, and waits for its pid file. Returns the command's pid.
+ */
+export async function startSupervised(name, file, args, env, cwd) {
+    fs.mkdirSync(LOGS, { recursive: true });
+    fs.mkdirSync(RUN, { recursive: true });
+    fs.rmSync(pidFile(name), { force: true });
+    const supervisor = spawn(
+        process.execPath,
+        [
+            path.join(NETWORK_DIR, 'scripts', 'supervise.mjs'),
+            `--name=${name}`,
+            `--run-dir=${RUN}`,
+            `--log=${path.join(LOGS, `${name}.log`)}`,
+            '--',
+            file,
+            ...args,
+        ],
+        { env: { ...process.env, ...env }, cwd, detached: true, stdio: 'ignore' },
+    );
+    supervisor.unref();
+    return waitFor(`start ${name}`, () => runningPid(name), 10000, `${name}'s supervisor to start it`);
+}
+
+/**
+ * Stops process `name`: through its supervisor when it has one (which then does not restart it),
+ * else by SIGTERM to its pid; SIGKILL after `timeoutMs`. Removes its pid file.
+ */
+export async function stopProcess(name, timeoutMs = 20000) {
+    const supervisor = supervisorState(name);
+    const target = supervisor?.alive ? supervisor.pid : runningPid(name);
+    if (target && isOurs(target)) {
+        process.kill(target, 'SIGTERM');
+        const deadline = Date.now() + timeoutMs;
+        while (isAlive(target) && Date.now() < deadline) await sleep(100);
+        if (isAlive(target)) process.kill(target, 'SIGKILL');
+    }
+    // A supervisor killed outright leaves its command running.
+    const orphan = runningPid(name);
+    if (orphan && isOurs(orphan)) process.kill(orphan, 'SIGKILL');
+    fs.rmSync(pidFile(name), { force: true });
+    fs.rmSync(supervisorFile(name), { force: true });
 }
 
 /** The Go module cache folder of the pinned Fabric module (its sampleconfig/ holds core.yaml and orderer.yaml). */
