@@ -18,7 +18,7 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { setTimeout, clearTimeout } = require('node:timers');
+const { setTimeout } = require('node:timers');
 
 const MODULE = 'github.com/seaweedfs/seaweedfs';
 const VERSION = 'v0.0.0-20261109003541-7506e5f91cd6';
@@ -28,7 +28,8 @@ const STAMP = path.join(BIN_DIR, 'weed.version');
 const START_TIMEOUT_MS = 60_000;
 // weed's filer does not finish a graceful shutdown in this version (it waits on its master), and the
 // data is thrown away anyway: after this grace period the server is killed.
-const STOP_TIMEOUT_MS = 3_000;
+const STOP_TIMEOUT_SECONDS = 3;
+const SUPERVISE = path.join(__dirname, '..', '..', 'network', 'scripts', 'supervise.mjs');
 
 /** The weed binary start() runs. */
 function weedPath() {
@@ -143,9 +144,10 @@ function answers(url) {
 /**
  * Start SeaweedFS (master, volume, filer and S3 gateway in one `weed server` process) on 127.0.0.1
  * with its data in a new temp folder and a random access key. Everything binds to loopback and
- * telemetry is off. Resolves once the S3 port answers; call `stop()` to end it and remove its data.
+ * telemetry is off, and it runs under a supervisor that restarts it if it dies. Resolves once the S3
+ * port answers; call `stop()` to end it and remove its data; `pid()` is the running weed's pid.
  *
- * @returns {Promise<{ endpoint: string, accessKeyId: string, secretAccessKey: string, dataDir: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ endpoint: string, accessKeyId: string, secretAccessKey: string, dataDir: string, stop: () => Promise<void>, pid: () => number | undefined }>}
  */
 async function start() {
     if (!installed()) {
@@ -199,29 +201,47 @@ async function start() {
         `-s3.config=${config}`,
     ];
     const logPath = path.join(dataDir, 'weed.log');
-    const logFd = fs.openSync(logPath, 'a');
-    const child = spawn(weedPath(), args, { cwd: dataDir, stdio: ['ignore', logFd, logFd] });
-    fs.closeSync(logFd);
+    // Under network/scripts/supervise.mjs, as network:up runs the Fabric processes: a weed that dies
+    // (or is killed by a fault test) is started again on the same ports and data. The supervisor
+    // stops with this process even if it is killed without calling stop().
+    const supervisor = spawn(
+        process.execPath,
+        [
+            SUPERVISE,
+            '--name=weed',
+            `--run-dir=${dataDir}`,
+            `--log=${logPath}`,
+            `--watch-parent=${process.pid}`,
+            `--stop-seconds=${STOP_TIMEOUT_SECONDS}`,
+            '--',
+            weedPath(),
+            ...args,
+        ],
+        { cwd: dataDir, stdio: 'ignore' },
+    );
     let exited = false;
-    const exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exit = new Promise((resolve) => supervisor.on('exit', resolve));
     void exit.then(() => (exited = true));
-    // If the test process ends without calling stop(), do not leave a server behind.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.on('exit', killOnExit);
+    const stopOnExit = () => supervisor.kill('SIGTERM');
+    process.on('exit', stopOnExit);
 
     async function stop() {
-        process.off('exit', killOnExit);
+        process.off('exit', stopOnExit);
         if (!exited) {
-            child.kill('SIGTERM');
-            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+            supervisor.kill('SIGTERM');
             await exit;
-            clearTimeout(timer);
         }
         fs.rmSync(dataDir, { recursive: true, force: true });
         // `weed server` also listens on Unix sockets it names in /tmp itself (no flag moves them).
         for (const [service, port] of Object.entries(socketPorts)) {
             fs.rmSync(`/tmp/seaweedfs-${service}-grpc-${port}.sock`, { force: true });
         }
+    }
+
+    /** The running weed's pid (a new one after a restart), or undefined while it is down. */
+    function pid() {
+        const file = path.join(dataDir, 'weed.pid');
+        return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
     }
 
     const endpoint = `http://127.0.0.1:${ports.s3}`;
@@ -236,7 +256,7 @@ async function start() {
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    return { endpoint, accessKeyId, secretAccessKey, dataDir, stop };
+    return { endpoint, accessKeyId, secretAccessKey, dataDir, stop, pid };
 }
 
 /**
