@@ -1,6 +1,7 @@
 // Shared by network:up (the Sealpact chaincode) and deploy-baseline.mjs (the benchmark's baseline
-// chaincode): starting detached processes, the peer CLI, chaincode-as-a-service servers, the
-// lifecycle (install / approve / commit) and an endorsement through each org's Fabric Gateway.
+// chaincode): starting detached processes, the peer CLI, each organisation's chaincode-as-a-service
+// servers, the lifecycle (install / approve / commit) and an endorsement through each org's Fabric
+// Gateway.
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import console from 'node:console';
@@ -10,7 +11,20 @@ import path from 'node:path';
 import process from 'node:process';
 import { allPeerArgs, bin, cliEnv, endpoint, ordererArgs, packageFile } from './config.mjs';
 import { chaincodeServerPaths, identityPaths, orgPaths } from './crypto.mjs';
-import { LOGS, pidFile, ROOT, run, runningPid, RUN, sleep, stage, StageError, topology, waitFor } from './lib.mjs';
+import {
+    LOGS,
+    pidFile,
+    ROOT,
+    run,
+    runningPid,
+    RUN,
+    sleep,
+    stage,
+    StageError,
+    stopProcess,
+    topology,
+    waitFor,
+} from './lib.mjs';
 
 const { channel, orgs } = topology;
 export const CHAINCODE_DIR = path.join(ROOT, 'chaincode');
@@ -70,31 +84,45 @@ export function sealpactServerEnv(definition) {
 }
 
 /**
- * Starts `fabric-chaincode-node server` for a chaincode definition (its `port`) as process `name`.
- * `modulePath` is the folder whose package.json `main` exports the contracts (default: chaincode/).
- * A definition with `governance` (Sealpact's) gets its settings from sealpactServerEnv. It serves
- * TLS with its serverName's certificate and requires a client certificate from an application
- * org's TLS CA (the peers' own TLS certificates).
+ * Starts `fabric-chaincode-node server` for one organisation's chaincode server of a definition
+ * (`server`: one of config.mjs writeChaincodePackages(definition), with its port and package id),
+ * as process `server.name`. `modulePath` is the folder whose package.json `main` exports the
+ * contracts (default: chaincode/). A definition with `governance` (Sealpact's) gets its settings
+ * from sealpactServerEnv. It serves TLS with the certificate for its name and requires a client
+ * certificate from its organisation's TLS CA (its own peer's TLS certificate).
  */
-export function startChaincodeServer(name, definition, packageId, modulePath) {
-    const tls = chaincodeServerPaths(definition);
+export function startChaincodeServer(server, definition, modulePath) {
+    const tls = chaincodeServerPaths(server);
     return startProcess(
-        name,
+        server.name,
         process.execPath,
         [
             path.join(ROOT, 'node_modules', 'fabric-shim', 'cli.js'),
             'server',
-            `--chaincode-address=${endpoint(definition.port)}`,
-            `--chaincode-id=${packageId}`,
+            `--chaincode-address=${endpoint(server.port)}`,
+            `--chaincode-id=${server.packageId}`,
             `--chaincode-tls-cert-file=${tls.cert}`,
             `--chaincode-tls-key-file=${tls.key}`,
-            `--chaincode-tls-client-cacert-file=${tls.clientCa}`,
+            `--chaincode-tls-client-cacert-file=${tls.ca}`,
             ...(modulePath ? [`--module-path=${modulePath}`] : []),
         ],
         { CORE_CHAINCODE_LOGGING_LEVEL: 'info', ...(definition.governance ? sealpactServerEnv(definition) : {}) },
         CHAINCODE_DIR,
-        definition.port,
+        server.port,
     );
+}
+
+/**
+ * Stops each of `servers` (chaincodeServers of a definition) that runs and was started before
+ * `newest` (a modification time: of its code or settings), so that starting it again serves them.
+ */
+export async function stopStaleChaincodeServers(stageName, servers, newest) {
+    for (const server of servers) {
+        if (runningPid(server.name) && fs.statSync(pidFile(server.name)).mtimeMs < newest) {
+            stage(`${stageName}: restarting ${server.name} on the new build or settings`);
+            await stopProcess(server.name);
+        }
+    }
 }
 
 export async function peerCli(stageName, org, identity, args, timeoutMs) {
@@ -115,16 +143,18 @@ export async function submit(stageName, org, identity, args) {
 }
 
 /**
- * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`):
- * installs its package on every org's peer, then approves it for every org and commits it unless
- * that sequence is already committed. Each step is skipped when the ledger already holds it.
+ * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`) served
+ * by `servers` (config.mjs writeChaincodePackages): installs on each org's peer that org's own
+ * package, then approves the definition for every org with its own package id and commits it
+ * unless that sequence is already committed (a definition's hash leaves the package ids out, so
+ * the orgs agree on it all the same). Each step is skipped when the ledger already holds it.
  */
-export async function deployChaincode(definition, packageId, ordererCount) {
+export async function deployChaincode(definition, servers, ordererCount) {
     const admin = (org) => org.admin;
-    const file = packageFile(definition);
-    stage(`chaincode install: ${file.slice(ROOT.length + 1)} on ${orgs.length} peers`);
+    stage(`chaincode install: each org's own package of "${definition.label}" on its peer`);
     await Promise.all(
-        orgs.map(async (org) => {
+        servers.map(async (server) => {
+            const { org, packageId } = server;
             const installedOut = (
                 await peerCli('chaincode install', org, admin(org), [
                     'lifecycle',
@@ -135,7 +165,12 @@ export async function deployChaincode(definition, packageId, ordererCount) {
                 ])
             ).stdout;
             if (installedOut.includes(packageId)) return;
-            await peerCli('chaincode install', org, admin(org), ['lifecycle', 'chaincode', 'install', file]);
+            await peerCli('chaincode install', org, admin(org), [
+                'lifecycle',
+                'chaincode',
+                'install',
+                packageFile(server),
+            ]);
         }),
     );
 
@@ -170,9 +205,9 @@ export async function deployChaincode(definition, packageId, ordererCount) {
         stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
         return;
     }
-    stage(`chaincode approve: ${orgs.map((org) => org.mspId).join(', ')}`);
+    stage(`chaincode approve: ${servers.map(({ org }) => org.mspId).join(', ')}, each with its own package id`);
     await Promise.all(
-        orgs.map((org) =>
+        servers.map(({ org, packageId }) =>
             submit('chaincode approve', org, admin(org), [
                 'lifecycle',
                 'chaincode',

@@ -1,5 +1,6 @@
 // What each process and command is given: configtx.yaml, environment for orderers, peers and the
-// peer CLI, the chaincode-as-a-service package and the connection profile. All from topology.json.
+// peer CLI, the chaincode servers and their chaincode-as-a-service packages, and the connection
+// profile. All from topology.json.
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -7,14 +8,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import YAML from 'yaml';
 import { chaincodeServerPaths, identityPaths, nodePaths, orgPaths } from './crypto.mjs';
-import { BIN, CONFIG, DATA, NETWORK_DIR, orderers, sampleConfigDir, topology } from './lib.mjs';
+import { BIN, CONFIG, DATA, NETWORK_DIR, orderers, sampleConfigDir, StageError, topology } from './lib.mjs';
 
 const { host, channel, ordererOrg, orgs, chaincode } = topology;
 
 export const GENESIS_BLOCK = path.join(CONFIG, `${channel}.block`);
-/** Where a chaincode-as-a-service package is written: network/.data/config/<label>.tar.gz. */
-export const packageFile = (definition) => path.join(CONFIG, `${definition.label}.tar.gz`);
-export const PACKAGE_FILE = packageFile(chaincode);
+/** Where a chaincode server's package is written: network/.data/config/<server name>.tar.gz. */
+export const packageFile = (server) => path.join(CONFIG, `${server.name}.tar.gz`);
 export const CONNECTION_PROFILE = path.join(DATA, 'connection.json');
 /** The channel's trust anchors: `<MSPID>.pem`, each organisation's CA certificate (docs/evidence.md). */
 export const TRUST_ANCHORS = path.join(DATA, 'trust-anchors');
@@ -24,6 +24,24 @@ export const endpoint = (port) => `${host}:${port}`;
 export const nodeDir = (name) => path.join(DATA, 'nodes', name);
 export const ordererTlsCa = () => orgPaths(ordererOrg).tlsCa;
 export const orgByMsp = (mspId) => orgs.find((org) => org.mspId === mspId);
+
+/**
+ * The chaincode servers of a chaincode-as-a-service definition (topology.json `chaincode` or
+ * `baselineChaincode`): one per organisation, in topology order, as a consortium runs them. `name`
+ * is both the process name (pid file, log, docker-compose service) and the TLS server name its
+ * certificate is for, `<definition name>-ccaas.<org domain>`; `port` is the org's
+ * `chaincodeServerPorts[<definition name>]`. Returns [{ org, name, port, serverName }].
+ */
+export function chaincodeServers(definition) {
+    return orgs.map((org) => {
+        const port = org.chaincodeServerPorts?.[definition.name];
+        if (!Number.isInteger(port)) {
+            throw new StageError(`topology.json: ${org.name} has no chaincodeServerPorts.${definition.name}`);
+        }
+        const name = `${definition.name}-ccaas.${org.domain}`;
+        return { org, name, port, serverName: name };
+    });
+}
 
 function signature(rule) {
     return { Type: 'Signature', Rule: rule };
@@ -291,22 +309,22 @@ function tarGz(entries) {
 }
 
 /**
- * Builds the ccaas package of a chaincode definition (topology.json `chaincode` by default, or
- * `baselineChaincode`) deterministically; returns its package id (label:sha256 of the bytes).
- * Its connection.json has the peers dial the server over TLS, checking the server's certificate
- * for `serverName` against the chaincode servers' TLS CA, with a client certificate (the peer's
- * own TLS key pair, which the builder's release step adds: no private key is in the package).
- * The CA's certificate is in the package, so the package id changes when the crypto material is
- * made again (network:down -- --purge).
+ * Builds the ccaas package of one organisation's chaincode server (`server`, from
+ * chaincodeServers(definition)) deterministically; returns its package id (label:sha256 of the
+ * bytes), which differs per organisation. Its connection.json has the org's peer dial that server
+ * over TLS, checking the server's certificate for its serverName against the org's TLS CA, with a
+ * client certificate (the peer's own TLS key pair, which the builder's release step adds: no
+ * private key is in the package). The CA's certificate is in the package, so the package id
+ * changes when the crypto material is made again (network:down -- --purge).
  */
-export function writeChaincodePackage(definition = chaincode) {
+export function writeChaincodePackage(definition, server) {
     const connection = {
-        address: endpoint(definition.port),
+        address: endpoint(server.port),
         dial_timeout: '10s',
         tls_required: true,
         client_auth_required: true,
-        domain: definition.serverName,
-        root_cert: fs.readFileSync(chaincodeServerPaths(definition).tlsCa, 'utf8'),
+        domain: server.serverName,
+        root_cert: fs.readFileSync(chaincodeServerPaths(server).ca, 'utf8'),
     };
     const code = tarGz([['connection.json', Buffer.from(JSON.stringify(connection, null, 4) + '\n')]]);
     const metadata = { label: definition.label, type: 'ccaas' };
@@ -315,8 +333,16 @@ export function writeChaincodePackage(definition = chaincode) {
         ['metadata.json', Buffer.from(JSON.stringify(metadata) + '\n')],
     ]);
     fs.mkdirSync(CONFIG, { recursive: true });
-    fs.writeFileSync(packageFile(definition), bytes);
+    fs.writeFileSync(packageFile(server), bytes);
     return `${definition.label}:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** chaincodeServers(definition), each with the package id of the package written for it. */
+export function writeChaincodePackages(definition) {
+    return chaincodeServers(definition).map((server) => ({
+        ...server,
+        packageId: writeChaincodePackage(definition, server),
+    }));
 }
 
 // --- connection profile -------------------------------------------------------------------------
@@ -337,15 +363,18 @@ export function writeTrustAnchors() {
     }
 }
 
-/** network/.data/connection.json: what the SDK, the CLI and the tests need to reach the network. */
-export function connectionProfile(ordererCount, packageId) {
+/**
+ * network/.data/connection.json: what the SDK, the CLI and the tests need to reach the network.
+ * `servers` are writeChaincodePackages(chaincode): each org's chaincode package id.
+ */
+export function connectionProfile(ordererCount, servers) {
     const identity = (org, name, role, cn = name) => ({ role, cn, ...identityPaths(org, name) });
+    const packageIdOf = (org) => servers.find((server) => server.org === org)?.packageId;
     return {
         name: 'sealpact',
         fabricVersion: topology.fabric.version,
         channel,
         chaincode: chaincode.name,
-        packageId,
         trustAnchors: TRUST_ANCHORS,
         orgs: Object.fromEntries(
             orgs.map((org) => [
@@ -360,6 +389,7 @@ export function connectionProfile(ordererCount, packageId) {
                         hostnameOverride: org.peer.name,
                         tlsCACert: orgPaths(org).tlsCa,
                     },
+                    chaincodePackageId: packageIdOf(org),
                     identities: Object.fromEntries([
                         [org.admin, identity(org, org.admin, 'admin')],
                         ...org.users.map((user) => [user.name, identity(org, user.name, 'client', user.cn)]),

@@ -8,13 +8,10 @@
 //   nodes/<node>/msp, /tls         peer or orderer: local MSP (OU=peer|orderer) and TLS server certificate
 //   users/<name>/msp, /tls         admins (OU=admin) and users (OU=client), TLS client certificate;
 //                                  a user's CN is its name unless topology.json gives "cn" (and "extraOUs")
-//
-// For the chaincode servers (chaincode-as-a-service), under network/.data/crypto/<ccaas.domain>/:
-//   tlsca/tlsca.pem, tlsca.key     their TLS certificate authority (the packages' root_cert)
-//   servers/<serverName>/tls/      server.crt/.key for the definition's serverName (SANs: that name,
-//                                  localhost and the host address), ca.crt, and client-ca.crt: the
-//                                  application orgs' TLS CAs, whose peers' TLS certificates the
-//                                  server accepts as client certificates
+//   nodes/<server>/tls             each of the org's chaincode servers (config.mjs chaincodeServers, e.g.
+//                                  sealpact-ccaas.org1.example.com): server.crt/.key for that name from
+//                                  the org's TLS CA, and ca.crt, that CA: the package's root_cert, and
+//                                  the only CA whose client certificates (its own peer's) it accepts
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -185,25 +182,16 @@ async function tlsPair(tlsca, org, dir, name, isServer) {
     fs.rmSync(tls.key);
 }
 
-/** The chaincode definitions served as chaincode-as-a-service: Sealpact's and the benchmark's. */
-const chaincodeServers = () => [topology.chaincode, topology.baselineChaincode];
-
 /**
- * The chaincode servers' TLS material: a TLS CA of their own and a server certificate for each
- * definition's serverName. The peers dial the servers (tls_required, client_auth_required in the
- * package's connection.json) and authenticate with their own TLS certificates, so each server
- * trusts the application orgs' TLS CAs as client CAs.
+ * A chaincode server's TLS key pair, issued by its organisation's TLS CA for its name. Its peer
+ * dials it (tls_required, client_auth_required in the package's connection.json) and authenticates
+ * with its own TLS certificate, from the same CA, so ca.crt is both the server's root and its
+ * client CA: another organisation's peer is refused.
  */
-async function chaincodeServerTls() {
-    const org = { domain: topology.ccaas.domain };
-    const dir = path.join(CRYPTO, org.domain);
-    const tlsca = await selfSignedCa(path.join(dir, 'tlsca'), 'tlsca', org, `tlsca.${org.domain}`);
-    const clientCas = topology.orgs.map((peerOrg) => fs.readFileSync(orgPaths(peerOrg).tlsCa, 'utf8')).join('');
-    for (const definition of chaincodeServers()) {
-        const serverDir = path.join(dir, 'servers', definition.serverName);
-        await tlsPair(tlsca, org, serverDir, definition.serverName, true);
-        write(chaincodeServerPaths(definition).clientCa, clientCas);
-    }
+async function chaincodeServerTls(server) {
+    const orgDir = path.join(CRYPTO, server.org.domain);
+    const tlsca = { cert: path.join(orgDir, 'tlsca', 'tlsca.pem'), key: path.join(orgDir, 'tlsca', 'tlsca.key') };
+    await tlsPair(tlsca, server.org, path.join(orgDir, 'nodes', server.name), server.name, true);
 }
 
 async function organisation(org, nodes, ou, admin, users) {
@@ -218,14 +206,20 @@ async function organisation(org, nodes, ou, admin, users) {
     ]);
 }
 
-/** Makes every organisation's material unless it already exists (a purge removes it). */
-export async function makeCrypto() {
+/**
+ * Makes every organisation's material unless it already exists (a purge removes it), with a TLS
+ * key pair for each of `chaincodeServers` (config.mjs chaincodeServers: [{ org, name }]).
+ */
+export async function makeCrypto(chaincodeServers) {
     const done = path.join(CRYPTO, '.complete');
     if (fs.existsSync(done)) {
-        if (!chaincodeServers().every((definition) => fs.existsSync(chaincodeServerPaths(definition).cert))) {
+        const missing = chaincodeServers.filter((server) => !fs.existsSync(chaincodeServerPaths(server).cert));
+        if (missing.length > 0) {
             throw new StageError(
-                'stage "crypto material": network/.data was made before the peers reached the chaincode servers ' +
-                    'over TLS (no chaincode server certificates); run npm run network:down -- --purge, then network:up',
+                'stage "crypto material": network/.data was made before each organisation ran its own chaincode ' +
+                    `servers (no TLS certificate for ${missing[0].name}` +
+                    `${missing.length > 1 ? ` or ${missing.length - 1} more` : ''}); ` +
+                    'run npm run network:down -- --purge, then network:up',
             );
         }
         stage('crypto material: present, reusing network/.data/crypto');
@@ -244,7 +238,7 @@ export async function makeCrypto() {
     for (const org of orgs) {
         await organisation(org, [org.peer.name], 'peer', org.admin, org.users);
     }
-    await chaincodeServerTls();
+    await Promise.all(chaincodeServers.map(chaincodeServerTls));
     fs.writeFileSync(done, new Date().toISOString() + '\n');
     console.log(`[network]   ${orgs.length + 1} organisations in network/.data/crypto`);
 }
@@ -276,14 +270,8 @@ export function orgPaths(org) {
     return { msp: path.join(dir, 'msp'), tlsCa: path.join(dir, 'tlsca', 'tlsca.pem') };
 }
 
-/** A chaincode server's TLS files (topology.json `chaincode` or `baselineChaincode`), and its CA's certificate. */
-export function chaincodeServerPaths(definition) {
-    const dir = path.join(CRYPTO, topology.ccaas.domain);
-    const tls = path.join(dir, 'servers', definition.serverName, 'tls');
-    return {
-        cert: path.join(tls, 'server.crt'),
-        key: path.join(tls, 'server.key'),
-        clientCa: path.join(tls, 'client-ca.crt'),
-        tlsCa: path.join(dir, 'tlsca', 'tlsca.pem'),
-    };
+/** A chaincode server's TLS files ({ org, name } of config.mjs chaincodeServers); ca.crt is its org's TLS CA. */
+export function chaincodeServerPaths(server) {
+    const tls = path.join(CRYPTO, server.org.domain, 'nodes', server.name, 'tls');
+    return { cert: path.join(tls, 'server.crt'), key: path.join(tls, 'server.key'), ca: path.join(tls, 'ca.crt') };
 }

@@ -1,33 +1,26 @@
 // node network/scripts/deploy-baseline.mjs — benchmark only (npm run bench:e2e runs it): deploys the
 // baseline chaincode (chaincode/src/baseline: one PutState per transaction) on the running native
 // network, on the same channel and with the same endorsement policy as Sealpact, as a second
-// chaincode-as-a-service (topology.json `baselineChaincode`). network:up never deploys it.
+// chaincode-as-a-service (topology.json `baselineChaincode`) with, like Sealpact, one server and one
+// package per organisation. network:up never deploys it.
 //
-// Idempotent: starts its server unless it runs (pid file network/.data/run/baseline.pid, so
-// network:down stops it), installs, approves and commits the definition unless already committed,
-// then waits until each org's gateway gets a Put endorsed (never submitted).
+// Idempotent: starts each org's server unless it runs (process baseline-ccaas.<org domain>, pid
+// file in network/.data/run, so network:down stops it), installs each org's package on its peer,
+// approves and commits the definition unless already committed, then waits until each org's
+// gateway gets a Put endorsed (never submitted).
 import console from 'node:console';
 import fs from 'node:fs';
 import path from 'node:path';
-import process from 'node:process';
-import { writeChaincodePackage } from './config.mjs';
-import { deployChaincode, startChaincodeServer, waitForGatewayEndorsement } from './chaincode.mjs';
+import { writeChaincodePackages } from './config.mjs';
 import {
-    CONFIG,
-    main,
-    parseOptions,
-    pidFile,
-    ROOT,
-    runningPid,
-    sleep,
-    stage,
-    StageError,
-    topology,
-    upState,
-} from './lib.mjs';
+    deployChaincode,
+    startChaincodeServer,
+    stopStaleChaincodeServers,
+    waitForGatewayEndorsement,
+} from './chaincode.mjs';
+import { CONFIG, main, parseOptions, ROOT, runningPid, stage, StageError, topology, upState } from './lib.mjs';
 
 const baseline = topology.baselineChaincode;
-const PROCESS = 'baseline';
 
 async function deployBaseline() {
     parseOptions({
@@ -60,21 +53,16 @@ async function deployBaseline() {
         JSON.stringify({ name: 'sealpact-baseline', version: baseline.version, main: module }, null, 4) + '\n',
     );
 
-    const running = runningPid(PROCESS);
-    if (running && fs.statSync(module).mtimeMs > fs.statSync(pidFile(PROCESS)).mtimeMs) {
-        stage('baseline server: restarting on the new build');
-        process.kill(running, 'SIGTERM');
-        while (runningPid(PROCESS)) await sleep(100);
-    }
-    const packageId = writeChaincodePackage(baseline);
-    stage(`baseline server: ${packageId.slice(0, 30)}… on port ${baseline.port}`);
-    await startChaincodeServer(PROCESS, baseline, packageId, modulePath);
+    const servers = writeChaincodePackages(baseline);
+    await stopStaleChaincodeServers('baseline servers', servers, fs.statSync(module).mtimeMs);
+    stage(`baseline servers: ${servers.map((server) => `${server.name} (port ${server.port})`).join(', ')}`);
+    for (const server of servers) await startChaincodeServer(server, baseline, modulePath);
 
-    await deployChaincode(baseline, packageId, state.orderers);
+    await deployChaincode(baseline, servers, state.orderers);
 
     stage(`baseline ready: each org's gateway gets "${baseline.name}" Put endorsed (not submitted)`);
     await waitForGatewayEndorsement('baseline ready', baseline.name, 'Put', ['bench-ready', '1']);
-    console.log(`[network] baseline chaincode "${baseline.name}" deployed; network:down stops its server`);
+    console.log(`[network] baseline chaincode "${baseline.name}" deployed; network:down stops its servers`);
     return 0;
 }
 

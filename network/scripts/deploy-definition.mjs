@@ -1,14 +1,14 @@
 // node network/scripts/deploy-definition.mjs --name NAME — commits another definition of the Sealpact
 // chaincode on the running native network, named NAME, for tests that need a fresh chaincode
-// state (test/governance-bootstrap.test.ts): the same ccaas package, so the running Sealpact
-// chaincode server answers it (the peers launch chaincode by package id, and the chaincode reads
-// the chaincode name from each proposal), but its own namespace, so nothing is set yet. Not even
-// the governance: network:up's bootstrap is for "sealpact" only.
+// state (test/governance-bootstrap.test.ts): each org approves it with its own Sealpact package,
+// so its running Sealpact chaincode server answers it (a peer launches chaincode by package id, and
+// the chaincode reads the chaincode name from each proposal), but its own namespace, so nothing is
+// set yet. Not even the governance: network:up's bootstrap is for "sealpact" only.
 //
 // Idempotent: installs nothing new, approves and commits NAME unless already committed, then
 // waits until each org's gateway gets a WhoAmI endorsed by a majority (never submitted).
 import console from 'node:console';
-import { writeChaincodePackage } from './config.mjs';
+import { writeChaincodePackages } from './config.mjs';
 import { deployChaincode, waitForGatewayEndorsement } from './chaincode.mjs';
 import { main, parseOptions, runningPid, StageError, topology, upState } from './lib.mjs';
 
@@ -36,12 +36,14 @@ async function deployDefinition() {
     const { name } = parseOptions(USAGE).values;
     const state = upState();
     if (!state || state.docker) throw new StageError('needs the native network: run npm run network:up (not --docker)');
-    const down = ['chaincode', ...topology.orgs.map((org) => org.peer.name)].filter((proc) => !runningPid(proc));
+    const servers = writeChaincodePackages(topology.chaincode);
+    const down = [...topology.orgs.map((org) => org.peer.name), ...servers.map((server) => server.name)].filter(
+        (proc) => !runningPid(proc),
+    );
     if (down.length > 0) throw new StageError(`not running: ${down.join(', ')}; run npm run network:up`);
-    const packageId = writeChaincodePackage(topology.chaincode);
-    await deployChaincode({ ...topology.chaincode, name }, packageId, state.orderers);
+    await deployChaincode({ ...topology.chaincode, name }, servers, state.orderers);
     await waitForGatewayEndorsement('definition ready', name, 'WhoAmI');
-    console.log(`[network] chaincode definition "${name}" committed on package ${packageId.slice(0, 30)}…`);
+    console.log(`[network] chaincode definition "${name}" committed on each org's Sealpact package`);
     return 0;
 }
 

@@ -1,4 +1,5 @@
-// npm run network:up [-- --orderers 3] — starts the native network and deploys the chaincode.
+// npm run network:up [-- --orderers 1] — starts the native network (three Raft orderers, each
+// organisation's peer and chaincode server) and deploys the chaincode.
 //
 // Every stage is idempotent: on a network that was stopped (network:down without --purge) it
 // restarts the processes and skips what the ledgers already hold.
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
     allPeerArgs,
     bin,
+    chaincodeServers,
     connectionProfile,
     CONNECTION_PROFILE,
     endpoint,
@@ -18,7 +20,7 @@ import {
     ordererArgs,
     ordererEnv,
     peerEnv,
-    writeChaincodePackage,
+    writeChaincodePackages,
     writeConfigtx,
     writeTrustAnchors,
 } from './config.mjs';
@@ -29,6 +31,7 @@ import {
     peerCli,
     startChaincodeServer,
     startProcess,
+    stopStaleChaincodeServers,
     submit,
     waitForGatewayEndorsement,
 } from './chaincode.mjs';
@@ -39,10 +42,8 @@ import {
     main,
     orderers,
     parseOptions,
-    pidFile,
     ROOT,
     run,
-    runningPid,
     stage,
     StageError,
     topology,
@@ -62,7 +63,7 @@ const USAGE = {
         orderers: {
             type: 'string',
             value: '1|3',
-            description: 'Raft orderers on a new network (default 1; an existing network keeps its count)',
+            description: 'Raft orderers on a new network (default 3; an existing network keeps its count)',
             parse: wholeNumber({ choices: [1, 3] }),
         },
         docker: { type: 'boolean', description: "run docker-compose.yaml's containers instead of native processes" },
@@ -133,7 +134,7 @@ async function waitUntilReady(ordererNodes) {
 function networkShape() {
     const options = parseOptions(USAGE).values;
     const previous = upState();
-    const ordererCount = options.orderers ?? previous?.orderers ?? 1;
+    const ordererCount = options.orderers ?? previous?.orderers ?? 3;
     const docker = Boolean(options.docker ?? previous?.docker);
     if (previous && (previous.orderers !== ordererCount || Boolean(previous.docker) !== docker)) {
         throw new StageError(
@@ -154,21 +155,16 @@ function ensureFabricBinaries() {
 }
 
 /**
- * A server started before the last build (by network:up or npm run build) or before a change of
- * its settings in topology.json (sealpactServerEnv) runs stale: restart it.
+ * A chaincode server started before the last build (by network:up or npm run build) or before a
+ * change of its settings in topology.json (sealpactServerEnv) runs stale: restart it.
  */
-async function restartStaleChaincodeServer() {
-    const serverStarted = runningPid('chaincode') && fs.statSync(pidFile('chaincode')).mtimeMs;
+function restartStaleChaincodeServers() {
     const newest = Math.max(
         newestMtime(path.join(CHAINCODE_DIR, 'dist')),
         newestMtime(path.join(ROOT, 'protocol', 'dist')),
         fs.statSync(TOPOLOGY).mtimeMs,
     );
-    if (serverStarted && serverStarted < newest) {
-        stage('chaincode build: restarting the running chaincode server on the new build or settings');
-        process.kill(runningPid('chaincode'), 'SIGTERM');
-        await waitFor('chaincode build', () => !runningPid('chaincode'), 10000, 'the old chaincode server to stop');
-    }
+    return stopStaleChaincodeServers('chaincode build', chaincodeServers(chaincode), newest);
 }
 
 async function ensureGenesisBlock(ordererCount) {
@@ -195,45 +191,49 @@ async function ensureGenesisBlock(ordererCount) {
     }
 }
 
-/** The orderers, peers and chaincode server, as native processes or docker-compose.yaml's containers. */
-async function startProcesses(ordererCount, ordererNodes, docker, packageId) {
+/** The variable docker-compose.yaml reads an org's chaincode package id from: SEALPACT_CHAINCODE_ID_<ORG NAME>. */
+const packageIdVariable = (org) => `SEALPACT_CHAINCODE_ID_${org.name.toUpperCase()}`;
+
+/**
+ * The orderers, peers and each org's chaincode server (`servers`, with their package ids), as
+ * native processes or docker-compose.yaml's containers (the services of these names).
+ */
+async function startProcesses(ordererNodes, docker, servers) {
+    const what = `${ordererNodes.length} orderer(s), ${orgs.length} peers, ${servers.length} chaincode servers`;
     if (docker) {
-        // Same stages, but the orderers, peers and chaincode run as docker-compose.yaml's containers.
-        stage(
-            `start processes: docker compose up (${ordererCount} orderer(s), ${orgs.length} peers, chaincode ${packageId.slice(0, 30)}…)`,
-        );
+        // Same stages, but the orderers, peers and chaincode servers run as docker-compose.yaml's containers.
+        stage(`start processes: docker compose up (${what})`);
+        const services = [...ordererNodes.map((node) => node.name), ...orgs.map((org) => org.peer.name)];
         await run(
             'start processes',
             'docker',
-            ['compose', ...(ordererCount === 3 ? ['--profile', 'raft3'] : []), 'up', '-d', '--build'],
+            ['compose', 'up', '-d', '--build', ...services, ...servers.map((s) => s.name)],
             {
                 cwd: ROOT,
                 timeoutMs: 900000,
                 env: {
-                    SEALPACT_CHAINCODE_ID: packageId,
+                    ...Object.fromEntries(servers.map((server) => [packageIdVariable(server.org), server.packageId])),
                     FABRIC_VERSION: topology.fabric.version,
-                    // The chaincode container runs as the owner of network/.data, to read its TLS key.
+                    // The chaincode containers run as the owner of network/.data, to read their TLS keys.
                     SEALPACT_UID: String(process.getuid()),
                     SEALPACT_GID: String(process.getgid()),
                 },
             },
         );
     } else {
-        stage(
-            `start processes: ${ordererCount} orderer(s), ${orgs.length} peers, chaincode server ${packageId.slice(0, 30)}…`,
-        );
+        stage(`start processes: ${what}`);
         for (const node of ordererNodes) {
             await startProcess(node.name, bin('orderer'), [], ordererEnv(node), ROOT, node.port);
         }
         for (const org of orgs) {
             await startProcess(org.peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
         }
-        await startChaincodeServer('chaincode', chaincode, packageId);
+        for (const server of servers) await startChaincodeServer(server, chaincode);
     }
     const ports = [
         ...ordererNodes.flatMap((node) => [node.port, node.adminPort]),
         ...orgs.map((org) => org.peer.port),
-        chaincode.port,
+        ...servers.map((server) => server.port),
     ];
     await waitFor(
         'start processes',
@@ -352,20 +352,20 @@ async function up() {
     const ordererNodes = orderers(ordererCount);
     ensureFabricBinaries();
     await buildChaincode();
-    await restartStaleChaincodeServer();
-    await makeCrypto();
+    await restartStaleChaincodeServers();
+    await makeCrypto([...chaincodeServers(chaincode), ...chaincodeServers(topology.baselineChaincode)]);
     await ensureGenesisBlock(ordererCount);
     writeUpState({ orderers: ordererCount, docker });
-    const packageId = writeChaincodePackage();
-    await startProcesses(ordererCount, ordererNodes, docker, packageId);
+    const servers = writeChaincodePackages(chaincode);
+    await startProcesses(ordererNodes, docker, servers);
     await joinOrderers(ordererNodes);
     await joinPeers();
-    await deployChaincode(chaincode, packageId, ordererCount);
+    await deployChaincode(chaincode, servers, ordererCount);
     await ensureGovernance(ordererCount);
     await waitUntilReady(ordererNodes);
 
     writeTrustAnchors();
-    fs.writeFileSync(CONNECTION_PROFILE, JSON.stringify(connectionProfile(ordererCount, packageId), null, 4) + '\n');
+    fs.writeFileSync(CONNECTION_PROFILE, JSON.stringify(connectionProfile(ordererCount, servers), null, 4) + '\n');
     stage(
         `up in ${((Date.now() - started) / 1000).toFixed(1)}s: channel "${channel}", chaincode "${chaincode.name}" committed; ` +
             `connection profile network/.data/connection.json; logs in network/.logs`,
