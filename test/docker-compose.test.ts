@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { defined } from '../protocol/src/test-support/defined';
-import { readTopology, ROOT } from './support/fabric';
+import { chaincodeServer, readTopology, ROOT } from './support/fabric';
 
 /**
  * docker-compose.yaml cannot run here (no Docker engine), so this checks it describes the same
@@ -15,6 +15,7 @@ interface Service {
     build?: { context: string; dockerfile: string };
     profiles?: string[];
     network_mode?: string;
+    restart?: string;
     environment: Record<string, string | number>;
     volumes?: string[];
     user?: string;
@@ -28,14 +29,16 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8')) a
 const env = (service: Service, name: string) => String(service.environment[name]);
 const serviceNamed = (name: string): Service => defined(compose.services[name], `the service ${name}`);
 const at = (port: number) => `${topology.host}:${port}`;
+/** Each organisation's Sealpact chaincode server: its service, as network:up names its process. */
+const servers = topology.orgs.map((org) => ({ org, ...chaincodeServer(org, topology.chaincode) }));
 
 describe('docker-compose.yaml matches network/topology.json', () => {
-    it('has exactly the orderers, the peers and the chaincode service', () => {
+    it("has exactly the orderers, the peers and each organisation's chaincode server", () => {
         expect(Object.keys(compose.services).sort()).toEqual(
             [
                 ...topology.ordererOrg.orderers.map((o) => o.name),
                 ...topology.orgs.map((o) => o.peer.name),
-                'chaincode',
+                ...servers.map((server) => server.name),
             ].sort(),
         );
     });
@@ -55,10 +58,11 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         expect(compose['x-sealpact'].fabricVersion).toBe(topology.fabric.version);
     });
 
-    it('runs the first orderer by default and the other two in the raft3 profile', () => {
-        const [first, ...rest] = topology.ordererOrg.orderers;
-        expect(serviceNamed(defined(first, 'an orderer').name).profiles).toBeUndefined();
-        for (const node of rest) expect(serviceNamed(node.name).profiles).toEqual(['raft3']);
+    it('runs every service by default (network:up names the services to start) and restarts it when it dies', () => {
+        for (const [name, service] of Object.entries(compose.services)) {
+            expect([name, service.profiles]).toEqual([name, undefined]);
+            expect([name, service.restart]).toEqual([name, 'unless-stopped']);
+        }
     });
 
     it('gives each orderer its MSP ID, ports, channel participation and TLS', () => {
@@ -105,36 +109,49 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         }
     });
 
-    it('builds the chaincode-as-a-service container from chaincode/ and serves it on the package address', () => {
-        const service = serviceNamed('chaincode');
-        expect(service.build).toEqual({ context: '.', dockerfile: 'chaincode/Dockerfile' });
-        expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(topology.chaincode.port));
-        expect(env(service, 'CHAINCODE_ID')).toContain('SEALPACT_CHAINCODE_ID');
+    it("builds each organisation's chaincode server from chaincode/ and serves it on its package's address", () => {
+        const variables = new Set<string>();
+        for (const server of servers) {
+            const service = serviceNamed(server.name);
+            expect(service.build).toEqual({ context: '.', dockerfile: 'chaincode/Dockerfile' });
+            expect(service.image).toBe('sealpact-chaincode');
+            expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(server.port));
+            // The org's own package id, which network:up -- --docker passes as SEALPACT_CHAINCODE_ID_<ORG NAME>.
+            const variable = `SEALPACT_CHAINCODE_ID_${server.org.name.toUpperCase()}`;
+            expect(env(service, 'CHAINCODE_ID')).toMatch(new RegExp(`^\\$\\{${variable}:\\?[^}]+\\}$`));
+            variables.add(variable);
+        }
+        expect(variables.size).toBe(topology.orgs.length);
         expect(readFileSync(join(ROOT, 'chaincode', 'Dockerfile'), 'utf8')).toContain('fabric-shim/cli.js server');
     });
 
-    it('starts the chaincode server with the bootstrap governance and the clock skew of topology.json', () => {
-        const service = serviceNamed('chaincode');
+    it('starts every chaincode server with the bootstrap governance and the clock skew of topology.json', () => {
         const { governingMsps, authorityMsps, auditorMsps } = topology.chaincode.governance;
         const sorted = (list: string[]) => [...new Set(list)].sort();
-        expect(env(service, 'SEALPACT_GOVERNANCE')).toBe(
-            JSON.stringify({
-                auditorMsps: sorted(auditorMsps),
-                authorityMsps: sorted(authorityMsps),
-                governingMsps: sorted(governingMsps),
-            }),
-        );
-        expect(env(service, 'CLOCK_SKEW')).toBe(String(topology.chaincode.clockSkewSeconds));
+        for (const server of servers) {
+            const service = serviceNamed(server.name);
+            expect(env(service, 'SEALPACT_GOVERNANCE')).toBe(
+                JSON.stringify({
+                    auditorMsps: sorted(auditorMsps),
+                    authorityMsps: sorted(authorityMsps),
+                    governingMsps: sorted(governingMsps),
+                }),
+            );
+            expect(env(service, 'CLOCK_SKEW')).toBe(String(topology.chaincode.clockSkewSeconds));
+        }
     });
 
-    it("serves the chaincode over TLS with its serverName's certificate, requiring the peers' client certificates", () => {
-        const service = serviceNamed('chaincode');
-        const tls = `./network/.data/crypto/${topology.ccaas.domain}/servers/${topology.chaincode.serverName}/tls`;
-        expect(service.volumes).toEqual([`${tls}:/etc/sealpact/tls:ro`]);
-        expect(env(service, 'CORE_CHAINCODE_TLS_CERT_FILE')).toBe('/etc/sealpact/tls/server.crt');
-        expect(env(service, 'CORE_CHAINCODE_TLS_KEY_FILE')).toBe('/etc/sealpact/tls/server.key');
-        expect(env(service, 'CORE_CHAINCODE_TLS_CLIENT_CACERT_FILE')).toBe('/etc/sealpact/tls/client-ca.crt');
-        expect(service.user).toBe('${SEALPACT_UID:-1000}:${SEALPACT_GID:-1000}');
+    it("serves each chaincode server over TLS with its org's certificate for its name, requiring its org's peer's certificate", () => {
+        for (const server of servers) {
+            const service = serviceNamed(server.name);
+            // crypto.mjs: the server's key pair from the org's TLS CA, and that CA as ca.crt.
+            const tls = `./network/.data/crypto/${server.org.domain}/nodes/${server.name}/tls`;
+            expect(service.volumes).toEqual([`${tls}:/etc/sealpact/tls:ro`]);
+            expect(env(service, 'CORE_CHAINCODE_TLS_CERT_FILE')).toBe('/etc/sealpact/tls/server.crt');
+            expect(env(service, 'CORE_CHAINCODE_TLS_KEY_FILE')).toBe('/etc/sealpact/tls/server.key');
+            expect(env(service, 'CORE_CHAINCODE_TLS_CLIENT_CACERT_FILE')).toBe('/etc/sealpact/tls/ca.crt');
+            expect(service.user).toBe('${SEALPACT_UID:-1000}:${SEALPACT_GID:-1000}');
+        }
     });
 
     it('names the same channel and chaincode', () => {

@@ -20,24 +20,37 @@ export interface Topology {
         domain: string;
         orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
     };
-    orgs: {
-        mspId: string;
-        domain: string;
-        peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
-    }[];
-    ccaas: { domain: string };
+    orgs: TopologyOrg[];
     chaincode: {
         name: string;
         label: string;
-        port: number;
-        serverName: string;
         clockSkewSeconds: number;
         governance: { governingMsps: string[]; authorityMsps: string[]; auditorMsps: string[] };
     };
 }
 
+export interface TopologyOrg {
+    name: string;
+    mspId: string;
+    domain: string;
+    peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
+    /** Its own chaincode server's port for each chaincode-as-a-service definition, by definition name. */
+    chaincodeServerPorts: Record<string, number>;
+}
+
 export function readTopology(): Topology {
     return JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8')) as Topology;
+}
+
+/**
+ * An organisation's chaincode server of a definition, as network/scripts/config.mjs
+ * `chaincodeServers` names it: `name` is its process, docker-compose service and TLS server name.
+ */
+export function chaincodeServer(org: TopologyOrg, definition: { name: string }): { name: string; port: number } {
+    const port = org.chaincodeServerPorts[definition.name];
+    if (port === undefined)
+        throw new Error(`topology.json: ${org.name} has no chaincodeServerPorts.${definition.name}`);
+    return { name: `${definition.name}-ccaas.${org.domain}`, port };
 }
 
 export function profile(): ConnectionProfile {
