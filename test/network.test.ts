@@ -18,7 +18,7 @@ import {
     standardParties,
     verifyParty,
 } from '../chaincode/src/test-support/scenarios';
-import { FabricLedger, profile, readTopology, ROOT, runId } from './support/fabric';
+import { chaincodeServer, FabricLedger, profile, readTopology, ROOT, runId } from './support/fabric';
 import { evaluateJson } from '../chaincode/src/test-support/answers';
 
 /**
@@ -355,50 +355,67 @@ function dial(open: () => Socket | TLSSocket): Promise<Dialled> {
     });
 }
 
-describe('the chaincode server (chaincode-as-a-service, TLS with client authentication)', () => {
+describe("each organisation's chaincode server (chaincode-as-a-service, TLS with client authentication)", () => {
     const topology = readTopology();
     const crypto = join(ROOT, 'network', '.data', 'crypto');
     const { host } = topology;
-    const { port, serverName } = topology.chaincode;
     const tlsFiles = (domain: string, node: string) => {
         const dir = join(crypto, domain, 'nodes', node, 'tls');
         return { cert: readFileSync(join(dir, 'server.crt')), key: readFileSync(join(dir, 'server.key')) };
     };
-    // As the peers dial it: the chaincode servers' TLS CA as the root, serverName, gRPC's ALPN.
-    const tls: ConnectionOptions = {
-        host,
-        port,
-        servername: serverName,
-        ca: readFileSync(join(crypto, topology.ccaas.domain, 'tlsca', 'tlsca.pem')),
-        ALPNProtocols: ['h2'],
-    };
+    /** As its org's peer dials it: the org's TLS CA as the root, the server's name, gRPC's ALPN. */
+    const servers = topology.orgs.map((org) => {
+        const { name, port } = chaincodeServer(org, topology.chaincode);
+        const tls: ConnectionOptions = {
+            host,
+            port,
+            servername: name,
+            ca: readFileSync(join(crypto, org.domain, 'tlsca', 'tlsca.pem')),
+            ALPNProtocols: ['h2'],
+        };
+        return { org, name, port, tls };
+    });
 
-    it('refuses a plaintext connection', async () => {
+    it.each(servers)('$name refuses a plaintext connection', async ({ port }) => {
         const plain = await dial(() => plainConnect(port, host));
         expect(plain.handshake).toBeUndefined();
         expect(plain.received).toHaveLength(0); // closed without a byte: no HTTP/2 without TLS
     });
 
-    it('refuses a TLS client without a certificate, or with one from a CA it does not trust', async () => {
-        const anonymous = await dial(() => tlsConnect(tls));
-        // TLS 1.3: the client's side of the handshake completes, then the server's alert ends it.
-        expect(anonymous.handshake).toMatchObject({ authorized: true, protocol: 'TLSv1.3' });
-        expect(anonymous.error).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
-        expect(anonymous.received).toHaveLength(0);
+    it.each(servers)(
+        "$name refuses a TLS client without a certificate, or with one from another organisation's TLS CA",
+        async ({ org, tls }) => {
+            const anonymous = await dial(() => tlsConnect(tls));
+            // TLS 1.3: the client's side of the handshake completes, then the server's alert ends it.
+            expect(anonymous.handshake).toMatchObject({ authorized: true, protocol: 'TLSv1.3' });
+            expect(anonymous.error).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+            expect(anonymous.received).toHaveLength(0);
 
-        // The orderer organisation's TLS CA is not among the application organisations' it accepts.
-        const orderer = defined(topology.ordererOrg.orderers[0], 'an orderer').name;
-        const stranger = await dial(() => tlsConnect({ ...tls, ...tlsFiles(topology.ordererOrg.domain, orderer) }));
-        expect(stranger.received).toHaveLength(0);
-    });
+            // Neither the orderer organisation's TLS CA nor another application organisation's.
+            const orderer = defined(topology.ordererOrg.orderers[0], 'an orderer').name;
+            const other = defined(
+                topology.orgs.find((candidate) => candidate !== org),
+                'another organisation',
+            );
+            for (const [domain, node] of [
+                [topology.ordererOrg.domain, orderer],
+                [other.domain, other.peer.name],
+            ] as const) {
+                const stranger = await dial(() => tlsConnect({ ...tls, ...tlsFiles(domain, node) }));
+                expect([node, stranger.handshake?.authorized, stranger.received.length]).toEqual([node, true, 0]);
+            }
+        },
+    );
 
-    it("accepts a peer's TLS certificate and answers HTTP/2 (gRPC) with a SETTINGS frame", async () => {
-        const org = defined(topology.orgs[0], 'an organisation');
-        const peer = await dial(() => tlsConnect({ ...tls, ...tlsFiles(org.domain, org.peer.name) }));
-        expect(peer.handshake).toEqual({ authorized: true, alpn: 'h2', protocol: 'TLSv1.3' });
-        expect(peer.error).toBeUndefined();
-        // A frame header: 24-bit length, type 0x4 (SETTINGS), flags, stream 0.
-        expect(peer.received[3]).toBe(0x04);
-        expect(peer.received.readUInt32BE(5)).toBe(0);
-    });
+    it.each(servers)(
+        "$name accepts its own organisation's peer's TLS certificate and answers HTTP/2 (gRPC) with a SETTINGS frame",
+        async ({ org, tls }) => {
+            const peer = await dial(() => tlsConnect({ ...tls, ...tlsFiles(org.domain, org.peer.name) }));
+            expect(peer.handshake).toEqual({ authorized: true, alpn: 'h2', protocol: 'TLSv1.3' });
+            expect(peer.error).toBeUndefined();
+            // A frame header: 24-bit length, type 0x4 (SETTINGS), flags, stream 0.
+            expect(peer.received[3]).toBe(0x04);
+            expect(peer.received.readUInt32BE(5)).toBe(0);
+        },
+    );
 });
