@@ -87,7 +87,7 @@ function prepareNetwork(): number[] {
     return before;
 }
 
-/** Stops what prepareNetwork started: the whole network, or only the baseline server. */
+/** Stops what prepareNetwork started: the whole network, or only the baseline servers. */
 function restoreNetwork(before: number[]): void {
     const started = alivePids().filter((pid) => !before.includes(pid));
     if (started.length === 0) return;
