@@ -1,14 +1,16 @@
-// npm run network:status — which processes run, on which ports, and whether the chaincode is committed.
+// npm run network:status — which processes run, on which ports, how often their supervisors
+// restarted them, and whether the chaincode is committed.
 import { spawnSync } from 'node:child_process';
 import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
-import { bin, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
-import { BIN, main, orderers, parseOptions, pidFiles, topology, upState } from './lib.mjs';
+import { bin, chaincodeServers, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
+import { BIN, main, orderers, parseOptions, pidFiles, supervisorState, topology, upState } from './lib.mjs';
 
 const USAGE = {
     usage: 'npm run network:status -- [--pids]',
-    summary: 'Which processes run, on which ports, and whether the chaincode is committed (exit 3 if any is stopped).',
+    summary:
+        'Which processes run, on which ports, their restarts, and whether the chaincode is committed (exit 3 if any is stopped).',
     options: {
         pids: {
             type: 'boolean',
@@ -16,6 +18,19 @@ const USAGE = {
         },
     },
 };
+
+/**
+ * One process's state: running (with its supervisor's restarts), waiting to be restarted, or
+ * stopped; a process network:up started without a supervisor (an older network) says so.
+ */
+function processStatus(entry, supervisor) {
+    const restarts = supervisor
+        ? `, ${supervisor.restarts} restart(s)${supervisor.lastExit ? `, last exit ${supervisor.lastExit.signal ?? `code ${supervisor.lastExit.code}`} at ${supervisor.lastExit.at}` : ''}`
+        : '';
+    if (entry?.alive) return `running, pid ${entry.pid}${restarts}${supervisor?.alive ? '' : ' (not supervised)'}`;
+    if (supervisor?.alive && supervisor.restartingAt) return `restarting at ${supervisor.restartingAt}${restarts}`;
+    return entry ? `stopped (stale pid ${entry.pid})` : 'stopped';
+}
 
 async function status() {
     // --pids: for scripts that must later stop only what they started (down.mjs --keep <these>).
@@ -37,21 +52,21 @@ async function status() {
         return 0;
     }
     const pids = Object.fromEntries(pidFiles().map((entry) => [entry.name, entry]));
+    const shown = [];
     const line = (name, port) => {
-        const entry = pids[name];
-        const what = entry
-            ? entry.alive
-                ? `running, pid ${entry.pid}`
-                : `stopped (stale pid ${entry.pid})`
-            : 'stopped';
-        console.log(`  ${name.padEnd(30)} ${endpoint(port).padEnd(18)} ${what}`);
+        shown.push(name);
+        console.log(
+            `  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${processStatus(pids[name], supervisorState(name))}`,
+        );
     };
     console.log(`channel "${topology.channel}", ${state.orderers} orderer(s):`);
     for (const node of orderers(state.orderers)) line(node.name, node.port);
     for (const org of topology.orgs) line(org.peer.name, org.peer.port);
-    line('chaincode', topology.chaincode.port);
-    // The benchmark's baseline chaincode server (deploy-baseline.mjs), listed once it was started.
-    if (pids.baseline) line('baseline', topology.baselineChaincode.port);
+    for (const server of chaincodeServers(topology.chaincode)) line(server.name, server.port);
+    // The benchmark's baseline chaincode servers (deploy-baseline.mjs), listed once started.
+    for (const server of chaincodeServers(topology.baselineChaincode)) {
+        if (pids[server.name] || supervisorState(server.name)) line(server.name, server.port);
+    }
     const org = topology.orgs[0];
     if (pids[org.peer.name]?.alive) {
         const result = spawnSync(
@@ -64,7 +79,7 @@ async function status() {
     console.log(
         `connection profile: ${fs.existsSync(CONNECTION_PROFILE) ? 'network/.data/connection.json' : 'not written yet'}`,
     );
-    return Object.values(pids).every((entry) => entry.alive) && Object.keys(pids).length > 0 ? 0 : 3;
+    return shown.every((name) => pids[name]?.alive) ? 0 : 3;
 }
 
 main(status);
