@@ -1,68 +1,17 @@
 // Shared by network:up (the Sealpact chaincode) and deploy-baseline.mjs (the benchmark's baseline
-// chaincode): starting detached processes, the peer CLI, each organisation's chaincode-as-a-service
+// chaincode): the peer CLI, each organisation's chaincode-as-a-service
 // servers, the lifecycle (install / approve / commit) and an endorsement through each org's Fabric
 // Gateway.
-import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import console from 'node:console';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { allPeerArgs, bin, cliEnv, endpoint, ordererArgs, packageFile } from './config.mjs';
 import { chaincodeServerPaths, identityPaths, orgPaths } from './crypto.mjs';
-import {
-    LOGS,
-    pidFile,
-    ROOT,
-    run,
-    runningPid,
-    RUN,
-    sleep,
-    stage,
-    StageError,
-    stopProcess,
-    topology,
-    waitFor,
-} from './lib.mjs';
+import { pidFile, ROOT, run, runningPid, sleep, stage, startProcess, stopProcess, topology, waitFor } from './lib.mjs';
 
 const { channel, orgs } = topology;
 export const CHAINCODE_DIR = path.join(ROOT, 'chaincode');
-
-export function canConnect(port) {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host: topology.host, port }, () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-    });
-}
-
-/** Starts a detached process logging to network/.logs/<name>.log and records its pid. */
-export async function startProcess(name, file, args, env, cwd, port) {
-    const existing = runningPid(name);
-    if (existing) {
-        console.log(`[network]   ${name} already running (pid ${existing})`);
-        return;
-    }
-    if (await canConnect(port)) {
-        throw new StageError(`stage "start processes": port ${port} for ${name} is already in use by another process`);
-    }
-    fs.mkdirSync(LOGS, { recursive: true });
-    fs.mkdirSync(RUN, { recursive: true });
-    const log = fs.openSync(path.join(LOGS, `${name}.log`), 'a');
-    const child = spawn(file, args, {
-        env: { ...process.env, ...env },
-        cwd,
-        detached: true,
-        stdio: ['ignore', log, log],
-    });
-    fs.closeSync(log);
-    fs.writeFileSync(pidFile(name), `${child.pid}\n`);
-    child.unref();
-    console.log(`[network]   started ${name} (pid ${child.pid}, ${endpoint(port)})`);
-}
 
 /**
  * The Sealpact chaincode server's settings from a topology.json definition (`chaincode`):

@@ -43,6 +43,9 @@ export function chaincodeServers(definition) {
     });
 }
 
+/** The variable docker-compose.yaml reads an org's chaincode package id from: SEALPACT_CHAINCODE_ID_<ORG NAME>. */
+export const packageIdVariable = (org) => `SEALPACT_CHAINCODE_ID_${org.name.toUpperCase()}`;
+
 function signature(rule) {
     return { Type: 'Signature', Rule: rule };
 }

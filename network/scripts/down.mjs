@@ -14,8 +14,10 @@ import {
     runningPid,
     stage,
     stopProcess,
+    topology,
     upState,
 } from './lib.mjs';
+import { packageIdVariable } from './config.mjs';
 
 const USAGE = {
     usage: 'npm run network:down -- [--purge] [--keep PID,...]',
@@ -38,9 +40,11 @@ const USAGE = {
 async function dockerDown(purge) {
     if (!upState()?.docker) return;
     stage(`docker compose down${purge ? ' --volumes' : ''}`);
-    await run('docker down', 'docker', ['compose', '--profile', 'raft3', 'down', ...(purge ? ['--volumes'] : [])], {
+    // The file requires every org's package id to be set; stopping does not use them.
+    const unusedIds = Object.fromEntries(topology.orgs.map((org) => [packageIdVariable(org), 'unused']));
+    await run('docker down', 'docker', ['compose', 'down', ...(purge ? ['--volumes'] : [])], {
         cwd: ROOT,
-        env: { SEALPACT_CHAINCODE_ID: 'unused' },
+        env: unusedIds,
     });
 }
 

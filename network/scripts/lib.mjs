@@ -2,6 +2,7 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import console from 'node:console';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -174,11 +175,30 @@ export function processNames() {
     return [...new Set(names)].sort();
 }
 
+export function canConnect(port) {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: topology.host, port }, () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+    });
+}
+
 /**
- * Starts `file args` under supervise.mjs as process `name` (detached: it outlives this script),
- * logging to network/.logs/<name>.log, and waits for its pid file. Returns the command's pid.
+ * Starts process `name` (`file args`, listening on `port`) under supervise.mjs, detached so it
+ * outlives this script, logging to network/.logs/<name>.log; waits for its pid file. Nothing is
+ * started when it runs already, or when its supervisor is waiting to restart it.
  */
-export async function startSupervised(name, file, args, env, cwd) {
+export async function startProcess(name, file, args, env, cwd, port) {
+    const existing = runningPid(name) ?? (supervisorState(name)?.alive && 'restarting');
+    if (existing) {
+        console.log(`[network]   ${name} already running (pid ${existing})`);
+        return;
+    }
+    if (await canConnect(port)) {
+        throw new StageError(`stage "start processes": port ${port} for ${name} is already in use by another process`);
+    }
     fs.mkdirSync(LOGS, { recursive: true });
     fs.mkdirSync(RUN, { recursive: true });
     fs.rmSync(pidFile(name), { force: true });
@@ -196,7 +216,8 @@ export async function startSupervised(name, file, args, env, cwd) {
         { env: { ...process.env, ...env }, cwd, detached: true, stdio: 'ignore' },
     );
     supervisor.unref();
-    return waitFor(`start ${name}`, () => runningPid(name), 10000, `${name}'s supervisor to start it`);
+    const pid = await waitFor('start processes', () => runningPid(name), 10000, `${name}'s supervisor to start it`);
+    console.log(`[network]   started ${name} (pid ${pid}, supervised, ${topology.host}:${port})`);
 }
 
 /**

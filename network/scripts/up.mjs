@@ -19,18 +19,17 @@ import {
     GENESIS_BLOCK,
     ordererArgs,
     ordererEnv,
+    packageIdVariable,
     peerEnv,
     writeChaincodePackages,
     writeConfigtx,
     writeTrustAnchors,
 } from './config.mjs';
 import {
-    canConnect,
     CHAINCODE_DIR,
     deployChaincode,
     peerCli,
     startChaincodeServer,
-    startProcess,
     stopStaleChaincodeServers,
     submit,
     waitForGatewayEndorsement,
@@ -38,6 +37,7 @@ import {
 import { identityPaths, makeCrypto, nodePaths } from './crypto.mjs';
 import { installed } from './install.mjs';
 import {
+    canConnect,
     CONFIG,
     main,
     orderers,
@@ -46,6 +46,7 @@ import {
     run,
     stage,
     StageError,
+    startProcess,
     topology,
     TOPOLOGY,
     upState,
@@ -190,9 +191,6 @@ async function ensureGenesisBlock(ordererCount) {
         stage('channel genesis block: present');
     }
 }
-
-/** The variable docker-compose.yaml reads an org's chaincode package id from: SEALPACT_CHAINCODE_ID_<ORG NAME>. */
-const packageIdVariable = (org) => `SEALPACT_CHAINCODE_ID_${org.name.toUpperCase()}`;
 
 /**
  * The orderers, peers and each org's chaincode server (`servers`, with their package ids), as
