@@ -1,5 +1,5 @@
 import { KeyAlgorithm } from './publickey';
-import { DigestAlgorithm, Suite } from './suites';
+import { CiphertextDigestAlgorithm, Suite } from './suites';
 
 /**
  * The ledger records and transaction results of the Sealpact chaincode: version 1, except signature
@@ -81,7 +81,8 @@ export interface FileRecord {
     fileId: string;
     owner: string;
     suite: Suite;
-    digestAlgorithm: DigestAlgorithm;
+    /** How `ciphertextDigest` is computed: the suite's tree digest, or (files shared before it) its plain hash. */
+    digestAlgorithm: CiphertextDigestAlgorithm;
     /** Hex digest of the stored ciphertext. */
     ciphertextDigest: string;
     /** Ciphertext size in bytes. */
@@ -128,7 +129,8 @@ interface SignatureRecordBase {
     signature: string;
     algorithm: KeyAlgorithm;
     keyFingerprint: string;
-    digestAlgorithm: DigestAlgorithm;
+    /** The file's digest algorithm, as in the statement. */
+    digestAlgorithm: CiphertextDigestAlgorithm;
     signedAt: string;
     txId: string;
 }
