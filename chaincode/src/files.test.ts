@@ -107,6 +107,36 @@ describe('files and credentials', () => {
         expect(ledger.events.map((e) => e.name)).toEqual(['FileShared']);
     });
 
+    it.each([
+        ['gm', 'sm3-tree'],
+        ['gm', 'sm3'],
+        ['intl', 'sha256-tree'],
+        ['intl', 'sha256'],
+    ] as const)('ShareFile records a %s file with the digest algorithm given, %s', async (suite, digestAlgorithm) => {
+        const args = shareArgs('f', creds('f', 'alice', 'bob'), { suite });
+        args[2] = digestAlgorithm;
+        const file = JSON.parse((await ledger.submit('alice', 'ShareFile', ...args)).payload) as FileRecord;
+        expect(file).toMatchObject({ suite, digestAlgorithm });
+        expect(await evaluateJson(ledger, 'alice', 'GetFile', 'f')).toMatchObject({ digestAlgorithm });
+    });
+
+    it('refuses the other suite tree digest, and any other name', async () => {
+        const share = (suite: 'gm' | 'intl', digestAlgorithm: string) => {
+            const args = shareArgs('f', creds('f', 'alice', 'bob'), { suite });
+            args[2] = digestAlgorithm;
+            return ledger.submit('alice', 'ShareFile', ...args);
+        };
+        await expect(share('intl', 'sm3-tree')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'suite intl uses digest algorithm sha256-tree or sha256'),
+        );
+        await expect(share('intl', 'SHA256-TREE')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'suite intl uses digest algorithm sha256-tree or sha256'),
+        );
+        await expect(share('gm', '')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'suite gm uses digest algorithm sm3-tree or sm3'),
+        );
+    });
+
     it('validates every ShareFile argument', async () => {
         const good = shareArgs('f', creds('f', 'alice', 'bob'));
         const share = (index: number, value: string) => {
@@ -119,7 +149,12 @@ describe('files and credentials', () => {
             refused('FIELD_TOO_LARGE', 'file id is longer than 128 characters'),
         );
         await expect(share(1, 'aes')).rejects.toThrow(refused('BAD_ARGUMENT', 'suite must be "gm" or "intl"'));
-        await expect(share(2, 'sha256')).rejects.toThrow(refused('BAD_ARGUMENT', 'suite gm uses digest algorithm sm3'));
+        await expect(share(2, 'sha256')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'suite gm uses digest algorithm sm3-tree or sm3'),
+        );
+        await expect(share(2, 'sha256-tree')).rejects.toThrow(
+            refused('BAD_ARGUMENT', 'suite gm uses digest algorithm sm3-tree or sm3'),
+        );
         await expect(share(3, 'ABCD')).rejects.toThrow(
             refused('BAD_ARGUMENT', 'ciphertext digest must be 64 lowercase hex digits'),
         );

@@ -14,7 +14,7 @@ import {
     Page,
     parseJsonArgument,
     PartyRecord,
-    SUITE_DIGEST,
+    ciphertextDigestsOf,
 } from '@sealpact/protocol';
 import { readPage } from './paging';
 import { KEY_TYPES, readAll, readRecord, recordTime, stateKey, txTime, writeRecord } from './state';
@@ -92,8 +92,11 @@ export async function recordShare(
         throw new ChaincodeError('DUPLICATE_ID', `file ${fileId} already exists`);
     }
     const suite = validate.suite(args.suite);
-    if (args.digestAlgorithm !== SUITE_DIGEST[suite]) {
-        throw new ChaincodeError('BAD_ARGUMENT', `suite ${suite} uses digest algorithm ${SUITE_DIGEST[suite]}`);
+    // The suite's tree digest (docs/format.md), or its plain hash as files shared before it recorded.
+    const digestAlgorithm = ciphertextDigestsOf(suite).find((algorithm) => algorithm === args.digestAlgorithm);
+    if (digestAlgorithm === undefined) {
+        const allowed = ciphertextDigestsOf(suite).join(' or ');
+        throw new ChaincodeError('BAD_ARGUMENT', `suite ${suite} uses digest algorithm ${allowed}`);
     }
     const credentials = parseCredentials(args.credentials);
     if (!credentials.some((c) => c.partyId === owner.partyId)) {
@@ -109,7 +112,7 @@ export async function recordShare(
         fileId,
         owner: owner.partyId,
         suite,
-        digestAlgorithm: SUITE_DIGEST[suite],
+        digestAlgorithm,
         ciphertextDigest: validate.hex32(args.ciphertextDigest, 'ciphertext digest'),
         size: validate.size(args.size),
         locator: validate.locator(args.locator),
