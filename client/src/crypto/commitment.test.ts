@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { COMMITMENT_INFO_PREFIX, deriveCommitmentKey, plaintextCommitment } from './commitment';
-import { expectError } from '../test-support/expect-error';
+import { expectError, expectRejection } from '../test-support/expect-error';
 import { defined } from '../../../protocol/src/test-support/defined';
 
 // The known answer of docs/crypto.md ("Plaintext commitment"), computed with stock OpenSSL 3.
@@ -95,9 +95,27 @@ describe.each(['sm3', 'sha256'] as const)('with %s', (digest) => {
     });
 });
 
-it('refuses any digest but sm3 and sha256', async () => {
-    expectError(() => deriveCommitmentKey(KAT.password, KAT.fileId, 'md5'), 'BAD_ARGUMENT', /must be sm3 or sha256/);
-    await expect(plaintextCommitment(Buffer.alloc(32), Readable.from([]), 'sha1')).rejects.toThrow(
-        /^BAD_ARGUMENT: the digest algorithm must be sm3 or sha256, not "sha1"$/,
+it.each([
+    ['sm3-tree', 'sm3'],
+    ['sha256-tree', 'sha256'],
+] as const)('uses the hash of a file digested with %s: the known answer of %s', async (fileDigest, hash) => {
+    const key = deriveCommitmentKey(KAT.password, KAT.fileId, fileDigest);
+    expect(key.toString('hex')).toBe(KAT[hash].key);
+    expect(await plaintextCommitment(key, Readable.from([Buffer.from(KAT.plaintext)]), fileDigest)).toBe(
+        KAT[hash].commitment,
+    );
+});
+
+it('refuses any digest algorithm but sm3, sha256 and their tree forms', async () => {
+    const known = 'sm3, sha256, sm3-tree or sha256-tree';
+    expectError(
+        () => deriveCommitmentKey(KAT.password, KAT.fileId, 'md5'),
+        'BAD_ARGUMENT',
+        `must be ${known}, not "md5"`,
+    );
+    await expectRejection(
+        plaintextCommitment(Buffer.alloc(32), Readable.from([]), 'sha1'),
+        'BAD_ARGUMENT',
+        `the digest algorithm must be ${known}, not "sha1"`,
     );
 });

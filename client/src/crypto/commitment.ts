@@ -1,12 +1,13 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { CryptoError, DigestAlgorithm, isDigestAlgorithm } from '@sealpact/protocol';
+import { CryptoError, DigestAlgorithm, hashOf, isCiphertextDigestAlgorithm } from '@sealpact/protocol';
 
 /**
  * The plaintext commitment of a signing statement (docs/crypto.md, "Plaintext commitment"):
  * K = HKDF-H(IKM = file password, salt = empty, info = COMMITMENT_INFO_PREFIX ‖ file id, 32) and
- * commitment = HMAC-H(K, plaintext), H the file's digest (SM3 or SHA-256). A plain digest on the
+ * commitment = HMAC-H(K, plaintext), H the hash of the file's digest algorithm (SM3 for sm3 and
+ * sm3-tree, SHA-256 for sha256 and sha256-tree). A plain digest on the
  * ledger would let every channel member test guesses at a templated contract; the HMAC can be
  * checked only with K, which holders of the file password derive and may hand to a third party
  * for this one file without giving away the password.
@@ -17,11 +18,15 @@ export const COMMITMENT_INFO_PREFIX = 'sealpact-plaintext-commitment/v2\n';
 /** Length of K in bytes. */
 export const COMMITMENT_KEY_BYTES = 32;
 
+/** The hash of a file's digest algorithm (either version). */
 function checkDigest(digestAlgorithm: string): DigestAlgorithm {
-    if (!isDigestAlgorithm(digestAlgorithm)) {
-        throw new CryptoError('BAD_ARGUMENT', `the digest algorithm must be sm3 or sha256, not "${digestAlgorithm}"`);
+    if (!isCiphertextDigestAlgorithm(digestAlgorithm)) {
+        throw new CryptoError(
+            'BAD_ARGUMENT',
+            `the digest algorithm must be sm3, sha256, sm3-tree or sha256-tree, not "${digestAlgorithm}"`,
+        );
     }
-    return digestAlgorithm;
+    return hashOf(digestAlgorithm);
 }
 
 /** K for one file: a secret like the password itself until a party reveals it on purpose. The caller zeroes it. */

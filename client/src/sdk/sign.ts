@@ -3,6 +3,7 @@ import {
     CredentialRecord,
     DigestAlgorithm,
     FileRecord,
+    hashOf,
     isSealpactError,
     SignatureRecordV3,
     signingStatement,
@@ -102,7 +103,8 @@ export async function commitmentKey(
     const file = await ledger.read<FileRecord>('GetFile', fileId);
     return {
         fileId: file.fileId,
-        digestAlgorithm: file.digestAlgorithm,
+        // The commitment's HMAC hash, which the file's digest algorithm is built on (sha256-tree: sha256).
+        digestAlgorithm: hashOf(file.digestAlgorithm),
         key: await fileCommitmentKey(ledger, keyring, file),
     };
 }
