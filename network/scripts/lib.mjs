@@ -118,10 +118,17 @@ export function isOurs(pid) {
 export function isAlive(pid) {
     try {
         process.kill(pid, 0);
-        return true;
     } catch (error) {
         return error.code === 'EPERM';
     }
+    // A zombie has died but is not reaped yet: a killed supervisor's new parent, PID 1, may reap late.
+    let stat;
+    try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+        return !fs.existsSync('/proc/self'); // gone meanwhile; without /proc, trust kill(0)
+    }
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
 }
 
 /** The pid recorded for a process this network started, if that process is still running. */
@@ -188,17 +195,28 @@ export function canConnect(port) {
 /**
  * Starts process `name` (`file args`, listening on `port`) under supervise.mjs, detached so it
  * outlives this script, logging to network/.logs/<name>.log; waits for its pid file. Nothing is
- * started when it runs already, or when its supervisor is waiting to restart it.
+ * started when it runs supervised already or its supervisor is waiting to restart it; one running
+ * without a supervisor is stopped and started again under one.
  */
 export async function startProcess(name, file, args, env, cwd, port) {
-    const existing = runningPid(name) ?? (supervisorState(name)?.alive && 'restarting');
-    if (existing) {
-        console.log(`[network]   ${name} already running (pid ${existing})`);
+    const supervised = supervisorState(name)?.alive;
+    const existing = runningPid(name);
+    if (supervised) {
+        console.log(`[network]   ${name} already running (${existing ? `pid ${existing}` : 'restarting'})`);
         return;
     }
-    if (await canConnect(port)) {
-        throw new StageError(`stage "start processes": port ${port} for ${name} is already in use by another process`);
+    if (existing) {
+        // Its supervisor was killed, or an older network:up started it without one.
+        console.log(`[network]   ${name} runs without a supervisor (pid ${existing}): restarting it under one`);
+        await stopProcess(name);
     }
+    // A process stopped a moment ago may still be closing its listener.
+    await waitFor(
+        'start processes',
+        async () => !(await canConnect(port)),
+        5000,
+        `port ${port} for ${name} to be free (another process is using it)`,
+    );
     fs.mkdirSync(LOGS, { recursive: true });
     fs.mkdirSync(RUN, { recursive: true });
     fs.rmSync(pidFile(name), { force: true });
