@@ -22,9 +22,30 @@ export type NodeOu = (typeof NODE_OUS)[number];
 const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 
+/**
+ * Callers already derived, by MSP ID and certificate bytes: parsing a certificate costs more than
+ * the rest of a ShareFile endorsement, and a server sees the same few clients again and again. A
+ * Caller is a function of those two alone, so a remembered one is the one parsing would give.
+ */
+const known = new Map<string, Readonly<Caller>>();
+const KNOWN_LIMIT = 1024;
+
 export function callerOf(ctx: Context): Caller {
     const mspId = ctx.clientIdentity.getMSPID();
-    const certificate = new X509Certificate(Buffer.from(ctx.clientIdentity.getIDBytes()));
+    const certificateBytes = Buffer.from(ctx.clientIdentity.getIDBytes());
+    const key = `${mspId}\n${certificateBytes.toString('base64')}`;
+    let caller = known.get(key);
+    if (caller === undefined) {
+        caller = Object.freeze(parseCaller(ctx, mspId, certificateBytes));
+        if (known.size >= KNOWN_LIMIT) known.clear();
+        known.set(key, caller);
+    }
+    return caller;
+}
+
+/** The Caller of a certificate; throws BAD_IDENTITY (and then nothing is remembered). */
+function parseCaller(ctx: Context, mspId: string, certificateBytes: Buffer): Caller {
+    const certificate = new X509Certificate(certificateBytes);
     const subject = certificate.subject.split('\n');
     const commonNames = subject.filter((line) => line.startsWith('CN=')).map((line) => line.slice(3));
     if (!MSP_ID.test(mspId)) {
