@@ -122,7 +122,7 @@ export async function recordShare(
         updatedAt: now,
         updatedTxId: txId,
     };
-    await grant(ctx, file, credentials, now);
+    await grant(ctx, { file, owner, isNew: true }, credentials, now);
     await writeRecord(ctx, fileKey(ctx, fileId), file);
     await writeRecord(ctx, stateKey(ctx, KEY_TYPES.sent, owner.partyId, now, fileId), indexEntry(file, now, txId));
     return { file, credentials };
@@ -147,7 +147,7 @@ export async function grantAccess(
         updatedAt: now,
         updatedTxId: ctx.stub.getTxID(),
     };
-    await grant(ctx, updated, credentials, now);
+    await grant(ctx, { file: updated, owner, isNew: false }, credentials, now);
     await writeRecord(ctx, fileKey(ctx, file.fileId), updated);
     emitAccessEvent(ctx, EVENTS.accessGranted, accessEvent(ctx, updated, credentials, now));
     return updated;
@@ -294,12 +294,20 @@ function recipientsOf(
 /**
  * Check every credential against its party (registered, verified at the record time `now` unless
  * it is the owner, active encryption key with the credential's fingerprint and algorithm), then
- * write the credentials and the recipients' inbox entries, stamped `now`.
+ * write the credentials and the recipients' inbox entries, stamped `now`. The owner's record is the
+ * one the caller already read, and a file just created has no credentials yet (a credential is
+ * only ever written with or after its file): neither is read again.
  */
-async function grant(ctx: Context, file: FileRecord, credentials: CredentialInput[], now: string): Promise<void> {
+async function grant(
+    ctx: Context,
+    target: { file: FileRecord; owner: PartyRecord; isNew: boolean },
+    credentials: CredentialInput[],
+    now: string,
+): Promise<void> {
+    const { file, owner, isNew } = target;
     const txId = ctx.stub.getTxID();
     for (const input of credentials) {
-        const party = await loadParty(ctx, input.partyId);
+        const party = input.partyId === owner.partyId ? owner : await loadParty(ctx, input.partyId);
         const key = await activeKey(ctx, party, 'encryption');
         if (key.fingerprint !== input.keyFingerprint || key.algorithm !== input.algorithm) {
             throw new ChaincodeError(
@@ -311,7 +319,7 @@ async function grant(ctx: Context, file: FileRecord, credentials: CredentialInpu
         if (!isOwner && !isVerified(party, now)) {
             throw new ChaincodeError('NOT_VERIFIED', `${party.partyId} has no valid identity verification`);
         }
-        const previous = await credentialOf(ctx, file.fileId, party.partyId);
+        const previous = isNew ? undefined : await credentialOf(ctx, file.fileId, party.partyId);
         const credential: CredentialRecord = {
             schema: 'sealpact/credential/v1',
             fileId: file.fileId,
