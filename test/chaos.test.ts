@@ -7,7 +7,15 @@ import { FaultKind, faultsOfRound, FaultRecord, FaultRun, runFault, untilFlowing
 import { ChaosLoad } from './support/chaos-load';
 import { Operation } from './support/chaos-log';
 import { livePid, networkProcesses, Readiness, readChaosTopology, sleep, thawAll } from './support/chaos-network';
-import { chaosReport, faultSummary, formatFault, formatReport, REPORT_PATH, writeReport } from './support/chaos-report';
+import {
+    chaosReport,
+    faultSummary,
+    formatFault,
+    formatReport,
+    REPORT_PATH,
+    writeOperations,
+    writeReport,
+} from './support/chaos-report';
 import { s3Store, S3Server, startS3 } from './support/chaos-s3';
 import { runId } from './support/fabric';
 import { defined } from '../protocol/src/test-support/defined';
@@ -58,6 +66,8 @@ const faults: FaultRecord[] = [];
 let server: S3Server | undefined;
 let load: ChaosLoad | undefined;
 let readiness: Readiness | undefined;
+/** When the load started. */
+let startedAt: number | undefined;
 let findings: Findings;
 let lost: number;
 
@@ -72,13 +82,13 @@ function faultRun(active: ChaosLoad, ready: Readiness): FaultRun {
 }
 
 /** Inject every kind of fault once per round, until the run's time is up (one round for npm test). */
-async function injectFaults(active: ChaosLoad, s3: S3Server, ready: Readiness, startedAt: number): Promise<void> {
-    for (let round = 0; round === 0 || Date.now() < startedAt + MINUTES * 60_000; round++) {
+async function injectFaults(active: ChaosLoad, s3: S3Server, ready: Readiness, loadStart: number): Promise<void> {
+    for (let round = 0; round === 0 || Date.now() < loadStart + MINUTES * 60_000; round++) {
         for (const fault of faultsOfRound({ topology, s3, link: active.link, holdMs: HOLD_MS }, round)) {
             const record = await runFault(fault, faultRun(active, ready));
             faults.push(record);
             process.stdout.write(
-                `${formatFault(faultSummary(record, startedAt, active.log.operations, Date.now()))}\n`,
+                `${formatFault(faultSummary(record, loadStart, active.log.operations, Date.now()))}\n`,
             );
         }
     }
@@ -104,10 +114,10 @@ beforeAll(async () => {
     ));
     const active = (load = await ChaosLoad.open({ server: s3, dir, run: runId(), pauseMs: PAUSE_MS }));
 
-    const startedAt = Date.now();
+    const started = (startedAt = Date.now());
     active.start();
     try {
-        await injectFaults(active, s3, ready, startedAt);
+        await injectFaults(active, s3, ready, started);
     } finally {
         thawAll();
     }
@@ -120,7 +130,7 @@ beforeAll(async () => {
     findings = await checkAfterwards(active, store);
     const report = chaosReport({
         run: LONG ? `${MINUTES} minutes` : 'short',
-        startedAt,
+        startedAt: started,
         endedAt,
         workers: active.workers,
         operations: active.log.operations,
@@ -128,13 +138,14 @@ beforeAll(async () => {
         findings,
     });
     lost = report.lost;
-    writeReport(report, active.log.operations);
+    writeReport(report);
     process.stdout.write(`${formatReport(report)}\n[chaos] report: ${REPORT_PATH}\n`);
 });
 
 afterAll(async () => {
     thawAll();
     await load?.stop(90_000);
+    if (load && startedAt !== undefined) writeOperations(load.log.operations, startedAt);
     await load?.close();
     readiness?.close();
     await server?.stop();

@@ -236,9 +236,13 @@ export async function untilFlowing(run: FaultRun): Promise<void> {
     await run.ready();
     const since = Date.now();
     if ((await run.log.everyWorkerSucceeded(run.workers, since, run.recoveryWaitMs)) === undefined) {
+        const last = run.workers.map((worker) => {
+            const op = run.log.last(worker);
+            return `${worker}: ${op ? `${op.kind} ${op.outcome ?? 'running'} ${op.message ?? ''}` : 'nothing yet'}`;
+        });
         throw new Error(
-            `the network is ready but not every worker succeeded within ${run.recoveryWaitMs / 1000} s: ` +
-                run.workers.join(', '),
+            `the network is ready but not every worker succeeded within ${run.recoveryWaitMs / 1000} s; ` +
+                `each one's last operation: ${last.join('; ')}`,
         );
     }
 }

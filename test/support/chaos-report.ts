@@ -159,15 +159,18 @@ export function formatReport(report: ChaosReport): string {
     ].join('\n');
 }
 
-/** The report, and every operation with its times from the start of the load in milliseconds. */
-export function writeReport(report: ChaosReport, operations: Operation[]): void {
+export function writeReport(report: ChaosReport): void {
     mkdirSync(dirname(REPORT_PATH), { recursive: true });
     writeFileSync(REPORT_PATH, JSON.stringify(report, null, 2) + '\n');
-    const start = Date.parse(report.startedAt);
+}
+
+/** Every operation, its times in milliseconds from the start of the load: written even when a run fails. */
+export function writeOperations(operations: Operation[], startedAt: number): void {
     const relative = operations.map((op) => ({
         ...op,
-        startedAt: op.startedAt - start,
-        endedAt: op.endedAt === undefined ? undefined : op.endedAt - start,
+        startedAt: op.startedAt - startedAt,
+        endedAt: op.endedAt === undefined ? undefined : op.endedAt - startedAt,
     }));
+    mkdirSync(dirname(OPERATIONS_PATH), { recursive: true });
     writeFileSync(OPERATIONS_PATH, JSON.stringify(relative, null, 1) + '\n');
 }
