@@ -11,6 +11,8 @@ import { IdentityName } from '../../chaincode/src/test-support/fixtures';
 
 const RUN_DIR = join(ROOT, 'network', '.data', 'run');
 const POLL_MS = 100;
+/** An orderer this many blocks behind the others is still in step (blocks are cut every 250 ms under load). */
+const MAX_LAG_BLOCKS = 5;
 
 /** network/topology.json, as far as the chaos suite needs it. */
 export interface ChaosTopology {
@@ -122,22 +124,46 @@ export function thawAll(): void {
 // A run that fails or is killed in the middle must not leave a frozen process behind for everyone else.
 process.on('exit', thawAll);
 
-/** The orderer whose /metrics says it leads the channel's Raft cluster, if any answers so within a second. */
-export async function raftLeader(topology: ChaosTopology): Promise<string | undefined> {
-    const leading = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${topology.channel}"\\} 1$`, 'm');
-    const answers = await Promise.all(
+/** Each orderer's /metrics text, undefined for one that does not answer within a second (down, frozen, starting). */
+async function ordererMetrics(topology: ChaosTopology): Promise<{ name: string; text?: string }[]> {
+    return Promise.all(
         topology.ordererOrg.orderers.map(async (orderer) => {
             try {
                 const response = await fetch(`http://${topology.host}:${orderer.operationsPort}/metrics`, {
                     signal: AbortSignal.timeout(1000),
                 });
-                return leading.test(await response.text()) ? orderer.name : undefined;
+                return { name: orderer.name, text: await response.text() };
             } catch {
-                return undefined; // down, frozen or starting
+                return { name: orderer.name };
             }
         }),
     );
-    return answers.find((name) => name !== undefined);
+}
+
+function leaderIn(topology: ChaosTopology, metrics: { name: string; text?: string }[]): string | undefined {
+    const leading = new RegExp(`^consensus_etcdraft_is_leader\\{channel="${topology.channel}"\\} 1$`, 'm');
+    return metrics.find((orderer) => orderer.text !== undefined && leading.test(orderer.text))?.name;
+}
+
+/** The orderer whose /metrics says it leads the channel's Raft cluster, if any answers so. */
+export async function raftLeader(topology: ChaosTopology): Promise<string | undefined> {
+    return leaderIn(topology, await ordererMetrics(topology));
+}
+
+/**
+ * Orderers more than a few blocks behind the highest: killing the leader while one lags would take
+ * the cluster's quorum with it, so the suite waits (and fails, naming them) instead.
+ */
+function laggingOrderers(topology: ChaosTopology, metrics: { name: string; text?: string }[]): string[] {
+    const height = new RegExp(`^ledger_blockchain_height\\{channel="${topology.channel}"\\} (\\d+)$`, 'm');
+    const heights = metrics.map((orderer) => ({
+        name: orderer.name,
+        height: Number(height.exec(orderer.text ?? '')?.[1] ?? NaN),
+    }));
+    const highest = Math.max(...heights.map((orderer) => orderer.height).filter(Number.isFinite));
+    return heights
+        .filter((orderer) => !(orderer.height >= highest - MAX_LAG_BLOCKS))
+        .map((orderer) => `${orderer.name} (block height ${orderer.height}, highest ${highest})`);
 }
 
 /** The identity whose organisation's gateway each readiness probe goes through, one per organisation. */
@@ -149,8 +175,8 @@ const PROBES: Record<string, IdentityName> = {
 };
 
 /**
- * Waits until the network takes transactions again: every process named runs, Raft has a leader,
- * each organisation's gateway gets an endorsement from every organisation's peer (so every peer and
+ * Waits until the network takes transactions again: every process named runs, Raft has a leader and
+ * every orderer is in step with it, each organisation's gateway gets an endorsement from every organisation's peer (so every peer and
  * chaincode server answers and gossip has found them), and the S3 store answers.
  */
 export class Readiness {
@@ -183,7 +209,10 @@ export class Readiness {
     private async notReady(): Promise<string | undefined> {
         const stopped = this.processes.filter((p) => p.pid() === undefined).map((p) => p.name);
         if (stopped.length > 0) return `not running: ${stopped.join(', ')}`;
-        if ((await raftLeader(this.topology)) === undefined) return 'no Raft leader';
+        const metrics = await ordererMetrics(this.topology);
+        if (leaderIn(this.topology, metrics) === undefined) return 'no Raft leader';
+        const lagging = laggingOrderers(this.topology, metrics);
+        if (lagging.length > 0) return `orderers behind the others: ${lagging.join(', ')}`;
         const endorsingOrganizations = this.topology.orgs.map((org) => org.mspId);
         for (const org of this.topology.orgs) {
             const who = PROBES[org.mspId];
