@@ -23,7 +23,12 @@ export const BUCKET = 'chaos';
 export async function startS3(): Promise<S3Server> {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
     const server = await seaweedfs.start();
-    await seaweedfs.createBucket(server, BUCKET);
+    try {
+        await seaweedfs.createBucket(server, BUCKET);
+    } catch (err) {
+        await server.stop();
+        throw err;
+    }
     return server;
 }
 
