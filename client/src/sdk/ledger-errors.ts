@@ -285,12 +285,17 @@ export function isReadConflict(error: unknown): boolean {
     return error instanceof CommitFailedError && error.validationCode === 'MVCC_READ_CONFLICT';
 }
 
+/** True for a gateway call that ran out of its deadline (the peer may still be working on it). */
+export function isDeadlineExceeded(error: unknown): boolean {
+    return error instanceof GatewayError && error.code === DEADLINE_EXCEEDED;
+}
+
 /** Why a submitted transaction's status is unknown, in one line. */
 function unknownReason(error: unknown, stage: Stage, endpoint: string): string {
     if (error instanceof GatewayError && error.code === UNAVAILABLE) {
         return `the connection to the peer at ${endpoint} was lost at the ${stage} stage`;
     }
-    if (error instanceof GatewayError && error.code === DEADLINE_EXCEEDED) {
+    if (isDeadlineExceeded(error)) {
         return `timed out at the ${stage} stage (peer ${endpoint})`;
     }
     const message = messageOf(error).replace(/\s+/g, ' ');

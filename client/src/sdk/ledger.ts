@@ -17,6 +17,7 @@ import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedId
 import { ClientError, EvidenceError, LedgerError } from '@sealpact/protocol';
 import { ChannelConfig, EndorsementPolicy } from '../verify/channel-config';
 import { TrustAnchors, trustAnchorsFromDir, trustAnchorsFromFingerprints } from '../verify/trust-anchors';
+import { commitStatus } from './commit-status';
 import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
 import { ChannelBlocks, verifiedResult } from './verified-read';
 
@@ -43,6 +44,8 @@ export interface Deadlines {
     endorse: number;
     submit: number;
     commit: number;
+    /** Without a commit status this long after a submit, submit the same signed transaction again. */
+    resubmit: number;
 }
 
 /** A stream of the chaincode's events, and how to record that one was handled (for a restart). */
@@ -81,9 +84,16 @@ export interface Ledger {
  * docs/operations.md#a-hung-peer): an evaluation is the gateway peer's alone (tens of ms); an
  * endorsement waits at most 1 s (gateway.endorsementTimeout) per endorser that does not answer,
  * a few in a row at worst; submit tries up to three orderers, 3 s each (gateway.broadcastTimeout);
- * commit waits for the block, through a Raft leader election if need be.
+ * commit waits for the block, through a Raft leader election if need be, resubmitting every 5 s
+ * (a commit takes under a second here; a transaction the dying leader held never commits).
  */
-const DEFAULT_DEADLINES: Deadlines = { evaluate: 5_000, endorse: 10_000, submit: 15_000, commit: 60_000 };
+const DEFAULT_DEADLINES: Deadlines = {
+    evaluate: 5_000,
+    endorse: 10_000,
+    submit: 15_000,
+    commit: 60_000,
+    resubmit: 5_000,
+};
 
 /**
  * One identity's connection to the Sealpact chaincode through its organisation's gateway peer
@@ -96,6 +106,7 @@ export class LedgerConnection implements Ledger {
     readonly contract: Contract;
     private readonly client: grpc.Client;
     private readonly gateway: Gateway;
+    private readonly limits: Deadlines;
     readonly blocks: ChannelBlocks;
     private readonly submittedListeners = new Set<(submitted: Submitted) => void>();
     private channelConfig?: Promise<ChannelConfig>;
@@ -109,7 +120,7 @@ export class LedgerConnection implements Ledger {
     ) {
         this.identity = resolveIdentity(profile, identitySource);
         const { org, mspId, certificate, privateKey } = this.identity;
-        const limits = { ...DEFAULT_DEADLINES, ...deadlines };
+        const limits = (this.limits = { ...DEFAULT_DEADLINES, ...deadlines });
         this.client = new grpc.Client(
             org.peer.endpoint,
             grpc.credentials.createSsl(readPem(org.peer.tlsCACert, 'the peer TLS CA certificate')),
@@ -122,7 +133,6 @@ export class LedgerConnection implements Ledger {
             evaluateOptions: () => ({ deadline: Date.now() + limits.evaluate }),
             endorseOptions: () => ({ deadline: Date.now() + limits.endorse }),
             submitOptions: () => ({ deadline: Date.now() + limits.submit }),
-            commitStatusOptions: () => ({ deadline: Date.now() + limits.commit }),
         });
         this.network = this.gateway.getNetwork(profile.channel);
         this.contract = this.network.getContract(profile.chaincode);
@@ -163,7 +173,7 @@ export class LedgerConnection implements Ledger {
             for (const listener of this.submittedListeners) {
                 listener({ transaction, txId });
             }
-            status = await commit.getStatus();
+            status = await commitStatus(endorsed, commit, this.limits);
         } catch (error) {
             throw ledgerError(error, stage, transaction, this.endpoint, txId, await this.knownPolicy());
         }
