@@ -46,6 +46,9 @@ export function chaincodeServers(definition) {
 /** The variable docker-compose.yaml reads an org's chaincode package id from: SEALPACT_CHAINCODE_ID_<ORG NAME>. */
 export const packageIdVariable = (org) => `SEALPACT_CHAINCODE_ID_${org.name.toUpperCase()}`;
 
+/** A topology.json object without its `$comment`. */
+const withoutComment = (object) => Object.fromEntries(Object.entries(object).filter(([key]) => key !== '$comment'));
+
 function signature(rule) {
     return { Type: 'Signature', Rule: rule };
 }
@@ -92,9 +95,10 @@ export function configtx(ordererCount) {
                 },
                 Orderer: {
                     OrdererType: 'etcdraft',
-                    BatchTimeout: '250ms',
-                    BatchSize: { MaxMessageCount: 10, AbsoluteMaxBytes: '99 MB', PreferredMaxBytes: '512 KB' },
+                    BatchTimeout: topology.ordering.BatchTimeout,
+                    BatchSize: topology.ordering.BatchSize,
                     EtcdRaft: {
+                        Options: withoutComment(topology.ordering.EtcdRaft),
                         Consenters: nodes.map((node) => ({
                             Host: host,
                             Port: node.port,
