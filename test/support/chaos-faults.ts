@@ -11,7 +11,7 @@ import {
     sleep,
     thaw,
 } from './chaos-network';
-import { S3Server } from './chaos-s3';
+import { S3Server, untilWritable } from './chaos-s3';
 
 /**
  * The faults, one at a time: each is injected for real (SIGSTOP / SIGCONT, SIGKILL, a cut TCP
@@ -29,7 +29,7 @@ export interface FaultRecord {
     /** The process or connection it hit. */
     target: string;
     injectedAt: number;
-    /** When the frozen process was continued, the killed one ran again, the link was back. */
+    /** When the frozen process was continued, the killed one ran again (the S3 store: took writes again), the link was back. */
     resumedAt: number;
     /** When every worker had had an operation started after resumedAt succeed; undefined if not in the wait. */
     recoveredAt?: number;
@@ -90,7 +90,12 @@ export function faultsOfRound(targets: FaultTargets, round: number): Fault[] {
         leaderKill(topology),
         killFault('chaincode-kill', chaincodeServer, pidFileOf(chaincodeServer)),
         freezeFault('s3-freeze', S3, () => s3.pid(), holdMs),
-        killFault('s3-kill', S3, () => s3.pid()),
+        killFault(
+            's3-kill',
+            S3,
+            () => s3.pid(),
+            () => untilWritable(s3),
+        ),
         connectionCut(link, holdMs),
     ];
 }
@@ -114,7 +119,13 @@ function freezeFault(kind: FaultKind, target: string, pidOf: () => number | unde
     };
 }
 
-function killFault(kind: FaultKind, target: string, pidOf: () => number | undefined): Fault {
+/** A SIGKILL; it is over once the supervisor restarted the process and, if given, `back()` resolved. */
+function killFault(
+    kind: FaultKind,
+    target: string,
+    pidOf: () => number | undefined,
+    back?: () => Promise<void>,
+): Fault {
     return {
         kind,
         inject: () => {
@@ -125,6 +136,7 @@ function killFault(kind: FaultKind, target: string, pidOf: () => number | undefi
                 target,
                 resume: async () => {
                     await restarted(target, pidOf, pid);
+                    await back?.();
                     return { at: Date.now() };
                 },
             });
