@@ -1,0 +1,218 @@
+/**
+ * A small pool of worker threads for the container's bulk work (crypto-jobs.ts): sealing and
+ * opening chunks and hashing the segments of the tree digest, so that a container uses every core
+ * instead of one.
+ *
+ * Design, kept small on purpose:
+ * - One worker per core but one: the main thread works too. A job goes to a worker that has fewer
+ *   than two jobs queued (so the next is there when it finishes one); when every worker has two,
+ *   the main thread runs the job itself, at once. Small jobs, and jobs whose bytes are not in a
+ *   SharedArrayBuffer, always run on the main thread: a round trip costs more than they do.
+ * - Workers start on first use and stay; each is ref'd only while it holds jobs, so an idle pool
+ *   never keeps a process alive. Their code is the source text of runCryptoJob in an inline
+ *   CommonJS string, so it runs the same from dist/ and under ts-jest.
+ * - A worker that fails or exits fails the jobs it held with a SealpactError (DIGEST_FAILED); the
+ *   next job starts a fresh worker.
+ * - Where the process has `gc` (node --expose-gc, or the CLI, see exposeGc), each thread runs a
+ *   young-generation GC after every few MiB of chunk work: V8 frees the buffers node:crypto returns
+ *   only at a GC, and starts one for them alone only past 32 MiB, per thread.
+ */
+import * as nodeCrypto from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
+import { CryptoError } from '@sealpact/protocol';
+import { CryptoJob, JobResults, runCryptoJob } from './crypto-jobs';
+
+/** Jobs with fewer bytes than this run on the main thread. */
+const INLINE_BYTES = 64 * 1024;
+/** Jobs a worker holds at once. */
+const QUEUE_DEPTH = 2;
+/** Chunk bytes a thread seals or opens between two young-generation GCs (where `gc` is exposed). */
+const GC_EVERY_BYTES = 4 * 1024 * 1024;
+
+/** Counts chunk bytes and runs a minor GC every `every` of them, when the thread has `gc`. */
+/* istanbul ignore next: runs in workers too, from its source text */
+function gcPacer(gc: () => NodeJS.GCFunction | undefined, every: number): (job: CryptoJob) => void {
+    let bytes = 0;
+    return (job) => {
+        const collect = gc();
+        if (job.kind !== 'hash' && collect !== undefined && (bytes += job.length) >= every) {
+            bytes = 0;
+            collect({ type: 'minor' });
+        }
+    };
+}
+
+const WORKER_SOURCE = `
+const crypto = require('node:crypto');
+const { parentPort } = require('node:worker_threads');
+const runCryptoJob = ${String(runCryptoJob)};
+const paced = (${String(gcPacer)})(() => globalThis.gc, ${GC_EVERY_BYTES});
+parentPort.on('message', ({ id, job }) => {
+    try {
+        const result = runCryptoJob(crypto, job);
+        parentPort.postMessage({ id, result });
+        paced(job);
+    } catch (err) {
+        parentPort.postMessage({ id, error: String(err && err.message) });
+    }
+});
+`;
+
+interface Pending {
+    resolve: (result: unknown) => void;
+    reject: (err: Error) => void;
+}
+
+type Reply = { id: number; result: unknown } | { id: number; error: string };
+
+/** One worker and the jobs it holds. */
+class PoolWorker {
+    readonly pending = new Map<number, Pending>();
+    online = false;
+
+    /** @param failed told (once or twice: 'error' then 'exit') that the worker is gone, and why */
+    constructor(
+        readonly worker: Worker,
+        failed: (self: PoolWorker, reason: string) => void,
+    ) {
+        worker.on('online', () => (this.online = true));
+        worker.on('message', (reply: Reply) => {
+            this.settle(reply);
+        });
+        worker.on('error', (err) => {
+            failed(this, `failed: ${err.message}`);
+        });
+        worker.on('exit', (code) => {
+            failed(this, `exited (code ${code})`);
+        });
+        worker.unref(); // after the listeners: adding a 'message' listener refs the worker's port again
+    }
+
+    post(id: number, job: CryptoJob): Promise<unknown> {
+        return new Promise((resolve, reject) => {
+            this.pending.set(id, { resolve, reject });
+            this.worker.ref();
+            this.worker.postMessage({ id, job });
+        });
+    }
+
+    /** Fail every job it holds. */
+    failAll(error: Error): void {
+        const pending = [...this.pending.values()];
+        this.pending.clear();
+        for (const job of pending) {
+            job.reject(error);
+        }
+    }
+
+    private settle(reply: Reply): void {
+        const job = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if (this.pending.size === 0) {
+            this.worker.unref();
+        }
+        if ('error' in reply) {
+            job?.reject(jobFailed(reply.error));
+        } else {
+            job?.resolve(reply.result);
+        }
+    }
+}
+
+function jobFailed(message: string): CryptoError {
+    return new CryptoError('DIGEST_FAILED', `a crypto job failed: ${message}`);
+}
+
+/** Bytes a job works on, to tell small jobs from large ones. */
+function bytesOf(job: CryptoJob): number {
+    return job.kind === 'hash' ? job.parts.reduce((sum, part) => sum + part.length, 0) : job.length;
+}
+
+/** Whether a worker would see the job's bytes themselves rather than a copy. */
+function shared(job: CryptoJob): boolean {
+    const bulk = job.kind === 'hash' ? job.parts : [job.data];
+    return bulk.some((part) => part.buffer instanceof SharedArrayBuffer);
+}
+
+/** The worker threads and the main thread, sharing the work. */
+export class CryptoPool {
+    private readonly workers: PoolWorker[] = [];
+    private nextId = 1;
+    private readonly pace = gcPacer(() => globalThis.gc, GC_EVERY_BYTES);
+
+    /** @param size worker threads at most (the main thread works besides them) */
+    constructor(readonly size: number) {}
+
+    /** Jobs held by workers now (for tests: a finished or destroyed stream leaves none). */
+    get queued(): number {
+        return this.workers.reduce((sum, w) => sum + w.pending.size, 0);
+    }
+
+    /**
+     * Run a job on a worker, or here and now when every worker is busy (or the job is small).
+     * The job must not touch its bytes until the promise settles.
+     */
+    run<J extends CryptoJob>(job: J): Promise<JobResults[J['kind']]> {
+        const worker = bytesOf(job) >= INLINE_BYTES && shared(job) ? this.freeWorker() : undefined;
+        if (worker !== undefined) {
+            return worker.post(this.nextId++, job) as Promise<JobResults[J['kind']]>;
+        }
+        // Settled on the next turn of the event loop, not at once: a caller feeding jobs from memory
+        // would otherwise run on promises alone and never let the workers' replies (or their start) in.
+        return new Promise((resolve, reject) => {
+            try {
+                const result = runCryptoJob(nodeCrypto, job) as JobResults[J['kind']];
+                this.pace(job);
+                setImmediate(resolve, result);
+            } catch (err) {
+                setImmediate(reject, jobFailed((err as Error).message));
+            }
+        });
+    }
+
+    /** Stop every worker as if it had crashed (for tests): the jobs they held fail. */
+    async terminate(): Promise<void> {
+        await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    }
+
+    /** An online worker with room for a job; starts one if the pool is not full yet. */
+    private freeWorker(): PoolWorker | undefined {
+        const free = this.workers.find((w) => w.online && w.pending.size < QUEUE_DEPTH);
+        if (free === undefined && this.workers.length < this.size) {
+            const worker = new Worker(WORKER_SOURCE, { eval: true });
+            this.workers.push(
+                new PoolWorker(worker, (gone, why) => {
+                    this.lose(gone, why);
+                }),
+            );
+        }
+        return free;
+    }
+
+    private lose(worker: PoolWorker, reason: string): void {
+        const index = this.workers.indexOf(worker);
+        if (index >= 0) {
+            this.workers.splice(index, 1);
+            worker.failAll(new CryptoError('DIGEST_FAILED', `the crypto worker ${reason}`));
+        }
+    }
+}
+
+/** The pool every container shares: one worker per core but one, and at least one. */
+export const cryptoPool = new CryptoPool(Math.max(1, availableParallelism() - 1));
+
+/**
+ * Give this process a `gc` function, so that the pool's threads free node:crypto's output buffers
+ * every few MiB instead of every 32 MiB (crypto-pool.ts above): for a process that encrypts large
+ * files, such as the CLI. It sets a V8 flag for the whole process, so a library leaves it to the
+ * application. Workers started afterwards have `gc` too.
+ */
+export function exposeGc(): void {
+    if (globalThis.gc === undefined) {
+        setFlagsFromString('--expose-gc');
+        globalThis.gc = runInNewContext('gc') as NodeJS.GCFunction;
+    }
+}
