@@ -1,9 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+    createReadStream,
+    lstatSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    statSync,
+    symlinkSync,
+    write,
+    writeFileSync,
+} from 'node:fs';
+import { ClientError } from '@sealpact/protocol';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectRejection } from './test-support/expect-error';
-import { writeBufferAtomically, writeFileAtomically } from './atomic-file';
+import { writeBufferAtomically, writeFileAtomically, writeOutputFile } from './atomic-file';
 
 /**
  * Where the output path is a character device or a pipe, it is written to, never replaced: a
@@ -51,5 +64,70 @@ describe('writeFileAtomically on what is not a regular file', () => {
         );
         expect(readdirSync(dir)).toEqual(['a-folder']);
         expect(readdirSync(folder)).toEqual([]);
+    });
+});
+
+describe('writeOutputFile', () => {
+    /** Write `text` through the descriptor. */
+    const writing = (text: string) => (fd: number) =>
+        new Promise<void>((resolve, reject) => {
+            write(fd, text, (err) => (err ? reject(err) : resolve()));
+        });
+
+    it('replaces a regular file only once the writer succeeded, and leaves no temporary file', async () => {
+        const path = join(dir, 'out.bin');
+        writeFileSync(path, 'before');
+        await expectRejection(
+            writeOutputFile(path, async (fd) => {
+                await writing('half of it')(fd);
+                throw new ClientError('IO_ERROR', 'the writer failed');
+            }),
+            'IO_ERROR',
+            'the writer failed',
+        );
+        expect(readFileSync(path, 'utf8')).toBe('before');
+        await writeOutputFile(path, writing('after'));
+        expect(readFileSync(path, 'utf8')).toBe('after');
+        expect(statSync(path).mode & 0o777).toBe(0o600);
+        expect(readdirSync(dir)).toEqual(['out.bin']);
+    });
+
+    it('writes into /dev/null directly, which stays a character device (also as root)', async () => {
+        await writeOutputFile('/dev/null', writing('discarded'));
+        expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    });
+
+    it('replaces the regular file behind a symbolic link, never the link (/dev/stdout redirected to a file)', async () => {
+        const file = join(dir, 'target.txt');
+        const link = join(dir, 'link');
+        writeFileSync(file, 'before');
+        symlinkSync(file, link);
+        await writeOutputFile(link, writing('through the link'));
+        expect(lstatSync(link).isSymbolicLink()).toBe(true);
+        expect(readFileSync(file, 'utf8')).toBe('through the link');
+        expect(readdirSync(dir).sort()).toEqual(['link', 'target.txt']);
+    });
+
+    it('writes through /dev/stdout when it is a pipe, leaving /dev/stdout as it was', () => {
+        const script = `
+            const { writeOutputFile } = require(${JSON.stringify(join(__dirname, 'atomic-file.ts'))});
+            const { write } = require('node:fs');
+            writeOutputFile('/dev/stdout', (fd) => new Promise((resolve, reject) => write(fd, 'to the pipe', (e) => (e ? reject(e) : resolve()))));`;
+        const hook = join(__dirname, 'test-support', 'register-ts.js');
+        const before = lstatSync('/dev/stdout');
+        // Through `| cat`, so that stdout is a pipe (node's own 'pipe' stdio is a socket).
+        const command = `${process.execPath} -r ${hook} -e "$SCRIPT" | cat`;
+        const out = execFileSync('sh', ['-c', command], { env: { ...process.env, SCRIPT: script } });
+        expect(out.toString()).toBe('to the pipe');
+        const after = lstatSync('/dev/stdout');
+        expect([after.isSymbolicLink(), after.ino]).toEqual([before.isSymbolicLink(), before.ino]);
+    });
+
+    it('refuses a folder at the path with IO_ERROR', async () => {
+        await expectRejection(
+            writeOutputFile(dir, writing('x')),
+            'IO_ERROR',
+            `${dir} is not a regular file, a character device or a pipe`,
+        );
     });
 });

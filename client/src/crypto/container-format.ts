@@ -43,6 +43,13 @@ const OFFSET_AAD_LENGTH = OFFSET_SALT + SALT_LENGTH;
 const FIXED_LENGTH = OFFSET_AAD_LENGTH + 2;
 /** The longest header there can be; a decoder never needs to look further ahead than this. */
 export const MAX_HEADER_LENGTH = FIXED_LENGTH + MAX_AAD_LENGTH + HEADER_TAG_LENGTH;
+/** Bytes of the header up to its AAD: enough to learn the header's length. */
+export const HEADER_FIXED_LENGTH = FIXED_LENGTH;
+
+/** The whole header's length, from its first HEADER_FIXED_LENGTH bytes (not checked here: see parseHeader). */
+export function headerLength(fixed: Buffer): number {
+    return FIXED_LENGTH + fixed.readUInt16BE(OFFSET_AAD_LENGTH) + HEADER_TAG_LENGTH;
+}
 
 /** The header fields, as the encoder chooses them and the decoder reads them. */
 export interface ContainerHeader {

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Suite } from '@sealpact/protocol';
 import { decryptFile, encryptFile } from './filecipher';
+import { referenceTreeDigest } from '../test-support/tree-digest';
+
+const MIB = 1024 * 1024;
 
 describe('encryptFile / decryptFile', () => {
     let dir: string;
@@ -17,20 +20,22 @@ describe('encryptFile / decryptFile', () => {
     });
     afterEach(() => rm(dir, { recursive: true, force: true }));
 
-    it.each<[Suite, string, number]>([
+    it.each<[Suite, 'sha256' | 'sm3', number]>([
         ['intl', 'sha256', 0],
         ['intl', 'sha256', 200_000],
+        ['intl', 'sha256', 3 * MIB + 1],
         ['gm', 'sm3', 0],
         ['gm', 'sm3', 200_000],
-    ])('round-trips a file (%s, %s, %d bytes) and reports the container digest', async (suite, digestAlg, size) => {
+        ['gm', 'sm3', 2 * MIB],
+    ])('round-trips a file (%s, %s tree, %d bytes) and reports the container digest', async (suite, hash, size) => {
         const plaintext = randomBytes(size);
         await writeFile(path('plain'), plaintext);
         const sealed = await encryptFile(path('plain'), path('sealed'), { suite, password, aad: 'file-1' });
         const container = await readFile(path('sealed'));
         const expected = {
             suite,
-            digest: createHash(digestAlg).update(container).digest('hex'),
-            digestAlg,
+            digest: referenceTreeDigest(hash, container).toString('hex'),
+            digestAlg: `${hash}-tree`,
             size: container.length,
         };
         expect(sealed).toEqual(expected);

@@ -1,12 +1,17 @@
 import { expect } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { join } from 'node:path';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { Suite } from '@sealpact/protocol';
 import { MAX_AAD_LENGTH, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './container-format';
+import { cryptoPool } from './crypto-pool';
 import { createDecryptStream, createEncryptStream, DecryptStream, EncryptStream } from './stream';
+import { expectRejection } from '../test-support/expect-error';
 import { defined } from '../../../protocol/src/test-support/defined';
+import { referenceTreeDigest } from '../test-support/tree-digest';
 
 const CHUNK = MIN_CHUNK_SIZE; // small chunks keep many-chunk cases fast
 const SUITES: Suite[] = ['intl', 'gm'];
@@ -57,10 +62,10 @@ describe('streaming file cipher round trip', () => {
                     const chunks = Math.max(1, Math.ceil(size / CHUNK));
                     expect(container.length).toBe(HEADER_FIXED + aad.length + size + chunks * TAG_LENGTH[suite]);
 
-                    const digestAlg = suite === 'intl' ? 'sha256' : 'sm3';
+                    const hash = suite === 'intl' ? 'sha256' : 'sm3';
                     expect(encryptor.ciphertextDigest).toEqual({
-                        algorithm: digestAlg,
-                        digest: createHash(digestAlg).update(container).digest(),
+                        algorithm: `${hash}-tree`,
+                        digest: referenceTreeDigest(hash, container),
                         size: container.length,
                     });
 
@@ -83,6 +88,36 @@ describe('streaming file cipher round trip', () => {
         expect(a.equals(b)).toBe(false);
         expectBytes(await run(createDecryptStream({ password }), a), plaintext);
     });
+
+    it.each([
+        ['intl', 'sha256'],
+        ['gm', 'sm3'],
+    ] as const)(
+        'computes the version 1 digest when asked (%s, %s), as old ledger records have it',
+        async (suite, hash) => {
+            const password = randomBytes(32);
+            const plaintext = randomBytes(3 * 1024 * 1024 + 5);
+            const encryptor = createEncryptStream({ suite, password, digestAlgorithm: hash });
+            const container = await run(encryptor, plaintext, [70_000]);
+            const expected = {
+                algorithm: hash,
+                digest: createHash(hash).update(container).digest(),
+                size: container.length,
+            };
+            expect(encryptor.ciphertextDigest).toEqual(expected);
+            const decryptor = createDecryptStream({ password, digestAlgorithm: hash });
+            expectBytes(await run(decryptor, container, [1000, 2_000_000]), plaintext);
+            expect(decryptor.ciphertextDigest).toEqual(expected);
+            // The same container under the default version 2 digest.
+            const again = createDecryptStream({ password });
+            await run(again, container);
+            expect(again.ciphertextDigest).toEqual({
+                algorithm: `${hash}-tree`,
+                digest: referenceTreeDigest(hash, container),
+                size: container.length,
+            });
+        },
+    );
 
     it('takes a string AAD as UTF-8', async () => {
         const password = randomBytes(32);
@@ -148,4 +183,66 @@ describe('argument checks', () => {
             expect.objectContaining({ code: 'BAD_ARGUMENT' }),
         );
     });
+});
+
+describe('streams on the crypto pool', () => {
+    const MIB = 1024 * 1024;
+
+    it('fails a stream whose worker dies, and a fresh worker serves the next one', async () => {
+        const password = randomBytes(32);
+        const encryptor = createEncryptStream({ suite: 'gm', password });
+        const done = pipeline(
+            new Readable({
+                read() {
+                    this.push(randomBytes(512 * 1024));
+                },
+            }),
+            encryptor,
+            new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+        );
+        // Let chunks through until some wait on a worker, then kill the workers.
+        while (cryptoPool.queued === 0) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await cryptoPool.terminate();
+        await expectRejection(done, 'DIGEST_FAILED', 'the crypto worker exited');
+
+        const plaintext = randomBytes(3 * MIB);
+        const container = await run(createEncryptStream({ suite: 'intl', password }), plaintext);
+        expectBytes(await run(createDecryptStream({ password }), container, [MIB + 7]), plaintext);
+    });
+
+    it('does not keep the process alive: a child exits promptly without any cleanup', async () => {
+        // Run the TypeScript sources in a plain node process (transpiled on require).
+        const hook = join(__dirname, '..', 'test-support', 'register-ts.js');
+        const script = `
+            const { createEncryptStream } = require(${JSON.stringify(join(__dirname, 'stream.ts'))});
+            const password = Buffer.alloc(32, 7);
+            (async () => {
+                await createEncryptStream({ suite: 'intl', password }).end(Buffer.alloc(5 << 20)).toArray();
+                await createEncryptStream({ suite: 'gm', password }).end(Buffer.from('small')).toArray();
+                const dropped = createEncryptStream({ suite: 'intl', password });
+                dropped.resume();
+                dropped.write(Buffer.alloc(5 << 20));
+                setImmediate(() => { dropped.destroy(); process.stdout.write('done ' + Date.now()); });
+            })();`;
+        const child = spawn(process.execPath, ['-r', hook, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => {
+            stdout += d.toString();
+        });
+        child.stderr.on('data', (d: Buffer) => {
+            stderr += d.toString();
+        });
+        const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+            child.on('exit', (c, s) => r([c, s])),
+        );
+        const exitedAt = Date.now();
+        clearTimeout(killer);
+        expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+        const doneAt = Number(/^done (\d+)$/.exec(stdout)?.[1]);
+        expect(exitedAt - doneAt).toBeLessThan(2000);
+    }, 40_000);
 });

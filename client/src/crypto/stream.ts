@@ -1,91 +1,46 @@
 /**
  * The streaming file cipher: Node Transform streams that write and read Sealpact containers
- * (docs/format.md) in constant memory, computing the ciphertext digest in the same pass, on a
- * second thread (parallel-digest.ts) so that it overlaps the cipher instead of adding to it.
+ * (docs/format.md) in constant memory, computing the ciphertext digest in the same pass. Chunks
+ * are sealed and opened on the crypto pool, several at once (container.ts), and the tree digest
+ * hashes its segments there too (ciphertext-digest.ts); the streams copy the bytes into chunk
+ * buffers and pass the results on in order.
  *
- * Framing follows age's STREAM: fixed-size chunks, each sealed under a nonce made of its index and
- * a last-chunk flag. Both suites share this code; they differ only in the ChunkSealer/ChunkOpener
- * from suites.ts.
+ * Each chunk gets a new buffer, since the stream hands it on to a consumer that may keep it; the
+ * file helpers (filecipher.ts) reuse theirs.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { CryptoError, DigestAlgorithm, SealpactError, Suite } from '@sealpact/protocol';
-import { ByteQueue } from './byte-queue';
-import { ParallelDigest } from './parallel-digest';
+import { CiphertextDigestAlgorithm, CryptoError, SUITE_CIPHERTEXT_DIGEST } from '@sealpact/protocol';
+import { CiphertextHasher, createCiphertextHasher } from './ciphertext-digest';
 import {
-    chunkNonce,
-    ContainerHeader,
-    DEFAULT_CHUNK_SIZE,
-    encodeHeaderBody,
-    MAX_HEADER_LENGTH,
-    parseHeader,
-    ParsedHeader,
-    SALT_LENGTH,
-} from './container-format';
-import { checkFilePassword, ContainerKeys, deriveContainerKeys } from './suites';
+    chunksInWork,
+    ContainerOpener,
+    ContainerSealer,
+    DecryptOptions,
+    EncryptOptions,
+    headerFrom,
+    InOrder,
+} from './container';
+import { ContainerHeader, SALT_LENGTH } from './container-format';
+import { checkFilePassword } from './suites';
 
-/** Options for {@link createEncryptStream}. */
-export interface EncryptOptions {
-    suite: Suite;
-    /** The 32-byte file password. */
-    password: Uint8Array;
-    /** Associated data stored in the header and authenticated (e.g. the file id); a string is UTF-8. */
-    aad?: Uint8Array | string;
-    /** Plaintext bytes per chunk, 1 KiB to 16 MiB; 1 MiB by default. */
-    chunkSize?: number;
-}
-
-/** Options for {@link createDecryptStream}. The suite and chunk size come from the header. */
-export interface DecryptOptions {
-    /** The 32-byte file password. */
-    password: Uint8Array;
-    /** The associated data the container must carry; empty when omitted. A string is UTF-8. */
-    aad?: Uint8Array | string;
-}
+export type { DecryptOptions, EncryptOptions } from './container';
 
 /** The digest of a container's exact bytes, header included. */
 export interface CiphertextDigest {
-    /** SHA-256 for the intl suite, SM3 for gm. */
-    algorithm: DigestAlgorithm;
+    /** The suite's tree digest by default (sha256-tree for intl, sm3-tree for gm), or the one asked for. */
+    algorithm: CiphertextDigestAlgorithm;
     digest: Buffer;
     /** Container length in bytes. */
     size: number;
 }
 
-function toBytes(aad: Uint8Array | string | undefined): Buffer {
-    return typeof aad === 'string' ? Buffer.from(aad, 'utf8') : Buffer.from(aad ?? []);
-}
-
 /**
- * Run a step of a transform, handing any error to the stream instead of throwing into the writer;
- * then call back, once the digest has caught up if it is too far behind (backpressure).
+ * Run an async step of a transform and call back once it is done, handing any error to the stream
+ * instead of throwing into the writer.
  */
-function guarded(callback: TransformCallback, step: () => void, hash: () => ParallelDigest | undefined): void {
-    try {
-        step();
-    } catch (err) {
-        callback(err as Error);
-        return;
-    }
-    const digest = hash();
-    if (digest?.mustWait) {
-        digest.drained().then(() => {
-            callback();
-        }, callback);
-    } else {
-        callback();
-    }
-}
-
-/** Finish the digest, record the result, then end the stream (or fail it). */
-function finishDigest(
-    hash: ParallelDigest,
-    size: number,
-    record: (result: CiphertextDigest) => void,
-    callback: TransformCallback,
-): void {
-    hash.digest().then((digest) => {
-        record({ algorithm: hash.algorithm as DigestAlgorithm, digest, size });
+function step(callback: TransformCallback, work: () => Promise<void>): void {
+    work().then(() => {
         callback();
     }, callback);
 }
@@ -95,12 +50,11 @@ function finishDigest(
  * at once; each chunk is sealed as soon as the next byte (or the end) shows whether it is the last.
  */
 export class EncryptStream extends Transform {
-    private readonly keys: ContainerKeys;
-    private readonly headerTag: Buffer;
-    private readonly chunkSize: number;
-    private readonly pending = new ByteQueue();
-    private readonly hash: ParallelDigest;
-    private index = 0;
+    private readonly sealer: ContainerSealer;
+    private readonly hasher: CiphertextHasher;
+    private readonly work: InOrder;
+    private buffer: Buffer;
+    private filled = 0;
     private size = 0;
     private result?: CiphertextDigest;
 
@@ -111,18 +65,11 @@ export class EncryptStream extends Transform {
      */
     constructor(options: EncryptOptions, salt: Buffer = randomBytes(SALT_LENGTH)) {
         super();
-        this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-        this.keys = deriveContainerKeys(options.suite, options.password, salt);
-        const body = encodeHeaderBody({
-            suite: options.suite,
-            chunkSize: this.chunkSize,
-            salt,
-            aad: toBytes(options.aad),
-        });
-        this.headerTag = this.keys.headerTag(body);
-        this.hash = new ParallelDigest(this.keys.digestAlgorithm);
-        this.output(body);
-        this.output(this.headerTag);
+        this.sealer = new ContainerSealer(options, salt);
+        this.hasher = createCiphertextHasher(options.digestAlgorithm ?? SUITE_CIPHERTEXT_DIGEST[options.suite]);
+        this.work = new InOrder(chunksInWork());
+        this.buffer = this.sealer.newChunkBuffer();
+        this.output(this.sealer.header);
     }
 
     /** The digest of everything written, available once the stream has flushed ('end'/'finish'). */
@@ -131,58 +78,58 @@ export class EncryptStream extends Transform {
     }
 
     override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        guarded(
-            callback,
-            () => {
-                this.pending.push(data);
-                // Strictly more than a chunk: a chunk is sealed only once it is known not to be the last.
-                while (this.pending.length > this.chunkSize) {
-                    this.seal(this.pending.take(this.chunkSize), false);
+        step(callback, async () => {
+            const { chunkSize } = this.sealer;
+            for (let at = 0; at < data.length;) {
+                if (this.filled === chunkSize) {
+                    await this.seal(false); // a full chunk with more bytes after it
                 }
-            },
-            () => this.hash,
-        );
+                const count = Math.min(data.length - at, chunkSize - this.filled);
+                data.copy(this.buffer, this.filled, at, at + count);
+                this.filled += count;
+                at += count;
+            }
+        });
     }
 
     override _flush(callback: TransformCallback): void {
-        try {
+        step(callback, async () => {
             // The final chunk holds 1..chunkSize bytes, or none when the whole input was empty.
-            this.seal(this.pending.take(this.pending.length), true);
-        } catch (err) {
-            callback(err as Error);
-            return;
-        }
-        finishDigest(this.hash, this.size, (result) => (this.result = result), callback);
+            await this.seal(true);
+            this.sealer.wipe();
+            this.result = { algorithm: this.hasher.algorithm, digest: await this.hasher.digest(), size: this.size };
+        });
     }
 
     override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-        this.hash.abort(); // a no-op once the digest is finished
+        this.hasher.abort();
+        this.sealer.wipe();
         callback(err);
     }
 
-    private seal(plaintext: Buffer[], last: boolean): void {
-        const sealer = this.keys.sealer(chunkNonce(this.index++, last), this.headerTag);
-        for (const piece of plaintext) {
-            this.output(sealer.update(piece));
+    /** Hand the current chunk to the pool; pass on the oldest ones while too many are in work (all, at the end). */
+    private async seal(last: boolean): Promise<void> {
+        const { buffer, filled } = this;
+        const length = filled + this.sealer.tagLength;
+        this.work.add(this.sealer.seal(buffer, filled, last).then(() => ({ buffer, length })));
+        if (!last) {
+            this.buffer = this.sealer.newChunkBuffer();
+            this.filled = 0;
         }
-        this.output(sealer.final());
+        while (this.work.full || (last && this.work.length > 0)) {
+            const chunk = await this.work.next();
+            this.output(chunk.buffer.subarray(0, chunk.length));
+            if (this.hasher.mustWait) {
+                await this.hasher.drained();
+            }
+        }
     }
 
     private output(bytes: Buffer): void {
-        this.hash.update(bytes);
+        this.hasher.update(bytes);
         this.size += bytes.length;
         this.push(bytes);
     }
-}
-
-/** What a decoder knows once the header has been authenticated. */
-interface OpenedHeader {
-    keys: ContainerKeys;
-    header: ContainerHeader;
-    headerTag: Buffer;
-    /** Bytes of a full chunk on the wire: ciphertext plus tag. */
-    wireLength: number;
-    hash: ParallelDigest;
 }
 
 /**
@@ -191,11 +138,15 @@ interface OpenedHeader {
  * failure, and a consumer must not treat output as complete unless the stream ended cleanly.
  */
 export class DecryptStream extends Transform {
+    private readonly options: DecryptOptions;
     private readonly password: Buffer;
-    private readonly expectedAad: Buffer;
-    private readonly queue = new ByteQueue();
-    private opened?: OpenedHeader;
-    private index = 0;
+    /** The first bytes, until the header is complete. */
+    private start: Buffer = Buffer.alloc(0);
+    private opener?: ContainerOpener;
+    private hasher?: CiphertextHasher;
+    private work?: InOrder;
+    private buffer: Buffer = Buffer.alloc(0);
+    private filled = 0;
     private size = 0;
     private result?: CiphertextDigest;
 
@@ -204,12 +155,12 @@ export class DecryptStream extends Transform {
         super();
         // A private copy, wiped once the keys are derived: the caller may reuse its buffer meanwhile.
         this.password = Buffer.from(checkFilePassword(options.password));
-        this.expectedAad = toBytes(options.aad);
+        this.options = { ...options, password: this.password };
     }
 
     /** The authenticated header fields, once the header has been read. */
     get header(): ContainerHeader | undefined {
-        return this.opened?.header;
+        return this.opener?.header;
     }
 
     /** The digest of the container read, available once the final chunk verified and the stream ended. */
@@ -218,142 +169,96 @@ export class DecryptStream extends Transform {
     }
 
     override _transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        guarded(
-            callback,
-            () => {
-                this.queue.push(data);
-                this.drain(false);
-            },
-            () => this.opened?.hash,
-        );
+        step(callback, async () => {
+            const rest = this.opener === undefined ? this.readHeader(data) : data;
+            if (rest.length > 0) {
+                await this.gather(rest);
+            }
+        });
     }
 
     override _flush(callback: TransformCallback): void {
-        try {
-            this.drain(true);
-            this.openFinalChunk();
-        } catch (err) {
-            callback(err as Error);
-            return;
-        }
-        // Plaintext is all out; the stream ends (and ciphertextDigest is set) once the digest is.
-        finishDigest((this.opened as OpenedHeader).hash, this.size, (result) => (this.result = result), callback);
+        step(callback, async () => {
+            if (this.opener === undefined || this.hasher === undefined) {
+                throw new CryptoError('TRUNCATED', 'the input ends inside the container header');
+            }
+            // Whatever is left is the final chunk (checked by the opener).
+            await this.open(true);
+            this.opener.wipe();
+            this.result = { algorithm: this.hasher.algorithm, digest: await this.hasher.digest(), size: this.size };
+        });
     }
 
     override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-        this.opened?.hash.abort(); // a no-op once the digest is finished
+        this.hasher?.abort();
+        this.opener?.wipe();
+        this.password.fill(0);
         callback(err);
     }
 
-    /** Read the header, then every chunk that is certainly not the last (more bytes follow it). */
-    private drain(ended: boolean): void {
-        if (this.opened === undefined) {
-            const parsed = parseHeaderFrom(this.queue);
-            if (parsed === undefined) {
-                if (ended) {
-                    throw new CryptoError('TRUNCATED', 'the input ends inside the container header');
-                }
-                return;
-            }
-            this.opened = this.openHeader(parsed);
-            this.consume(parsed.length);
+    /** Gather the header; once it is complete, authenticate it and return the bytes after it. */
+    private readHeader(data: Buffer): Buffer {
+        this.start = Buffer.concat([this.start, data]);
+        const parsed = headerFrom(this.start);
+        if (parsed === undefined) {
+            return Buffer.alloc(0);
         }
-        const { wireLength } = this.opened;
-        while (this.queue.length > wireLength) {
-            const plaintext = this.tryOpen(wireLength, false);
-            if (plaintext === undefined) {
-                if (this.tryOpen(wireLength, true) !== undefined) {
-                    throw new CryptoError('TRAILING_DATA', `data follows the final chunk (chunk ${this.index})`);
-                }
-                throw chunkAuthFailed(this.index);
-            }
-            this.accept(wireLength, plaintext);
-        }
-    }
-
-    private openHeader(parsed: ParsedHeader): OpenedHeader {
-        const { header } = parsed;
-        const keys = deriveContainerKeys(header.suite, this.password, header.salt);
+        const opener = ContainerOpener.open(parsed, this.options);
         this.password.fill(0);
-        const headerTag = keys.headerTag(parsed.body);
-        if (!timingSafeEqual(headerTag, parsed.tag)) {
-            // A wrong password and an altered header look the same to an HMAC; say both.
-            throw new CryptoError(
-                'HEADER_AUTH_FAILED',
-                'header authentication failed: wrong file password, or the header was altered',
-            );
-        }
-        if (!header.aad.equals(this.expectedAad)) {
-            throw new CryptoError(
-                'AAD_MISMATCH',
-                `the container is bound to other associated data (${header.aad.length} bytes, expected ${this.expectedAad.length})`,
-            );
-        }
-        const hash = new ParallelDigest(keys.digestAlgorithm);
-        return { keys, header, headerTag, wireLength: header.chunkSize + keys.tagLength, hash };
+        this.opener = opener;
+        const algorithm = this.options.digestAlgorithm ?? SUITE_CIPHERTEXT_DIGEST[parsed.header.suite];
+        this.hasher = createCiphertextHasher(algorithm);
+        this.work = new InOrder(chunksInWork());
+        this.buffer = opener.newChunkBuffer();
+        this.consumed(this.start.subarray(0, parsed.length));
+        const rest = this.start.subarray(parsed.length);
+        this.start = Buffer.alloc(0);
+        return rest;
     }
 
-    /** At the end of input, whatever is queued must be exactly one authentic final chunk. */
-    private openFinalChunk(): void {
-        const { keys, wireLength } = this.opened as OpenedHeader;
-        const length = this.queue.length;
-        if (length < keys.tagLength) {
-            throw new CryptoError('TRUNCATED', `the input ends before the final chunk (at chunk ${this.index})`);
-        }
-        const plaintext = this.tryOpen(length, true);
-        if (plaintext === undefined) {
-            if (length === wireLength && this.tryOpen(length, false) !== undefined) {
-                throw new CryptoError(
-                    'TRUNCATED',
-                    `the input ends after chunk ${this.index}, which is not the final chunk`,
-                );
+    /** Take container bytes after the header: digest them, and gather them into chunks. */
+    private async gather(data: Buffer): Promise<void> {
+        const opener = this.opener as ContainerOpener;
+        for (let at = 0; at < data.length;) {
+            if (this.filled === opener.wireLength) {
+                await this.open(false); // a full chunk with more bytes after it
             }
-            throw chunkAuthFailed(this.index);
+            const count = Math.min(data.length - at, opener.wireLength - this.filled);
+            const piece = data.subarray(at, at + count);
+            // Digested before the chunk is opened: it is opened in place.
+            this.consumed(piece);
+            piece.copy(this.buffer, this.filled);
+            this.filled += count;
+            at += count;
         }
-        if (length === keys.tagLength && this.index > 0) {
-            // Only the final chunk of an empty file may be empty (docs/format.md); a conforming
-            // encoder never writes one elsewhere, so refuse rather than accept two encodings.
-            throw new CryptoError('EMPTY_FINAL_CHUNK', `chunk ${this.index} is an empty final chunk after data`);
-        }
-        this.accept(length, plaintext);
-    }
-
-    /** Authenticate the chunk in the first `length` queued bytes; its plaintext, or undefined if it fails. */
-    private tryOpen(length: number, last: boolean): Buffer[] | undefined {
-        const { keys, headerTag } = this.opened as OpenedHeader;
-        const split = length - keys.tagLength;
-        const opener = keys.opener(chunkNonce(this.index, last), headerTag);
-        const plaintext = this.queue.pieces(0, split).map((piece) => opener.update(piece));
-        return opener.verify(this.queue.bytes(split, length)) ? plaintext : undefined;
-    }
-
-    private accept(length: number, plaintext: Buffer[]): void {
-        this.consume(length);
-        this.index++;
-        for (const piece of plaintext) {
-            this.push(piece);
+        const hasher = this.hasher as CiphertextHasher;
+        if (hasher.mustWait) {
+            await hasher.drained();
         }
     }
 
-    /** Drop bytes that have been verified, feeding them to the ciphertext digest. */
-    private consume(length: number): void {
-        const { hash } = this.opened as OpenedHeader;
-        for (const piece of this.queue.take(length)) {
-            hash.update(piece);
+    /** Hand the current chunk to the pool; pass on the oldest plaintext while too many are in work (all, at the end). */
+    private async open(last: boolean): Promise<void> {
+        const opener = this.opener as ContainerOpener;
+        const work = this.work as InOrder;
+        const { buffer, filled } = this;
+        work.add(opener.open(buffer, filled, last).then((length) => ({ buffer, length })));
+        if (!last) {
+            this.buffer = opener.newChunkBuffer();
+            this.filled = 0;
         }
-        this.size += length;
+        while (work.full || (last && work.length > 0)) {
+            const chunk = await work.next();
+            if (chunk.length > 0) {
+                this.push(chunk.buffer.subarray(0, chunk.length));
+            }
+        }
     }
-}
 
-function parseHeaderFrom(queue: ByteQueue): ParsedHeader | undefined {
-    return parseHeader(queue.bytes(0, Math.min(queue.length, MAX_HEADER_LENGTH)));
-}
-
-function chunkAuthFailed(index: number): SealpactError {
-    return new CryptoError(
-        'CHUNK_AUTH_FAILED',
-        `chunk ${index} failed authentication: the ciphertext was altered, reordered or cut short`,
-    );
+    private consumed(bytes: Buffer): void {
+        (this.hasher as CiphertextHasher).update(bytes);
+        this.size += bytes.length;
+    }
 }
 
 /**

@@ -3,6 +3,7 @@
  * decryptFile must leave nothing at the output path (nor a temporary file) when it refuses.
  */
 import { expect } from '@jest/globals';
+import * as nodeCrypto from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { Suite } from '@sealpact/protocol';
 import { chunkNonce, encodeHeaderBody, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './container-format';
 import { decryptFile } from './filecipher';
 import { createDecryptStream, DecryptOptions, EncryptOptions, EncryptStream } from './stream';
+import { runCryptoJob } from './crypto-jobs';
 import { deriveContainerKeys } from './suites';
 
 const CHUNK = MIN_CHUNK_SIZE;
@@ -213,9 +215,18 @@ describe.each<[Suite, number]>([
         const body = encodeHeaderBody({ suite, chunkSize: CHUNK, salt, aad: AAD });
         const keys = deriveContainerKeys(suite, password, salt);
         const headerTag = keys.headerTag(body);
+        const cipher = keys.chunkCipher(headerTag);
         const sealChunk = (index: number, last: boolean, plaintext: Buffer) => {
-            const sealer = keys.sealer(chunkNonce(index, last), headerTag);
-            return Buffer.concat([sealer.update(plaintext), sealer.final()]);
+            const data = Buffer.concat([plaintext, Buffer.alloc(keys.tagLength)]);
+            const job = {
+                kind: 'seal',
+                cipher,
+                nonce: chunkNonce(index, last),
+                data,
+                length: plaintext.length,
+            } as const;
+            runCryptoJob(nodeCrypto, job);
+            return data;
         };
         const full = sealChunk(0, false, randomBytes(CHUNK));
         await expectRejected(

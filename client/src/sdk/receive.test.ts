@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createEncryptStream } from '../crypto/stream';
 import { expectRejection } from '../test-support/expect-error';
 import { useStandardParties } from '../test-support/stub-parties';
 import { objectKey, parseLocator } from '../store/locator';
@@ -36,6 +38,39 @@ describe('receive', () => {
         expect(readFileSync(out).equals(readFileSync(path))).toBe(true);
     });
 
+    it('receives a file recorded with the version 1 digest (sha256 over the whole container), as files shared before the tree digest are', async () => {
+        const { parties, alice, bob, ids } = world;
+        const path = parties.contract('v1.txt', 1_500_000);
+        const password = randomBytes(32);
+        const encryptor = createEncryptStream({ suite: 'intl', password, aad: 'f-v1', digestAlgorithm: 'sha256' });
+        const [blob] = await Promise.all([
+            parties.store.put(encryptor, { digestAlg: 'sha256' }),
+            pipeline(createReadStream(path), encryptor),
+        ]);
+        expect(blob.locator).toBe(`fs:sha256/${blob.digest}`);
+        expect(blob.digest).toBe(encryptor.ciphertextDigest?.digest.toString('hex'));
+        const keys = [
+            ...(await checkRecipients(alice.ledger, [ids.bob])),
+            await checkedKey(alice.ledger, (await alice.whoAmI()).partyId, { mustBeVerified: false }),
+        ];
+        const credentials = JSON.stringify(sealCredentials(keys, password));
+        await alice.ledger.submit(
+            'ShareFile',
+            'f-v1',
+            'intl',
+            'sha256',
+            blob.digest,
+            String(blob.size),
+            blob.locator,
+            credentials,
+        );
+        expect(await bob.getFile('f-v1')).toMatchObject({ digestAlgorithm: 'sha256', ciphertextDigest: blob.digest });
+
+        const out = join(outFolder('v1'), 'contract.txt');
+        expect(await bob.receive('f-v1', out)).toMatchObject({ ciphertextDigest: blob.digest, size: blob.size });
+        expect(readFileSync(out).equals(readFileSync(path))).toBe(true);
+    });
+
     it('refuses a blob that is not the one whose digest the ledger holds, and writes nothing', async () => {
         const { parties, alice, bob, ids } = world;
         // A sender whose ShareFile names one container of the file but records another's digest:
@@ -61,7 +96,7 @@ describe('receive', () => {
         await expectRejection(
             bob.receive('f-swap', join(folder, 'contract.txt')),
             'DIGEST_MISMATCH',
-            /^DIGEST_MISMATCH: the container's sha256 digest is not the expected one$/,
+            /^DIGEST_MISMATCH: the container's sha256-tree digest is not the expected one$/,
         );
         expect(readdirSync(folder)).toEqual([]);
     });

@@ -43,6 +43,7 @@ export async function receive(
         const info = await decryptToFile(blob, out, {
             password,
             aad: fileId,
+            digestAlgorithm: file.digestAlgorithm,
             expectedDigest: file.ciphertextDigest,
             meter: options.meter?.(file.size),
         });
