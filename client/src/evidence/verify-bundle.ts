@@ -18,6 +18,8 @@ import {
     CredentialRecord,
     EvidenceError,
     FileStory,
+    hashOf,
+    isCiphertextDigestAlgorithm,
     isSealpactError,
     KeyRecord,
     parsePublicKey,
@@ -926,7 +928,9 @@ async function checkContract(
     facts: EvidenceFacts | undefined,
     contract: ContractToCheck,
 ): Promise<void> {
-    const algorithm = facts?.file.digestAlgorithm.toUpperCase() ?? '';
+    // The HMAC's hash: the one the file's digest algorithm is built on (sha256-tree: SHA256).
+    const digest = facts?.file.digestAlgorithm ?? '';
+    const algorithm = (isCiphertextDigestAlgorithm(digest) ? hashOf(digest) : digest).toUpperCase();
     await list.runAsync(
         `the contract given is the one signed: its HMAC-${algorithm} is each signature's commitment`,
         async () => {

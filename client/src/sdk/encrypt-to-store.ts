@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Suite, SUITE_DIGEST } from '@sealpact/protocol';
+import { Suite, SUITE_CIPHERTEXT_DIGEST } from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
 import { createEncryptStream } from '../crypto/stream';
 import { BlobStore, StoredBlob } from '../store/blob-store';
@@ -29,7 +29,7 @@ export async function encryptToStore(input: string | Readable, options: EncryptT
     const encryptor = createEncryptStream({ suite: options.suite, password: options.password, aad: options.fileId });
     const stages = options.meter ? [source, options.meter, encryptor] : [source, encryptor];
     const [blob] = await Promise.all([
-        options.store.put(encryptor, { digestAlg: SUITE_DIGEST[options.suite] }),
+        options.store.put(encryptor, { digestAlg: SUITE_CIPHERTEXT_DIGEST[options.suite] }),
         pipeline(stages).catch((err: unknown) => {
             // A missing or unreadable input file is named like every other file error.
             const failure = typeof input === 'string' ? ioError(err, input) : err;

@@ -5,7 +5,7 @@ import {
     FileRecord,
     isSealpactError,
     Suite,
-    SUITE_DIGEST,
+    SUITE_CIPHERTEXT_DIGEST,
 } from '@sealpact/protocol';
 import { BlobStore, StoredBlob } from '../store/blob-store';
 import { Ledger } from './ledger';
@@ -59,7 +59,7 @@ export async function recordShare(recorder: ShareRecorder, share: Share): Promis
     const args = [
         fileId,
         suite,
-        SUITE_DIGEST[suite],
+        SUITE_CIPHERTEXT_DIGEST[suite],
         blob.digest,
         String(blob.size),
         blob.locator,
@@ -77,7 +77,7 @@ export async function recordShare(recorder: ShareRecorder, share: Share): Promis
             txId: committed.txId,
             locator: blob.locator,
             ciphertextDigest: blob.digest,
-            digestAlgorithm: SUITE_DIGEST[suite],
+            digestAlgorithm: SUITE_CIPHERTEXT_DIGEST[suite],
             size: blob.size,
             alreadySent: false,
             ...(contract && { contract }),

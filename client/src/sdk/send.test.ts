@@ -110,14 +110,14 @@ describe('send', () => {
             owner: ids.alice,
             recipients: [ids.bob],
             suite: 'gm',
-            digestAlgorithm: 'sm3',
+            digestAlgorithm: 'sm3-tree',
             ciphertextDigest: sent.ciphertextDigest,
             size: sent.size,
             locator: sent.locator,
             createdTxId: sent.txId,
         } satisfies Partial<FileRecord>);
-        expect(sent).toMatchObject({ fileId: 'f-sent', digestAlgorithm: 'sm3', alreadySent: false });
-        expect(sent.locator).toBe(`fs:sm3/${sent.ciphertextDigest}`);
+        expect(sent).toMatchObject({ fileId: 'f-sent', digestAlgorithm: 'sm3-tree', alreadySent: false });
+        expect(sent.locator).toBe(`fs:sm3-tree/${sent.ciphertextDigest}`);
         expect(await parties.store.has(sent.locator)).toBe(true);
         expect(await alice.uploads?.pending()).toEqual([]);
 
@@ -224,7 +224,7 @@ describe('send', () => {
             txId: file.createdTxId,
             locator: file.locator,
             ciphertextDigest: file.ciphertextDigest,
-            digestAlgorithm: 'sha256',
+            digestAlgorithm: 'sha256-tree',
             size: file.size,
             alreadySent: true,
         });

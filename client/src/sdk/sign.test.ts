@@ -43,7 +43,7 @@ describe('sign', () => {
             schema: 'sealpact/signature/v3',
             fileId,
             signer: ids.bob,
-            digestAlgorithm: hash,
+            digestAlgorithm: `${hash}-tree`,
             plaintextCommitment: expected,
         });
         // A file shared without a plan: the statement names no contract and no step.

@@ -4,15 +4,15 @@
  * by a store URI (open-store.ts). docs/stores.md describes the guarantees.
  */
 import type { Readable } from 'node:stream';
-import { DigestAlgorithm } from '@sealpact/protocol';
+import { CiphertextDigestAlgorithm } from '@sealpact/protocol';
 
 /** Bytes to store: a Node stream or any (async) iterable of byte chunks, read once, front to back. */
 export type BlobSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** What the caller says about the bytes it stores. */
 export interface PutInfo {
-    /** The hash that names the object: the container's suite hash (SM3 for gm, SHA-256 for intl). */
-    readonly digestAlg: DigestAlgorithm;
+    /** The digest that names the object: the container's ciphertext digest (sm3-tree for gm, sha256-tree for intl). */
+    readonly digestAlg: CiphertextDigestAlgorithm;
     /** The exact length, when known: a source of another length is refused with SIZE_MISMATCH. */
     readonly size?: number;
 }

@@ -1,10 +1,16 @@
 /**
  * Hashing on the way in and verifying on the way out, in one pass and constant memory, shared by
- * every store so that the content address always means the same thing.
+ * every store so that the content address always means the same thing: the ciphertext digest of
+ * docs/format.md, whose tree form hashes on the crypto pool (crypto/ciphertext-digest.ts).
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { isDigestAlgorithm, SealpactError, StoreError } from '@sealpact/protocol';
+import {
+    CIPHERTEXT_DIGEST_ALGORITHMS,
+    isCiphertextDigestAlgorithm,
+    SealpactError,
+    StoreError,
+} from '@sealpact/protocol';
+import { createCiphertextHasher } from '../crypto/ciphertext-digest';
 import type { BlobSource, PutInfo } from './blob-store';
 import { describe, formatLocator, type Locator } from './locator';
 
@@ -31,13 +37,14 @@ export interface HashingTap {
  */
 export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap {
     const { digestAlg, size: expectedSize } = info;
-    if (!isDigestAlgorithm(digestAlg)) {
-        throw new StoreError('BAD_DIGEST_ALG', `${describe(digestAlg)} is not a digest algorithm; use sha256 or sm3`);
+    if (!isCiphertextDigestAlgorithm(digestAlg)) {
+        const known = CIPHERTEXT_DIGEST_ALGORITHMS.join(', ');
+        throw new StoreError('BAD_DIGEST_ALG', `${describe(digestAlg)} is not a digest algorithm; use one of ${known}`);
     }
     if (expectedSize !== undefined && !(Number.isSafeInteger(expectedSize) && expectedSize >= 0)) {
         throw new StoreError('BAD_SIZE', `${describe(expectedSize)} is not a byte count`);
     }
-    const hash = createHash(digestAlg);
+    const hash = createCiphertextHasher(digestAlg);
     let size = 0;
     let digest: string | undefined;
     let failure: SealpactError | undefined;
@@ -55,13 +62,16 @@ export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap 
             if (expectedSize !== undefined && size > expectedSize) {
                 throw sizeMismatch(expectedSize, `more than ${expectedSize}`);
             }
-            hash.update(bytes);
+            hash.update(bytes); // a copy: the bytes go on as they are
+            if (hash.mustWait) {
+                await hash.drained();
+            }
             yield bytes;
         }
         if (expectedSize !== undefined && size !== expectedSize) {
             throw sizeMismatch(expectedSize, String(size));
         }
-        digest = hash.digest('hex');
+        digest = (await hash.digest()).toString('hex');
     }
     async function* chunks(): AsyncGenerator<Buffer> {
         try {
@@ -72,6 +82,8 @@ export function hashWhileReading(source: BlobSource, info: PutInfo): HashingTap 
                     ? err
                     : new StoreError('SOURCE_FAILED', `reading the blob source failed: ${(err as Error).message}`);
             throw failure;
+        } finally {
+            hash.abort(); // a no-op once digested
         }
     }
     return {
@@ -97,16 +109,24 @@ export function verifyingReader(
     readError: (err: unknown) => Error,
 ): Readable {
     async function* verified(): AsyncGenerator<Uint8Array> {
-        const hash = createHash(locator.digestAlg);
+        const hash = createCiphertextHasher(locator.digestAlg);
+        let actual: string;
         try {
-            for await (const chunk of source) {
-                hash.update(chunk);
-                yield chunk;
+            try {
+                for await (const chunk of source) {
+                    hash.update(chunk);
+                    if (hash.mustWait) {
+                        await hash.drained();
+                    }
+                    yield chunk;
+                }
+            } catch (err) {
+                throw readError(err);
             }
-        } catch (err) {
-            throw readError(err);
+            actual = (await hash.digest()).toString('hex');
+        } finally {
+            hash.abort(); // a no-op once digested
         }
-        const actual = hash.digest('hex');
         if (actual !== locator.digest) {
             const name = formatLocator(locator.kind, locator.digestAlg, locator.digest);
             throw new StoreError(

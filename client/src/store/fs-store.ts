@@ -15,7 +15,7 @@ import { opendir, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DIGEST_ALGORITHMS } from '@sealpact/protocol';
+import { CIPHERTEXT_DIGEST_ALGORITHMS } from '@sealpact/protocol';
 import { ioError, writeFileAtomically } from '../atomic-file';
 import type { BlobSource, BlobStore, ListedBlob, PutInfo, StoredBlob } from './blob-store';
 import { hashWhileReading, verifyingReader } from './digest';
@@ -98,7 +98,7 @@ export class FsBlobStore implements BlobStore {
     }
 
     async *list(): AsyncIterable<ListedBlob> {
-        for (const digestAlg of DIGEST_ALGORITHMS) {
+        for (const digestAlg of CIPHERTEXT_DIGEST_ALGORITHMS) {
             for await (const fanOut of entriesOf(join(this.root, digestAlg))) {
                 for await (const name of entriesOf(join(this.root, digestAlg, fanOut))) {
                     const locator = locatorOfKey('fs', `${digestAlg}/${fanOut}/${name}`);

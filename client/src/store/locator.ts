@@ -4,15 +4,16 @@
  * ```
  * locator = kind ":" alg "/" digest        e.g. fs:sha256/9f86d081…0a08  (64 hex digits)
  * kind    = "fs" | "s3"                    the kind of store that holds the object
- * alg     = "sha256" | "sm3"               the hash that names it
- * digest  = 64 lower-case hex digits       the hash of the object's bytes
+ * alg     = "sha256-tree" | "sm3-tree"     the ciphertext digest that names it (docs/format.md)
+ *         | "sha256" | "sm3"               (version 1, objects stored before the tree digest)
+ * digest  = 64 lower-case hex digits       the digest of the object's bytes
  * ```
  *
  * A locator is relative to the store a party has configured (docs/stores.md explains why), and it
  * is parsed strictly — nothing else is accepted, so a locator can never name a path outside the
  * store. Both stores lay objects out under the same relative key, {@link objectKey}.
  */
-import { DigestAlgorithm, SealpactError, StoreError } from '@sealpact/protocol';
+import { CIPHERTEXT_DIGEST_ALGORITHMS, CiphertextDigestAlgorithm, SealpactError, StoreError } from '@sealpact/protocol';
 
 /** The kinds of store; the scheme of their URIs and of their locators. */
 export type StoreKind = 'fs' | 's3';
@@ -20,18 +21,19 @@ export type StoreKind = 'fs' | 's3';
 /** A parsed locator. */
 export interface Locator {
     readonly kind: StoreKind;
-    readonly digestAlg: DigestAlgorithm;
+    readonly digestAlg: CiphertextDigestAlgorithm;
     /** 64 lower-case hex digits. */
     readonly digest: string;
 }
 
-/** Both algorithms have 256-bit digests. */
+/** Every algorithm has 256-bit digests. */
 const DIGEST_HEX_LENGTH = 64;
-const LOCATOR_PATTERN = /^(fs|s3):(sha256|sm3)\/([0-9a-f]{64})$/;
-const OBJECT_KEY_PATTERN = /^(sha256|sm3)\/([0-9a-f]{2})\/([0-9a-f]{64})$/;
+const ALGORITHM = `(${CIPHERTEXT_DIGEST_ALGORITHMS.join('|')})`;
+const LOCATOR_PATTERN = new RegExp(`^(fs|s3):${ALGORITHM}/([0-9a-f]{64})$`);
+const OBJECT_KEY_PATTERN = new RegExp(`^${ALGORITHM}/([0-9a-f]{2})/([0-9a-f]{64})$`);
 
 /** The locator of the object with this digest in a store of this kind. */
-export function formatLocator(kind: StoreKind, digestAlg: DigestAlgorithm, digest: string): string {
+export function formatLocator(kind: StoreKind, digestAlg: CiphertextDigestAlgorithm, digest: string): string {
     return `${kind}:${digestAlg}/${digest}`;
 }
 
@@ -46,12 +48,12 @@ export function parseLocator(locator: string, kind?: StoreKind): Locator {
     if (match === null) {
         throw new StoreError(
             'BAD_LOCATOR',
-            `${describe(locator)} is not a blob locator; expected <fs|s3>:<sha256|sm3>/<${DIGEST_HEX_LENGTH} lower-case hex digits>`,
+            `${describe(locator)} is not a blob locator; expected <fs|s3>:<${CIPHERTEXT_DIGEST_ALGORITHMS.join('|')}>/<${DIGEST_HEX_LENGTH} lower-case hex digits>`,
         );
     }
     // Every group of the pattern takes part in a match, so the defaults are never used.
     const [, kindText = '', digestAlg = '', digest = ''] = match;
-    const parsed: Locator = { kind: kindText as StoreKind, digestAlg: digestAlg as DigestAlgorithm, digest };
+    const parsed: Locator = { kind: kindText as StoreKind, digestAlg: digestAlg as CiphertextDigestAlgorithm, digest };
     if (kind !== undefined && parsed.kind !== kind) {
         throw new StoreError(
             'WRONG_STORE',
@@ -74,7 +76,7 @@ export function locatorOfKey(kind: StoreKind, key: string): string | undefined {
     }
     // Every group of the pattern takes part in a match, so the defaults are never used.
     const [, digestAlg = '', fanOut = '', digest = ''] = match;
-    return digest.startsWith(fanOut) ? formatLocator(kind, digestAlg as DigestAlgorithm, digest) : undefined;
+    return digest.startsWith(fanOut) ? formatLocator(kind, digestAlg as CiphertextDigestAlgorithm, digest) : undefined;
 }
 
 /** Quote a caller's value for an error message, cut short so garbage cannot flood a log. */

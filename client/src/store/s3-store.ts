@@ -26,7 +26,7 @@ import {
     type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DIGEST_ALGORITHMS, SealpactError, StoreError } from '@sealpact/protocol';
+import { CIPHERTEXT_DIGEST_ALGORITHMS, SealpactError, StoreError } from '@sealpact/protocol';
 import type { BlobSource, BlobStore, ListedBlob, PutInfo, StoredBlob } from './blob-store';
 import { hashWhileReading, verifyingReader } from './digest';
 import { blobNotFound, formatLocator, locatorOfKey, objectKey, parseLocator, type Locator } from './locator';
@@ -161,7 +161,7 @@ export class S3BlobStore implements BlobStore {
     }
 
     async *list(): AsyncIterable<ListedBlob> {
-        for (const digestAlg of DIGEST_ALGORITHMS) {
+        for (const digestAlg of CIPHERTEXT_DIGEST_ALGORITHMS) {
             for await (const object of this.objectsUnder(`${digestAlg}/`)) {
                 const locator = locatorOfKey('s3', object.key);
                 if (locator !== undefined) {

@@ -85,6 +85,8 @@ describe('locators', () => {
         expect(formatLocator('s3', 'sm3', HEX)).toBe(`s3:sm3/${HEX}`);
         expect(parseLocator(`fs:sha256/${HEX}`)).toEqual({ kind: 'fs', digestAlg: 'sha256', digest: HEX });
         expect(parseLocator(`fs:sha256/${HEX}`, 'fs').kind).toBe('fs');
+        expect(parseLocator(`s3:sm3-tree/${HEX}`)).toEqual({ kind: 's3', digestAlg: 'sm3-tree', digest: HEX });
+        expect(formatLocator('fs', 'sha256-tree', HEX)).toBe(`fs:sha256-tree/${HEX}`);
     });
 
     test.each([
@@ -95,6 +97,8 @@ describe('locators', () => {
         `fs://sha256/${HEX}`,
         `gs:sha256/${HEX}`,
         `fs:sha256/${HEX.slice(2)}/..`,
+        `fs:sha256-list/${HEX}`,
+        `fs:sha256tree/${HEX}`,
         'fs:sha256/' + '../'.repeat(30),
     ])('%j is not a locator', (locator) => {
         expect(() => parseLocator(locator)).toThrow(/^BAD_LOCATOR: .* is not a blob locator; expected <fs\|s3>:/);

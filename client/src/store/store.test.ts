@@ -13,10 +13,11 @@ import {
     PutObjectCommand,
     S3Client,
 } from '@aws-sdk/client-s3';
-import { DigestAlgorithm } from '@sealpact/protocol';
+import { CiphertextDigestAlgorithm, DigestAlgorithm, hashOf } from '@sealpact/protocol';
 import { openStore, parseLocator, type BlobStore, type ListedBlob } from './index';
 import { S3BlobStore } from './s3-store';
 import { defined } from '../../../protocol/src/test-support/defined';
+import { referenceTreeDigest } from '../test-support/tree-digest';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const seaweedfs = require('../../scripts/seaweedfs.js') as {
     start(): Promise<{ endpoint: string; accessKeyId: string; secretAccessKey: string; stop(): Promise<void> }>;
@@ -154,17 +155,19 @@ async function* generated(size: number, seed = randomBytes(16)): AsyncGenerator<
     }
 }
 
+/** The ciphertext digest of docs/format.md, in either version. */
+function digestHex(digestAlg: CiphertextDigestAlgorithm, bytes: Buffer): string {
+    return digestAlg.endsWith('-tree')
+        ? referenceTreeDigest(hashOf(digestAlg), bytes).toString('hex')
+        : createHash(digestAlg).update(bytes).digest('hex');
+}
+
 async function digestOf(
     source: AsyncIterable<Uint8Array>,
-    digestAlg: DigestAlgorithm = 'sha256',
+    digestAlg: CiphertextDigestAlgorithm = 'sha256',
 ): Promise<{ digest: string; size: number }> {
-    const hash = createHash(digestAlg);
-    let size = 0;
-    for await (const chunk of source) {
-        hash.update(chunk);
-        size += chunk.length;
-    }
-    return { digest: hash.digest('hex'), size };
+    const bytes = Buffer.concat(await collect(source));
+    return { digest: digestHex(digestAlg, bytes), size: bytes.length };
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -204,10 +207,13 @@ describe.each([
         ['sm3', 0],
         ['sha256', 1000],
         ['sm3', 1000],
+        ['sha256-tree', 0],
+        ['sm3-tree', 1000],
+        ['sha256-tree', 3 * MIB + 5],
     ] as const)('round trip: %s, %d bytes', async (digestAlg, size) => {
         const content = size === 0 ? Buffer.alloc(0) : randomBytes(size);
         const stored = await h.store.put([content], { digestAlg, size });
-        const expected = createHash(digestAlg).update(content).digest('hex');
+        const expected = digestHex(digestAlg, content);
         expect(stored).toEqual({ locator: `${kind}:${digestAlg}/${expected}`, digest: expected, size });
         expect(await h.store.has(stored.locator)).toBe(true);
         const back = await collect(await h.store.get(stored.locator));
@@ -216,10 +222,10 @@ describe.each([
 
     test('round trip of 20 MiB, streamed (several multipart parts on s3)', async () => {
         const seed = randomBytes(16);
-        const expected = await digestOf(generated(20 * MIB, seed), 'sm3');
-        const stored = await h.store.put(Readable.from(generated(20 * MIB, seed)), { digestAlg: 'sm3' });
-        expect(stored).toEqual({ locator: `${kind}:sm3/${expected.digest}`, ...expected });
-        expect(await digestOf(await h.store.get(stored.locator), 'sm3')).toEqual(expected);
+        const expected = await digestOf(generated(20 * MIB, seed), 'sm3-tree');
+        const stored = await h.store.put(Readable.from(generated(20 * MIB, seed)), { digestAlg: 'sm3-tree' });
+        expect(stored).toEqual({ locator: `${kind}:sm3-tree/${expected.digest}`, ...expected });
+        expect(await digestOf(await h.store.get(stored.locator), 'sm3-tree')).toEqual(expected);
     }, 120_000);
 
     test('storing the same bytes again returns the same locator and keeps one object', async () => {
@@ -233,13 +239,16 @@ describe.each([
         expect(await h.leftovers()).toEqual([]);
     });
 
-    test('a tampered object fails the read with BLOB_TAMPERED at the end of the stream', async () => {
-        const stored = await h.store.put([randomBytes(3000)], { digestAlg: 'sm3' });
-        await h.tamper(stored.locator);
-        const reading = collect(await h.store.get(stored.locator));
-        await expect(reading).rejects.toThrow(/BLOB_TAMPERED: the stored object .* does not match its digest/);
-        await expect(reading).rejects.toMatchObject({ name: 'StoreError', code: 'BLOB_TAMPERED' });
-    });
+    test.each(['sm3', 'sha256-tree'] as const)(
+        'a tampered object fails the read with BLOB_TAMPERED at the end of the stream (%s)',
+        async (digestAlg) => {
+            const stored = await h.store.put([randomBytes(3000)], { digestAlg });
+            await h.tamper(stored.locator);
+            const reading = collect(await h.store.get(stored.locator));
+            await expect(reading).rejects.toThrow(/BLOB_TAMPERED: the stored object .* does not match its digest/);
+            await expect(reading).rejects.toMatchObject({ name: 'StoreError', code: 'BLOB_TAMPERED' });
+        },
+    );
 
     test('concurrent puts, some of identical content, all land', async () => {
         const distinct = Array.from({ length: 6 }, () => randomBytes(20_000));
@@ -302,7 +311,9 @@ describe.each([
         await expect(h.store.put([randomBytes(100)], { digestAlg: 'sm3', size: 101 })).rejects.toThrow(
             /^SIZE_MISMATCH: .* declared as 101 bytes but gave 100/,
         );
-        await expect(h.store.put([], { digestAlg: 'md5' as DigestAlgorithm })).rejects.toThrow(/^BAD_DIGEST_ALG: /);
+        await expect(h.store.put([], { digestAlg: 'md5' as DigestAlgorithm })).rejects.toThrow(
+            /^BAD_DIGEST_ALG: "md5" is not a digest algorithm; use one of sha256, sm3, sha256-tree, sm3-tree$/,
+        );
         expect(await locators(h.store)).toEqual(listed);
         expect(await h.leftovers()).toEqual([]);
     });
