@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { Suite } from '@sealpact/protocol';
+import { createCiphertextHasher } from './ciphertext-digest';
 import { parseHeader } from './container-format';
 import { createDecryptStream, EncryptOptions, EncryptStream } from './stream';
 
@@ -25,9 +26,17 @@ interface Example {
             headerTag: string;
             chunk0: { nonce: string; ciphertext: string; tag: string };
             digest: string;
+            digestTree: { leaf0Prefix: string; leaf0: string; root: string };
             container: string;
         }
     >;
+    treeExample: {
+        length: number;
+        modulus: number;
+        prefixes: string[];
+        sha256: { leaves: string[]; root: string };
+        sm3: { leaves: string[]; root: string };
+    };
 }
 
 const example = JSON.parse(readFileSync(resolve(__dirname, 'testdata/format-example.json'), 'utf8')) as Example;
@@ -36,6 +45,42 @@ const formatDoc = readFileSync(resolve(__dirname, '../../../docs/format.md'), 'u
 /** A failure of the decoder below: what it found wrong. */
 function specFail(what: string): never {
     throw new Error(what);
+}
+
+/**
+ * The leaves and root of the version 2 ciphertext digest as docs/format.md describes it
+ * ("Ciphertext digest"), over bytes in memory.
+ */
+function treeFromSpec(hash: 'sha256' | 'sm3', bytes: Buffer): { prefixes: string[]; leaves: string[]; root: string } {
+    const S = 1048576;
+    const k = Math.max(1, Math.ceil(bytes.length / S));
+    const prefixes: string[] = [];
+    const leaves: string[] = [];
+    for (let i = 0; i < k; i++) {
+        const segment = bytes.subarray(i * S, Math.min((i + 1) * S, bytes.length));
+        const prefix = Buffer.alloc(14);
+        prefix.writeBigUInt64BE(BigInt(i), 1); // byte 0 stays 00
+        prefix.writeUInt32BE(segment.length, 9);
+        prefix[13] = i === k - 1 ? 0x01 : 0x00;
+        prefixes.push(prefix.toString('hex'));
+        leaves.push(createHash(hash).update(prefix).update(segment).digest('hex'));
+    }
+    const root = createHash(hash).update(Buffer.from([0x01]));
+    for (const leaf of leaves) {
+        root.update(Buffer.from(leaf, 'hex'));
+    }
+    return { prefixes, leaves, root: root.digest('hex') };
+}
+
+async function treeFromSdk(algorithm: 'sha256-tree' | 'sm3-tree', bytes: Buffer): Promise<string> {
+    const hasher = createCiphertextHasher(algorithm);
+    for (let at = 0; at < bytes.length; at += 100_000) {
+        hasher.update(bytes.subarray(at, at + 100_000));
+        if (hasher.mustWait) {
+            await hasher.drained();
+        }
+    }
+    return (await hasher.digest()).toString('hex');
 }
 
 /** The header as docs/format.md describes it ("Header"), its tag and AAD checked. */
@@ -120,11 +165,18 @@ describe.each<Suite>(['intl', 'gm'])('the documented %s example', (suite) => {
     const documented = example.suites[suite];
     const container = Buffer.from(documented.container, 'hex');
 
-    it('is what the encoder writes with that salt, and carries the documented digest', async () => {
-        const encoded = await encrypt(plaintext, { suite, password, aad, chunkSize: example.chunkSize }, salt);
+    it('is what the encoder writes with that salt, and carries the documented digests', async () => {
+        const encryptor = new EncryptStream({ suite, password, aad, chunkSize: example.chunkSize }, salt);
+        const encoded = Buffer.concat(await Readable.from([plaintext]).pipe(encryptor).toArray());
         expect(encoded.toString('hex')).toBe(documented.container);
         const hash = suite === 'intl' ? 'sha256' : 'sm3';
         expect(createHash(hash).update(container).digest('hex')).toBe(documented.digest);
+        expect(treeFromSpec(hash, container)).toEqual({
+            prefixes: [documented.digestTree.leaf0Prefix],
+            leaves: [documented.digestTree.leaf0],
+            root: documented.digestTree.root,
+        });
+        expect(encryptor.ciphertextDigest?.digest.toString('hex')).toBe(documented.digestTree.root);
     });
 
     it('opens with the SDK and with the decoder written from the document', async () => {
@@ -154,12 +206,40 @@ describe.each<Suite>(['intl', 'gm'])('the documented %s example', (suite) => {
             documented.container,
             documented.headerTag,
             documented.digest,
+            ...Object.values(documented.digestTree),
             ...Object.values(documented.keys),
         ]) {
             expect(doc).toContain(value);
         }
         expect(doc).toContain(example.salt);
         expect(doc).toContain(example.password);
+    });
+});
+
+describe('the documented tree digest of a three-segment byte string', () => {
+    const { treeExample } = example;
+    const bytes = Buffer.alloc(treeExample.length);
+    for (let i = 0; i < bytes.length; i++) {
+        bytes[i] = i % treeExample.modulus;
+    }
+
+    it.each(['sha256', 'sm3'] as const)(
+        'has the documented leaves and root (%s), from the document and from the SDK',
+        async (hash) => {
+            expect(treeFromSpec(hash, bytes)).toEqual({ prefixes: treeExample.prefixes, ...treeExample[hash] });
+            expect(await treeFromSdk(`${hash}-tree`, bytes)).toBe(treeExample[hash].root);
+        },
+    );
+
+    it('is shown in docs/format.md', () => {
+        const doc = formatDoc.replace(/\s+/g, '');
+        for (const value of [
+            ...treeExample.prefixes,
+            ...Object.values(treeExample.sha256).flat(),
+            ...Object.values(treeExample.sm3).flat(),
+        ]) {
+            expect(doc).toContain(value);
+        }
     });
 });
 
