@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
     chmodSync,
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { encryptFile } from '../crypto/filecipher';
 import { CLI_FROM_SOURCES, runCli, signalMidWrite, startCli } from '../test-support/cli-process';
+import { referenceTreeDigest } from '../test-support/tree-digest';
 
 /**
  * The CLI as a real process, for what only a process shows: how it ends on a signal, and what it
@@ -73,6 +75,71 @@ describe('a signal during decrypt', () => {
         },
         60_000,
     );
+});
+
+/** Run the CLI with `input` on its stdin; its stdout as bytes. */
+function runWithInput(argv: string[], input: Buffer): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => stdout.push(data));
+    child.stderr.on('data', (data: Buffer) => {
+        stderr += data.toString();
+    });
+    child.stdin.end(input);
+    return new Promise((resolve) => {
+        child.on('close', (code) => {
+            resolve({ code, stdout: Buffer.concat(stdout), stderr });
+        });
+    });
+}
+
+describe('standard input and output (--in -, --out -)', () => {
+    it.each([
+        ['intl', 'sha256'],
+        ['gm', 'sm3'],
+    ] as const)(
+        '%s: encrypts stdin to stdout and back; stdout carries the data alone, the summary goes to stderr',
+        async (suite, hash) => {
+            const plaintext = randomBytes(2 * MIB + 123);
+            const keyFile = ['--key-file', at('fp'), '--aad', 'file-7'];
+            const sealed = await runWithInput(
+                ['encrypt', '--suite', suite, ...keyFile, '--in', '-', '--out', '-'],
+                plaintext,
+            );
+            const digest = referenceTreeDigest(hash, sealed.stdout).toString('hex');
+            expect({ code: sealed.code, stderr: sealed.stderr }).toEqual({
+                code: 0,
+                stderr: `${hash}-tree:${digest}\n`,
+            });
+            expect(sealed.stdout.subarray(0, 8).toString()).toBe('SEALPACT');
+
+            const opened = await runWithInput(['decrypt', ...keyFile, '--in', '-', '--out', '-'], sealed.stdout);
+            expect({ code: opened.code, stderr: opened.stderr }).toEqual({
+                code: 0,
+                stderr: `decrypted to standard output (${suite}, ${hash}-tree:${digest})\n`,
+            });
+            expect(opened.stdout.equals(plaintext)).toBe(true);
+            expect(readdirSync(dir).filter((name) => name.endsWith('.partial'))).toEqual([]);
+        },
+        60_000,
+    );
+
+    it('reports a container cut short on stdin, and exits 1', async () => {
+        const sealed = await runWithInput(
+            ['encrypt', '--suite', 'intl', '--key-file', at('fp'), '--in', '-', '--out', '-'],
+            randomBytes(3000),
+        );
+        const cut = await runWithInput(
+            ['decrypt', '--key-file', at('fp'), '--in', '-', '--out', '-'],
+            sealed.stdout.subarray(0, 1000),
+        );
+        expect({ code: cut.code, stdout: cut.stdout.length, stderr: cut.stderr }).toEqual({
+            code: 1,
+            stdout: 0,
+            stderr: 'sealpact: CHUNK_AUTH_FAILED: chunk 0 failed authentication: the ciphertext was altered, reordered or cut short\n',
+        });
+    }, 30_000);
 });
 
 describe('./sealpact.json in the working folder', () => {

@@ -18,6 +18,7 @@ import { SealpactError } from '@sealpact/protocol';
 import { defined } from '../../../protocol/src/test-support/defined';
 import * as atomicFile from '../atomic-file';
 import { CliOutcome, sealpact } from '../test-support/cli-in-process';
+import { referenceTreeDigest } from '../test-support/tree-digest';
 import { commands } from './commands';
 import { parseOptions } from './command';
 
@@ -278,8 +279,26 @@ describe('encrypt and decrypt', () => {
             expect(enc.code).toBe(0);
             const info = JSON.parse(enc.stdout) as { digestAlg: string; digest: string };
             const alg = suite === 'gm' ? 'sm3' : 'sha256';
-            expect(info.digestAlg).toBe(alg);
-            expect(openssl('dgst', `-${alg}`, '-r', `c.${suite}`).toString().split(' ')[0]).toBe(info.digest);
+            expect(info.digestAlg).toBe(`${alg}-tree`);
+            expect(info.digest).toBe(referenceTreeDigest(alg, readFileSync(at(`c.${suite}`))).toString('hex'));
+            // The version 1 digest, as files shared before the tree digest record it, is openssl dgst's.
+            const plain = await sealpact(
+                'decrypt',
+                '--key-file',
+                at('fp'),
+                '--aad',
+                'file-42',
+                '--digest',
+                alg,
+                '--in',
+                at(`c.${suite}`),
+                '--out',
+                at(`v1.${suite}`),
+                '--json',
+            );
+            const opened = JSON.parse(plain.stdout) as { digestAlg: string; digest: string };
+            expect(opened.digestAlg).toBe(alg);
+            expect(openssl('dgst', `-${alg}`, '-r', `c.${suite}`).toString().split(' ')[0]).toBe(opened.digest);
 
             const dec = await sealpact(
                 'decrypt',
@@ -296,6 +315,73 @@ describe('encrypt and decrypt', () => {
             expect(readFileSync(at(`p.${suite}`))).toEqual(readFileSync(at('contract.txt')));
         },
     );
+
+    it('writes into /dev/null directly, which stays a character device (also as root)', async () => {
+        const enc = await sealpact(
+            'encrypt',
+            '--suite',
+            'intl',
+            '--key-file',
+            at('fp'),
+            '--in',
+            at('contract.txt'),
+            '--out',
+            '/dev/null',
+        );
+        expect(enc.code).toBe(0);
+        expect(enc.stdout).toMatch(/^sha256-tree:[0-9a-f]{64}\n$/);
+        const dec = await sealpact(
+            'decrypt',
+            '--key-file',
+            at('fp'),
+            '--aad',
+            'file-42',
+            '--in',
+            at('c.gm'),
+            '--out',
+            '/dev/null',
+        );
+        expect(dec.code).toBe(0);
+        expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    });
+
+    it('refuses --json with --out -, since the data fills stdout', async () => {
+        const result = await sealpact(
+            'encrypt',
+            '--suite',
+            'gm',
+            '--key-file',
+            at('fp'),
+            '--in',
+            at('contract.txt'),
+            '--out',
+            '-',
+            '--json',
+        );
+        expect(result).toMatchObject({
+            code: 2,
+            stderr: 'sealpact: USAGE: --json writes to stdout, which --out - already fills with data\n',
+        });
+    });
+
+    it('refuses a --digest that is not a ciphertext digest algorithm', async () => {
+        const result = await sealpact(
+            'decrypt',
+            '--key-file',
+            at('fp'),
+            '--digest',
+            'md5',
+            '--in',
+            at('c.gm'),
+            '--out',
+            at('x'),
+        );
+        expect(result).toMatchObject({
+            code: 2,
+            stderr: 'sealpact: USAGE: --digest must be sha256, sm3, sha256-tree or sm3-tree, not "md5"\n',
+        });
+        expect(existsSync(at('x'))).toBe(false);
+    });
 
     it('leaves nothing at the output path when the AAD, key or container is wrong', async () => {
         const wrongAad = await sealpact(

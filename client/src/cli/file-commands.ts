@@ -1,5 +1,13 @@
-import { DigestAlgorithm, FILE_PASSWORD_LENGTH, UsageError } from '@sealpact/protocol';
+import { Readable, Writable } from 'node:stream';
+import {
+    CIPHERTEXT_DIGEST_ALGORITHMS,
+    DigestAlgorithm,
+    FILE_PASSWORD_LENGTH,
+    SUITE_CIPHERTEXT_DIGEST,
+    UsageError,
+} from '@sealpact/protocol';
 import { writeBufferAtomically } from '../atomic-file';
+import { exposeGc } from '../crypto/crypto-pool';
 import { parseDrawing } from '../crypto/drawing';
 import { decryptFile, encryptFile } from '../crypto/filecipher';
 import { generateFilePassword } from '../crypto/password';
@@ -22,6 +30,39 @@ async function readFilePassword(options: Options): Promise<Buffer> {
 
 const KEY_FILE = { type: 'string', required: true, description: 'the 32-byte file password' } as const;
 const AAD = { type: 'string', description: 'associated data bound to the container, e.g. the file id' } as const;
+const DIGEST = {
+    type: 'string',
+    description: `the ciphertext digest to print: ${CIPHERTEXT_DIGEST_ALGORITHMS.join(', ')} (default: the suite's tree digest)`,
+} as const;
+/** `--in -` and `--out -`: standard input and output. */
+const STANDARD = '-';
+
+/** The input named by --in: a path, or stdin for `-`; its size for the progress bar (0 for stdin: no bar). */
+async function inputOf(options: Options): Promise<{ input: string | Readable; size: number }> {
+    const path = required(options, 'in');
+    return path === STANDARD ? { input: process.stdin, size: 0 } : { input: path, size: await fileSize(path, 'in') };
+}
+
+/**
+ * The output named by --out: a path, or stdout for `-`, which then carries the data alone: the
+ * summary goes to stderr, and --json, whose place is stdout, is refused.
+ */
+function outputOf(options: Options): { output: string | Writable; summary: (text: string) => string } {
+    const path = required(options, 'out');
+    if (path !== STANDARD) {
+        return { output: path, summary: (text) => text };
+    }
+    if (options.json === true) {
+        throw new UsageError('USAGE', '--json writes to stdout, which --out - already fills with data');
+    }
+    return {
+        output: process.stdout,
+        summary: (text) => {
+            process.stderr.write(`${text}\n`);
+            return '';
+        },
+    };
+}
 
 const encrypt: Command = {
     name: 'encrypt',
@@ -34,21 +75,25 @@ const encrypt: Command = {
         },
         'key-file': KEY_FILE,
         aad: AAD,
-        in: { type: 'string', required: true, description: 'the plaintext file' },
-        out: { type: 'string', required: true, description: 'where to write the container' },
+        in: { type: 'string', required: true, description: 'the plaintext file, or - for standard input' },
+        out: { type: 'string', required: true, description: 'where to write the container, or - for standard output' },
+        digest: DIGEST,
     },
     async run(options) {
         const suite = oneOf(options, 'suite', SUITES);
+        const digestAlgorithm = oneOf(options, 'digest', CIPHERTEXT_DIGEST_ALGORITHMS, SUITE_CIPHERTEXT_DIGEST[suite]);
         const password = await readFilePassword(options);
-        const input = required(options, 'in');
-        const meter = progressBar('encrypting', await fileSize(input, 'in'));
-        const info = await encryptFile(input, required(options, 'out'), {
+        const { output, summary } = outputOf(options);
+        const { input, size } = await inputOf(options);
+        exposeGc();
+        const info = await encryptFile(input, output, {
             suite,
             password,
             aad: options.aad as string | undefined,
-            meter,
+            digestAlgorithm,
+            meter: progressBar('encrypting', size),
         });
-        return { json: { ...info }, text: `${info.digestAlg}:${info.digest}` };
+        return { json: { ...info }, text: summary(`${info.digestAlg}:${info.digest}`) };
     },
 };
 
@@ -58,16 +103,32 @@ const decrypt: Command = {
     options: {
         'key-file': KEY_FILE,
         aad: AAD,
-        in: { type: 'string', required: true, description: 'the container' },
-        out: { type: 'string', required: true, description: 'where to write the plaintext' },
+        in: { type: 'string', required: true, description: 'the container, or - for standard input' },
+        out: {
+            type: 'string',
+            required: true,
+            description: 'where to write the plaintext, or - for standard output (written as each chunk verifies)',
+        },
+        digest: DIGEST,
     },
     async run(options) {
+        const digest =
+            options.digest === undefined ? undefined : oneOf(options, 'digest', CIPHERTEXT_DIGEST_ALGORITHMS);
         const password = await readFilePassword(options);
-        const input = required(options, 'in');
-        const meter = progressBar('decrypting', await fileSize(input, 'in'));
-        const output = required(options, 'out');
-        const info = await decryptFile(input, output, { password, aad: options.aad as string | undefined, meter });
-        return { json: { ...info }, text: `decrypted to ${output} (${info.suite}, ${info.digestAlg}:${info.digest})` };
+        const { output, summary } = outputOf(options);
+        const { input, size } = await inputOf(options);
+        exposeGc();
+        const info = await decryptFile(input, output, {
+            password,
+            aad: options.aad as string | undefined,
+            digestAlgorithm: digest,
+            meter: progressBar('decrypting', size),
+        });
+        const where = output === process.stdout ? 'standard output' : (output as string);
+        return {
+            json: { ...info },
+            text: summary(`decrypted to ${where} (${info.suite}, ${info.digestAlg}:${info.digest})`),
+        };
     },
 };
 
