@@ -4,8 +4,10 @@
  * encoder reproduces the example byte for byte, and the document shows the example's bytes.
  */
 import { createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { Suite } from '@sealpact/protocol';
@@ -213,6 +215,27 @@ describe.each<Suite>(['intl', 'gm'])('the documented %s example', (suite) => {
         }
         expect(doc).toContain(example.salt);
         expect(doc).toContain(example.password);
+    });
+});
+
+describe('the documented openssl recipe for the tree digest', () => {
+    it.each([
+        ['intl', 'sha256', '7a'],
+        ['gm', 'sm3', '8a'],
+    ] as const)('gives the %s example root with stock openssl', (suite, hash, length) => {
+        const dir = mkdtempSync(join(tmpdir(), 'sealpact-format-'));
+        try {
+            writeFileSync(join(dir, 'f'), Buffer.from(example.suites[suite].container, 'hex'));
+            // docs/format.md's two lines, for this one-segment file.
+            const script = [
+                `leaf=$( { printf '000000000000000000000000${length}01' | xxd -r -p; cat f; } | openssl dgst -${hash} -r | cut -c1-64 )`,
+                `printf "01$leaf" | xxd -r -p | openssl dgst -${hash} -r`,
+            ].join('\n');
+            const out = execFileSync('sh', ['-c', script], { cwd: dir }).toString();
+            expect(out.slice(0, 64)).toBe(example.suites[suite].digestTree.root);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
