@@ -125,7 +125,7 @@ describe('send --signers and --deadline', () => {
         expect(result.code).toBe(0);
         expect(result.stdout).toMatch(
             new RegExp(
-                `^sent f-cli-sent\\n  sm3:[0-9a-f]{64}\\n  contract: 2 step\\(s\\), deadline 2030-12-31T23:59:59\\.000Z, plan [0-9a-f]{64}\\n  tx [0-9a-f]{64}\\n$`,
+                `^sent f-cli-sent\\n  sm3-tree:[0-9a-f]{64}\\n  contract: 2 step\\(s\\), deadline 2030-12-31T23:59:59\\.000Z, plan [0-9a-f]{64}\\n  tx [0-9a-f]{64}\\n$`,
             ),
         );
         const view = jsonOf(await as('dave', 'contract', '--file-id', 'f-cli-sent', '--json')) as {

@@ -105,6 +105,19 @@ describe('auditTrail, a pure function of the ledger records', () => {
         ]);
     });
 
+    it('names the HMAC of a file digested with sm3-tree by its hash, hmac-sm3', () => {
+        const signed: SignatureRecordV2 = {
+            ...signatureBase,
+            digestAlgorithm: 'sm3-tree',
+            schema: 'sealpact/signature/v2',
+            plaintextCommitment: 'b'.repeat(64),
+            signedAt: at(3),
+            txId: tx(3),
+        };
+        const trail = auditTrail({ file: FILE, credentialHistory: {}, signatures: [signed], contractHistory: [] });
+        expect(trail.map((entry) => entry.detail)).toEqual([`SM2 signature over hmac-sm3:${'b'.repeat(64)}`]);
+    });
+
     it('a rewrite that changes neither status nor version, a second revocation and a delete are no steps', () => {
         const trail = auditTrail({
             file: { ...FILE, recipients: [BOB] },

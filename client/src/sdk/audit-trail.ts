@@ -1,4 +1,4 @@
-import { ContractRecord, CredentialRecord, FileRecord, SignatureRecord } from '@sealpact/protocol';
+import { ContractRecord, CredentialRecord, FileRecord, hashOf, SignatureRecord } from '@sealpact/protocol';
 import { Ledger } from './ledger';
 import { allPages } from './paging';
 
@@ -99,7 +99,7 @@ function signatureSteps(signatures: SignatureRecord[]): AuditEntry[] {
         const over =
             signature.schema === 'sealpact/signature/v1'
                 ? `${signature.digestAlgorithm}:${signature.plaintextDigest}`
-                : `hmac-${signature.digestAlgorithm}:${signature.plaintextCommitment}`;
+                : `hmac-${hashOf(signature.digestAlgorithm)}:${signature.plaintextCommitment}`; // sm3-tree files: HMAC-SM3
         const step =
             signature.schema === 'sealpact/signature/v3' && signature.step !== null ? ` (step ${signature.step})` : '';
         const detail = `${signature.algorithm.toUpperCase()} signature over ${over}${step}`;
