@@ -4,9 +4,17 @@ import { ErrorCode, SealpactError, UsageError } from '@sealpact/protocol';
 import { removeUnfinishedFilesSync } from '../atomic-file';
 import { messageOf } from '../thrown';
 import { Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseOptions, usageOf } from './command';
-import { commands } from './commands';
+import { fileCommands } from './file-commands';
 
-function overview(): string {
+/**
+ * Every command, loaded only when needed: the ledger's commands bring in the Fabric gateway, gRPC
+ * and the S3 client, which `encrypt` and `decrypt` of a large file would carry in memory for nothing.
+ */
+async function allCommands(): Promise<Command[]> {
+    return (await import('./commands')).commands;
+}
+
+function overview(commands: Command[]): string {
     const width = Math.max(...commands.map((c) => c.name.length));
     const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
     return [
@@ -23,10 +31,11 @@ function overview(): string {
 export async function run(argv: string[]): Promise<number> {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === 'help') {
-        process.stdout.write(overview() + '\n');
+        process.stdout.write(overview(await allCommands()) + '\n');
         return name === undefined ? EXIT_USAGE : EXIT_OK;
     }
-    const command: Command | undefined = commands.find((c) => c.name === name);
+    const named = (c: Command) => c.name === name;
+    const command = fileCommands.find(named) ?? (await allCommands()).find(named);
     const wantsJson = rest.includes('--json');
     try {
         if (command === undefined) {
