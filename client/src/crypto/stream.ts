@@ -5,8 +5,9 @@
  * hashes its segments there too (ciphertext-digest.ts); the streams copy the bytes into chunk
  * buffers and pass the results on in order.
  *
- * Each chunk gets a new buffer, since the stream hands it on to a consumer that may keep it; the
- * file helpers (filecipher.ts) reuse theirs.
+ * The chunk buffers are reused: what a stream passes on is a copy in ordinary memory, which a
+ * consumer may keep. A new shared buffer for every chunk would cost more than the copy: it is
+ * mapped and zeroed afresh, a page fault per 4 KiB.
  */
 import { randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
@@ -35,6 +36,13 @@ export interface CiphertextDigest {
     size: number;
 }
 
+/** A copy of `bytes` in ordinary memory, to pass on while their shared buffer is reused. */
+function copyOf(bytes: Buffer): Buffer {
+    const copy = Buffer.allocUnsafe(bytes.length);
+    bytes.copy(copy);
+    return copy;
+}
+
 /**
  * Run an async step of a transform and call back once it is done, handing any error to the stream
  * instead of throwing into the writer.
@@ -53,6 +61,8 @@ export class EncryptStream extends Transform {
     private readonly sealer: ContainerSealer;
     private readonly hasher: CiphertextHasher;
     private readonly work: InOrder;
+    /** Chunk buffers whose chunk has been passed on. */
+    private readonly spare: Buffer[] = [];
     private buffer: Buffer;
     private filled = 0;
     private size = 0;
@@ -113,12 +123,13 @@ export class EncryptStream extends Transform {
         const length = filled + this.sealer.tagLength;
         this.work.add(this.sealer.seal(buffer, filled, last).then(() => ({ buffer, length })));
         if (!last) {
-            this.buffer = this.sealer.newChunkBuffer();
+            this.buffer = this.spare.pop() ?? this.sealer.newChunkBuffer();
             this.filled = 0;
         }
         while (this.work.full || (last && this.work.length > 0)) {
             const chunk = await this.work.next();
-            this.output(chunk.buffer.subarray(0, chunk.length));
+            this.output(copyOf(chunk.buffer.subarray(0, chunk.length)));
+            this.spare.push(chunk.buffer);
             if (this.hasher.mustWait) {
                 await this.hasher.drained();
             }
@@ -145,6 +156,8 @@ export class DecryptStream extends Transform {
     private opener?: ContainerOpener;
     private hasher?: CiphertextHasher;
     private work?: InOrder;
+    /** Chunk buffers whose plaintext has been passed on. */
+    private readonly spare: Buffer[] = [];
     private buffer: Buffer = Buffer.alloc(0);
     private filled = 0;
     private size = 0;
@@ -244,14 +257,15 @@ export class DecryptStream extends Transform {
         const { buffer, filled } = this;
         work.add(opener.open(buffer, filled, last).then((length) => ({ buffer, length })));
         if (!last) {
-            this.buffer = opener.newChunkBuffer();
+            this.buffer = this.spare.pop() ?? opener.newChunkBuffer();
             this.filled = 0;
         }
         while (work.full || (last && work.length > 0)) {
             const chunk = await work.next();
             if (chunk.length > 0) {
-                this.push(chunk.buffer.subarray(0, chunk.length));
+                this.push(copyOf(chunk.buffer.subarray(0, chunk.length)));
             }
+            this.spare.push(chunk.buffer);
         }
     }
 
