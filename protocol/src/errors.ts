@@ -189,7 +189,7 @@ export const ERROR_CODES = {
         store: 'a store URI that does not parse; says what is wrong',
     },
     BAD_STORE_OPTIONS: {
-        store: 's3 `partSize` below 5 MiB, `queueSize` below 1',
+        store: 's3 `partSize` below 5 MiB, `queueSize` or `timeoutMs` below 1',
     },
     BAD_LOCATOR: {
         store: 'a locator that does not follow the grammar below',
@@ -222,7 +222,7 @@ export const ERROR_CODES = {
         store: 's3: an object over 5 GiB (see below)',
     },
     STORE_UNAVAILABLE: {
-        store: 's3: the endpoint cannot be reached',
+        store: 's3: the endpoint cannot be reached, or stays silent past `timeoutMs` (10 s by default) three times',
     },
     STORE_ACCESS_DENIED: {
         store: 's3: the service refused the credentials or the bucket policy forbids it',

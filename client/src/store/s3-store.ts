@@ -47,12 +47,19 @@ export interface S3StoreOptions {
     readonly partSize?: number;
     /** Parts uploaded at once (default 2); memory held is about (queueSize + 1) × partSize. */
     readonly queueSize?: number;
+    /**
+     * How long the service may stay silent, while connecting or in the middle of a request, before
+     * the attempt fails (default 10 s). The AWS SDK makes three attempts, so a hung service costs
+     * about three times this, then STORE_UNAVAILABLE, instead of waiting forever.
+     */
+    readonly timeoutMs?: number;
 }
 
 const MIB = 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * MIB;
 const MIN_PART_SIZE = 5 * MIB;
 const DEFAULT_QUEUE_SIZE = 2;
+const DEFAULT_TIMEOUT_MS = 10_000;
 /** Without a region anywhere, S3-compatible services accept any; AWS then redirects to the bucket's. */
 const FALLBACK_REGION = 'us-east-1';
 /** The largest object a single CopyObject accepts. */
@@ -64,6 +71,7 @@ export class S3BlobStore implements BlobStore {
     private readonly client: S3Client;
     private readonly partSize: number;
     private readonly queueSize: number;
+    private readonly timeoutMs: number;
 
     readonly uri: string;
 
@@ -74,6 +82,7 @@ export class S3BlobStore implements BlobStore {
         this.uri = formatStoreUri({ kind: 's3', ...location });
         this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
         this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+        this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         if (!Number.isSafeInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
             throw new StoreError(
                 'BAD_STORE_OPTIONS',
@@ -83,11 +92,15 @@ export class S3BlobStore implements BlobStore {
         if (!Number.isSafeInteger(this.queueSize) || this.queueSize < 1) {
             throw new StoreError('BAD_STORE_OPTIONS', 'queueSize must be a whole number, at least 1');
         }
+        if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs < 1) {
+            throw new StoreError('BAD_STORE_OPTIONS', 'timeoutMs must be a whole number of milliseconds, at least 1');
+        }
         const config: S3ClientConfig = {
             region: location.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? FALLBACK_REGION,
             endpoint: location.endpoint,
             forcePathStyle: location.forcePathStyle,
             credentials: options.credentials,
+            requestHandler: { connectionTimeout: this.timeoutMs, socketTimeout: this.timeoutMs },
         };
         this.client = new S3Client(config);
     }
@@ -294,6 +307,12 @@ export class S3BlobStore implements BlobStore {
             return new StoreError(
                 'STORE_UNAVAILABLE',
                 `cannot reach the S3 service at ${this.location.endpoint ?? 'AWS'} (${network}) to ${action} ${where}`,
+            );
+        }
+        if (e.name === 'TimeoutError') {
+            return new StoreError(
+                'STORE_UNAVAILABLE',
+                `the S3 service at ${this.location.endpoint ?? 'AWS'} did not answer for ${this.timeoutMs / 1000} s to ${action} ${where}`,
             );
         }
         if (e.name === 'NoSuchBucket') {

@@ -3,6 +3,7 @@
 // missing). If the server cannot start, the s3 tests fail; they are never skipped.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -339,6 +340,34 @@ describe('s3 store failures', () => {
         );
         destroyS3(store);
     }, 60_000);
+
+    test('a service that accepts connections but never answers is STORE_UNAVAILABLE after its timeout', async () => {
+        // A hung S3 service (a frozen process) still completes TCP handshakes.
+        const silent = createServer(() => undefined);
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        const { port } = silent.address() as AddressInfo;
+        const store = openStore(`s3://${BUCKET}?endpoint=http://127.0.0.1:${port}&forcePathStyle=true`, {
+            s3: { credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, timeoutMs: 300 },
+        });
+        try {
+            await expect(store.put([Buffer.from('hello')], { digestAlg: 'sha256' })).rejects.toThrow(
+                new RegExp(
+                    `^STORE_UNAVAILABLE: the S3 service at http://127\\.0\\.0\\.1:${port} did not answer for 0\\.3 s to upload s3://`,
+                ),
+            );
+        } finally {
+            destroyS3(store);
+            silent.close();
+        }
+    }, 30_000);
+
+    test('a timeout that is not a positive whole number of milliseconds is BAD_STORE_OPTIONS', () => {
+        for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
+            expect(() => openStore(`s3://${BUCKET}?endpoint=http://127.0.0.1:9`, { s3: { timeoutMs } })).toThrow(
+                /^BAD_STORE_OPTIONS: timeoutMs must be a whole number of milliseconds, at least 1$/,
+            );
+        }
+    });
 
     test('wrong credentials are STORE_ACCESS_DENIED, and the message holds no secret', async () => {
         const secret = 'wrong-secret-key-do-not-print';
