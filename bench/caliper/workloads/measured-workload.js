@@ -44,7 +44,6 @@ class MeasuredWorkload extends WorkloadModuleBase {
         this.lastChange = undefined;
         this.cpuAtFirstSend = undefined; // {worker, manager} ms
         this.latencies = [];
-        this.failed = 0;
     }
 
     async submitTransaction() {
@@ -60,7 +59,6 @@ class MeasuredWorkload extends WorkloadModuleBase {
                 invokerIdentity: this.invokerIdentity,
             });
             if (status.GetStatus() === 'success') this.latencies.push(status.GetTimeFinal() - status.GetTimeCreate());
-            else this.failed++;
         } finally {
             this.changeInFlight(-1);
         }
@@ -80,7 +78,6 @@ class MeasuredWorkload extends WorkloadModuleBase {
             worker: this.workerIndex,
             identity: this.invokerIdentity,
             sent: this.sent,
-            failed: this.failed,
             cpuMs: cpuMs(process.pid) - this.cpuAtFirstSend.worker,
             managerCpuMs: cpuMs(process.ppid) - this.cpuAtFirstSend.manager,
             meanInFlight: this.inFlightArea / (this.lastChange - this.firstSend),
