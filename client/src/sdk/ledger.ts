@@ -8,17 +8,16 @@ import {
     Gateway,
     Network,
     Proposal,
-    signers,
     Status,
     Transaction,
 } from '@hyperledger/fabric-gateway';
-import { createPrivateKey } from 'node:crypto';
 import { ConnectionProfile, IdentitySource, readPem, resolveIdentity, ResolvedIdentity } from './profile';
 import { ClientError, EvidenceError, LedgerError } from '@sealpact/protocol';
 import { ChannelConfig, EndorsementPolicy } from '../verify/channel-config';
 import { TrustAnchors, trustAnchorsFromDir, trustAnchorsFromFingerprints } from '../verify/trust-anchors';
 import { commitStatus } from './commit-status';
 import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
+import { gatewaySigning } from './gateway-signer';
 import { ChannelBlocks, verifiedResult } from './verified-read';
 
 /** A peer a block behind catches up within a block time (BatchTimeout, 250 ms here). */
@@ -129,7 +128,7 @@ export class LedgerConnection implements Ledger {
         this.gateway = connect({
             client: this.client,
             identity: { mspId, credentials: certificate },
-            signer: signers.newPrivateKeySigner(createPrivateKey(privateKey)),
+            ...gatewaySigning(privateKey),
             evaluateOptions: () => ({ deadline: Date.now() + limits.evaluate }),
             endorseOptions: () => ({ deadline: Date.now() + limits.endorse }),
             submitOptions: () => ({ deadline: Date.now() + limits.submit }),
