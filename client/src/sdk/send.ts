@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { ClientError, Suite, SUITE_DIGEST } from '@sealpact/protocol';
 import { Drawing } from '../crypto/drawing';
 import { BlobStore } from '../store/blob-store';
-import { checkedKey, checkRecipients } from './check-recipients';
+import { sealingKeys } from './check-recipients';
 import { encryptToStore } from './encrypt-to-store';
 import { withNewFilePassword } from './file-password';
 import { Ledger } from './ledger';
@@ -68,8 +68,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
     if (earlier) {
         return earlier;
     }
-    const keys = await checkRecipients(ledger, recipients);
-    const ownKey = await checkedKey(ledger, partyId, { mustBeVerified: false });
+    const keys = await sealingKeys(ledger, recipients, partyId);
 
     const share = await withNewFilePassword(
         { drawing: options.drawing, hash: SUITE_DIGEST[options.suite] },
@@ -84,7 +83,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
                 fileId,
                 meter: options.meter,
             }),
-            credentials: sealCredentials([...keys, ownKey], password),
+            credentials: sealCredentials(keys, password),
             plan,
         }),
     );
