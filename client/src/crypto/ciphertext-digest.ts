@@ -91,7 +91,7 @@ class PlainHasher implements CiphertextHasher {
 
 /**
  * Segment buffers, shared with the pool's workers and reused across hashers: a hasher holds at
- * most MAX_IN_FLIGHT + 2 of them, and a small container touches only the first pages of one.
+ * most two per worker plus two, and a small container touches only the first pages of one.
  */
 const spareSegments: Buffer[] = [];
 const MAX_SPARE_SEGMENTS = 8;
@@ -130,7 +130,7 @@ class TreeHasher implements CiphertextHasher {
         private readonly pool: CryptoPool,
     ) {
         this.hash = hashOf(algorithm);
-        this.maxInFlight = 2 * (pool.size + 1);
+        this.maxInFlight = 2 * pool.size; // two per worker, so each has the next ready
         this.root = createHash(this.hash).update(Buffer.of(ROOT_PREFIX));
     }
 

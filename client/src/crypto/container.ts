@@ -257,7 +257,7 @@ export class InOrder {
     }
 }
 
-/** Chunks in work at once: two per thread of the pool, so each has the next ready. */
+/** Chunks in work at once: two per worker of the pool, so each has the next ready. */
 export function chunksInWork(pool: CryptoPool = cryptoPool): number {
-    return 2 * (pool.size + 1);
+    return 2 * pool.size;
 }

@@ -4,10 +4,12 @@
  * instead of one.
  *
  * Design, kept small on purpose:
- * - One worker per core but one: the main thread works too. A job goes to a worker that has fewer
- *   than two jobs queued (so the next is there when it finishes one); when every worker has two,
- *   the main thread runs the job itself, at once. Small jobs, and jobs whose bytes are not in a
- *   SharedArrayBuffer, always run on the main thread: a round trip costs more than they do.
+ * - One worker per core. A job goes to the worker with the fewest jobs queued; the main thread
+ *   only hands out work and moves bytes, so it never sits in a long job while reads, writes and the
+ *   workers' replies wait for it. It runs a job itself only while no worker has started yet, and
+ *   small jobs and jobs whose bytes are not in a SharedArrayBuffer always: a round trip costs more
+ *   than they do. How many jobs are queued at once is up to the callers (container.ts,
+ *   ciphertext-digest.ts), which keep two per worker in work.
  * - Workers start on first use and stay; each is ref'd only while it holds jobs, so an idle pool
  *   never keeps a process alive. Their code is the source text of runCryptoJob in an inline
  *   CommonJS string, so it runs the same from dist/ and under ts-jest.
@@ -27,8 +29,6 @@ import { CryptoJob, JobResults, runCryptoJob } from './crypto-jobs';
 
 /** Jobs with fewer bytes than this run on the main thread. */
 const INLINE_BYTES = 64 * 1024;
-/** Jobs a worker holds at once. */
-const QUEUE_DEPTH = 2;
 /** Chunk bytes a thread seals or opens between two young-generation GCs (where `gc` is exposed). */
 const GC_EVERY_BYTES = 4 * 1024 * 1024;
 
@@ -143,7 +143,7 @@ export class CryptoPool {
     private nextId = 1;
     private readonly pace = gcPacer(() => globalThis.gc, GC_EVERY_BYTES);
 
-    /** @param size worker threads at most (the main thread works besides them) */
+    /** @param size worker threads at most */
     constructor(readonly size: number) {}
 
     /** Jobs held by workers now (for tests: a finished or destroyed stream leaves none). */
@@ -156,7 +156,7 @@ export class CryptoPool {
      * The job must not touch its bytes until the promise settles.
      */
     run<J extends CryptoJob>(job: J): Promise<JobResults[J['kind']]> {
-        const worker = bytesOf(job) >= INLINE_BYTES && shared(job) ? this.freeWorker() : undefined;
+        const worker = bytesOf(job) >= INLINE_BYTES && shared(job) ? this.leastBusy() : undefined;
         if (worker !== undefined) {
             return worker.post(this.nextId++, job) as Promise<JobResults[J['kind']]>;
         }
@@ -178,10 +178,9 @@ export class CryptoPool {
         await Promise.all(this.workers.map((w) => w.worker.terminate()));
     }
 
-    /** An online worker with room for a job; starts one if the pool is not full yet. */
-    private freeWorker(): PoolWorker | undefined {
-        const free = this.workers.find((w) => w.online && w.pending.size < QUEUE_DEPTH);
-        if (free === undefined && this.workers.length < this.size) {
+    /** The online worker with the fewest jobs; starts another while the pool is not full. */
+    private leastBusy(): PoolWorker | undefined {
+        if (this.workers.length < this.size) {
             const worker = new Worker(WORKER_SOURCE, { eval: true });
             this.workers.push(
                 new PoolWorker(worker, (gone, why) => {
@@ -189,7 +188,13 @@ export class CryptoPool {
                 }),
             );
         }
-        return free;
+        let best: PoolWorker | undefined;
+        for (const worker of this.workers) {
+            if (worker.online && (best === undefined || worker.pending.size < best.pending.size)) {
+                best = worker;
+            }
+        }
+        return best;
     }
 
     private lose(worker: PoolWorker, reason: string): void {
@@ -201,8 +206,8 @@ export class CryptoPool {
     }
 }
 
-/** The pool every container shares: one worker per core but one, and at least one. */
-export const cryptoPool = new CryptoPool(Math.max(1, availableParallelism() - 1));
+/** The pool every container shares: one worker per core. */
+export const cryptoPool = new CryptoPool(availableParallelism());
 
 /**
  * Give this process a `gc` function, so that the pool's threads free node:crypto's output buffers

@@ -204,8 +204,9 @@ describe('streams on the crypto pool', () => {
         while (cryptoPool.queued === 0) {
             await new Promise((resolve) => setTimeout(resolve, 5));
         }
+        const failed = expectRejection(done, 'DIGEST_FAILED', 'the crypto worker exited');
         await cryptoPool.terminate();
-        await expectRejection(done, 'DIGEST_FAILED', 'the crypto worker exited');
+        await failed;
 
         const plaintext = randomBytes(3 * MIB);
         const container = await run(createEncryptStream({ suite: 'intl', password }), plaintext);
