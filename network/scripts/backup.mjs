@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { peerCli } from './chaincode.mjs';
+import { peerCli, waitForGatewayEndorsement } from './chaincode.mjs';
 import { bin, nodeDir, peerEnv } from './config.mjs';
 import {
     main,
@@ -119,13 +119,13 @@ async function ordererHeight() {
 
 /**
  * Starts `org`'s peer as network:up does and waits until its ledger is as high as the orderers'
- * (it pulls the blocks it missed from them). Returns that height.
+ * (it pulls the blocks it missed from them) and, as network:up does, until its gateway finds
+ * endorsers again (gossip has to rediscover the other peers). Returns the height it caught up to.
  */
 export async function startPeerAndCatchUp(org) {
-    const env = peerEnv(org);
-    await startProcess(org.peer.name, bin('peer'), ['node', 'start'], env, ROOT, org.peer.port);
+    await startProcess(org.peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
     stage(`${org.peer.name}: catching up with the orderers`);
-    return waitFor(
+    const height = await waitFor(
         'catch up',
         async () => {
             const target = await ordererHeight();
@@ -135,6 +135,9 @@ export async function startPeerAndCatchUp(org) {
         CATCH_UP_MS,
         `${org.peer.name}'s ledger height to reach the orderers' (ledger_blockchain_height)`,
     );
+    stage(`${org.peer.name}: at height ${height}; waiting for the gateways to find endorsers`);
+    await waitForGatewayEndorsement('catch up', topology.chaincode.name, 'WhoAmI');
+    return height;
 }
 
 /** Backs up only a native network: docker-compose.yaml's peers keep their ledgers in docker volumes. */

@@ -73,21 +73,26 @@ async function verify(from, manifest) {
 
 /**
  * Replaces the peer's data folder with the backup's: copied beside it first, so the peer is down
- * only for two renames. The folder replaced is kept as production.before-restore until the next restore.
+ * only for two renames and its start. The folder replaced is kept as production.before-restore until the next restore.
  */
 async function restorePeer(org, from) {
     const dir = nodeDir(org.peer.name);
     const staged = path.join(dir, 'production.restoring');
     const previous = path.join(dir, 'production.before-restore');
     fs.rmSync(staged, { recursive: true, force: true });
+    fs.rmSync(previous, { recursive: true, force: true });
     fs.cpSync(path.join(from, 'peer', 'production'), staged, { recursive: true, preserveTimestamps: true });
     stage(`${org.peer.name}: stopping it to replace its ledger`);
     await stopProcess(org.peer.name);
-    fs.rmSync(previous, { recursive: true, force: true });
-    if (fs.existsSync(path.join(dir, 'production'))) fs.renameSync(path.join(dir, 'production'), previous);
-    fs.renameSync(staged, path.join(dir, 'production'));
-    stage(`${org.peer.name}: starting it on the backup`);
-    const height = await startPeerAndCatchUp(org);
+    let height;
+    try {
+        if (fs.existsSync(path.join(dir, 'production'))) fs.renameSync(path.join(dir, 'production'), previous);
+        fs.renameSync(staged, path.join(dir, 'production'));
+    } finally {
+        // Started on the backup, or on what it had when a rename failed: never left down.
+        stage(`${org.peer.name}: starting it`);
+        height = await startPeerAndCatchUp(org);
+    }
     stage(`${org.peer.name}: caught up with the orderers at height ${height}`);
 }
 
