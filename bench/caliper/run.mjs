@@ -2,11 +2,12 @@
 // network with workload modules for baseline Put, ShareFile and GetFile at bench:e2e's load levels,
 // and its results go into docs/benchmarks.md (section bench:caliper) next to bench:e2e's.
 //
-// Builds (npm run build:bench), installs Caliper into bench/caliper/node_modules on first use (npm ci
-// of bench/caliper/package-lock.json: caliper-cli and what `caliper bind --caliper-bind-sut
-// fabric:2.5` would install), starts the network when it is not up, deploys the baseline chaincode,
-// and at the end stops whatever it started. Caliper's configuration, logs of each worker's
-// measurements and its HTML report stay in bench/caliper/out/ (git-ignored).
+// The npm script builds first (npm run build:bench: this module imports the built client code).
+// This installs Caliper into bench/caliper/node_modules on first use (npm ci of its lock file:
+// caliper-cli and what `caliper bind --caliper-bind-sut fabric:2.5` would install), starts the
+// network when it is not up, deploys the baseline chaincode, and at the end stops whatever it
+// started. Caliper's configuration, each worker's measurements and its HTML report stay in
+// bench/caliper/out/ (git-ignored).
 //
 // Settings (environment), the names and defaults bench:e2e uses:
 // - BENCH_INFLIGHT: transactions in flight asked of Caliper, comma-separated (default 16,64,256);
@@ -161,7 +162,6 @@ function reportBody({ reportFile, loadBefore, fabricVersion, orderers }) {
 async function main() {
     const [loadBefore = 0] = loadavg();
     say(`machine: ${machineDescription()}; load average ${loadBefore.toFixed(2)}`);
-    sh('npm', ['run', 'build:bench']);
     installCaliper();
     const before = alivePids();
     const workDir = fs.mkdtempSync(path.join(tmpdir(), 'sealpact-bench-caliper-'));
