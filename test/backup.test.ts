@@ -118,6 +118,8 @@ it("restores Org2's peer and the file store from a backup; the peer catches up f
     expect(backup).toMatchObject({ code: 0, stderr: '' });
     const { peer, store, files } = manifest();
     expect(peer.name).toBe(PEER);
+    // The external builder's output holds the peer's TLS private key; the peer rebuilds it.
+    expect(Object.keys(files).filter((file) => file.includes('externalbuilder/builds/'))).toEqual([]);
     expect(store).toBe(`fs://${parties.storeDir}`);
     const storeFiles = Object.keys(files).filter((file) => file.startsWith('store/'));
     expect(storeFiles.map((file) => file.split('/').pop())).toEqual([before.ciphertextDigest]);

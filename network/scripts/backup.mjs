@@ -2,7 +2,8 @@
 // peer's ledger (the peer stopped meanwhile: Fabric has no online backup of a peer's file system)
 // and of a file store, with a manifest of every file's sha256 that network:restore checks first.
 //
-// DIR/peer/production/   the peer's CORE_PEER_FILESYSTEMPATH (ledgers, state, chaincode installs)
+// DIR/peer/production/   the peer's CORE_PEER_FILESYSTEMPATH (ledgers, state, chaincode installs),
+//                        without externalbuilder/builds
 // DIR/store/             the fs store's objects (<alg>/<xx>/<digest>), its tmp/ uploads left out
 // DIR/manifest.json      written last: a folder without it is an unfinished backup
 import { createHash } from 'node:crypto';
@@ -30,6 +31,12 @@ import {
 
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_FORMAT = 'sealpact-backup/1';
+/**
+ * Left out of a backup: the external builder's output, which holds the peer's TLS private key (the
+ * ccaas release step writes it into connection.json) and which the peer makes again from the
+ * installed package the first time it calls the chaincode.
+ */
+const BUILDS = path.join('externalbuilder', 'builds');
 /** A peer that was down for a while fetches every block it missed from the orderers. */
 const CATCH_UP_MS = 120000;
 
@@ -157,10 +164,12 @@ async function copyPeer(org, out) {
     const height = await peerHeight(org);
     stage(`${org.peer.name}: stopping it (height ${height}) to copy its ledger`);
     await stopProcess(org.peer.name);
+    const production = path.join(nodeDir(org.peer.name), 'production');
     try {
-        fs.cpSync(path.join(nodeDir(org.peer.name), 'production'), path.join(out, 'peer', 'production'), {
+        fs.cpSync(production, path.join(out, 'peer', 'production'), {
             recursive: true,
             preserveTimestamps: true,
+            filter: (source) => path.relative(production, source) !== BUILDS,
         });
     } finally {
         stage(`${org.peer.name}: starting it again`);
@@ -186,7 +195,9 @@ function emptyOut(text) {
     if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
         throw new UsageError(`option '--out' must be a new or empty folder, not ${JSON.stringify(text)}`);
     }
+    // The copy of a ledger is as confidential as the ledger.
     fs.mkdirSync(out, { recursive: true });
+    fs.chmodSync(out, 0o700);
     return out;
 }
 
