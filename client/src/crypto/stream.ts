@@ -36,11 +36,19 @@ export interface CiphertextDigest {
     size: number;
 }
 
-/** A copy of `bytes` in ordinary memory, to pass on while their shared buffer is reused. */
-function copyOf(bytes: Buffer): Buffer {
-    const copy = Buffer.allocUnsafe(bytes.length);
-    bytes.copy(copy);
-    return copy;
+/** Pieces in which a chunk is passed on: below glibc's mmap threshold, so their memory is reused. */
+const PASS_ON_PIECE = 64 * 1024;
+
+/** Copies of `bytes` in ordinary memory, to pass on while their shared buffer is reused. */
+function copiesOf(bytes: Buffer): Buffer[] {
+    const copies: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += PASS_ON_PIECE) {
+        const piece = bytes.subarray(at, at + PASS_ON_PIECE);
+        const copy = Buffer.allocUnsafe(piece.length);
+        piece.copy(copy);
+        copies.push(copy);
+    }
+    return copies;
 }
 
 /**
@@ -128,7 +136,7 @@ export class EncryptStream extends Transform {
         }
         while (this.work.full || (last && this.work.length > 0)) {
             const chunk = await this.work.next();
-            this.output(copyOf(chunk.buffer.subarray(0, chunk.length)));
+            this.output(chunk.buffer.subarray(0, chunk.length));
             this.spare.push(chunk.buffer);
             if (this.hasher.mustWait) {
                 await this.hasher.drained();
@@ -136,10 +144,13 @@ export class EncryptStream extends Transform {
         }
     }
 
+    /** Digest and pass on container bytes (copied: their buffer is reused). */
     private output(bytes: Buffer): void {
         this.hasher.update(bytes);
         this.size += bytes.length;
-        this.push(bytes);
+        for (const copy of copiesOf(bytes)) {
+            this.push(copy);
+        }
     }
 }
 
@@ -262,8 +273,8 @@ export class DecryptStream extends Transform {
         }
         while (work.full || (last && work.length > 0)) {
             const chunk = await work.next();
-            if (chunk.length > 0) {
-                this.push(copyOf(chunk.buffer.subarray(0, chunk.length)));
+            for (const copy of copiesOf(chunk.buffer.subarray(0, chunk.length))) {
+                this.push(copy);
             }
             this.spare.push(chunk.buffer);
         }
