@@ -111,9 +111,12 @@ export async function peerHeight(org) {
     return Number(JSON.parse(info[1]).height);
 }
 
-/** The highest height of the channel among the orderers (ledger_blockchain_height on their operations ports). */
+/**
+ * The highest height of the channel among the orderers that answer (ledger_blockchain_height on
+ * their operations ports): one orderer down does not hold a restore up.
+ */
 async function ordererHeight() {
-    const heights = await Promise.all(
+    const answers = await Promise.allSettled(
         orderers(upState()?.orderers ?? 1).map(async (node) => {
             const url = `http://${topology.host}:${node.operationsPort}/metrics`;
             const text = await (await globalThis.fetch(url)).text();
@@ -121,6 +124,8 @@ async function ordererHeight() {
             return Number(line.exec(text)?.[1] ?? 0);
         }),
     );
+    const heights = answers.filter((answer) => answer.status === 'fulfilled').map((answer) => answer.value);
+    if (heights.length === 0) throw new StageError('no orderer answers on its operations port');
     return Math.max(...heights);
 }
 
