@@ -20,7 +20,7 @@ import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-
 import { gatewaySigning } from './gateway-signer';
 import { ChannelBlocks, verifiedResult } from './verified-read';
 
-/** A peer a block behind catches up within a block time (BatchTimeout, 250 ms here). */
+/** A peer a block behind catches up within a block time (BatchTimeout, 100 ms here). */
 const ENDORSE_ATTEMPTS = 3;
 const ENDORSE_RETRY_MS = 300;
 
