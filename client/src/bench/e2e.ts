@@ -1,11 +1,24 @@
 /**
- * `npm run bench:e2e`: Sealpact end to end on the local Fabric network, in one run — SDK send and
- * receive latency for 1 KB, 1 MB and 100 MB files in both suites, and ShareFile transactions per
- * second with several transactions in flight next to a baseline chaincode doing one PutState per
- * transaction on the same channel with the same endorsement policy; and what verified reads add to a
- * send and a receive, next to the single-peer reads they replaced. Written into docs/benchmarks.md.
- * and what a signing plan adds to a signature. `BENCH_ONLY=reads` or `BENCH_ONLY=sign` runs only
- * that comparison.
+ * `npm run bench:e2e`: Sealpact end to end on the local Fabric network, in one run, written into
+ * docs/benchmarks.md (and the capacity plot into docs/e2e-capacity.svg):
+ * - SDK send and receive latency for 1 KB, 1 MB and 100 MB files in both suites;
+ * - capacity: baseline Put (a chaincode doing one PutState per transaction on the same channel
+ *   with the same endorsement policy), ShareFile and the SDK's send of 1 KB, each at several
+ *   levels of operations in flight, with the CPU each process of the network spent per operation
+ *   (/proc), and at one level the split of a transaction's cost into endorsement and the rest and
+ *   what verified reads add to a send;
+ * - what verified reads add to a send and a receive, next to the single-peer reads they replaced;
+ * - what a signing plan adds to a signature.
+ *
+ * Settings (environment; docs/benchmarks.md lists them too):
+ * - BENCH_ONLY=latency, capacity, reads or sign: that part alone, rewriting only its own section;
+ * - BENCH_INFLIGHT: levels of operations in flight, comma-separated (default 8,16,32,64);
+ * - BENCH_TX_PUT, BENCH_TX_SHARE, BENCH_TX_SEND: operations per level of each workload (default
+ *   1000, 800, 400; at least 3 × in flight);
+ * - BENCH_COST_INFLIGHT: the level of the cost split (default 32);
+ * - BENCH_RUNS_1K, BENCH_RUNS_1M, BENCH_RUNS_100M, BENCH_RUNS_READS, BENCH_RUNS_SIGN: runs of the
+ *   latency, verified-read and signature comparisons;
+ * - BENCH_JSON=<file>: every capacity measurement, per process, as JSON.
  *
  * Starts the network (npm run network:up) when it is not up and deploys the baseline chaincode
  * (network/scripts/deploy-baseline.mjs); stops at the end whatever it started.
@@ -22,13 +35,18 @@ import { sealEnvelope } from '../crypto/envelope';
 import { generateKeyPair, PrivateKeyInfo } from '../crypto/keys';
 import { connect } from '../sdk/connect';
 import { Ledger, LedgerConnection } from '../sdk/ledger';
-import { loadProfile } from '../sdk/profile';
+import { ConnectionProfile, loadProfile } from '../sdk/profile';
 import { Sealpact } from '../sdk/sealpact';
+import { channelBatchSettings, describeBatch } from './batch-settings';
+import { capacityOptions, Measurement, positive } from './capacity';
+import { attributionTable, capacityTable, othersNote, runCapacity, Workloads, writePlot } from './e2e-capacity';
 import { machineDescription, percentiles, writeBenchmarkSection } from './report';
+import { scaleModel } from './scale-model';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const SCRIPTS = join(REPO_ROOT, 'network', 'scripts');
 const PROFILE_PATH = join(REPO_ROOT, 'network', '.data', 'connection.json');
+const RUN_DIR = join(REPO_ROOT, 'network', '.data', 'run');
 const KB = 1024;
 const MB = 1024 * 1024;
 
@@ -51,10 +69,6 @@ const SUITES: SuiteSpec[] = [
     { suite: 'gm', name: 'gm (SM4-CTR + HMAC-SM3)', keys: 'SM2' },
     { suite: 'intl', name: 'intl (AES-256-GCM)', keys: 'RSA-3072' },
 ];
-const CONCURRENCY = [4, 8, 16];
-/** Transactions per throughput measurement (after a warm-up of one round per worker). */
-const TX_COUNT = Number(process.env.BENCH_TX ?? 160);
-const SDK_SEND_COUNT = Number(process.env.BENCH_SDK_SENDS ?? 80);
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'sealpact-bench-e2e-'));
@@ -280,47 +294,224 @@ function alternate<T>([even, odd]: readonly [T, T], worker: number): T {
     return worker % 2 === 0 ? even : odd;
 }
 
-interface Throughput {
-    tps: number;
-    failed: number;
-    latency: { median: number; p95: number };
-    firstError?: string;
+/** The capacity plot, in docs/. */
+const PLOT = 'e2e-capacity.svg';
+
+const NAMES: Record<string, string> = {
+    put: 'baseline Put',
+    shareFile: 'ShareFile',
+    send: 'SDK send 1 KB',
+    putEndorsed: 'baseline Put, endorsed only',
+    shareEndorsed: 'ShareFile, endorsed only',
+    sendSinglePeer: 'SDK send 1 KB, single-peer reads',
+};
+
+type Keys = Record<'alice' | 'dave' | 'bob', PrivateKeyInfo>;
+
+/** What every part of the benchmark works with. */
+interface Bench {
+    alice: Sealpact;
+    dave: Sealpact;
+    bob: Sealpact;
+    bobId: string;
+    /** The parties' current encryption keys: SM2 at first, RSA-3072 for alice and bob from useRsaKeys on. */
+    keys: Keys;
+    rsa: boolean;
+    profile: ConnectionProfile;
+    baselineName: string;
+    /** Connections to close at the end. */
+    connections: LedgerConnection[];
+    /** The first line of each section: machine, date, network and batch settings. */
+    header: string;
+}
+
+/** alice and bob on RSA-3072 keys (the intl latency runs and everything after them), once. */
+async function useRsaKeys(bench: Bench): Promise<void> {
+    if (bench.rsa) return;
+    bench.keys.alice = generateKeyPair('rsa');
+    bench.keys.bob = generateKeyPair('rsa');
+    await Promise.all([bench.alice.registerKeys(bench.keys.alice), bench.bob.registerKeys(bench.keys.bob)]);
+    bench.rsa = true;
+}
+
+/** Send and receive latency per suite and size: gm on SM2 keys, then intl on RSA-3072 keys. */
+async function latencySection(bench: Bench): Promise<string> {
+    const { alice, bob, bobId } = bench;
+    const rows: LatencyRow[] = [];
+    for (const spec of SUITES) {
+        if (spec.keys === 'RSA-3072') await useRsaKeys(bench);
+        console.log(`[bench:e2e] latency, suite ${spec.suite}, ${spec.keys} keys`);
+        await latency(alice, bob, bobId, spec, { label: 'warm-up', bytes: KB, runs: 1 });
+        for (const size of SIZES) rows.push(await latency(alice, bob, bobId, spec, size));
+    }
+    return [
+        bench.header,
+        '',
+        '| file | suite (keys) | runs | send median (ms) | send p95 (ms) | receive median (ms) | receive p95 (ms) |',
+        '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+        ...rows.map(
+            (r) =>
+                `| ${r.size} | ${r.suite.name}, ${r.suite.keys} | ${r.runs} | ${ms(r.send.median)} | ${ms(r.send.p95)} | ${ms(r.receive.median)} | ${ms(r.receive.p95)} |`,
+        ),
+    ].join('\n');
 }
 
 /**
- * `count` operations with `concurrency` in flight (worker w uses submitter w % 2: alice, dave),
- * after one untimed warm-up operation per worker. Throughput = committed operations / wall clock.
+ * The capacity workloads, each operation by alice (even workers) or dave (odd ones), both Org1,
+ * each through its own gateway connection. ShareFile submits the transaction with credentials
+ * sealed once beforehand, for bob and the submitter itself, and the digest and locator of one real
+ * upload: the ledger's share of a send, not crypto or file I/O. The SDK send is the whole send of a
+ * 1 KB file (intl) to bob, as an application calls it (a random file id); its blob is removed after.
  */
-async function throughput(
-    count: number,
-    concurrency: number,
-    op: (worker: number, i: number) => Promise<unknown>,
-): Promise<Throughput> {
-    await Promise.all(Array.from({ length: concurrency }, (_, w) => op(w, -1 - w)));
+async function workloads(ctx: Bench): Promise<Workloads> {
+    const { alice, dave, bobId, keys } = ctx;
     let next = 0;
-    let failed = 0;
-    let firstError: string | undefined;
-    const latencies: number[] = [];
-    const start = performance.now();
-    await Promise.all(
-        Array.from({ length: concurrency }, async (_, w) => {
-            for (let i = next++; i < count; i = next++) {
-                const t = performance.now();
-                try {
-                    await op(w, i);
-                    latencies.push(performance.now() - t);
-                } catch (err) {
-                    failed++;
-                    firstError ??= err instanceof Error ? err.message : String(err);
-                }
-            }
+    const newId = (kind: string) => `bench-${run}-${kind}${next++}`;
+    const input = join(dir, `input-${KB}`);
+    if (!existsSync(input)) writeFileSync(input, randomBytes(KB));
+    const template = await alice.send(input, { to: [bobId], suite: 'intl', fileId: `bench-${run}-template` });
+    const password = randomBytes(32);
+    const credential = (partyId: string, key: PrivateKeyInfo): CredentialInput => ({
+        partyId,
+        keyFingerprint: key.publicKey.fingerprint,
+        algorithm: key.publicKey.algorithm,
+        envelope: sealEnvelope(key.publicKey, password).toString('base64'),
+    });
+    const credentialsOf = async (party: Sealpact, key: PrivateKeyInfo) =>
+        JSON.stringify([credential(bobId, keys.bob), credential((await party.whoAmI()).partyId, key)]);
+    const submitters = [
+        { party: alice, credentials: await credentialsOf(alice, keys.alice) },
+        { party: dave, credentials: await credentialsOf(dave, keys.dave) },
+    ] as const;
+    const single = [alice, dave].map((p) => new Sealpact(singlePeerReads(p.ledger), p.store, p.keyring)) as [
+        Sealpact<Ledger>,
+        Sealpact<Ledger>,
+    ];
+    const baseline = (who: Who) => new LedgerConnection({ ...ctx.profile, chaincode: ctx.baselineName }, IDENTITY[who]);
+    const baselines = [baseline('alice'), baseline('dave')] as const;
+    ctx.connections.push(...baselines);
+    const value = randomBytes(48).toString('base64');
+    const shareArgs = (w: number, id: string) => [
+        id,
+        'intl',
+        SUITE_DIGEST.intl,
+        template.ciphertextDigest,
+        String(template.size),
+        template.locator,
+        alternate(submitters, w).credentials,
+    ];
+    const sendBy = async (party: Sealpact<Ledger>) => {
+        const sent = await party.send(input, { to: [bobId], suite: 'intl' });
+        await party.store.delete(sent.locator);
+    };
+    return {
+        curve: [
+            {
+                key: 'put',
+                name: NAMES.put ?? '',
+                op: (w) => alternate(baselines, w).submit('Put', newId('put'), value),
+            },
+            {
+                key: 'shareFile',
+                name: NAMES.shareFile ?? '',
+                op: (w) => alternate(submitters, w).party.ledger.submit('ShareFile', ...shareArgs(w, newId('share'))),
+            },
+            { key: 'send', name: NAMES.send ?? '', op: (w) => sendBy(alternate([alice, dave], w)) },
+        ],
+        cost: [
+            {
+                key: 'putEndorsed',
+                name: NAMES.putEndorsed ?? '',
+                op: (w) =>
+                    alternate(baselines, w)
+                        .contract.newProposal('Put', { arguments: [newId('put'), value] })
+                        .endorse(),
+            },
+            {
+                key: 'shareEndorsed',
+                name: NAMES.shareEndorsed ?? '',
+                op: (w) =>
+                    alternate(submitters, w)
+                        .party.ledger.contract.newProposal('ShareFile', { arguments: shareArgs(w, newId('share')) })
+                        .endorse(),
+            },
+            { key: 'sendSinglePeer', name: NAMES.sendSinglePeer ?? '', op: (w) => sendBy(alternate(single, w)) },
+        ],
+    };
+}
+
+/** The capacity curve and plot, where the CPU went, the cost split and the scale model. */
+async function capacitySection(bench: Bench): Promise<string> {
+    await useRsaKeys(bench);
+    const capacity = await runCapacity(await workloads(bench), {
+        ...capacityOptions({
+            put: { env: 'BENCH_TX_PUT', count: 1000 },
+            putEndorsed: { env: 'BENCH_TX_PUT', count: 1000 },
+            shareFile: { env: 'BENCH_TX_SHARE', count: 800 },
+            shareEndorsed: { env: 'BENCH_TX_SHARE', count: 800 },
+            send: { env: 'BENCH_TX_SEND', count: 400 },
+            sendSinglePeer: { env: 'BENCH_TX_SEND', count: 400 },
         }),
+        costLevel: positive('BENCH_COST_INFLIGHT', 32),
+        runDir: RUN_DIR,
+    });
+    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(capacity, null, 2));
+    const plot = writePlot(
+        REPO_ROOT,
+        PLOT,
+        `bench:e2e capacity, ${new Date().toISOString().slice(0, 10)}`,
+        capacity,
+        NAMES,
     );
-    const seconds = (performance.now() - start) / 1000;
-    return { tps: (count - failed) / seconds, failed, latency: percentiles(latencies), firstError };
+    const rowsOf = (inFlight: number, results: Record<string, Measurement>) =>
+        Object.entries(results).map(([key, m]) => ({ name: NAMES[key] ?? key, inFlight, m }));
+    const curveRows = capacity.levels.flatMap(({ inFlight, results }) => rowsOf(inFlight, results));
+    const costRows = rowsOf(capacity.costLevel, capacity.cost);
+    const failures = [...curveRows, ...costRows]
+        .filter(({ m }) => m.failed > 0)
+        .map(({ name, m }) => `${name} at ${m.inFlight} in flight: ${m.failed} failed (${m.firstError ?? ''})`);
+    return [
+        bench.header,
+        '',
+        capacityTable(capacity),
+        '',
+        `![Capacity: throughput and p95 latency against operations in flight](${plot})`,
+        '',
+        'Where the CPU went (milliseconds per operation, all cores together; _other_ is the rest of the machine):',
+        '',
+        attributionTable(curveRows),
+        '',
+        othersNote(curveRows),
+        '',
+        `At ${capacity.costLevel} in flight, with a transaction endorsed but not submitted and a send whose reads are single-peer:`,
+        '',
+        attributionTable(costRows),
+        '',
+        scaleModel(capacity.cost, Object.keys(bench.profile.orgs).length),
+        ...(failures.length > 0 ? ['', `Failed operations: ${[...new Set(failures)].join('; ')}.`] : []),
+    ].join('\n');
+}
+
+/** The parts of the benchmark, in the order a full run takes them, and the section each writes. */
+const PARTS = {
+    latency: { section: 'e2e', run: latencySection },
+    capacity: { section: 'e2e-capacity', run: capacitySection },
+    reads: { section: 'e2e-reads', run: (b: Bench) => readCost(b.alice, b.bob, b.bobId) },
+    sign: { section: 'e2e-sign', run: (b: Bench) => signCost(b.alice, b.bob, b.bobId) },
+} as const;
+
+/** The parts BENCH_ONLY names, or all of them. */
+function partsToRun(): (keyof typeof PARTS)[] {
+    const names = Object.keys(PARTS) as (keyof typeof PARTS)[];
+    const only = process.env.BENCH_ONLY;
+    if (only === undefined || only === '') return names;
+    const part = names.find((name) => name === only);
+    if (part === undefined) throw new Error(`BENCH_ONLY must be one of ${names.join(', ')}, not "${only}"`);
+    return [part];
 }
 
 async function main(): Promise<void> {
+    const parts = partsToRun();
     const [loadBefore = 0] = loadavg(); // the 1, 5 and 15-minute averages
     console.log(`machine: ${machineDescription()}; load average ${loadBefore.toFixed(2)}`);
     const before = prepareNetwork();
@@ -331,7 +522,6 @@ async function main(): Promise<void> {
         const topology = JSON.parse(readFileSync(join(REPO_ROOT, 'network', 'topology.json'), 'utf8')) as {
             baselineChaincode: { name: string };
         };
-        const baselineName = topology.baselineChaincode.name;
         const network = JSON.parse(readFileSync(PROFILE_PATH, 'utf8')) as {
             fabricVersion: string;
             orderers: unknown[];
@@ -346,146 +536,36 @@ async function main(): Promise<void> {
         const bobId = (await bob.whoAmI()).partyId;
 
         // Set-up, not timed: fresh keys in fresh keyrings (the ledger keeps earlier runs' parties),
-        // bob verified by the identity authority, one warm-up send and receive per suite.
+        // bob verified by the identity authority.
         console.log('[bench:e2e] set-up: registering keys, verifying bob');
-        const keys: Record<'alice' | 'dave' | 'bob', PrivateKeyInfo> = {
-            alice: generateKeyPair('sm2'),
-            dave: generateKeyPair('sm2'),
-            bob: generateKeyPair('sm2'),
-        };
+        const keys: Keys = { alice: generateKeyPair('sm2'), dave: generateKeyPair('sm2'), bob: generateKeyPair('sm2') };
         await Promise.all([
             alice.registerKeys(keys.alice, generateKeyPair('sm2')),
             dave.registerKeys(keys.dave, generateKeyPair('sm2')),
             bob.registerKeys(keys.bob, generateKeyPair('sm2')),
         ]);
         await verifier.recordVerification(bobId, { serial: `hmac-bench-${run}`, level: 'high' });
-
-        if (process.env.BENCH_ONLY === 'reads') {
-            const reads = await readCost(alice, bob, bobId);
-            console.log(`\n${reads}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-reads', reads)}`);
-            return;
-        }
-        if (process.env.BENCH_ONLY === 'sign') {
-            const sign = await signCost(alice, bob, bobId);
-            console.log(`\n${sign}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-sign', sign)}`);
-            return;
-        }
-        const rows: LatencyRow[] = [];
-        for (const spec of SUITES) {
-            const { suite, keys: keyName } = spec;
-            if (keyName === 'RSA-3072') {
-                keys.alice = generateKeyPair('rsa');
-                keys.bob = generateKeyPair('rsa');
-                await Promise.all([alice.registerKeys(keys.alice), bob.registerKeys(keys.bob)]);
-            }
-            console.log(`[bench:e2e] latency, suite ${suite}, ${keyName} keys`);
-            await latency(alice, bob, bobId, spec, { label: 'warm-up', bytes: KB, runs: 1 });
-            for (const size of SIZES) rows.push(await latency(alice, bob, bobId, spec, size));
-        }
-
-        // Throughput. ShareFile: the transaction with credentials sealed once beforehand (the
-        // ledger's share of a send, not crypto or file I/O), for bob plus the submitter itself.
-        const aliceId = (await alice.whoAmI()).partyId;
-        const daveId = (await dave.whoAmI()).partyId;
-        const template = await alice.send(join(dir, `input-${KB}`), {
-            to: [bobId],
-            suite: 'intl',
-            fileId: `bench-${run}-template`,
-        });
-        const password = randomBytes(32);
-        const credential = (partyId: string, key: PrivateKeyInfo): CredentialInput => ({
-            partyId,
-            keyFingerprint: key.publicKey.fingerprint,
-            algorithm: key.publicKey.algorithm,
-            envelope: sealEnvelope(key.publicKey, password).toString('base64'),
-        });
-        const credentialsJson = (id: string, key: PrivateKeyInfo) =>
-            JSON.stringify([credential(bobId, keys.bob), credential(id, key)]);
-        const submitters = [
-            { party: alice, credentials: credentialsJson(aliceId, keys.alice) },
-            { party: dave, credentials: credentialsJson(daveId, keys.dave) },
-        ] as const;
-        const baseline = (who: Who) => new LedgerConnection({ ...profile, chaincode: baselineName }, IDENTITY[who]);
-        const baselines = [baseline('alice'), baseline('dave')] as const;
-        connections.push(...baselines);
-        const value = randomBytes(48).toString('base64');
-
-        const tps: {
-            concurrency: number;
-            shareFile: Throughput;
-            baseline: Throughput;
-            sdkSend: Throughput;
-        }[] = [];
-        for (const concurrency of CONCURRENCY) {
-            console.log(`[bench:e2e] throughput, ${concurrency} in flight`);
-            const baseline = await throughput(TX_COUNT, concurrency, (w, i) =>
-                alternate(baselines, w).submit('Put', `bench-${run}-${concurrency}-${i}`, value),
-            );
-            const shareFile = await throughput(TX_COUNT, concurrency, (w, i) =>
-                alternate(submitters, w).party.ledger.submit(
-                    'ShareFile',
-                    `bench-${run}-tps${concurrency}-${i}`,
-                    'intl',
-                    SUITE_DIGEST.intl,
-                    template.ciphertextDigest,
-                    String(template.size),
-                    template.locator,
-                    alternate(submitters, w).credentials,
-                ),
-            );
-            const sdkSend = await throughput(SDK_SEND_COUNT, concurrency, async (w, i) => {
-                const sent = await alternate(submitters, w).party.send(join(dir, `input-${KB}`), {
-                    to: [bobId],
-                    suite: 'intl',
-                    fileId: `bench-${run}-send${concurrency}-${i}`,
-                });
-                await alice.store.delete(sent.locator);
-            });
-            for (const [name, result] of Object.entries({ baseline, shareFile, sdkSend })) {
-                console.log(
-                    `  ${name}: ${result.tps.toFixed(1)} tx/s, latency median ${ms(result.latency.median)} ms ` +
-                        `p95 ${ms(result.latency.p95)} ms${result.failed ? `, ${result.failed} failed: ${result.firstError}` : ''}`,
-                );
-            }
-            tps.push({ concurrency, baseline, shareFile, sdkSend });
-        }
-
-        const failures = tps.flatMap((t) =>
-            Object.entries({ baseline: t.baseline, ShareFile: t.shareFile, 'SDK send': t.sdkSend })
-                .filter(([, r]) => r.failed > 0)
-                .map(([name, r]) => `${name} at ${t.concurrency} in flight: ${r.failed} failed (${r.firstError})`),
-        );
-        const body = [
-            `Run on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)} ` +
+        const batch = await channelBatchSettings(alice.ledger.blocks);
+        const bench: Bench = {
+            alice,
+            dave,
+            bob,
+            bobId,
+            keys,
+            rsa: false,
+            profile,
+            baselineName: topology.baselineChaincode.name,
+            connections,
+            header:
+                `Run on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)} ` +
                 `(1-minute load average ${loadBefore.toFixed(2)} when it started), Fabric ${network.fabricVersion}, ` +
-                `${network.orderers.length} Raft orderer(s), batch timeout 250 ms.`,
-            '',
-            '| file | suite (keys) | runs | send median (ms) | send p95 (ms) | receive median (ms) | receive p95 (ms) |',
-            '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-            ...rows.map(
-                (r) =>
-                    `| ${r.size} | ${r.suite.name}, ${r.suite.keys} | ${r.runs} | ${ms(r.send.median)} | ${ms(r.send.p95)} | ${ms(r.receive.median)} | ${ms(r.receive.p95)} |`,
-            ),
-            '',
-            '| in flight | baseline Put (tx/s) | ShareFile (tx/s) | ratio ShareFile / baseline | SDK send 1 KB (files/s) | ratio send / baseline | ShareFile latency median / p95 (ms) | baseline latency median / p95 (ms) |',
-            '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-            ...tps.map(
-                (t) =>
-                    `| ${t.concurrency} | ${t.baseline.tps.toFixed(1)} | ${t.shareFile.tps.toFixed(1)} | ` +
-                    `${(t.shareFile.tps / t.baseline.tps).toFixed(2)} | ${t.sdkSend.tps.toFixed(1)} | ` +
-                    `${(t.sdkSend.tps / t.baseline.tps).toFixed(2)} | ${ms(t.shareFile.latency.median)} / ${ms(t.shareFile.latency.p95)} | ` +
-                    `${ms(t.baseline.latency.median)} / ${ms(t.baseline.latency.p95)} |`,
-            ),
-            ...(failures.length > 0 ? ['', `Failed transactions: ${failures.join('; ')}.`] : []),
-        ].join('\n');
-        console.log(`\n${body}\n`);
-        console.log(`written to ${await writeBenchmarkSection(REPO_ROOT, 'e2e', body)}`);
-        console.log('[bench:e2e] verified reads against single-peer reads');
-        const reads = await readCost(alice, bob, bobId);
-        console.log(`\n${reads}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-reads', reads)}`);
-        console.log('[bench:e2e] a signature with a signing plan against one without');
-        const sign = await signCost(alice, bob, bobId);
-        console.log(`\n${sign}\n\nwritten to ${await writeBenchmarkSection(REPO_ROOT, 'e2e-sign', sign)}`);
+                `${network.orderers.length} Raft orderer(s), ${describeBatch(batch)} (the channel's configuration).`,
+        };
+        for (const part of parts) {
+            const body = await PARTS[part].run(bench);
+            const path = await writeBenchmarkSection(REPO_ROOT, PARTS[part].section, body);
+            console.log(`\n${body}\n\nwritten to ${path}${part === 'capacity' ? ` and docs/${PLOT}` : ''}`);
+        }
     } finally {
         for (const party of Object.values(parties)) party.close();
         for (const connection of connections) connection.close();
