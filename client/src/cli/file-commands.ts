@@ -7,7 +7,6 @@ import {
     UsageError,
 } from '@sealpact/protocol';
 import { writeBufferAtomically } from '../atomic-file';
-import { exposeGc } from '../crypto/crypto-pool';
 import { parseDrawing } from '../crypto/drawing';
 import { decryptFile, encryptFile } from '../crypto/filecipher';
 import { generateFilePassword } from '../crypto/password';
@@ -85,7 +84,6 @@ const encrypt: Command = {
         const password = await readFilePassword(options);
         const { output, summary } = outputOf(options);
         const { input, size } = await inputOf(options);
-        exposeGc();
         const info = await encryptFile(input, output, {
             suite,
             password,
@@ -117,7 +115,6 @@ const decrypt: Command = {
         const password = await readFilePassword(options);
         const { output, summary } = outputOf(options);
         const { input, size } = await inputOf(options);
-        exposeGc();
         const info = await decryptFile(input, output, {
             password,
             aad: options.aad as string | undefined,

@@ -63,13 +63,23 @@ export interface JobResults {
 
 /* istanbul ignore next: instrumented code could not run in a worker; crypto-jobs.test.ts checks it */
 export function runCryptoJob(crypto: typeof NodeCrypto, job: CryptoJob): JobResults[CryptoJob['kind']] {
-    // node:crypto returns each output in a new buffer. Taken 64 KiB at a time and copied back in
-    // place, those stay below glibc's mmap threshold (128 KiB) and reuse heap memory, where 1 MiB
-    // outputs would each be mapped and page-faulted in afresh.
+    // node:crypto hands back each output in a new buffer, which V8 frees only at a GC (for such
+    // buffers alone, only past 32 MiB of them): a worker would hold tens of MiB of dead output, and
+    // glibc would hand the memory back and fault it in again. Asked for a latin1 string, it frees
+    // its own buffer at once, and the string lives on V8's heap, collected young and reused; its
+    // bytes go back in place, 64 KiB at a time, and `then` sees them there.
     const STEP = 65536;
-    const inPlace = (data: Uint8Array, length: number, transform: (piece: Uint8Array) => Uint8Array) => {
+    const inPlace = (
+        data: Uint8Array,
+        length: number,
+        transform: (piece: Uint8Array) => string,
+        then?: (piece: Uint8Array) => void,
+    ) => {
+        const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         for (let at = 0; at < length; at += STEP) {
-            data.set(transform(data.subarray(at, Math.min(at + STEP, length))), at);
+            const end = Math.min(at + STEP, length);
+            bytes.write(transform(bytes.subarray(at, end)), at, end - at, 'latin1');
+            then?.(bytes.subarray(at, end));
         }
     };
     if (job.kind === 'hash') {
@@ -85,7 +95,7 @@ export function runCryptoJob(crypto: typeof NodeCrypto, job: CryptoJob): JobResu
         const options = { authTagLength: spec.tagLength };
         if (job.kind === 'seal') {
             const cipher = crypto.createCipheriv(spec.cipher, spec.key, job.nonce, options).setAAD(spec.aad);
-            inPlace(data, length, (piece) => cipher.update(piece));
+            inPlace(data, length, (piece) => cipher.update(piece, undefined, 'latin1'));
             cipher.final(); // an AEAD in counter mode holds nothing back; final computes the tag
             data.set(cipher.getAuthTag(), length);
             return undefined;
@@ -94,7 +104,7 @@ export function runCryptoJob(crypto: typeof NodeCrypto, job: CryptoJob): JobResu
         const tag = data.slice(split, length);
         for (const [index, nonce] of job.nonces.entries()) {
             const decipher = crypto.createDecipheriv(spec.cipher, spec.key, nonce, options).setAAD(spec.aad);
-            inPlace(data, split, (piece) => decipher.update(piece));
+            inPlace(data, split, (piece) => decipher.update(piece, undefined, 'latin1'));
             try {
                 decipher.setAuthTag(tag).final(); // OpenSSL compares the tag in constant time
                 return index;
@@ -102,7 +112,7 @@ export function runCryptoJob(crypto: typeof NodeCrypto, job: CryptoJob): JobResu
                 // Not under this nonce. The keystream of a counter mode is its own inverse, so
                 // encrypting the output under the same nonce restores the ciphertext for the next.
                 const cipher = crypto.createCipheriv(spec.cipher, spec.key, nonce, options).setAAD(spec.aad);
-                inPlace(data, split, (piece) => cipher.update(piece));
+                inPlace(data, split, (piece) => cipher.update(piece, undefined, 'latin1'));
             }
         }
         return -1;
@@ -117,11 +127,12 @@ export function runCryptoJob(crypto: typeof NodeCrypto, job: CryptoJob): JobResu
     if (job.kind === 'seal') {
         const cipher = crypto.createCipheriv(spec.cipher, spec.key, counterBlock(job.nonce));
         const hmac = mac(job.nonce);
-        inPlace(data, length, (piece) => {
-            const ciphertext = cipher.update(piece);
-            hmac.update(ciphertext);
-            return ciphertext;
-        });
+        inPlace(
+            data,
+            length,
+            (piece) => cipher.update(piece, undefined, 'latin1'),
+            (ciphertext) => hmac.update(ciphertext),
+        );
         cipher.final(); // a stream cipher holds nothing back
         data.set(hmac.digest(), length);
         return undefined;
@@ -136,7 +147,7 @@ export function runCryptoJob(crypto: typeof NodeCrypto, job: CryptoJob): JobResu
     const nonce = job.nonces[index];
     if (nonce !== undefined) {
         const decipher = crypto.createDecipheriv(spec.cipher, spec.key, counterBlock(nonce));
-        inPlace(data, split, (piece) => decipher.update(piece));
+        inPlace(data, split, (piece) => decipher.update(piece, undefined, 'latin1'));
     }
     return index;
 }

@@ -15,46 +15,27 @@
  *   CommonJS string, so it runs the same from dist/ and under ts-jest.
  * - A worker that fails or exits fails the jobs it held with a SealpactError (DIGEST_FAILED); the
  *   next job starts a fresh worker.
- * - Where the process has `gc` (node --expose-gc, or the CLI, see exposeGc), each thread runs a
- *   young-generation GC after every few MiB of chunk work: V8 frees the buffers node:crypto returns
- *   only at a GC, and starts one for them alone only past 32 MiB, per thread.
+ * - Workers have a small young generation (4 MiB): the chunk work leaves its garbage there
+ *   (crypto-jobs.ts), so it is collected every few MiB and a worker stays small.
  */
 import * as nodeCrypto from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { CryptoError } from '@sealpact/protocol';
 import { CryptoJob, JobResults, runCryptoJob } from './crypto-jobs';
 
 /** Jobs with fewer bytes than this run on the main thread. */
 const INLINE_BYTES = 64 * 1024;
-/** Chunk bytes a thread seals or opens between two young-generation GCs (where `gc` is exposed). */
-const GC_EVERY_BYTES = 4 * 1024 * 1024;
-
-/** Counts chunk bytes and runs a minor GC every `every` of them, when the thread has `gc`. */
-/* istanbul ignore next: runs in workers too, from its source text */
-function gcPacer(gc: () => NodeJS.GCFunction | undefined, every: number): (job: CryptoJob) => void {
-    let bytes = 0;
-    return (job) => {
-        const collect = gc();
-        if (job.kind !== 'hash' && collect !== undefined && (bytes += job.length) >= every) {
-            bytes = 0;
-            collect({ type: 'minor' });
-        }
-    };
-}
+/** The young generation of a worker, in MiB: where the chunk work's garbage is collected. */
+const WORKER_YOUNG_MIB = 4;
 
 const WORKER_SOURCE = `
 const crypto = require('node:crypto');
 const { parentPort } = require('node:worker_threads');
 const runCryptoJob = ${String(runCryptoJob)};
-const paced = (${String(gcPacer)})(() => globalThis.gc, ${GC_EVERY_BYTES});
 parentPort.on('message', ({ id, job }) => {
     try {
-        const result = runCryptoJob(crypto, job);
-        parentPort.postMessage({ id, result });
-        paced(job);
+        parentPort.postMessage({ id, result: runCryptoJob(crypto, job) });
     } catch (err) {
         parentPort.postMessage({ id, error: String(err && err.message) });
     }
@@ -141,7 +122,6 @@ function shared(job: CryptoJob): boolean {
 export class CryptoPool {
     private readonly workers: PoolWorker[] = [];
     private nextId = 1;
-    private readonly pace = gcPacer(() => globalThis.gc, GC_EVERY_BYTES);
 
     /** @param size worker threads at most */
     constructor(readonly size: number) {}
@@ -164,9 +144,7 @@ export class CryptoPool {
         // would otherwise run on promises alone and never let the workers' replies (or their start) in.
         return new Promise((resolve, reject) => {
             try {
-                const result = runCryptoJob(nodeCrypto, job) as JobResults[J['kind']];
-                this.pace(job);
-                setImmediate(resolve, result);
+                setImmediate(resolve, runCryptoJob(nodeCrypto, job) as JobResults[J['kind']]);
             } catch (err) {
                 setImmediate(reject, jobFailed((err as Error).message));
             }
@@ -181,7 +159,8 @@ export class CryptoPool {
     /** The online worker with the fewest jobs; starts another while the pool is not full. */
     private leastBusy(): PoolWorker | undefined {
         if (this.workers.length < this.size) {
-            const worker = new Worker(WORKER_SOURCE, { eval: true });
+            const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_MIB };
+            const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits });
             this.workers.push(
                 new PoolWorker(worker, (gone, why) => {
                     this.lose(gone, why);
@@ -208,16 +187,3 @@ export class CryptoPool {
 
 /** The pool every container shares: one worker per core. */
 export const cryptoPool = new CryptoPool(availableParallelism());
-
-/**
- * Give this process a `gc` function, so that the pool's threads free node:crypto's output buffers
- * every few MiB instead of every 32 MiB (crypto-pool.ts above): for a process that encrypts large
- * files, such as the CLI. It sets a V8 flag for the whole process, so a library leaves it to the
- * application. Workers started afterwards have `gc` too.
- */
-export function exposeGc(): void {
-    if (globalThis.gc === undefined) {
-        setFlagsFromString('--expose-gc');
-        globalThis.gc = runInNewContext('gc') as NodeJS.GCFunction;
-    }
-}
