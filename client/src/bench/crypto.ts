@@ -1,11 +1,11 @@
 /**
- * `npm run bench:crypto`: Sealpact's crypto against raw node:crypto and against sm-crypto, all
- * measured in this one run on this machine, written into docs/benchmarks.md.
+ * `npm run bench:crypto`: Sealpact's crypto against raw node:crypto, against age and openssl file
+ * to file, and against sm-crypto, all measured in this one run on this machine, written into
+ * docs/benchmarks.md.
  */
-import { execFileSync } from 'node:child_process';
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,13 +13,16 @@ import { openEnvelope, sealEnvelope } from '../crypto/envelope';
 import { generateKeyPair, sm2PrivateScalarHex } from '../crypto/keys';
 import { createDecryptStream, createEncryptStream } from '../crypto/stream';
 import { PublicKeyInfo, sm2PointHex, Suite } from '@sealpact/protocol';
+import { FileRow, findAge, runFilePath } from './file-path';
 import { machineDescription, percentiles, writeBenchmarkSection } from './report';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
 const BULK_BYTES = 256 * MIB;
 const SLICE = 64 * 1024;
-const RSS_FILE_BYTES = 2 * 1024 * MIB;
+const FILE_BYTES = GIB;
+const FILE_ROUNDS = 3;
 
 /**
  * Best time of each piece of work over `rounds` rounds, the pieces interleaved within each round so
@@ -83,42 +86,38 @@ function collect(into: Buffer[]): Writable {
     });
 }
 
+/** One hash over the same slices: what the version 1 digest costs, and what the tree spreads over cores. */
+function rawHash(algorithm: string, data: Buffer[]): void {
+    const hash = createHash(algorithm);
+    for (const slice of data) hash.update(slice);
+    hash.digest();
+}
+
 async function throughput(suite: Suite, data: Buffer[]) {
     const password = randomBytes(32);
     const mibPerSecond = (seconds: number) => BULK_BYTES / MIB / seconds;
+    const secondsPerGib = (seconds: number) => (seconds * GIB) / BULK_BYTES;
     const container: Buffer[] = [];
     await pipeline(Readable.from(data), createEncryptStream({ suite, password }), collect(container));
-    const [raw, encrypt, decrypt] = await bestOfInterleaved(5, [
+    const hash = suite === 'intl' ? 'sha256' : 'sm3';
+    const [raw, digest, encrypt, decrypt] = await bestOfInterleaved(5, [
         () => {
             rawEncrypt(suite, data);
+        },
+        () => {
+            rawHash(hash, data);
         },
         () => pipeline(Readable.from(data), createEncryptStream({ suite, password }), discard()),
         () => pipeline(Readable.from(container), createDecryptStream({ password }), discard()),
     ]);
-    return { suite, raw: mibPerSecond(raw), encrypt: mibPerSecond(encrypt), decrypt: mibPerSecond(decrypt) };
-}
-
-/**
- * Encrypt a 2 GiB file in a child process and read that process's peak RSS. On Linux this is
- * VmHWM, the peak of the child's own address space: `maxRSS` (getrusage) is kept across fork and
- * exec, so it would report this benchmark's own RSS (the 256 MiB buffers) at the time it spawned.
- */
-function peakRssEncrypting(dir: string): number {
-    const input = join(dir, 'big.bin');
-    // A sparse file: reading it costs no disk, and the cipher cannot tell zeros from a contract.
-    writeFileSync(input, '');
-    truncateSync(input, RSS_FILE_BYTES);
-    const script = `
-        const { encryptFile } = require(${JSON.stringify(join(__dirname, '../crypto/filecipher.js'))});
-        encryptFile(${JSON.stringify(input)}, ${JSON.stringify(join(dir, 'big.sp'))}, { suite: 'intl', password: Buffer.alloc(32, 7) })
-            .then(() => {
-                let status = '';
-                try { status = require('node:fs').readFileSync('/proc/self/status', 'utf8'); } catch {}
-                const hwm = /VmHWM:\\s*(\\d+) kB/.exec(status);
-                process.stdout.write(hwm ? hwm[1] : String(process.resourceUsage().maxRSS));
-            });`;
-    const kib = Number(execFileSync(process.execPath, ['-e', script]).toString());
-    return kib / 1024;
+    return {
+        suite,
+        raw: mibPerSecond(raw),
+        encrypt: mibPerSecond(encrypt),
+        decrypt: mibPerSecond(decrypt),
+        cipherSecondsPerGib: secondsPerGib(raw),
+        hashSecondsPerGib: secondsPerGib(digest),
+    };
 }
 
 interface OpStats {
@@ -177,35 +176,80 @@ function envelopeOps(): OpStats[] {
     ];
 }
 
+/** The file-path table and the ratios the issue sets targets for. */
+function fileTable(rows: FileRow[], cores: number): string[] {
+    const f = (n: number, digits = 0) => n.toFixed(digits);
+    const perGib = (n: number, row: FileRow) => (n * GIB) / row.bytes;
+    const speed = (row: FileRow) => row.bytes / MIB / row.seconds;
+    const find = (prefix: string) => rows.find((row) => row.name.startsWith(prefix));
+    const ratio = (ours: string, theirs: string) => {
+        const [a, b] = [find(ours), find(theirs)];
+        return a === undefined || b === undefined ? 'n/a' : f(speed(a) / speed(b), 2);
+    };
+    return [
+        `File to file, ${f(FILE_BYTES / GIB)} GiB of random bytes (in the page cache), medians of ${FILE_ROUNDS} interleaved rounds; ${cores} cores:`,
+        '',
+        '| command | MiB/s | CPU s per GiB | peak RSS (MiB) | minor page faults per GiB | context switches per GiB |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        ...rows.map(
+            (row) =>
+                `| ${row.name} | ${f(speed(row))} | ${f(perGib(row.cpuSeconds, row), 2)} | ${f(row.peakRssKib / 1024, 1)} | ${f(perGib(row.minorFaults, row))} | ${f(perGib(row.contextSwitches, row))} |`,
+        ),
+        '',
+        `Throughput ratios in this run: intl encrypt / \`age -r\` **${ratio('`sealpact encrypt --suite intl', '`age -r')}**, intl decrypt / \`age -d\` **${ratio('`sealpact decrypt` (intl', '`age -d')}**; gm encrypt / the openssl SM4 pipeline **${ratio('`sealpact encrypt --suite gm', '`openssl enc -sm4')}**, gm decrypt / the same pipeline **${ratio('`sealpact decrypt` (gm', '`openssl enc -sm4')}**.`,
+    ];
+}
+
 async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'sealpact-bench-'));
     try {
-        console.log(`machine: ${machineDescription()}`);
+        const cores = availableParallelism();
+        const load = loadavg()[0]?.toFixed(2) ?? '?';
+        console.log(`machine: ${machineDescription()}; 1-minute load average ${load}`);
+        const age = findAge();
+        console.log(
+            age === undefined
+                ? 'age not found (PATH, $(go env GOPATH)/bin, ~/go/bin): its rows are left out; install it with `go install filippo.io/age/cmd/...@latest`'
+                : `age: ${age}`,
+        );
         const data = slices(randomBytes(BULK_BYTES));
-        const rows = [];
+        const rows: Awaited<ReturnType<typeof throughput>>[] = [];
         for (const suite of ['intl', 'gm'] as const) {
             console.log(`bulk ${suite}: encrypting and decrypting 256 MiB, five interleaved rounds...`);
             rows.push(await throughput(suite, data));
         }
-        console.log('peak RSS while encrypting a 2 GiB file...');
-        const rss = peakRssEncrypting(dir);
+        console.log(`file to file: ${FILE_BYTES / GIB} GiB, ${FILE_ROUNDS} interleaved rounds...`);
+        const cli = join(__dirname, '../cli/main.js');
+        const files = runFilePath({ cli, dir, bytes: FILE_BYTES, rounds: FILE_ROUNDS, age, log: console.log });
         console.log('envelope operations...');
         const ops = envelopeOps();
 
         const f = (n: number, digits = 0) => n.toFixed(digits);
         const primitive = { intl: 'AES-256-GCM', gm: 'SM4-CTR + HMAC-SM3' };
+        const digestName = { intl: 'SHA-256', gm: 'SM3' };
+        // With every core busy and nothing lost, a container costs its cipher plus its digest's hash.
+        const bound = (r: Awaited<ReturnType<typeof throughput>>) =>
+            Math.min(1, (cores * r.cipherSecondsPerGib) / (r.cipherSecondsPerGib + r.hashSecondsPerGib));
         const body = [
-            `Run on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)}.`,
+            `Run on ${machineDescription()}, ${new Date().toISOString().slice(0, 10)} (1-minute load average ${load} when it started).`,
             '',
-            '| suite | raw node:crypto (MiB/s) | encrypt (MiB/s) | ratio | decrypt (MiB/s) | ratio |',
-            '| --- | ---: | ---: | ---: | ---: | ---: |',
+            'In memory, 256 MiB through the streams, best of five interleaved rounds:',
+            '',
+            '| suite | raw node:crypto (MiB/s) | encrypt (MiB/s) | ratio | decrypt (MiB/s) | ratio | raw cipher (s per GiB) | digest hash alone (s per GiB) | bound on this machine |',
+            '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
             ...rows.map(
                 (r) =>
-                    `| ${r.suite} (${primitive[r.suite]}) | ${f(r.raw)} | ${f(r.encrypt)} | ${f(r.encrypt / r.raw, 2)} | ${f(r.decrypt)} | ${f(r.decrypt / r.raw, 2)} |`,
+                    `| ${r.suite} (${primitive[r.suite]}) | ${f(r.raw)} | ${f(r.encrypt)} | ${f(r.encrypt / r.raw, 2)} | ${f(r.decrypt)} | ${f(r.decrypt / r.raw, 2)} | ${f(r.cipherSecondsPerGib, 2)} | ${f(r.hashSecondsPerGib, 2)} (${digestName[r.suite]}) | ${f(bound(r), 2)} |`,
             ),
             '',
-            `Peak RSS of a process encrypting a 2 GiB file (intl, file to file): **${f(rss)} MiB** (target < 150 MB).`,
+            ...fileTable(files, cores),
             '',
+            ...(age === undefined
+                ? [
+                      '`age` was not found, so its rows are missing: `go install filippo.io/age/cmd/...@latest` installs it.',
+                      '',
+                  ]
+                : []),
             '| operation | median (ms) | p95 (ms) | per second |',
             '| --- | ---: | ---: | ---: |',
             ...ops.map((o) => `| ${o.name} | ${f(o.median, 2)} | ${f(o.p95, 2)} | ${f(o.perSecond)} |`),
