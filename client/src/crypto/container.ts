@@ -45,7 +45,7 @@ export interface DecryptOptions {
     digestAlgorithm?: CiphertextDigestAlgorithm;
 }
 
-export function toBytes(aad: Uint8Array | string | undefined): Buffer {
+function toBytes(aad: Uint8Array | string | undefined): Buffer {
     return typeof aad === 'string' ? Buffer.from(aad, 'utf8') : Buffer.from(aad ?? []);
 }
 
@@ -212,7 +212,7 @@ export function headerFrom(bytes: Buffer): ParsedHeader | undefined {
     return parseHeader(bytes.subarray(0, MAX_HEADER_LENGTH));
 }
 
-export function chunkAuthFailed(index: number): SealpactError {
+function chunkAuthFailed(index: number): SealpactError {
     return new CryptoError(
         'CHUNK_AUTH_FAILED',
         `chunk ${index} failed authentication: the ciphertext was altered, reordered or cut short`,
