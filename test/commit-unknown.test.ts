@@ -1,9 +1,8 @@
 import { expect } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { FileRecord, isSealpactError } from '@sealpact/protocol';
+import { createCiphertextHasher } from '../client/src/crypto/ciphertext-digest';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { connect } from '../client/src/sdk/connect';
 import { Submitted } from '../client/src/sdk/ledger';
@@ -109,9 +108,12 @@ it('a connection lost between submit and commit keeps the blob for gc and a retr
     const file = await fileOnLedger(fileId);
     expect(file.createdTxId).toBe(txId);
     // ... and the blob it names is still in the store, with the ledger's digest.
-    const hash = createHash(file.digestAlgorithm);
-    await pipeline(await alice.store.get(file.locator), hash);
-    expect(hash.digest('hex')).toBe(file.ciphertextDigest);
+    const hash = createCiphertextHasher(file.digestAlgorithm);
+    for await (const chunk of await alice.store.get(file.locator)) {
+        hash.update(chunk as Buffer);
+        await hash.drained();
+    }
+    expect((await hash.digest()).toString('hex')).toBe(file.ciphertextDigest);
     expect(await defined(alice.uploads, "alice's upload journal").pending()).toEqual([
         { locator: file.locator, fileId, at: expect.any(String) },
     ]);

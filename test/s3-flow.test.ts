@@ -63,7 +63,7 @@ it('alice sends a 20 MB contract through S3 and bob receives it byte for byte', 
     const path = join(dir, 'contract.bin');
     writeFileSync(path, Buffer.alloc(20 * 1024 * 1024, 'the parties agree. '));
     const sent = await alice.send(path, { to: [bobParty.partyId], suite: 'gm' });
-    expect(sent.locator).toMatch(/^s3:sm3\/[0-9a-f]{64}$/);
+    expect(sent.locator).toMatch(/^s3:sm3-tree\/[0-9a-f]{64}$/);
     expect((await bob.getFile(sent.fileId)).locator).toBe(sent.locator);
 
     const out = join(dir, 'received.bin');
