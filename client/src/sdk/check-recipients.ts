@@ -39,17 +39,3 @@ export async function checkedKey(
 export async function checkRecipients(ledger: Ledger, partyIds: string[]): Promise<SealingKey[]> {
     return Promise.all([...new Set(partyIds)].map((partyId) => checkedKey(ledger, partyId, { mustBeVerified: true })));
 }
-
-/**
- * The keys a send seals to: each recipient's (verified) and then the sender's own, all read at
- * once. A recipient's refusal is reported before the sender's own, as if read one after the other.
- */
-export async function sealingKeys(ledger: Ledger, recipients: string[], sender: string): Promise<SealingKey[]> {
-    const [theirs, own] = await Promise.allSettled([
-        checkRecipients(ledger, recipients),
-        checkedKey(ledger, sender, { mustBeVerified: false }),
-    ]);
-    if (theirs.status === 'rejected') throw theirs.reason;
-    if (own.status === 'rejected') throw own.reason;
-    return [...theirs.value, own.value];
-}

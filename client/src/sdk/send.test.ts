@@ -97,25 +97,6 @@ describe('send checks every recipient before any secret exists', () => {
         expect(secrets).not.toHaveBeenCalled();
         expect(put).not.toHaveBeenCalled();
     });
-
-    it("reads the sender's key beside the recipients' and still reports a recipient's refusal first", async () => {
-        const { parties, ids } = world;
-        // Org1's admin never registered keys, and carol is not verified: both reads fail, and carol's
-        // refusal is the one reported, every time.
-        const admin = await parties.as('org1Admin');
-        const reads = jest.spyOn(admin.ledger, 'read');
-        for (let i = 0; i < 3; i++) {
-            await expectRejection(
-                admin.send(parties.contract('both.txt', 100), { to: [ids.carol], suite: 'gm' }),
-                'NOT_VERIFIED',
-                /^NOT_VERIFIED: Org2MSP\/carol@org2\.example\.com is not verified by an identity authority$/,
-            );
-        }
-        const adminId = (await admin.whoAmI()).partyId;
-        expect(reads.mock.calls.map(([transaction, partyId]) => `${transaction} ${partyId}`)).toEqual(
-            Array.from({ length: 3 }, () => [`GetParty ${ids.carol}`, `GetParty ${adminId}`]).flat(),
-        );
-    });
 });
 
 describe('send', () => {

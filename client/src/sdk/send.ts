@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { ClientError, Suite, SUITE_DIGEST } from '@sealpact/protocol';
 import { Drawing } from '../crypto/drawing';
 import { BlobStore } from '../store/blob-store';
-import { sealingKeys } from './check-recipients';
+import { checkedKey, checkRecipients } from './check-recipients';
 import { encryptToStore } from './encrypt-to-store';
 import { withNewFilePassword } from './file-password';
 import { Ledger } from './ledger';
@@ -68,7 +68,8 @@ export async function send(sender: Sender, input: string | Readable, options: Se
     if (earlier) {
         return earlier;
     }
-    const keys = await sealingKeys(ledger, recipients, partyId);
+    const keys = await checkRecipients(ledger, recipients);
+    const ownKey = await checkedKey(ledger, partyId, { mustBeVerified: false });
 
     const share = await withNewFilePassword(
         { drawing: options.drawing, hash: SUITE_DIGEST[options.suite] },
@@ -83,7 +84,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
                 fileId,
                 meter: options.meter,
             }),
-            credentials: sealCredentials(keys, password),
+            credentials: sealCredentials([...keys, ownKey], password),
             plan,
         }),
     );
