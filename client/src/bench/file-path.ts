@@ -31,7 +31,7 @@ export interface FileRow extends Run {
     bytes: number;
 }
 
-/** One command of a round: its name and its shell line over `in` and `out`. */
+/** One command of a round: its name (a Markdown table cell, so a pipe in it is escaped) and its shell line. */
 interface Step {
     name: string;
     shell: string;
@@ -115,13 +115,13 @@ export function runFilePath(options: FilePathOptions): FileRow[] {
         ...sealpactSteps(node, 'intl'),
         ...(age === undefined ? [] : ageSteps(age, dir)),
         {
-            name: '`openssl enc -aes-256-ctr | openssl dgst -sha256` (output tee to a file, then sync)',
+            name: '`openssl enc -aes-256-ctr \\| openssl dgst -sha256` (output tee to a file, then sync)',
             shell: `openssl enc -aes-256-ctr -K ${hex(32)} -iv ${hex(16)} -in in.bin | tee ossl.out | openssl dgst -sha256 > /dev/null && sync ossl.out`,
             output: 'ossl.out',
         },
         ...sealpactSteps(node, 'gm'),
         {
-            name: '`openssl enc -sm4-ctr | openssl dgst -sm3` (output tee to a file, then sync)',
+            name: '`openssl enc -sm4-ctr \\| openssl dgst -sm3` (output tee to a file, then sync)',
             shell: `openssl enc -sm4-ctr -K ${hex(16)} -iv ${hex(16)} -in in.bin | tee ossl.out | openssl dgst -sm3 > /dev/null && sync ossl.out`,
             output: 'ossl.out',
         },
