@@ -4,12 +4,12 @@
  * instead of one.
  *
  * Design, kept small on purpose:
- * - One worker per core. A job goes to the worker with the fewest jobs queued; the main thread
- *   only hands out work and moves bytes, so it never sits in a long job while reads, writes and the
- *   workers' replies wait for it. It runs a job itself only while no worker has started yet, and
- *   small jobs and jobs whose bytes are not in a SharedArrayBuffer always: a round trip costs more
- *   than they do. How many jobs are queued at once is up to the callers (container.ts,
- *   ciphertext-digest.ts), which keep two per worker in work.
+ * - One worker per core, up to four. A job goes to the worker with the fewest jobs queued; the
+ *   main thread only hands out work and moves bytes, so it never sits in a long job while reads,
+ *   writes and the workers' replies wait for it. It runs a job itself only while no worker has
+ *   started yet, and small jobs and jobs whose bytes are not in a SharedArrayBuffer always: a round
+ *   trip costs more than they do. How many jobs are queued at once is up to the callers
+ *   (container.ts, ciphertext-digest.ts), which keep two per worker in work.
  * - Workers start on first use and stay; each is ref'd only while it holds jobs, so an idle pool
  *   never keeps a process alive. Their code is the source text of runCryptoJob in an inline
  *   CommonJS string, so it runs the same from dist/ and under ts-jest.
@@ -185,5 +185,11 @@ export class CryptoPool {
     }
 }
 
-/** The pool every container shares: one worker per core. */
-export const cryptoPool = new CryptoPool(availableParallelism());
+/**
+ * Workers at most, whatever the core count: each costs about 10 MiB, and two chunks and two
+ * segments of 1 MiB in work; past four, a file is bound by the disk and the main thread's copies.
+ */
+const MAX_WORKERS = 4;
+
+/** The pool every container shares: one worker per core, up to MAX_WORKERS. */
+export const cryptoPool = new CryptoPool(Math.min(availableParallelism(), MAX_WORKERS));
