@@ -76,10 +76,12 @@ export async function encryptFile(input: Input, output: Output, options: Encrypt
                 const written = async (bytes: Buffer) => {
                     hasher.update(bytes);
                     size += bytes.length;
-                    await Promise.all([sink(bytes), hasher.mustWait ? hasher.drained() : undefined]);
+                    await sink(bytes);
                 };
                 await written(sealer.header);
                 await runChunks(source, sealer.chunkSize, sealer.newChunkBuffer.bind(sealer), {
+                    // The digest holds back the reading, not the writing: a chunk sealed is written at once.
+                    read: () => (hasher.mustWait ? hasher.drained() : Promise.resolve()),
                     work: (buffer, length, last) =>
                         sealer.seal(buffer, length, last).then(() => ({ buffer, length: length + sealer.tagLength })),
                     write: written,
