@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import { FileRecord, isSealpactError, SignatureRecord } from '@sealpact/protocol';
+import { createCiphertextHasher } from '../../client/src/crypto/ciphertext-digest';
 import { BlobStore } from '../../client/src/store/blob-store';
 import { ChaosLoad } from './chaos-load';
 import { Operation } from './chaos-log';
@@ -116,9 +115,12 @@ async function recordedSignatures(load: ChaosLoad, ops: Operation[]): Promise<Ma
 /** Why a file's blob does not back it: missing, or its bytes not the ciphertext the ledger names. */
 async function blobProblem(store: BlobStore, file: FileRecord): Promise<string | undefined> {
     try {
-        const hash = createHash(file.digestAlgorithm);
-        await pipeline(await store.get(file.locator), hash);
-        const digest = hash.digest('hex');
+        const hash = createCiphertextHasher(file.digestAlgorithm);
+        for await (const chunk of await store.get(file.locator)) {
+            hash.update(chunk as Buffer);
+            await hash.drained();
+        }
+        const digest = (await hash.digest()).toString('hex');
         return digest === file.ciphertextDigest ? undefined : `its blob's digest is ${digest}`;
     } catch (err) {
         return isSealpactError(err) ? err.code : String(err);
