@@ -13,6 +13,7 @@ import {
     voidContract,
 } from './lifecycle';
 import { callerOf } from './identity';
+import { measured } from './metrics';
 import { canonicalJson } from '@sealpact/protocol';
 import {
     getParty,
@@ -26,6 +27,9 @@ import {
 import { getSignatures, signContract } from './signatures';
 import { getFileStory } from './story';
 import { KEY_TYPES } from './state';
+
+/** What fabric-shim passes aroundTransaction: the transaction's name (fabric-contract-api's types say Function). */
+type TransactionName = Parameters<Contract['aroundTransaction']>[1];
 
 /**
  * The Sealpact contract: every transaction takes string arguments (JSON where structured) and
@@ -43,12 +47,15 @@ export class SealpactContract extends Contract {
     }
 
     /**
-     * Before every transaction: refuse a proposal timestamped too far from this peer's clock (CLOCK_SKEW).
-     * Synchronous work: fabric-shim awaits this hook inside the transaction's try, so a throw refuses it.
+     * Around every transaction: refuse a proposal timestamped too far from this peer's clock
+     * (CLOCK_SKEW), then run it; metrics.ts counts either outcome. fabric-shim calls this inside the
+     * transaction's try, so a throw refuses the transaction; `fn` is the transaction's name.
      */
-    override beforeTransaction(ctx: Context): Promise<void> {
-        checkProposalTime(ctx);
-        return Promise.resolve();
+    override aroundTransaction(ctx: Context, fn: TransactionName, parameters: unknown): Promise<void> {
+        return measured(String(fn), () => {
+            checkProposalTime(ctx);
+            return super.aroundTransaction(ctx, fn, parameters);
+        });
     }
 
     /** Set the governing, identity-authority and auditor MSP lists: `{"governingMsps":[],"authorityMsps":[],"auditorMsps":[]}`. */
