@@ -29,6 +29,13 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8')) a
 const env = (service: Service, name: string) => String(service.environment[name]);
 const serviceNamed = (name: string): Service => defined(compose.services[name], `the service ${name}`);
 const at = (port: number) => `${topology.host}:${port}`;
+/** A service's operations TLS and metrics settings (<prefix>OPERATIONS_TLS_*, <prefix>METRICS_PROVIDER). */
+const operationsSettings = (service: Service, prefix: string) =>
+    Object.fromEntries(
+        Object.entries(service.environment)
+            .filter(([name]) => name.startsWith(`${prefix}OPERATIONS_TLS_`) || name === `${prefix}METRICS_PROVIDER`)
+            .map(([name, value]) => [name, String(value)]),
+    );
 /** Each organisation's Sealpact chaincode server: its service, as network:up names its process. */
 const servers = topology.orgs.map((org) => ({ org, ...chaincodeServer(org, topology.chaincode) }));
 
@@ -65,7 +72,7 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         }
     });
 
-    it('gives each orderer its MSP ID, ports, channel participation and TLS', () => {
+    it('gives each orderer its MSP ID, ports, channel participation, TLS and HTTPS operations with Prometheus metrics', () => {
         for (const node of topology.ordererOrg.orderers) {
             const service = serviceNamed(node.name);
             expect(env(service, 'ORDERER_GENERAL_LOCALMSPID')).toBe(topology.ordererOrg.mspId);
@@ -74,6 +81,15 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             ).toBe(at(node.port));
             expect(env(service, 'ORDERER_ADMIN_LISTENADDRESS')).toBe(at(node.adminPort));
             expect(env(service, 'ORDERER_OPERATIONS_LISTENADDRESS')).toBe(at(node.operationsPort));
+            const tls = `/etc/hyperledger/crypto/${topology.ordererOrg.domain}/nodes/${node.name}/tls`;
+            expect(operationsSettings(service, 'ORDERER_')).toEqual({
+                ORDERER_OPERATIONS_TLS_ENABLED: 'true',
+                ORDERER_OPERATIONS_TLS_CERTIFICATE: `${tls}/server.crt`,
+                ORDERER_OPERATIONS_TLS_PRIVATEKEY: `${tls}/server.key`,
+                ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
+                ORDERER_OPERATIONS_TLS_CLIENTROOTCAS: `[${tls}/ca.crt]`,
+                ORDERER_METRICS_PROVIDER: 'prometheus',
+            });
             expect(env(service, 'ORDERER_GENERAL_BOOTSTRAPMETHOD')).toBe('none');
             expect(env(service, 'ORDERER_CHANNELPARTICIPATION_ENABLED')).toBe('true');
             expect(env(service, 'ORDERER_GENERAL_TLS_ENABLED')).toBe('true');
@@ -84,7 +100,7 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         }
     });
 
-    it('gives each peer its MSP ID, ports, LevelDB, TLS and the ccaas builder', () => {
+    it('gives each peer its MSP ID, ports, LevelDB, TLS, HTTPS operations with Prometheus metrics and the ccaas builder', () => {
         for (const org of topology.orgs) {
             const service = serviceNamed(org.peer.name);
             expect(env(service, 'CORE_PEER_ID')).toBe(org.peer.name);
@@ -94,6 +110,15 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             expect(env(service, 'CORE_PEER_GOSSIP_EXTERNALENDPOINT')).toBe(at(org.peer.port));
             expect(env(service, 'CORE_PEER_CHAINCODELISTENADDRESS')).toBe(at(org.peer.chaincodePort));
             expect(env(service, 'CORE_OPERATIONS_LISTENADDRESS')).toBe(at(org.peer.operationsPort));
+            const tls = `/etc/hyperledger/crypto/${org.domain}/nodes/${org.peer.name}/tls`;
+            expect(operationsSettings(service, 'CORE_')).toEqual({
+                CORE_OPERATIONS_TLS_ENABLED: 'true',
+                CORE_OPERATIONS_TLS_CERT_FILE: `${tls}/server.crt`,
+                CORE_OPERATIONS_TLS_KEY_FILE: `${tls}/server.key`,
+                CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
+                CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES: `${tls}/ca.crt`,
+                CORE_METRICS_PROVIDER: 'prometheus',
+            });
             expect(env(service, 'CORE_LEDGER_STATE_STATEDATABASE')).toBe('goleveldb');
             expect(env(service, 'CORE_PEER_TLS_ENABLED')).toBe('true');
             expect(env(service, 'CORE_PEER_MSPCONFIGPATH')).toContain(`/${org.domain}/nodes/${org.peer.name}/msp`);
@@ -116,6 +141,12 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             expect(service.build).toEqual({ context: '.', dockerfile: 'chaincode/Dockerfile' });
             expect(service.image).toBe('sealpact-chaincode');
             expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(server.port));
+            expect(env(service, 'SEALPACT_OPERATIONS_LISTENADDRESS')).toBe(
+                at(defined(server.org.chaincodeOperationsPorts[topology.chaincode.name], 'its operations port')),
+            );
+            expect(env(service, 'SEALPACT_OPERATIONS_TLS_CERT_FILE')).toBe('/etc/sealpact/tls/server.crt');
+            expect(env(service, 'SEALPACT_OPERATIONS_TLS_KEY_FILE')).toBe('/etc/sealpact/tls/server.key');
+            expect(env(service, 'SEALPACT_OPERATIONS_TLS_CLIENT_CACERT_FILE')).toBe('/etc/sealpact/tls/ca.crt');
             // The org's own package id, which network:up -- --docker passes as SEALPACT_CHAINCODE_ID_<ORG NAME>.
             const variable = `SEALPACT_CHAINCODE_ID_${server.org.name.toUpperCase()}`;
             expect(env(service, 'CHAINCODE_ID')).toMatch(new RegExp(`^\\$\\{${variable}:\\?[^}]+\\}$`));

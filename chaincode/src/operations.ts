@@ -1,20 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
+import { TLSSocket } from 'node:tls';
 import { collectDefaultMetrics } from 'prom-client';
 import { registry } from './metrics';
 
 /**
- * The chaincode server's operations endpoint, like a peer's: GET /healthz answers
- * {"status":"OK","time":...} while the process serves, GET /metrics the Prometheus text of
- * metrics.ts and Node's process metrics. HTTPS only, with the chaincode server's own certificate;
- * anyone who can reach the port may read both (as Fabric's operations endpoints without client
- * authentication), and they hold no secret.
+ * The chaincode server's operations endpoint, with a peer's rules: HTTPS only, with the chaincode
+ * server's own certificate; GET /healthz answers {"status":"OK","time":...} to anyone while the
+ * process serves; GET /metrics (metrics.ts and Node's process metrics, in the Prometheus text
+ * format) only to a client presenting a certificate from `clientCaFile` (the organisation's TLS CA),
+ * as Fabric's /metrics with TLS on.
  */
 export interface OperationsOptions {
     /** host:port to listen on. */
     address: string;
     certFile: string;
     keyFile: string;
+    clientCaFile: string;
 }
 
 /** The options from SEALPACT_OPERATIONS_* (docs/operations.md#health-and-metrics), or undefined when no address is set. */
@@ -30,6 +32,7 @@ export function operationsOptionsFromEnv(env: NodeJS.ProcessEnv): OperationsOpti
         address,
         certFile: file('SEALPACT_OPERATIONS_TLS_CERT_FILE'),
         keyFile: file('SEALPACT_OPERATIONS_TLS_KEY_FILE'),
+        clientCaFile: file('SEALPACT_OPERATIONS_TLS_CLIENT_CACERT_FILE'),
     };
 }
 
@@ -56,7 +59,7 @@ interface Answer {
     body: string;
 }
 
-async function answer(method: string | undefined, url: string | undefined): Promise<Answer> {
+async function answer(method: string | undefined, url: string | undefined, certified: boolean): Promise<Answer> {
     if (method !== 'GET') return { status: 405, type: 'text/plain', body: 'only GET\n' };
     const path = new URL(url ?? '/', 'https://operations').pathname;
     if (path === '/healthz') {
@@ -67,6 +70,13 @@ async function answer(method: string | undefined, url: string | undefined): Prom
         };
     }
     if (path === '/metrics') {
+        if (!certified) {
+            return {
+                status: 401,
+                type: 'text/plain',
+                body: 'a client certificate from the TLS CA is needed for /metrics\n',
+            };
+        }
         try {
             return { status: 200, type: registry.contentType, body: await registry.metrics() };
         } catch (err) {
@@ -81,9 +91,17 @@ export async function startOperationsServer(options: OperationsOptions): Promise
     const { host, port } = splitAddress(options.address);
     collectProcessMetricsOnce();
     const server = createServer(
-        { cert: readFileSync(options.certFile), key: readFileSync(options.keyFile) },
+        {
+            cert: readFileSync(options.certFile),
+            key: readFileSync(options.keyFile),
+            // Asked, not required: /healthz is open; a certificate the CA did not issue is not `authorized`.
+            ca: readFileSync(options.clientCaFile),
+            requestCert: true,
+            rejectUnauthorized: false,
+        },
         (request, response) => {
-            void answer(request.method, request.url).then(({ status, type, body }) => {
+            const certified = request.socket instanceof TLSSocket && request.socket.authorized;
+            void answer(request.method, request.url, certified).then(({ status, type, body }) => {
                 response.writeHead(status, { 'content-type': type }).end(body);
             });
         },

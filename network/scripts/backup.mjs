@@ -13,9 +13,9 @@ import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { peerCli, waitForGatewayEndorsement } from './chaincode.mjs';
 import { bin, nodeDir, peerEnv } from './config.mjs';
+import { metricValue, operationsGet, ordererTargets } from './operations.mjs';
 import {
     main,
-    orderers,
     parseOptions,
     ROOT,
     runningPid,
@@ -117,11 +117,9 @@ export async function peerHeight(org) {
  */
 async function ordererHeight() {
     const answers = await Promise.allSettled(
-        orderers(upState()?.orderers ?? 1).map(async (node) => {
-            const url = `http://${topology.host}:${node.operationsPort}/metrics`;
-            const text = await (await globalThis.fetch(url)).text();
-            const line = new RegExp(`^ledger_blockchain_height\\{channel="${topology.channel}"\\} (\\d+)$`, 'm');
-            return Number(line.exec(text)?.[1] ?? 0);
+        ordererTargets(upState()?.orderers ?? 1).map(async (target) => {
+            const { body } = await operationsGet(target, '/metrics');
+            return metricValue(body, `ledger_blockchain_height{channel="${topology.channel}"}`) ?? 0;
         }),
     );
     const heights = answers.filter((answer) => answer.status === 'fulfilled').map((answer) => answer.value);

@@ -32,6 +32,17 @@ export function sealpactServerEnv(definition) {
     };
 }
 
+/** The chaincode server's /healthz and /metrics (chaincode/src/operations.ts): HTTPS with its own certificate. */
+function operationsServerEnv(server, tls) {
+    return {
+        SEALPACT_OPERATIONS_LISTENADDRESS: endpoint(server.operationsPort),
+        SEALPACT_OPERATIONS_TLS_CERT_FILE: tls.cert,
+        SEALPACT_OPERATIONS_TLS_KEY_FILE: tls.key,
+        // /metrics only for a client certificate from the org's TLS CA, as a peer's with TLS on.
+        SEALPACT_OPERATIONS_TLS_CLIENT_CACERT_FILE: tls.ca,
+    };
+}
+
 /**
  * Starts `fabric-chaincode-node server` for one organisation's chaincode server of a definition
  * (`server`: one of config.mjs writeChaincodePackages(definition), with its port and package id),
@@ -55,7 +66,11 @@ export function startChaincodeServer(server, definition, modulePath) {
             `--chaincode-tls-client-cacert-file=${tls.ca}`,
             ...(modulePath ? [`--module-path=${modulePath}`] : []),
         ],
-        { CORE_CHAINCODE_LOGGING_LEVEL: 'info', ...(definition.governance ? sealpactServerEnv(definition) : {}) },
+        {
+            CORE_CHAINCODE_LOGGING_LEVEL: 'info',
+            ...(definition.governance ? sealpactServerEnv(definition) : {}),
+            ...(server.operationsPort ? operationsServerEnv(server, tls) : {}),
+        },
         CHAINCODE_DIR,
         server.port,
     );

@@ -30,7 +30,9 @@ export const orgByMsp = (mspId) => orgs.find((org) => org.mspId === mspId);
  * `baselineChaincode`): one per organisation, in topology order, as a consortium runs them. `name`
  * is both the process name (pid file, log, docker-compose service) and the TLS server name its
  * certificate is for, `<definition name>-ccaas.<org domain>`; `port` is the org's
- * `chaincodeServerPorts[<definition name>]`. Returns [{ org, name, port, serverName }].
+ * `chaincodeServerPorts[<definition name>]`; `operationsPort`, its /healthz and /metrics port, is the
+ * org's `chaincodeOperationsPorts[<definition name>]` (the Sealpact server's only). Returns
+ * [{ org, name, port, serverName, operationsPort }].
  */
 export function chaincodeServers(definition) {
     return orgs.map((org) => {
@@ -39,7 +41,7 @@ export function chaincodeServers(definition) {
             throw new StageError(`topology.json: ${org.name} has no chaincodeServerPorts.${definition.name}`);
         }
         const name = `${definition.name}-ccaas.${org.domain}`;
-        return { org, name, port, serverName: name };
+        return { org, name, port, serverName: name, operationsPort: org.chaincodeOperationsPorts?.[definition.name] };
     });
 }
 
@@ -166,8 +168,14 @@ export function ordererEnv(node) {
         ORDERER_ADMIN_TLS_ROOTCAS: `[${tls.tlsCa}]`,
         ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
         ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${tls.tlsCa}]`,
+        // /healthz and /metrics over HTTPS with the node's TLS certificate (docs/operations.md#health-and-metrics);
+        // network:up reads consensus_etcdraft_is_leader there. /logspec needs a client certificate of the TLS CA.
         ORDERER_OPERATIONS_LISTENADDRESS: endpoint(node.operationsPort),
-        // /metrics on the (127.0.0.1) operations port: network:up reads consensus_etcdraft_is_leader.
+        ORDERER_OPERATIONS_TLS_ENABLED: 'true',
+        ORDERER_OPERATIONS_TLS_CERTIFICATE: tls.tlsCert,
+        ORDERER_OPERATIONS_TLS_PRIVATEKEY: tls.tlsKey,
+        ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
+        ORDERER_OPERATIONS_TLS_CLIENTROOTCAS: `[${tls.tlsCa}]`,
         ORDERER_METRICS_PROVIDER: 'prometheus',
         ORDERER_FILELEDGER_LOCATION: path.join(dir, 'ledger'),
         ORDERER_CONSENSUS_WALDIR: path.join(dir, 'etcdraft', 'wal'),
@@ -226,8 +234,14 @@ export function peerEnv(org) {
         CORE_PEER_FILESYSTEMPATH: path.join(dir, 'production'),
         CORE_LEDGER_SNAPSHOTS_ROOTDIR: path.join(dir, 'snapshots'),
         CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
+        // As the orderers': /healthz and /metrics over HTTPS with the peer's TLS certificate.
         CORE_OPERATIONS_LISTENADDRESS: endpoint(peer.operationsPort),
-        CORE_METRICS_PROVIDER: 'disabled',
+        CORE_OPERATIONS_TLS_ENABLED: 'true',
+        CORE_OPERATIONS_TLS_CERT_FILE: tls.tlsCert,
+        CORE_OPERATIONS_TLS_KEY_FILE: tls.tlsKey,
+        CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
+        CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES: tls.tlsCa, // one file: the peer reads no [list] from the environment here
+        CORE_METRICS_PROVIDER: 'prometheus',
         CORE_PEER_GATEWAY_ENABLED: 'true',
         // Until gossip counts it dead, a hung endorser costs one endorsementTimeout, then the gateway
         // tries a layout without it. An endorsement takes tens of ms here (core.yaml: 30 s).

@@ -1,16 +1,18 @@
 // npm run network:status — which processes run, on which ports, how often their supervisors
-// restarted them, and whether the chaincode is committed.
+// restarted them, how their operations endpoints' /healthz answer, and whether the chaincode is
+// committed.
 import { spawnSync } from 'node:child_process';
 import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
 import { bin, chaincodeServers, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
+import { health, operationsTargets } from './operations.mjs';
 import { BIN, main, orderers, parseOptions, pidFiles, supervisorState, topology, upState } from './lib.mjs';
 
 const USAGE = {
     usage: 'npm run network:status -- [--pids]',
     summary:
-        'Which processes run, on which ports, their restarts, and whether the chaincode is committed (exit 3 if any is stopped).',
+        'Which processes run, on which ports, their restarts and health, and whether the chaincode is committed (exit 3 if any is stopped or unhealthy).',
     options: {
         pids: {
             type: 'boolean',
@@ -30,6 +32,23 @@ function processStatus(entry, supervisor) {
     if (entry?.alive) return `running, pid ${entry.pid}${restarts}${supervisor?.alive ? '' : ' (not supervised)'}`;
     if (supervisor?.alive && supervisor.restartingAt) return `restarting at ${supervisor.restartingAt}${restarts}`;
     return entry ? `stopped (stale pid ${entry.pid})` : 'stopped';
+}
+
+/** Each running process's /healthz by name, asked all at once (each answers within 2 s or counts as no answer). */
+async function runningHealth(ordererCount, pids) {
+    const targets = operationsTargets(ordererCount).filter((target) => pids[target.name]?.alive);
+    return Object.fromEntries(await Promise.all(targets.map(async (target) => [target.name, await health(target)])));
+}
+
+/** The committed definition of the chaincode, as the first organisation's peer reports it. */
+function printCommitted() {
+    const org = topology.orgs[0];
+    const result = spawnSync(
+        bin('peer'),
+        ['lifecycle', 'chaincode', 'querycommitted', '-C', topology.channel, '-n', topology.chaincode.name],
+        { env: { ...process.env, ...cliEnv(org, org.admin) }, encoding: 'utf8' },
+    );
+    console.log(`chaincode: ${(result.stdout || result.stderr).trim().split('\n').pop()}`);
 }
 
 async function status() {
@@ -52,12 +71,12 @@ async function status() {
         return 0;
     }
     const pids = Object.fromEntries(pidFiles().map((entry) => [entry.name, entry]));
+    const healths = await runningHealth(state.orderers, pids);
     const shown = [];
     const line = (name, port) => {
         shown.push(name);
-        console.log(
-            `  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${processStatus(pids[name], supervisorState(name))}`,
-        );
+        const condition = [processStatus(pids[name], supervisorState(name)), healths[name]].filter(Boolean).join(', ');
+        console.log(`  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${condition}`);
     };
     console.log(`channel "${topology.channel}", ${state.orderers} orderer(s):`);
     for (const node of orderers(state.orderers)) line(node.name, node.port);
@@ -67,19 +86,12 @@ async function status() {
     for (const server of chaincodeServers(topology.baselineChaincode)) {
         if (pids[server.name] || supervisorState(server.name)) line(server.name, server.port);
     }
-    const org = topology.orgs[0];
-    if (pids[org.peer.name]?.alive) {
-        const result = spawnSync(
-            bin('peer'),
-            ['lifecycle', 'chaincode', 'querycommitted', '-C', topology.channel, '-n', topology.chaincode.name],
-            { env: { ...process.env, ...cliEnv(org, org.admin) }, encoding: 'utf8' },
-        );
-        console.log(`chaincode: ${(result.stdout || result.stderr).trim().split('\n').pop()}`);
-    }
+    if (pids[topology.orgs[0].peer.name]?.alive) printCommitted();
     console.log(
         `connection profile: ${fs.existsSync(CONNECTION_PROFILE) ? 'network/.data/connection.json' : 'not written yet'}`,
     );
-    return shown.every((name) => pids[name]?.alive) ? 0 : 3;
+    const healthy = Object.values(healths).every((text) => text === 'healthy');
+    return healthy && shown.every((name) => pids[name]?.alive) ? 0 : 3;
 }
 
 main(status);

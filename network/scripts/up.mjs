@@ -34,6 +34,7 @@ import {
     submit,
     waitForGatewayEndorsement,
 } from './chaincode.mjs';
+import { metricValue, operationsGet, ordererTargets } from './operations.mjs';
 import { identityPaths, makeCrypto, nodePaths } from './crypto.mjs';
 import { installed } from './install.mjs';
 import {
@@ -117,10 +118,10 @@ async function waitUntilReady(ordererNodes) {
     await waitFor(
         'ready (Raft leader)',
         async () => {
-            for (const node of ordererNodes) {
-                const text = await (await globalThis.fetch(`http://${endpoint(node.operationsPort)}/metrics`)).text();
-                if (new RegExp(`^consensus_etcdraft_is_leader\\{channel="${channel}"\\} 1$`, 'm').test(text))
-                    return true;
+            for (const target of ordererTargets(ordererNodes.length)) {
+                // One orderer down (or not up yet) must not hide another's leadership.
+                const { body } = await operationsGet(target, '/metrics').catch(() => ({ body: '' }));
+                if (metricValue(body, `consensus_etcdraft_is_leader{channel="${channel}"}`) === 1) return true;
             }
             return false;
         },

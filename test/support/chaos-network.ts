@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FabricLedger, ROOT } from './fabric';
+import { operationsGet, operationsTarget } from './operations';
 import { IdentityName } from '../../chaincode/src/test-support/fixtures';
 
 /**
@@ -18,7 +19,7 @@ const MAX_LAG_BLOCKS = 5;
 export interface ChaosTopology {
     host: string;
     channel: string;
-    ordererOrg: { orderers: { name: string; operationsPort: number }[] };
+    ordererOrg: { domain: string; admin: string; orderers: { name: string; operationsPort: number }[] };
     orgs: { name: string; mspId: string; domain: string; peer: { name: string } }[];
 }
 
@@ -126,13 +127,12 @@ process.on('exit', thawAll);
 
 /** Each orderer's /metrics text, undefined for one that does not answer within a second (down, frozen, starting). */
 async function ordererMetrics(topology: ChaosTopology): Promise<{ name: string; text?: string }[]> {
+    const { ordererOrg } = topology;
     return Promise.all(
-        topology.ordererOrg.orderers.map(async (orderer) => {
+        ordererOrg.orderers.map(async (orderer) => {
+            const target = operationsTarget(topology.host, ordererOrg, orderer.name, orderer.operationsPort);
             try {
-                const response = await fetch(`http://${topology.host}:${orderer.operationsPort}/metrics`, {
-                    signal: AbortSignal.timeout(1000),
-                });
-                return { name: orderer.name, text: await response.text() };
+                return { name: orderer.name, text: (await operationsGet(target, '/metrics', 1000)).body };
             } catch {
                 return { name: orderer.name };
             }

@@ -18,6 +18,7 @@ export interface Topology {
     ordererOrg: {
         mspId: string;
         domain: string;
+        admin: string;
         orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
     };
     orgs: TopologyOrg[];
@@ -33,9 +34,12 @@ export interface TopologyOrg {
     name: string;
     mspId: string;
     domain: string;
+    admin: string;
     peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
     /** Its own chaincode server's port for each chaincode-as-a-service definition, by definition name. */
     chaincodeServerPorts: Record<string, number>;
+    /** Its Sealpact chaincode server's operations port (/healthz, /metrics), by definition name. */
+    chaincodeOperationsPorts: Record<string, number>;
 }
 
 export function readTopology(): Topology {

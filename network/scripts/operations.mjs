@@ -1,0 +1,94 @@
+// The operations endpoints of the network's processes: each orderer's and peer's (Fabric's) and each
+// organisation's Sealpact chaincode server's (chaincode/src/operations.ts). All serve /healthz and
+// /metrics over HTTPS with the process's TLS certificate, checked here against its organisation's
+// TLS CA (the ca.crt beside it) and its name. /metrics wants a client certificate from that CA:
+// these scripts present the organisation admin's TLS client certificate.
+import https from 'node:https';
+import path from 'node:path';
+import fs from 'node:fs';
+import { chaincodeServers } from './config.mjs';
+import { identityPaths } from './crypto.mjs';
+import { CRYPTO, orderers, topology } from './lib.mjs';
+
+const target = (org, name, port) => {
+    const admin = identityPaths(org, org.admin);
+    return {
+        name,
+        port,
+        ca: path.join(CRYPTO, org.domain, 'nodes', name, 'tls', 'ca.crt'),
+        clientCert: admin.tlsCert,
+        clientKey: admin.tlsKey,
+    };
+};
+
+/** The first `count` orderers' operations endpoints: [{ name, port, ca, clientCert, clientKey }] (files). */
+export const ordererTargets = (count) =>
+    orderers(count).map((node) => target(topology.ordererOrg, node.name, node.operationsPort));
+
+/** Every process with an operations endpoint: the orderers, the peers, the Sealpact chaincode servers. */
+export function operationsTargets(ordererCount) {
+    return [
+        ...ordererTargets(ordererCount),
+        ...topology.orgs.map((org) => target(org, org.peer.name, org.peer.operationsPort)),
+        ...chaincodeServers(topology.chaincode)
+            .filter((server) => server.operationsPort)
+            .map((server) => target(server.org, server.name, server.operationsPort)),
+    ];
+}
+
+/** GET `urlPath` from a target's operations endpoint: { status, body }; rejects if it does not answer in `timeoutMs`. */
+export function operationsGet(target, urlPath, timeoutMs = 2000) {
+    return new Promise((resolve, reject) => {
+        const request = https.get(
+            {
+                host: topology.host,
+                port: target.port,
+                path: urlPath,
+                ca: fs.readFileSync(target.ca),
+                cert: fs.readFileSync(target.clientCert),
+                key: fs.readFileSync(target.clientKey),
+                servername: target.name,
+                timeout: timeoutMs,
+            },
+            (response) => {
+                let body = '';
+                response.setEncoding('utf8');
+                response.on('data', (chunk) => (body += chunk));
+                response.on('end', () => resolve({ status: response.statusCode, body }));
+                response.on('error', reject);
+            },
+        );
+        request.on('timeout', () => request.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+        request.on('error', reject);
+    });
+}
+
+/**
+ * A target's health from its /healthz: "healthy", "unhealthy: <component>: <reason>; ..." (Fabric
+ * answers 503 with failed_checks) or "no answer: <why>".
+ */
+export async function health(target) {
+    let answer;
+    try {
+        answer = await operationsGet(target, '/healthz');
+    } catch (err) {
+        return `no answer: ${err.code ?? err.message}`;
+    }
+    if (answer.status === 200) return 'healthy';
+    let failed = [];
+    try {
+        failed = JSON.parse(answer.body).failed_checks ?? [];
+    } catch {
+        // Not Fabric's JSON: the status says enough.
+    }
+    const reasons = failed.map((check) => `${check.component}: ${check.reason}`).join('; ');
+    return `unhealthy: HTTP ${answer.status}${reasons ? `, ${reasons}` : ''}`;
+}
+
+/** The value of a Prometheus sample `name{labels}` in /metrics text (labels exactly as printed), or undefined. */
+export function metricValue(text, sample) {
+    for (const line of text.split('\n')) {
+        if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
+    }
+    return undefined;
+}
