@@ -173,7 +173,7 @@ export const ERROR_CODES = {
         crypto: "the ciphertext's digest is not the one expected (the one on the ledger)",
     },
     DIGEST_FAILED: {
-        crypto: 'the worker thread computing a digest failed or stopped',
+        crypto: "a crypto pool worker (sealing, opening or hashing a container's chunks) failed or stopped",
     },
     BAD_DRAWING: {
         crypto: 'a drawing that is not a valid stroke list, naming the first problem by its place (docs/password.md)',
@@ -198,7 +198,7 @@ export const ERROR_CODES = {
         store: 'an `s3:` locator given to an fs store, or the reverse',
     },
     BAD_DIGEST_ALG: {
-        store: '`digestAlg` other than `sha256` / `sm3`',
+        store: '`digestAlg` other than `sha256`, `sm3`, `sha256-tree` or `sm3-tree` (docs/format.md)',
     },
     BAD_SIZE: {
         store: '`size` that is not a byte count',
