@@ -47,17 +47,19 @@ function operationsServerEnv(server, tls) {
  * Starts `fabric-chaincode-node server` for one organisation's chaincode server of a definition
  * (`server`: one of config.mjs writeChaincodePackages(definition), with its port and package id),
  * as process `server.name`. `modulePath` is the folder whose package.json `main` exports the
- * contracts (default: chaincode/). A definition with `governance` (Sealpact's) gets its settings
- * from sealpactServerEnv. It serves TLS with the certificate for its name and requires a client
- * certificate from its organisation's TLS CA (its own peer's TLS certificate).
+ * contracts (default: chaincode/). `root` is the checkout whose fabric-shim serves it and whose
+ * chaincode/ it runs in (default this one; the upgrade test's earlier build passes its own). A
+ * definition with `governance` (Sealpact's) gets its settings from sealpactServerEnv. It serves TLS
+ * with the certificate for its name and requires a client certificate from its organisation's TLS
+ * CA (its own peer's TLS certificate).
  */
-export function startChaincodeServer(server, definition, modulePath) {
+export function startChaincodeServer(server, definition, modulePath, root = ROOT) {
     const tls = chaincodeServerPaths(server);
     return startProcess(
         server.name,
         process.execPath,
         [
-            path.join(ROOT, 'node_modules', 'fabric-shim', 'cli.js'),
+            path.join(root, 'node_modules', 'fabric-shim', 'cli.js'),
             'server',
             `--chaincode-address=${endpoint(server.port)}`,
             `--chaincode-id=${server.packageId}`,
@@ -71,7 +73,7 @@ export function startChaincodeServer(server, definition, modulePath) {
             ...(definition.governance ? sealpactServerEnv(definition) : {}),
             ...(server.operationsPort ? operationsServerEnv(server, tls) : {}),
         },
-        CHAINCODE_DIR,
+        path.join(root, 'chaincode'),
         server.port,
     );
 }
@@ -104,6 +106,25 @@ export async function submit(stageName, org, identity, args) {
             await sleep(500);
         }
     }
+}
+
+/** The committed definition of chaincode `name` on the channel ({ sequence, version, ... }), or undefined. */
+export async function committedDefinition(name) {
+    const [first] = orgs;
+    return peerCli('chaincode definition', first, first.admin, [
+        'lifecycle',
+        'chaincode',
+        'querycommitted',
+        '--channelID',
+        channel,
+        '--name',
+        name,
+        '--output',
+        'json',
+    ]).then(
+        (r) => JSON.parse(r.stdout),
+        () => undefined,
+    );
 }
 
 /**
@@ -151,20 +172,7 @@ export async function deployChaincode(definition, servers, ordererCount) {
         definition.endorsementPolicy,
     ];
     const [first] = orgs;
-    const committed = await peerCli('chaincode commit', first, admin(first), [
-        'lifecycle',
-        'chaincode',
-        'querycommitted',
-        '--channelID',
-        channel,
-        '--name',
-        definition.name,
-        '--output',
-        'json',
-    ]).then(
-        (r) => JSON.parse(r.stdout),
-        () => undefined,
-    );
+    const committed = await committedDefinition(definition.name);
     if (committed && committed.sequence >= definition.sequence) {
         stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
         return;
@@ -181,7 +189,11 @@ export async function deployChaincode(definition, servers, ordererCount) {
                 '--package-id',
                 packageId,
                 '--waitForEvent',
-            ]),
+            ]).catch((error) => {
+                // A run stopped between approve and commit: this org's approval (package id included) stands.
+                if (!/redefine uncommitted sequence .* with unchanged content/.test(error.message)) throw error;
+                stage(`chaincode approve: ${org.mspId} had approved this definition already`);
+            }),
         ),
     );
     stage(

@@ -188,7 +188,7 @@ async function tlsPair(tlsca, org, dir, name, isServer) {
  * with its own TLS certificate, from the same CA, so ca.crt is both the server's root and its
  * client CA: another organisation's peer is refused.
  */
-async function chaincodeServerTls(server) {
+export async function chaincodeServerTls(server) {
     const orgDir = path.join(CRYPTO, server.org.domain);
     const tlsca = { cert: path.join(orgDir, 'tlsca', 'tlsca.pem'), key: path.join(orgDir, 'tlsca', 'tlsca.key') };
     await tlsPair(tlsca, server.org, path.join(orgDir, 'nodes', server.name), server.name, true);
