@@ -124,13 +124,19 @@ describe('the chaincode servers count', () => {
 });
 
 describe('network:status', () => {
-    it('reports every running process healthy from its /healthz', () => {
-        const out = execFileSync(process.execPath, [join(ROOT, 'network', 'scripts', 'status.mjs')], {
-            encoding: 'utf8',
-        });
+    it("reports every running process healthy from its /healthz and, with --metrics, each chaincode server's counters", () => {
+        const script = join(ROOT, 'network', 'scripts', 'status.mjs');
+        const out = execFileSync(process.execPath, [script, '--metrics'], { encoding: 'utf8' });
+        const escaped = (name: string) => name.replace(/\./g, '\\.');
         for (const target of [...orderers, ...peers, ...chaincodeServers]) {
+            expect(out).toMatch(new RegExp(`^  ${escaped(target.name)} .*running, pid \\d+.*, healthy$`, 'm'));
+        }
+        for (const target of chaincodeServers) {
             expect(out).toMatch(
-                new RegExp(`^  ${target.name.replace(/\./g, '\\.')} .*running, pid \\d+.*, healthy$`, 'm'),
+                new RegExp(
+                    `^  ${escaped(target.name)} +transactions [1-9]\\d*, shares \\d+, failed signature checks \\d+, refusals: `,
+                    'm',
+                ),
             );
         }
     });

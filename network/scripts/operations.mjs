@@ -92,3 +92,24 @@ export function metricValue(text, sample) {
     }
     return undefined;
 }
+
+/**
+ * The Sealpact counters in a chaincode server's /metrics text (chaincode/src/metrics.ts), summed
+ * over their other labels: { transactions, shares, verificationFailures, refusals: { CODE: n } }.
+ */
+export function chaincodeCounters(text) {
+    const counters = { transactions: 0, shares: 0, verificationFailures: 0, refusals: {} };
+    const sample = /^sealpact_chaincode_(\w+)_total\{([^}]*)\} (\d+(?:\.\d+)?)$/;
+    for (const line of text.split('\n')) {
+        const match = sample.exec(line);
+        if (!match) continue;
+        const [, name, labels, value] = match;
+        const count = Number(value);
+        if (name === 'transactions') counters.transactions += count;
+        if (name === 'shares') counters.shares += count;
+        if (name === 'verification_failures') counters.verificationFailures += count;
+        const code = /code="(\w+)"/.exec(labels)?.[1];
+        if (name === 'refusals' && code) counters.refusals[code] = (counters.refusals[code] ?? 0) + count;
+    }
+    return counters;
+}

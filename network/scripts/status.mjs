@@ -6,17 +6,21 @@ import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
 import { bin, chaincodeServers, cliEnv, CONNECTION_PROFILE, endpoint } from './config.mjs';
-import { health, operationsTargets } from './operations.mjs';
+import { chaincodeCounters, health, operationsGet, operationsTargets } from './operations.mjs';
 import { BIN, main, orderers, parseOptions, pidFiles, supervisorState, topology, upState } from './lib.mjs';
 
 const USAGE = {
-    usage: 'npm run network:status -- [--pids]',
+    usage: 'npm run network:status -- [--pids | --metrics]',
     summary:
         'Which processes run, on which ports, their restarts and health, and whether the chaincode is committed (exit 3 if any is stopped or unhealthy).',
     options: {
         pids: {
             type: 'boolean',
             description: "only the running processes' pids, comma-separated (for down.mjs --keep)",
+        },
+        metrics: {
+            type: 'boolean',
+            description: "also each Sealpact chaincode server's counters: transactions, shares, refusals by code",
         },
     },
 };
@@ -51,9 +55,51 @@ function printCommitted() {
     console.log(`chaincode: ${(result.stdout || result.stderr).trim().split('\n').pop()}`);
 }
 
+/** Each running Sealpact chaincode server's counters from its /metrics (docs/operations.md#health-and-metrics). */
+async function printChaincodeCounters(ordererCount, pids) {
+    const servers = new Set(chaincodeServers(topology.chaincode).map((server) => server.name));
+    const targets = operationsTargets(ordererCount).filter((t) => servers.has(t.name) && pids[t.name]?.alive);
+    console.log('chaincode counters (what each server executed, endorsements and evaluations alike):');
+    for (const target of targets) {
+        const answer = await operationsGet(target, '/metrics').catch((err) => ({ status: err.code ?? err.message }));
+        if (answer.status !== 200) {
+            console.log(`  ${target.name.padEnd(37)} no metrics: ${answer.status}`);
+            continue;
+        }
+        const { transactions, shares, verificationFailures, refusals } = chaincodeCounters(answer.body);
+        const codes = Object.entries(refusals)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([code, count]) => `${code} ${count}`);
+        console.log(
+            `  ${target.name.padEnd(37)} transactions ${transactions}, shares ${shares}, ` +
+                `failed signature checks ${verificationFailures}, refusals: ${codes.join(', ') || 'none'}`,
+        );
+    }
+}
+
+/** One line per process: name, endpoint, state and health; returns the names shown. */
+function printProcesses(ordererCount, pids, healths) {
+    const shown = [];
+    const line = (name, port) => {
+        shown.push(name);
+        const condition = [processStatus(pids[name], supervisorState(name)), healths[name]].filter(Boolean).join(', ');
+        console.log(`  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${condition}`);
+    };
+    console.log(`channel "${topology.channel}", ${ordererCount} orderer(s):`);
+    for (const node of orderers(ordererCount)) line(node.name, node.port);
+    for (const org of topology.orgs) line(org.peer.name, org.peer.port);
+    for (const server of chaincodeServers(topology.chaincode)) line(server.name, server.port);
+    // The benchmark's baseline chaincode servers (deploy-baseline.mjs), listed once started.
+    for (const server of chaincodeServers(topology.baselineChaincode)) {
+        if (pids[server.name] || supervisorState(server.name)) line(server.name, server.port);
+    }
+    return shown;
+}
+
 async function status() {
+    const options = parseOptions(USAGE).values;
     // --pids: for scripts that must later stop only what they started (down.mjs --keep <these>).
-    if (parseOptions(USAGE).values.pids) {
+    if (options.pids) {
         console.log(
             pidFiles()
                 .filter((entry) => entry.alive)
@@ -72,21 +118,9 @@ async function status() {
     }
     const pids = Object.fromEntries(pidFiles().map((entry) => [entry.name, entry]));
     const healths = await runningHealth(state.orderers, pids);
-    const shown = [];
-    const line = (name, port) => {
-        shown.push(name);
-        const condition = [processStatus(pids[name], supervisorState(name)), healths[name]].filter(Boolean).join(', ');
-        console.log(`  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${condition}`);
-    };
-    console.log(`channel "${topology.channel}", ${state.orderers} orderer(s):`);
-    for (const node of orderers(state.orderers)) line(node.name, node.port);
-    for (const org of topology.orgs) line(org.peer.name, org.peer.port);
-    for (const server of chaincodeServers(topology.chaincode)) line(server.name, server.port);
-    // The benchmark's baseline chaincode servers (deploy-baseline.mjs), listed once started.
-    for (const server of chaincodeServers(topology.baselineChaincode)) {
-        if (pids[server.name] || supervisorState(server.name)) line(server.name, server.port);
-    }
+    const shown = printProcesses(state.orderers, pids, healths);
     if (pids[topology.orgs[0].peer.name]?.alive) printCommitted();
+    if (options.metrics) await printChaincodeCounters(state.orderers, pids);
     console.log(
         `connection profile: ${fs.existsSync(CONNECTION_PROFILE) ? 'network/.data/connection.json' : 'not written yet'}`,
     );

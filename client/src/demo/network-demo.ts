@@ -6,7 +6,8 @@
  * statement; auditor@AuditorOrg prints the audit trail. First with SM2 keys and the gm suite, then with RSA
  * keys and the intl suite, each ending with bob exporting the contract's evidence bundle; then
  * contracts with a lifecycle (a signing plan bob then carol and dave, a refused out-of-turn
- * signature, a decline with a reason, a void); then the endorsing peers refuse a weak RSA key; last, each bundle is verified offline by the CLI against
+ * signature, a decline with a reason, a void); then the endorsing peers refuse a weak RSA key, and ops see every process healthy and that
+ * refusal in the chaincode servers' counters; last, each bundle is verified offline by the CLI against
  * the pinned trust anchors and the contract. Ends with a verdict and a non-zero exit if any step failed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -368,6 +369,38 @@ async function refusals(alice: Sealpact): Promise<void> {
     );
 }
 
+/**
+ * What ops see: every process's /healthz and each organisation's chaincode server's counters, which
+ * now include the refusal just made (docs/operations.md#health-and-metrics).
+ */
+function operations(): Promise<void> {
+    console.log('\n== What operations see (npm run network:status -- --metrics) ==');
+    return step(
+        'every orderer, peer and chaincode server answers /healthz over TLS; the chaincode servers counted the WEAK_KEY refusal',
+        () => {
+            const status = spawnSync(
+                process.execPath,
+                [join(REPO_ROOT, 'network', 'scripts', 'status.mjs'), '--metrics'],
+                {
+                    encoding: 'utf8',
+                },
+            );
+            if (status.status !== 0) throw new Error(`network:status exited ${status.status}:\n${status.stdout}`);
+            const lines = status.stdout.split('\n');
+            const healthy = lines.filter((line) => line.endsWith(', healthy')).length;
+            const counters = lines.filter((line) => / transactions \d+, /.test(line));
+            if (!counters.some((line) => /refusals: .*WEAK_KEY \d+/.test(line))) {
+                throw new Error(`no chaincode server counted a WEAK_KEY refusal:\n${counters.join('\n')}`);
+            }
+            return [
+                `${healthy} processes healthy`,
+                ...counters.map((line) => line.trim().replace(/ {2,}/g, ': ')),
+            ].join('\n          ');
+        },
+        (v) => v,
+    ).then(() => undefined);
+}
+
 /** What a submit that should have been refused did instead. */
 function describeOutcome(outcome: unknown): string {
     if (outcome === undefined) {
@@ -405,6 +438,7 @@ async function main(): Promise<void> {
         await walk(dir, parties, 'rsa', 'intl');
         await lifecycle(dir, parties);
         await refusals(parties.alice);
+        await operations();
         await verifyOffline();
     } catch (err) {
         failures++;
