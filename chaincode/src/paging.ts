@@ -34,5 +34,7 @@ export async function readPage<T>(
         items.push(JSON.parse(Buffer.from(next.value.value).toString('utf8')) as T);
     }
     await iterator.close();
-    return { items, bookmark: Buffer.from(metadata.bookmark, 'utf8').toString('base64url') };
+    // fabric-shim gives no metadata when the peer found nothing past the bookmark: the last page.
+    const next = (metadata as typeof metadata | undefined)?.bookmark ?? '';
+    return { items, bookmark: Buffer.from(next, 'utf8').toString('base64url') };
 }

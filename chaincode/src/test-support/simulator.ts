@@ -75,10 +75,11 @@ export class TransactionSimulator {
         const page = matches.slice(0, query.getPagesize());
         const next = matches[page.length];
         const bookmark = next === undefined ? '' : next[0];
-        return {
-            iterator: this.stateIterator(page.map(([key, value]) => kvBytes(key, value))),
-            metadata: { bookmark, fetchedRecordsCount: page.length },
-        };
+        const iterator = this.stateIterator(page.map(([key, value]) => kvBytes(key, value)));
+        // As fabric-shim's handler: the peer's QueryResponseMetadata of an empty last page has only
+        // default values, so it travels as empty bytes and the shim leaves `metadata` out.
+        if (page.length === 0 && bookmark === '') return { iterator };
+        return { iterator, metadata: { bookmark, fetchedRecordsCount: page.length } };
     }
 
     async handleQueryStateNext(id: string): Promise<peer.QueryResponse> {

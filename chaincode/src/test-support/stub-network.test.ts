@@ -81,7 +81,9 @@ class Probe extends Contract {
         for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
             values.push(Buffer.from(r.value.value).toString());
         }
-        const page: RangePage = { values, bookmark: metadata.bookmark, count: metadata.fetchedRecordsCount };
+        // No metadata for an empty last page, as fabric-shim on a real peer (the simulator does the same).
+        const { bookmark: next = '', fetchedRecordsCount: count = 0 } = (metadata as typeof metadata | undefined) ?? {};
+        const page: RangePage = { values, bookmark: next, count };
         return JSON.stringify(page);
     }
 
