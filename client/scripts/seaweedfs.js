@@ -12,7 +12,7 @@
 // inside the downloaded module works. The build is skipped when the stamp file says the pinned
 // version is already there.
 const { spawn, spawnSync } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
+const { randomBytes, randomInt } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
@@ -114,16 +114,32 @@ async function install() {
     return WEED;
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks; the small race until weed binds it is acceptable in tests). */
-function freePort() {
-    return new Promise((resolve, reject) => {
+/**
+ * Ports weed listens on are taken below Linux's ephemeral range (32768-60999): a port the OS hands
+ * out as free lies inside it, and weed's own components dial each other from ephemeral source ports,
+ * so one of them could take it before the component meant to listen there does (seen in CI:
+ * "s3 failed to listen on grpc port ...: address already in use").
+ */
+const PORT_RANGE = { low: 20000, high: 32768 };
+
+/** Whether nothing listens on the port on 127.0.0.1 now. */
+function isFree(port) {
+    return new Promise((resolve) => {
         const server = net.createServer();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            server.close(() => resolve(port));
-        });
+        server.once('error', () => resolve(false));
+        server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
+}
+
+/** `count` distinct free ports from PORT_RANGE, picked at random. */
+async function freePorts(count) {
+    const ports = new Set();
+    for (let tries = 0; ports.size < count; tries++) {
+        if (tries > 1000) throw new Error(`no ${count} free ports between ${PORT_RANGE.low} and ${PORT_RANGE.high}`);
+        const port = PORT_RANGE.low + randomInt(PORT_RANGE.high - PORT_RANGE.low);
+        if (!ports.has(port) && (await isFree(port))) ports.add(port);
+    }
+    return [...ports];
 }
 
 /** Resolves once an HTTP request to the URL gets any answer. */
@@ -164,10 +180,9 @@ async function start() {
     };
     fs.writeFileSync(config, JSON.stringify({ identities: [identity] }), { mode: 0o600 });
 
-    const ports = {};
-    for (const name of ['master', 'masterGrpc', 'volume', 'volumeGrpc', 'filer', 'filerGrpc', 's3', 's3Grpc']) {
-        ports[name] = await freePort();
-    }
+    const names = ['master', 'masterGrpc', 'volume', 'volumeGrpc', 'filer', 'filerGrpc', 's3', 's3Grpc'];
+    const picked = await freePorts(names.length);
+    const ports = Object.fromEntries(names.map((name, i) => [name, picked[i]]));
     const socketPorts = {
         master: ports.masterGrpc,
         volume: ports.volumeGrpc,
