@@ -21,6 +21,8 @@ export const CRYPTO = path.join(DATA, 'crypto');
 export const CONFIG = path.join(DATA, 'config');
 export const FABRIC_MODULE_DIR = path.join(NETWORK_DIR, 'fabric');
 export const FABRIC_MODULE = 'github.com/hyperledger/fabric';
+export const FABRIC_CA_MODULE_DIR = path.join(NETWORK_DIR, 'fabric-ca');
+export const FABRIC_CA_MODULE = 'github.com/hyperledger/fabric-ca';
 
 /** network/topology.json: the single source of truth for orgs, ports, channel and chaincode. */
 export const TOPOLOGY = path.join(NETWORK_DIR, 'topology.json');
