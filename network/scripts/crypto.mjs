@@ -1,9 +1,11 @@
-// Crypto material for every organisation, made with the openssl command (ECDSA P-256, as Fabric's
-// default BCCSP requires; SM2 is only for Sealpact's own application keys).
+// Crypto material for every organisation, enrolled at its certificate authorities (ca.mjs; ECDSA
+// P-256, as Fabric's default BCCSP requires; SM2 is only for Sealpact's own application keys).
+// Every identity is registered at both of its organisation's CAs with its NodeOU as its type and
+// enrolled at each: its signing certificate from the identity CA, its TLS key pair from the TLS CA.
 //
 // Per organisation, under network/.data/crypto/<domain>/:
-//   ca/ca.pem, ca/ca.key           the MSP's certificate authority (signs identities)
-//   tlsca/tlsca.pem, tlsca.key     the TLS certificate authority (signs TLS certificates)
+//   ca/ca.pem, tlsca/tlsca.pem     the identity CA's and the TLS CA's certificates (their keys stay
+//                                  with the CA server, network/.data/ca/<domain>)
 //   msp/                           the organisation MSP for the channel: cacerts, tlscacerts, config.yaml (NodeOUs)
 //   nodes/<node>/msp, /tls         peer or orderer: local MSP (OU=peer|orderer) and TLS server certificate
 //   users/<name>/msp, /tls         admins (OU=admin) and users (OU=client), TLS client certificate;
@@ -13,111 +15,15 @@
 //                                  the org's TLS CA, and ca.crt, that CA: the package's root_cert, and
 //                                  the only CA whose client certificates (its own peer's) it accepts
 import console from 'node:console';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { CRYPTO, run, stage, StageError, topology } from './lib.mjs';
+import { CA_DATA, caPaths, enroll, register, setAffiliation, tlsCaName } from './ca.mjs';
+import { CRYPTO, stage, StageError, topology } from './lib.mjs';
 
-const DAYS = '3650';
-const STAGE = 'crypto material';
-
-async function openssl(args) {
-    return run(STAGE, 'openssl', args);
-}
-
-function write(file, text) {
+function write(file, text, mode = 0o644) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, text);
-}
-
-async function newKey(file) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file]);
-    fs.chmodSync(file, 0o600);
-}
-
-function subject(org, ou, cn) {
-    return `/C=US/ST=California/L=San Francisco/O=${org.domain}${ou ? `/OU=${ou}` : ''}/CN=${cn}`;
-}
-
-async function selfSignedCa(dir, name, org, cn) {
-    const key = path.join(dir, `${name}.key`);
-    const cert = path.join(dir, `${name}.pem`);
-    await newKey(key);
-    const ext = path.join(dir, `${name}.ext`);
-    write(
-        ext,
-        [
-            '[req]',
-            'distinguished_name = dn',
-            '[dn]',
-            '[v3]',
-            'basicConstraints = critical, CA:true',
-            'keyUsage = critical, digitalSignature, keyEncipherment, keyCertSign, cRLSign',
-            'extendedKeyUsage = clientAuth, serverAuth',
-            'subjectKeyIdentifier = hash',
-            '',
-        ].join('\n'),
-    );
-    await openssl([
-        'req',
-        '-new',
-        '-x509',
-        '-key',
-        key,
-        '-subj',
-        subject(org, '', cn),
-        '-days',
-        DAYS,
-        '-sha256',
-        '-config',
-        ext,
-        '-extensions',
-        'v3',
-        '-out',
-        cert,
-    ]);
-    fs.rmSync(ext);
-    return { key, cert };
-}
-
-/** Issues a certificate for a new key, signed by `ca`. */
-async function issue(ca, dir, base, subj, extensions) {
-    const key = path.join(dir, `${base}.key`);
-    const csr = path.join(dir, `${base}.csr`);
-    const cert = path.join(dir, `${base}.pem`);
-    const ext = path.join(dir, `${base}.ext`);
-    await newKey(key);
-    write(
-        ext,
-        ['[v3]', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid:always', ...extensions, ''].join('\n'),
-    );
-    await openssl(['req', '-new', '-key', key, '-subj', subj, '-out', csr]);
-    await openssl([
-        'x509',
-        '-req',
-        '-in',
-        csr,
-        '-CA',
-        ca.cert,
-        '-CAkey',
-        ca.key,
-        '-set_serial',
-        `0x${randomBytes(16).toString('hex')}`,
-        '-days',
-        DAYS,
-        '-sha256',
-        '-extfile',
-        ext,
-        '-extensions',
-        'v3',
-        '-out',
-        cert,
-    ]);
-    fs.rmSync(csr);
-    fs.rmSync(ext);
-    return { key, cert };
+    fs.writeFileSync(file, text, { mode });
 }
 
 /** An MSP's config.yaml: NodeOUs on, each role told by its OU under the MSP's CA. */
@@ -134,111 +40,153 @@ function nodeOusConfig() {
     });
 }
 
-/** An MSP folder: cacerts, tlscacerts, config.yaml and, for an identity, signcerts + keystore. */
-function mspFolder(dir, orgDir, identity) {
-    write(path.join(dir, 'cacerts', 'ca.pem'), fs.readFileSync(path.join(orgDir, 'ca', 'ca.pem')));
-    write(path.join(dir, 'tlscacerts', 'tlsca.pem'), fs.readFileSync(path.join(orgDir, 'tlsca', 'tlsca.pem')));
+/**
+ * An MSP folder of `org`: cacerts, tlscacerts, config.yaml and, for an identity (`signing`:
+ * { cert, key } PEM), signcerts/cert.pem and keystore/priv_sk.
+ */
+export function writeMsp(dir, org, signing) {
+    write(path.join(dir, 'cacerts', 'ca.pem'), fs.readFileSync(caPaths(org).caCert));
+    write(path.join(dir, 'tlscacerts', 'tlsca.pem'), fs.readFileSync(caPaths(org).tlsCaCert));
     write(path.join(dir, 'config.yaml'), nodeOusConfig());
-    if (identity) {
-        write(path.join(dir, 'signcerts', 'cert.pem'), fs.readFileSync(identity.cert));
-        write(path.join(dir, 'keystore', 'priv_sk'), fs.readFileSync(identity.key));
-        fs.chmodSync(path.join(dir, 'keystore', 'priv_sk'), 0o600);
-        fs.rmSync(identity.cert);
-        fs.rmSync(identity.key);
+    if (signing) {
+        write(path.join(dir, 'signcerts', 'cert.pem'), signing.cert);
+        write(path.join(dir, 'keystore', 'priv_sk'), signing.key, 0o600);
     }
 }
 
-/** One identity (node, admin or user): local MSP plus a TLS certificate (server for nodes, client for users). */
-async function identity(org, orgDir, kind, name, ou, cn = name, extraOUs = []) {
-    const ca = { cert: path.join(orgDir, 'ca', 'ca.pem'), key: path.join(orgDir, 'ca', 'ca.key') };
-    const tlsca = { cert: path.join(orgDir, 'tlsca', 'tlsca.pem'), key: path.join(orgDir, 'tlsca', 'tlsca.key') };
-    const dir = path.join(orgDir, kind, name);
-    fs.mkdirSync(dir, { recursive: true });
-    const ous = [ou, ...extraOUs].join('/OU=');
-    const signing = await issue(ca, dir, 'sign', subject(org, ous, cn), [
-        'basicConstraints = critical, CA:false',
-        'keyUsage = critical, digitalSignature',
-    ]);
-    mspFolder(path.join(dir, 'msp'), orgDir, signing);
-    await tlsPair(tlsca, org, dir, name, kind === 'nodes');
-}
-
 /**
- * A TLS key pair for `name` from `tlsca`, in dir/tls/ with the CA's certificate as ca.crt: for a
- * server, server.crt/.key with SANs `name`, localhost and the host address; else client.crt/.key.
+ * `name`'s TLS key pair from `org`'s TLS CA (enrolled with `secret`) in dir/tls/, with that CA's
+ * certificate as ca.crt: for a server, server.crt/.key with SANs `name`, localhost and the host
+ * address; else client.crt/.key.
  */
-async function tlsPair(tlsca, org, dir, name, isServer) {
-    const tls = await issue(tlsca, dir, 'tls', subject(org, '', name), [
-        'basicConstraints = critical, CA:false',
-        'keyUsage = critical, digitalSignature, keyEncipherment',
-        'extendedKeyUsage = serverAuth, clientAuth',
-        ...(isServer ? [`subjectAltName = DNS:${name}, DNS:localhost, IP:${topology.host}`] : []),
-    ]);
-    write(path.join(dir, 'tls', 'ca.crt'), fs.readFileSync(tlsca.cert));
-    write(path.join(dir, 'tls', isServer ? 'server.crt' : 'client.crt'), fs.readFileSync(tls.cert));
-    write(path.join(dir, 'tls', isServer ? 'server.key' : 'client.key'), fs.readFileSync(tls.key));
-    fs.chmodSync(path.join(dir, 'tls', isServer ? 'server.key' : 'client.key'), 0o600);
-    fs.rmSync(tls.cert);
-    fs.rmSync(tls.key);
+async function writeTls(org, dir, name, secret, isServer) {
+    const hosts = isServer ? [name, 'localhost', topology.host] : [name];
+    const pair = await enroll(org, tlsCaName(org), name, secret, { profile: 'tls', hosts });
+    const base = isServer ? 'server' : 'client';
+    write(path.join(dir, 'tls', 'ca.crt'), fs.readFileSync(caPaths(org).tlsCaCert));
+    write(path.join(dir, 'tls', `${base}.crt`), pair.cert);
+    write(path.join(dir, 'tls', `${base}.key`), pair.key, 0o600);
+}
+
+/** A TLS key pair for `name`, which only needs one (a chaincode server, a user sharing a CN). */
+async function newTlsPair(org, dir, name, isServer) {
+    await writeTls(org, dir, name, await register(org, tlsCaName(org), name, { type: 'client' }), isServer);
 }
 
 /**
- * A chaincode server's TLS key pair, issued by its organisation's TLS CA for its name. Its peer
- * dials it (tls_required, client_auth_required in the package's connection.json) and authenticates
- * with its own TLS certificate, from the same CA, so ca.crt is both the server's root and its
- * client CA: another organisation's peer is refused.
+ * Registers identity `name` of `org` at both its CAs as `type` (its NodeOU: client, admin, peer or
+ * orderer), at the identity CA with `affiliation` (OUs after the type, '' for none), each secret
+ * good for `maxEnrollments` enrollments (-1: any number). Returns the secrets: { ca, tls }.
+ */
+export async function registerIdentity(org, { name, type, affiliation = '', maxEnrollments = -1 }) {
+    return {
+        ca: await register(org, org.ca.name, name, { type, affiliation, maxEnrollments }),
+        tls: await register(org, tlsCaName(org), name, { type, maxEnrollments }),
+    };
+}
+
+/** Enrolls identity `name` of `org` with its `secrets` at both CAs: dir/msp and dir/tls. */
+export async function enrollIdentity(org, dir, name, secrets, isServer = false) {
+    writeMsp(path.join(dir, 'msp'), org, await enroll(org, org.ca.name, name, secrets.ca));
+    await writeTls(org, dir, name, secrets.tls, isServer);
+}
+
+/** A user's affiliation: its topology.json extraOUs as a dotted path ('' for none). */
+const affiliationOf = (user) => (user?.extraOUs ?? []).join('.');
+
+/**
+ * A user whose certificate carries another user's CN (topology.json "cn", e.g. bob-sales with
+ * bob's): the CA only issues certificates whose CN is the enrollment ID, so this is a second
+ * certificate of that identity, enrolled while its affiliation is this user's extraOUs, then
+ * restored. Both certificates belong to that one CA identity: revoking it revokes both.
+ */
+async function sharedCnIdentity(org, dir, user, secrets) {
+    const owner = org.users.find((other) => other.name === user.cn);
+    if (!secrets.has(user.cn)) {
+        throw new StageError(`topology.json: ${user.name}'s "cn" ${user.cn} is no other user of ${org.name}`);
+    }
+    await setAffiliation(org, org.ca.name, user.cn, affiliationOf(user));
+    try {
+        writeMsp(path.join(dir, 'msp'), org, await enroll(org, org.ca.name, user.cn, secrets.get(user.cn)));
+    } finally {
+        await setAffiliation(org, org.ca.name, user.cn, affiliationOf(owner));
+    }
+    await newTlsPair(org, dir, user.name, false);
+}
+
+/** An organisation's CA certificates, its channel MSP and every identity of it, one at a time. */
+async function organisation(org, nodes, nodeType, admin, users) {
+    const orgDir = path.join(CRYPTO, org.domain);
+    write(path.join(orgDir, 'ca', 'ca.pem'), fs.readFileSync(caPaths(org).caCert));
+    write(path.join(orgDir, 'tlsca', 'tlsca.pem'), fs.readFileSync(caPaths(org).tlsCaCert));
+    writeMsp(path.join(orgDir, 'msp'), org);
+    const identity = async (dir, spec, isServer) => {
+        const secrets = await registerIdentity(org, spec);
+        await enrollIdentity(org, dir, spec.name, secrets, isServer);
+        return secrets.ca;
+    };
+    for (const node of nodes) await identity(path.join(orgDir, 'nodes', node), { name: node, type: nodeType }, true);
+    await identity(path.join(orgDir, 'users', admin), { name: admin, type: 'admin' });
+    // The identity CA secrets of the users, for those sharing their CN (sharedCnIdentity).
+    const secrets = new Map();
+    const sharesCn = (user) => user.cn !== undefined && user.cn !== user.name;
+    for (const user of users.filter((candidate) => !sharesCn(candidate))) {
+        const spec = { name: user.name, type: 'client', affiliation: affiliationOf(user) };
+        secrets.set(user.name, await identity(path.join(orgDir, 'users', user.name), spec));
+    }
+    for (const user of users.filter(sharesCn)) {
+        await sharedCnIdentity(org, path.join(orgDir, 'users', user.name), user, secrets);
+    }
+}
+
+/**
+ * Refuses crypto material this version cannot use: made with openssl before the organisations had
+ * CAs (no network/.data/ca), or left half-made by an interrupted network:up (its identities are
+ * registered already). Either way the network has to be made again.
+ */
+export function checkCryptoLayout() {
+    if (!fs.existsSync(CRYPTO)) return;
+    const why = !fs.existsSync(CA_DATA)
+        ? 'was made with openssl, before each organisation had its own Fabric CA'
+        : !fs.existsSync(path.join(CRYPTO, '.complete'))
+          ? 'is incomplete (an earlier network:up stopped while enrolling identities)'
+          : undefined;
+    if (why) {
+        throw new StageError(
+            `stage "crypto material": network/.data/crypto ${why}; make the network again: ` +
+                'npm run network:down -- --purge, then npm run network:up (ledgers go too)',
+        );
+    }
+}
+
+/**
+ * A chaincode server's TLS key pair from its organisation's TLS CA, for its name (`server`: { org,
+ * name } of config.mjs chaincodeServers). Its peer dials it and authenticates with its own TLS
+ * certificate from the same CA, so ca.crt is both the server's root and its client CA.
  */
 export async function chaincodeServerTls(server) {
-    const orgDir = path.join(CRYPTO, server.org.domain);
-    const tlsca = { cert: path.join(orgDir, 'tlsca', 'tlsca.pem'), key: path.join(orgDir, 'tlsca', 'tlsca.key') };
-    await tlsPair(tlsca, server.org, path.join(orgDir, 'nodes', server.name), server.name, true);
-}
-
-async function organisation(org, nodes, ou, admin, users) {
-    const orgDir = path.join(CRYPTO, org.domain);
-    await selfSignedCa(path.join(orgDir, 'ca'), 'ca', org, `ca.${org.domain}`);
-    await selfSignedCa(path.join(orgDir, 'tlsca'), 'tlsca', org, `tlsca.${org.domain}`);
-    mspFolder(path.join(orgDir, 'msp'), orgDir);
-    await Promise.all([
-        ...nodes.map((node) => identity(org, orgDir, 'nodes', node, ou)),
-        identity(org, orgDir, 'users', admin, 'admin'),
-        ...users.map((user) => identity(org, orgDir, 'users', user.name, 'client', user.cn, user.extraOUs)),
-    ]);
+    await newTlsPair(server.org, path.join(CRYPTO, server.org.domain, 'nodes', server.name), server.name, true);
 }
 
 /**
- * Makes every organisation's material unless it already exists (a purge removes it), with a TLS
- * key pair for each of `chaincodeServers` (config.mjs chaincodeServers: [{ org, name }]).
+ * Enrolls every organisation's identities at its CAs (running: ca.mjs startCas) unless done already
+ * (a purge removes them), with a TLS key pair for each of `chaincodeServers` (config.mjs
+ * chaincodeServers: [{ org, name }]).
  */
 export async function makeCrypto(chaincodeServers) {
     const done = path.join(CRYPTO, '.complete');
     if (fs.existsSync(done)) {
-        const missing = chaincodeServers.filter((server) => !fs.existsSync(chaincodeServerPaths(server).cert));
-        if (missing.length > 0) {
-            throw new StageError(
-                'stage "crypto material": network/.data was made before each organisation ran its own chaincode ' +
-                    `servers (no TLS certificate for ${missing[0].name}` +
-                    `${missing.length > 1 ? ` or ${missing.length - 1} more` : ''}); ` +
-                    'run npm run network:down -- --purge, then network:up',
-            );
-        }
         stage('crypto material: present, reusing network/.data/crypto');
         return;
     }
-    stage('crypto material: generating CAs, MSPs and TLS certificates with openssl');
-    fs.rmSync(CRYPTO, { recursive: true, force: true });
+    stage("crypto material: enrolling every node, admin and user at its organisation's CAs (NodeOUs)");
     const { ordererOrg, orgs } = topology;
-    await organisation(
-        ordererOrg,
-        ordererOrg.orderers.map((o) => o.name),
-        'orderer',
-        ordererOrg.admin,
-        [],
-    );
-    for (const org of orgs) {
-        await organisation(org, [org.peer.name], 'peer', org.admin, org.users);
-    }
-    await Promise.all(chaincodeServers.map(chaincodeServerTls));
+    const ordererNodes = ordererOrg.orderers.map((o) => o.name);
+    await Promise.all([
+        organisation(ordererOrg, ordererNodes, 'orderer', ordererOrg.admin, []),
+        ...orgs.map((org) => organisation(org, [org.peer.name], 'peer', org.admin, org.users)),
+    ]);
+    for (const server of chaincodeServers) await chaincodeServerTls(server);
     fs.writeFileSync(done, new Date().toISOString() + '\n');
     console.log(`[network]   ${orgs.length + 1} organisations in network/.data/crypto`);
 }

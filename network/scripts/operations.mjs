@@ -2,7 +2,9 @@
 // organisation's Sealpact chaincode server's (chaincode/src/operations.ts). All serve /healthz and
 // /metrics over HTTPS with the process's TLS certificate, checked here against its organisation's
 // TLS CA (the ca.crt beside it) and its name. /metrics wants a client certificate from that CA:
-// these scripts present the organisation admin's TLS client certificate.
+// these scripts present the organisation admin's TLS client certificate. Each organisation's CA
+// server answers /healthz in plain HTTP on 127.0.0.1 (ca.mjs says why).
+import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -25,9 +27,14 @@ const target = (org, name, port) => {
 export const ordererTargets = (count) =>
     orderers(count).map((node) => target(topology.ordererOrg, node.name, node.operationsPort));
 
-/** Every process with an operations endpoint: the orderers, the peers, the Sealpact chaincode servers. */
+/** Every process with an operations endpoint: the CA servers, the orderers, the peers, the Sealpact chaincode servers. */
 export function operationsTargets(ordererCount) {
     return [
+        ...[topology.ordererOrg, ...topology.orgs].map((org) => ({
+            name: org.ca.name,
+            port: org.ca.operationsPort,
+            plain: true,
+        })),
         ...ordererTargets(ordererCount),
         ...topology.orgs.map((org) => target(org, org.peer.name, org.peer.operationsPort)),
         ...chaincodeServers(topology.chaincode)
@@ -38,18 +45,18 @@ export function operationsTargets(ordererCount) {
 
 /** GET `urlPath` from a target's operations endpoint: { status, body }; rejects if it does not answer in `timeoutMs`. */
 export function operationsGet(target, urlPath, timeoutMs = 2000) {
+    const where = { host: topology.host, port: target.port, path: urlPath, timeout: timeoutMs };
     return new Promise((resolve, reject) => {
-        const request = https.get(
-            {
-                host: topology.host,
-                port: target.port,
-                path: urlPath,
-                ca: fs.readFileSync(target.ca),
-                cert: fs.readFileSync(target.clientCert),
-                key: fs.readFileSync(target.clientKey),
-                servername: target.name,
-                timeout: timeoutMs,
-            },
+        const request = (target.plain ? http : https).get(
+            target.plain
+                ? where
+                : {
+                      ...where,
+                      ca: fs.readFileSync(target.ca),
+                      cert: fs.readFileSync(target.clientCert),
+                      key: fs.readFileSync(target.clientKey),
+                      servername: target.name,
+                  },
             (response) => {
                 let body = '';
                 response.setEncoding('utf8');

@@ -77,23 +77,32 @@ async function printChaincodeCounters(ordererCount, pids) {
     }
 }
 
+/** The processes to list, [name, port]: CA servers, orderers, peers, chaincode servers. */
+function listed(ordererCount, pids) {
+    const named = (entries) => entries.map((entry) => [entry.name, entry.port]);
+    return [
+        ...[topology.ordererOrg, ...topology.orgs].map((org) => [org.ca.name, org.ca.port]),
+        ...named(orderers(ordererCount)),
+        ...named(topology.orgs.map((org) => org.peer)),
+        ...named(chaincodeServers(topology.chaincode)),
+        // The benchmark's baseline chaincode servers (deploy-baseline.mjs), listed once started.
+        ...named(
+            chaincodeServers(topology.baselineChaincode).filter(
+                (server) => pids[server.name] || supervisorState(server.name),
+            ),
+        ),
+    ];
+}
+
 /** One line per process: name, endpoint, state and health; returns the names shown. */
 function printProcesses(ordererCount, pids, healths) {
-    const shown = [];
-    const line = (name, port) => {
-        shown.push(name);
+    console.log(`channel "${topology.channel}", ${ordererCount} orderer(s):`);
+    const shown = listed(ordererCount, pids);
+    for (const [name, port] of shown) {
         const condition = [processStatus(pids[name], supervisorState(name)), healths[name]].filter(Boolean).join(', ');
         console.log(`  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${condition}`);
-    };
-    console.log(`channel "${topology.channel}", ${ordererCount} orderer(s):`);
-    for (const node of orderers(ordererCount)) line(node.name, node.port);
-    for (const org of topology.orgs) line(org.peer.name, org.peer.port);
-    for (const server of chaincodeServers(topology.chaincode)) line(server.name, server.port);
-    // The benchmark's baseline chaincode servers (deploy-baseline.mjs), listed once started.
-    for (const server of chaincodeServers(topology.baselineChaincode)) {
-        if (pids[server.name] || supervisorState(server.name)) line(server.name, server.port);
     }
-    return shown;
+    return shown.map(([name]) => name);
 }
 
 async function status() {

@@ -35,7 +35,8 @@ import {
     waitForGatewayEndorsement,
 } from './chaincode.mjs';
 import { metricValue, operationsGet, ordererTargets } from './operations.mjs';
-import { identityPaths, makeCrypto, nodePaths } from './crypto.mjs';
+import { startCas } from './ca.mjs';
+import { checkCryptoLayout, identityPaths, makeCrypto, nodePaths } from './crypto.mjs';
 import { installed } from './install.mjs';
 import {
     canConnect,
@@ -352,6 +353,8 @@ async function up() {
     ensureFabricBinaries();
     await buildChaincode();
     await restartStaleChaincodeServers();
+    checkCryptoLayout();
+    await startCas();
     await makeCrypto([...chaincodeServers(chaincode), ...chaincodeServers(topology.baselineChaincode)]);
     await ensureGenesisBlock(ordererCount);
     writeUpState({ orderers: ordererCount, docker });
