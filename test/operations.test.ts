@@ -124,11 +124,12 @@ describe('the chaincode servers count', () => {
 });
 
 describe('network:status', () => {
-    it("reports every running process healthy from its /healthz and, with --metrics, each chaincode server's counters", () => {
+    it("reports every running process healthy from its /healthz (the CA servers too) and, with --metrics, each chaincode server's counters", () => {
         const script = join(ROOT, 'network', 'scripts', 'status.mjs');
         const out = execFileSync(process.execPath, [script, '--metrics'], { encoding: 'utf8' });
         const escaped = (name: string) => name.replace(/\./g, '\\.');
-        for (const target of [...orderers, ...peers, ...chaincodeServers]) {
+        const caServers = [topology.ordererOrg, ...topology.orgs].map((org) => org.ca);
+        for (const target of [...caServers, ...orderers, ...peers, ...chaincodeServers]) {
             expect(out).toMatch(new RegExp(`^  ${escaped(target.name)} .*running, pid \\d+.*, healthy$`, 'm'));
         }
         for (const target of chaincodeServers) {

@@ -18,6 +18,7 @@ export interface Topology {
     ordererOrg: {
         mspId: string;
         domain: string;
+        ca: TopologyCa;
         admin: string;
         orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
     };
@@ -30,16 +31,26 @@ export interface Topology {
     };
 }
 
+/** An organisation's CA server (network/scripts/ca.mjs): its name, port and /healthz port. */
+export interface TopologyCa {
+    name: string;
+    port: number;
+    operationsPort: number;
+}
+
 export interface TopologyOrg {
     name: string;
     mspId: string;
     domain: string;
+    ca: TopologyCa;
     admin: string;
     peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
     /** Its own chaincode server's port for each chaincode-as-a-service definition, by definition name. */
     chaincodeServerPorts: Record<string, number>;
     /** Its Sealpact chaincode server's operations port (/healthz, /metrics), by definition name. */
     chaincodeOperationsPorts: Record<string, number>;
+    /** Its users; one with `cn` has that CN (another user's) and `extraOUs` after its NodeOU. */
+    users: { name: string; cn?: string; extraOUs?: string[] }[];
 }
 
 export function readTopology(): Topology {
