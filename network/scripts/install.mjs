@@ -5,8 +5,8 @@
 // whose go.mod requires github.com/hyperledger/fabric at that commit's pseudo-version (the module
 // has no /v2 or /v3 suffix, so go refuses @v2.5.0 and installs by commit). Fabric CA's pin is
 // "fabricCa" ({ version }): network/fabric-ca/ requires github.com/hyperledger/fabric-ca at that
-// version, in a module of its own because fabric-ca 1.5 needs older versions of modules Fabric 2.5
-// shares. Changing a pin re-resolves that folder's go.mod/go.sum (commit them). Skips a build when
+// version, in a module of its own because fabric-ca 1.5.15 requires newer versions of modules
+// Fabric 2.5.0 also uses (IBM/idemix, grpc), which Go would then build Fabric with. Changing a pin re-resolves that folder's go.mod/go.sum (commit them). Skips a build when
 // .bin already holds binaries reporting the pinned version.
 import { spawn, spawnSync } from 'node:child_process';
 import console from 'node:console';
