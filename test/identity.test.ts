@@ -39,6 +39,7 @@ function identityScript(...args: string[]): string {
     return execFileSync(process.execPath, [join(ROOT, 'network', 'scripts', 'identity.mjs'), ...args], {
         encoding: 'utf8',
         timeout: 120000,
+        stdio: ['ignore', 'pipe', 'pipe'], // a refusal's one line goes into the error, not the test output
     });
 }
 
