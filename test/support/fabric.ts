@@ -90,11 +90,19 @@ export const IDENTITIES: Record<IdentityName, [string, string]> = {
  * identity connects through the Fabric Gateway of its own organisation's peer, which collects
  * endorsements from enough organisations for the chaincode's policy (a majority) and waits for the
  * commit. A refusal rejects with the chaincode's "CODE: text" as the message.
+ *
+ * A submit waits for the commit on the submitter's peer only; another organisation's peer may
+ * commit that block a few milliseconds later. So that a test reads its own writes, as the chaincode
+ * unit tests' single ledger does, a read waits until the reader's peer holds the last transaction
+ * this ledger submitted (qscc GetTransactionByID on that peer).
  */
 export class FabricLedger implements Ledger {
     readonly channel: string;
     readonly chaincode: string;
     private readonly connections = new Map<IdentityName, LedgerConnection>();
+    private lastTxId?: string;
+    /** The last submitted transaction each reader's peer is known to hold. */
+    private readonly caughtUpTo = new Map<IdentityName, string>();
 
     constructor(private readonly connection: ConnectionProfile = profile()) {
         this.channel = connection.channel;
@@ -115,12 +123,34 @@ export class FabricLedger implements Ledger {
         return this.connectionOf(who).network;
     }
 
-    submit(who: IdentityName, transaction: string, ...args: string[]): Promise<TxResult> {
-        return this.connectionOf(who).submit(transaction, ...args);
+    async submit(who: IdentityName, transaction: string, ...args: string[]): Promise<TxResult> {
+        const result = await this.connectionOf(who).submit(transaction, ...args);
+        this.lastTxId = result.txId;
+        this.caughtUpTo.set(who, result.txId);
+        return result;
     }
 
-    evaluate(who: IdentityName, transaction: string, ...args: string[]): Promise<string> {
+    async evaluate(who: IdentityName, transaction: string, ...args: string[]): Promise<string> {
+        await this.catchUp(who);
         return this.connectionOf(who).evaluate(transaction, ...args);
+    }
+
+    /** Wait (up to 10 s) until `who`'s peer has committed the last transaction submitted here. */
+    private async catchUp(who: IdentityName): Promise<void> {
+        const txId = this.lastTxId;
+        if (txId === undefined || this.caughtUpTo.get(who) === txId) return;
+        const qscc = this.network(who).getContract('qscc');
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+            try {
+                await qscc.evaluateTransaction('GetTransactionByID', this.channel, txId);
+                this.caughtUpTo.set(who, txId);
+                return;
+            } catch (err) {
+                if (Date.now() > deadline) throw new Error(`${who}'s peer never committed ${txId}: ${String(err)}`);
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+        }
     }
 
     close(): void {
