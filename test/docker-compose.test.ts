@@ -12,6 +12,7 @@ import { chaincodeServer, readTopology, ROOT } from './support/fabric';
 
 interface Service {
     image?: string;
+    command?: string;
     build?: { context: string; dockerfile: string };
     profiles?: string[];
     network_mode?: string;
@@ -38,11 +39,14 @@ const operationsSettings = (service: Service, prefix: string) =>
     );
 /** Each organisation's Sealpact chaincode server: its service, as network:up names its process. */
 const servers = topology.orgs.map((org) => ({ org, ...chaincodeServer(org, topology.chaincode) }));
+/** Every organisation with a CA server: the orderers' and each peer organisation. */
+const caOrgs = [topology.ordererOrg, ...topology.orgs];
 
 describe('docker-compose.yaml matches network/topology.json', () => {
-    it("has exactly the orderers, the peers and each organisation's chaincode server", () => {
+    it("has exactly the CA servers, the orderers, the peers and each organisation's chaincode server", () => {
         expect(Object.keys(compose.services).sort()).toEqual(
             [
+                ...caOrgs.map((org) => org.ca.name),
                 ...topology.ordererOrg.orderers.map((o) => o.name),
                 ...topology.orgs.map((o) => o.peer.name),
                 ...servers.map((server) => server.name),
@@ -63,6 +67,18 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         }
         for (const service of Object.values(compose.services)) expect(service.network_mode).toBe('host');
         expect(compose['x-sealpact'].fabricVersion).toBe(topology.fabric.version);
+    });
+
+    it("runs each organisation's CA server from the home network:up configured, at the pinned Fabric CA version", () => {
+        for (const org of caOrgs) {
+            const service = serviceNamed(org.ca.name);
+            expect(service.image).toBe(`hyperledger/fabric-ca:\${FABRIC_CA_VERSION:-${topology.fabricCa.version}}`);
+            expect(service.network_mode).toBe('host');
+            expect(service.command).toBe('fabric-ca-server start');
+            expect(env(service, 'FABRIC_CA_SERVER_HOME')).toBe('/etc/hyperledger/fabric-ca-server');
+            expect(service.volumes).toEqual([`./network/.data/ca/${org.domain}:/etc/hyperledger/fabric-ca-server`]);
+            expect(service.user).toBe('${SEALPACT_UID:-1000}:${SEALPACT_GID:-1000}');
+        }
     });
 
     it('runs every service by default (network:up names the services to start) and restarts it when it dies', () => {

@@ -17,9 +17,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import process from 'node:process';
 import YAML from 'yaml';
 import { bin, endpoint } from './config.mjs';
-import { canConnect, DATA, run, stage, StageError, startProcess, topology, waitFor } from './lib.mjs';
+import { canConnect, DATA, ROOT, run, stage, StageError, startProcess, topology, waitFor } from './lib.mjs';
 
 export const CA_DATA = path.join(DATA, 'ca');
 const ADMIN = 'admin';
@@ -236,23 +237,40 @@ async function enrollAdmin(org, caName, configFile) {
 }
 
 /**
- * Starts every organisation's CA server (supervised, as process `ca.name`), making its
- * configuration on first start, and enrolls its bootstrap admins.
+ * Starts every organisation's CA server (supervised, as process `ca.name`; with `docker`, as
+ * docker-compose.yaml's service of that name), making its configuration on first start, and
+ * enrolls its bootstrap admins.
  */
-export async function startCas() {
+export async function startCas({ docker = false } = {}) {
     const organisations = [topology.ordererOrg, ...topology.orgs];
-    stage(`certificate authorities: ${organisations.length} fabric-ca-server (identity CA and TLS CA each)`);
+    stage(
+        `certificate authorities: ${organisations.length} fabric-ca-server (identity CA and TLS CA each)${docker ? ', docker compose' : ''}`,
+    );
     for (const org of organisations) {
-        const config = path.join(home(org), 'fabric-ca-server-config.yaml');
-        if (!fs.existsSync(config)) writeServerConfig(org);
-        await startProcess(
-            org.ca.name,
-            bin('fabric-ca-server'),
-            ['start', '-H', home(org)],
-            {},
-            home(org),
-            org.ca.port,
-        );
+        if (!fs.existsSync(path.join(home(org), 'fabric-ca-server-config.yaml'))) writeServerConfig(org);
+    }
+    if (docker) {
+        // docker-compose.yaml's ca.<domain> services, each on the home written above.
+        await run(STAGE, 'docker', ['compose', 'up', '-d', ...organisations.map((org) => org.ca.name)], {
+            cwd: ROOT,
+            timeoutMs: 600000,
+            env: {
+                FABRIC_CA_VERSION: topology.fabricCa.version,
+                SEALPACT_UID: String(process.getuid()),
+                SEALPACT_GID: String(process.getgid()),
+            },
+        });
+    } else {
+        for (const org of organisations) {
+            await startProcess(
+                org.ca.name,
+                bin('fabric-ca-server'),
+                ['start', '-H', home(org)],
+                {},
+                home(org),
+                org.ca.port,
+            );
+        }
     }
     await Promise.all(
         organisations.map(async (org) => {

@@ -354,7 +354,7 @@ async function up() {
     await buildChaincode();
     await restartStaleChaincodeServers();
     checkCryptoLayout();
-    await startCas();
+    await startCas({ docker });
     await makeCrypto([...chaincodeServers(chaincode), ...chaincodeServers(topology.baselineChaincode)]);
     await ensureGenesisBlock(ordererCount);
     writeUpState({ orderers: ordererCount, docker });

@@ -13,6 +13,7 @@ export const PROFILE_PATH = join(ROOT, 'network', '.data', 'connection.json');
 /** network/topology.json, the one description of the network both the scripts and docker-compose.yaml follow. */
 export interface Topology {
     fabric: { version: string };
+    fabricCa: { version: string };
     host: string;
     channel: string;
     ordererOrg: {
