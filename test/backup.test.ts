@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { common } from '@hyperledger/fabric-protos';
-import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { defined } from '../protocol/src/test-support/defined';
 import { readTopology, ROOT, runId } from './support/fabric';
@@ -75,11 +74,7 @@ interface Manifest {
 const manifest = () => JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8')) as Manifest;
 
 beforeAll(async () => {
-    const verifier = await parties.as('verifier');
-    [alice, bob] = await Promise.all([parties.as('alice'), parties.as('bob')]);
-    await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
-    await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
-    await verifier.recordVerification((await bob.whoAmI()).partyId, { serial: `hmac-${run}-bob`, level: 'high' });
+    [alice, bob] = await parties.aliceAndVerifiedBob(run);
 });
 
 afterAll(async () => {

@@ -3,7 +3,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileRecord, isSealpactError } from '@sealpact/protocol';
 import { createCiphertextHasher } from '../client/src/crypto/ciphertext-digest';
-import { generateKeyPair } from '../client/src/crypto/keys';
 import { connect } from '../client/src/sdk/connect';
 import { Submitted } from '../client/src/sdk/ledger';
 import { CommitUnknownError } from '../client/src/sdk/ledger-errors';
@@ -44,11 +43,7 @@ async function fileOnLedger(fileId: string): Promise<FileRecord> {
 }
 
 beforeAll(async () => {
-    const verifier = await parties.as('verifier');
-    [alice, bob] = await Promise.all([parties.as('alice'), parties.as('bob')]);
-    await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
-    await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
-    await verifier.recordVerification((await bob.whoAmI()).partyId, { serial: `hmac-${run}-bob`, level: 'high' });
+    [alice, bob] = await parties.aliceAndVerifiedBob(run);
 
     // A copy of the profile whose Org1 peer is the proxy; TLS still checks the peer's own name.
     const direct = profile();

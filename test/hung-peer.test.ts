@@ -2,7 +2,6 @@ import { expect } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSealpactError } from '@sealpact/protocol';
-import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { readTopology, ROOT, runId } from './support/fabric';
 import { Parties } from './support/parties';
@@ -94,11 +93,7 @@ function summary(name: string, times: number[]): string {
 }
 
 beforeAll(async () => {
-    const verifier = await parties.as('verifier');
-    [alice, bob] = await Promise.all([parties.as('alice'), parties.as('bob')]);
-    await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
-    await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
-    await verifier.recordVerification((await bob.whoAmI()).partyId, { serial: `hmac-${run}-bob`, level: 'high' });
+    [alice, bob] = await parties.aliceAndVerifiedBob(run);
 });
 
 beforeEach(untilAllAnswer);

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPair } from '../../client/src/crypto/keys';
 import { connect } from '../../client/src/sdk/connect';
 import { Sealpact } from '../../client/src/sdk/sealpact';
 import { IDENTITIES, PROFILE_PATH } from './fabric';
@@ -30,6 +31,16 @@ export class Parties {
             this.sessions.set(who, session);
         }
         return session;
+    }
+
+    /** alice and bob with new SM2 keys, bob verified by the authority (serial unique to `run`): a sender and a recipient. */
+    async aliceAndVerifiedBob(run: string): Promise<[Sealpact, Sealpact]> {
+        const verifier = await this.as('verifier');
+        const [alice, bob] = await Promise.all([this.as('alice'), this.as('bob')]);
+        await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
+        await bob.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
+        await verifier.recordVerification((await bob.whoAmI()).partyId, { serial: `hmac-${run}-bob`, level: 'high' });
+        return [alice, bob];
     }
 
     close(): void {
