@@ -259,105 +259,56 @@ describe('seal and open', () => {
 });
 
 describe('encrypt and decrypt', () => {
+    /** `sealpact encrypt` of the contract with the test's file password into `output`. */
+    const encrypt = (suite: string, output: string, ...more: string[]) =>
+        sealpact(
+            'encrypt',
+            '--suite',
+            suite,
+            '--key-file',
+            at('fp'),
+            '--in',
+            at('contract.txt'),
+            '--out',
+            output,
+            ...more,
+        );
+    /** `sealpact decrypt` of `input` with the test's file password and `aad` into `output`. */
+    const decrypt = (input: string, output: string, aad: string, ...more: string[]) =>
+        sealpact('decrypt', '--key-file', at('fp'), '--aad', aad, '--in', input, '--out', output, ...more);
+
     it.each(['gm', 'intl'])(
         '%s: round trip, digest printed and equal to openssl dgst of the container',
         async (suite) => {
-            const enc = await sealpact(
-                'encrypt',
-                '--suite',
-                suite,
-                '--key-file',
-                at('fp'),
-                '--aad',
-                'file-42',
-                '--in',
-                at('contract.txt'),
-                '--out',
-                at(`c.${suite}`),
-                '--json',
-            );
+            const enc = await encrypt(suite, at(`c.${suite}`), '--aad', 'file-42', '--json');
             expect(enc.code).toBe(0);
             const info = JSON.parse(enc.stdout) as { digestAlg: string; digest: string };
             const alg = suite === 'gm' ? 'sm3' : 'sha256';
             expect(info.digestAlg).toBe(`${alg}-tree`);
             expect(info.digest).toBe(referenceTreeDigest(alg, readFileSync(at(`c.${suite}`))).toString('hex'));
             // The version 1 digest, as files shared before the tree digest record it, is openssl dgst's.
-            const plain = await sealpact(
-                'decrypt',
-                '--key-file',
-                at('fp'),
-                '--aad',
-                'file-42',
-                '--digest',
-                alg,
-                '--in',
-                at(`c.${suite}`),
-                '--out',
-                at(`v1.${suite}`),
-                '--json',
-            );
+            const plain = await decrypt(at(`c.${suite}`), at(`v1.${suite}`), 'file-42', '--digest', alg, '--json');
             const opened = JSON.parse(plain.stdout) as { digestAlg: string; digest: string };
             expect(opened.digestAlg).toBe(alg);
             expect(openssl('dgst', `-${alg}`, '-r', `c.${suite}`).toString().split(' ')[0]).toBe(opened.digest);
 
-            const dec = await sealpact(
-                'decrypt',
-                '--key-file',
-                at('fp'),
-                '--aad',
-                'file-42',
-                '--in',
-                at(`c.${suite}`),
-                '--out',
-                at(`p.${suite}`),
-            );
+            const dec = await decrypt(at(`c.${suite}`), at(`p.${suite}`), 'file-42');
             expect(dec.code).toBe(0);
             expect(readFileSync(at(`p.${suite}`))).toEqual(readFileSync(at('contract.txt')));
         },
     );
 
     it('writes into /dev/null directly, which stays a character device (also as root)', async () => {
-        const enc = await sealpact(
-            'encrypt',
-            '--suite',
-            'intl',
-            '--key-file',
-            at('fp'),
-            '--in',
-            at('contract.txt'),
-            '--out',
-            '/dev/null',
-        );
+        const enc = await encrypt('intl', '/dev/null');
         expect(enc.code).toBe(0);
         expect(enc.stdout).toMatch(/^sha256-tree:[0-9a-f]{64}\n$/);
-        const dec = await sealpact(
-            'decrypt',
-            '--key-file',
-            at('fp'),
-            '--aad',
-            'file-42',
-            '--in',
-            at('c.gm'),
-            '--out',
-            '/dev/null',
-        );
+        const dec = await decrypt(at('c.gm'), '/dev/null', 'file-42');
         expect(dec.code).toBe(0);
         expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
     });
 
     it('refuses --json with --out -, since the data fills stdout', async () => {
-        const result = await sealpact(
-            'encrypt',
-            '--suite',
-            'gm',
-            '--key-file',
-            at('fp'),
-            '--in',
-            at('contract.txt'),
-            '--out',
-            '-',
-            '--json',
-        );
+        const result = await encrypt('gm', '-', '--json');
         expect(result).toMatchObject({
             code: 2,
             stderr: 'sealpact: USAGE: --json writes to stdout, which --out - already fills with data\n',
@@ -384,32 +335,12 @@ describe('encrypt and decrypt', () => {
     });
 
     it('leaves nothing at the output path when the AAD, key or container is wrong', async () => {
-        const wrongAad = await sealpact(
-            'decrypt',
-            '--key-file',
-            at('fp'),
-            '--aad',
-            'file-43',
-            '--in',
-            at('c.gm'),
-            '--out',
-            at('leak'),
-        );
+        const wrongAad = await decrypt(at('c.gm'), at('leak'), 'file-43');
         expect(wrongAad.code).toBe(1);
         const tampered = Buffer.from(readFileSync(at('c.intl')));
         tampered.writeUInt8(tampered.readUInt8(tampered.length - 5) ^ 1, tampered.length - 5);
         writeFileSync(at('c.tampered'), tampered);
-        const bad = await sealpact(
-            'decrypt',
-            '--key-file',
-            at('fp'),
-            '--aad',
-            'file-42',
-            '--in',
-            at('c.tampered'),
-            '--out',
-            at('leak'),
-        );
+        const bad = await decrypt(at('c.tampered'), at('leak'), 'file-42');
         expect(bad.code).toBe(1);
         expect(bad.stderr).toMatch(/^sealpact: [A-Z_]+: .+\n$/);
         expect(existsSync(at('leak'))).toBe(false);
