@@ -139,15 +139,15 @@ it('with one peer hung, every send, inbox, receive and sign succeeds', async () 
 
 it('with only two peers left, too few for a MAJORITY, a send fails naming who did not answer and what the policy needs', async () => {
     const bobId = (await bob.whoAmI()).partyId;
-    const path = join(parties.dir, 'two-hung.txt');
-    writeFileSync(path, `Contract ${run}: two peers hung.\n`);
+    const path = join(parties.dir, 'too-few.txt');
+    writeFileSync(path, `Contract ${run}: too few peers for a MAJORITY.\n`);
 
     // Every peer but alice's and bob's gateways: too few left for a MAJORITY of four or of five.
     const hung = memberMspIds().filter((mspId) => !['Org1MSP', 'Org2MSP'].includes(mspId));
     const all = memberMspIds().length;
     freeze(...hung);
     const start = performance.now();
-    const failure = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-two-hung` }).then(
+    const failure = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-too-few` }).then(
         () => undefined,
         (err: unknown) => err,
     );
@@ -156,7 +156,7 @@ it('with only two peers left, too few for a MAJORITY, a send fails naming who di
     // no MAJORITY of organisations to ask and says so at once.
     let later: unknown;
     for (let attempt = 1; attempt <= 20; attempt++) {
-        later = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-two-hung-${attempt}` }).then(
+        later = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-too-few-${attempt}` }).then(
             () => undefined,
             (err: unknown) => err,
         );
@@ -164,7 +164,7 @@ it('with only two peers left, too few for a MAJORITY, a send fails naming who di
         await new Promise((resolve) => setTimeout(resolve, 500));
     }
     thaw();
-    process.stdout.write(`[hung-peer] two peers frozen: the send failed after ${Math.round(took)} ms\n`);
+    process.stdout.write(`[hung-peer] ${hung.join(', ')} frozen: the send failed after ${Math.round(took)} ms\n`);
     expect(isSealpactError(failure, 'LEDGER_ERROR')).toBe(true);
     expect(failure).toMatchObject({
         message:

@@ -101,10 +101,13 @@ async function orgGroup(org) {
     }
 }
 
-/** Its CA server and its identities; an earlier run that stopped while enrolling starts them afresh. */
+/**
+ * Its CA server and its identities. An earlier run that stopped while enrolling, before the
+ * organisation was in the channel, starts them afresh.
+ */
 async function makeIdentities(org) {
-    if (!fs.existsSync(joiningOrgDone(org))) {
-        // Its CAs hold registrations without the secrets: a new CA home, and new identities.
+    if (!topology.orgs.includes(org) && !fs.existsSync(joiningOrgDone(org))) {
+        // Its CAs hold registrations whose secrets are lost: a new CA home, and new identities.
         await stopProcess(org.ca.name);
         fs.rmSync(caPaths(org).home, { recursive: true, force: true });
         fs.rmSync(path.join(CRYPTO, org.domain), { recursive: true, force: true });
