@@ -60,6 +60,11 @@ function listed(names: string[]): string {
     return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.slice(-1).join('')}`;
 }
 
+/** `text` as a regular expression that matches it literally. */
+function escaped(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 // A test run killed in the middle must not leave a frozen peer behind for everyone else.
 process.on('exit', thaw);
 
@@ -166,10 +171,22 @@ it('with only two peers left, too few for a MAJORITY, a send fails naming who di
     thaw();
     process.stdout.write(`[hung-peer] ${hung.join(', ')} frozen: the send failed after ${Math.round(took)} ms\n`);
     expect(isSealpactError(failure, 'LEDGER_ERROR')).toBe(true);
+    // Fabric's gateway asks the organisations of one layout of its plan and, when they fail, may
+    // give up without asking the rest: of four organisations both frozen peers are asked; of five
+    // the third frozen one may not be (seen here: Org3's), and the SDK then says the gateway
+    // counts the others as down. Either way it names who did not answer and what the policy needs.
+    const frozenOrg = `(?:${hung.join('|')})`;
+    const allSilent = `only 2 of ${all} organisations answered (Org1MSP, Org2MSP); ${listed(hung)} did not (timeout)`;
+    const someSilent =
+        `${frozenOrg}(?:, ${frozenOrg})* and ${frozenOrg}` +
+        escaped(" did not answer (timeout) and the gateway counts other organisations' peers as down");
+    const needs = `; the endorsement policy needs ${majorityOfMembers()}`;
     expect(failure).toMatchObject({
-        message:
-            `LEDGER_ERROR: GetParty failed at the endorse stage: only 2 of ${all} organisations answered (Org1MSP, ` +
-            `Org2MSP); ${listed(hung)} did not (timeout); the endorsement policy needs ${majorityOfMembers()}`,
+        message: expect.stringMatching(
+            new RegExp(
+                `^${escaped('LEDGER_ERROR: GetParty failed at the endorse stage: ')}(?:${escaped(allSilent)}|${someSilent})${escaped(needs)}$`,
+            ),
+        ),
     });
     expect(isSealpactError(later, 'LEDGER_ERROR')).toBe(true);
     expect(later).toMatchObject({
