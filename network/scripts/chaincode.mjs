@@ -127,14 +127,21 @@ export async function committedDefinition(name) {
     );
 }
 
-/** Installs on each org's peer that org's own package (`servers`: config.mjs writeChaincodePackages), unless there. */
-export async function installChaincode(definition, servers) {
+/**
+ * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`) served
+ * by `servers` (config.mjs writeChaincodePackages): installs on each org's peer that org's own
+ * package, then approves the definition for every org with its own package id and commits it
+ * unless that sequence is already committed (a definition's hash leaves the package ids out, so
+ * the orgs agree on it all the same). Each step is skipped when the ledger already holds it.
+ */
+export async function deployChaincode(definition, servers, ordererCount) {
+    const admin = (org) => org.admin;
     stage(`chaincode install: each org's own package of "${definition.label}" on its peer`);
     await Promise.all(
         servers.map(async (server) => {
             const { org, packageId } = server;
             const installedOut = (
-                await peerCli('chaincode install', org, org.admin, [
+                await peerCli('chaincode install', org, admin(org), [
                     'lifecycle',
                     'chaincode',
                     'queryinstalled',
@@ -143,7 +150,7 @@ export async function installChaincode(definition, servers) {
                 ])
             ).stdout;
             if (installedOut.includes(packageId)) return;
-            await peerCli('chaincode install', org, org.admin, [
+            await peerCli('chaincode install', org, admin(org), [
                 'lifecycle',
                 'chaincode',
                 'install',
@@ -151,11 +158,8 @@ export async function installChaincode(definition, servers) {
             ]);
         }),
     );
-}
 
-/** The lifecycle arguments naming `definition` (its name, version, sequence and endorsement policy). */
-function lifecycleArgs(definition) {
-    return [
+    const lifecycleArgs = [
         '--channelID',
         channel,
         '--name',
@@ -167,19 +171,21 @@ function lifecycleArgs(definition) {
         '--channel-config-policy',
         definition.endorsementPolicy,
     ];
-}
-
-/** Approves `definition` for the org of each of `servers`, with that org's own package id. */
-export async function approveChaincode(definition, servers, ordererCount) {
+    const [first] = orgs;
+    const committed = await committedDefinition(definition.name);
+    if (committed && committed.sequence >= definition.sequence) {
+        stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
+        return;
+    }
     stage(`chaincode approve: ${servers.map(({ org }) => org.mspId).join(', ')}, each with its own package id`);
     await Promise.all(
         servers.map(({ org, packageId }) =>
-            submit('chaincode approve', org, org.admin, [
+            submit('chaincode approve', org, admin(org), [
                 'lifecycle',
                 'chaincode',
                 'approveformyorg',
                 ...ordererArgs(ordererCount),
-                ...lifecycleArgs(definition),
+                ...lifecycleArgs,
                 '--package-id',
                 packageId,
                 '--waitForEvent',
@@ -190,33 +196,15 @@ export async function approveChaincode(definition, servers, ordererCount) {
             }),
         ),
     );
-}
-
-/**
- * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`) served
- * by `servers` (config.mjs writeChaincodePackages): installs on each org's peer that org's own
- * package, then approves the definition for every org with its own package id and commits it
- * unless that sequence is already committed (a definition's hash leaves the package ids out, so
- * the orgs agree on it all the same). Each step is skipped when the ledger already holds it.
- */
-export async function deployChaincode(definition, servers, ordererCount) {
-    await installChaincode(definition, servers);
-    const committed = await committedDefinition(definition.name);
-    if (committed && committed.sequence >= definition.sequence) {
-        stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
-        return;
-    }
-    await approveChaincode(definition, servers, ordererCount);
     stage(
         `chaincode commit: "${definition.name}" ${definition.version} sequence ${definition.sequence}, policy ${definition.endorsementPolicy}`,
     );
-    const [first] = orgs;
-    await submit('chaincode commit', first, first.admin, [
+    await submit('chaincode commit', first, admin(first), [
         'lifecycle',
         'chaincode',
         'commit',
         ...ordererArgs(ordererCount),
-        ...lifecycleArgs(definition),
+        ...lifecycleArgs,
         ...allPeerArgs(),
         '--waitForEvent',
     ]);
@@ -224,16 +212,9 @@ export async function deployChaincode(definition, servers, ordererCount) {
 
 /**
  * Waits until each org's Fabric Gateway (as the org's admin) gets a proposal of `chaincodeName`
- * endorsed by enough peers for its MAJORITY policy, or, with `endorsingOrganizations` (MSP IDs),
- * by the peers of each of those. The proposal is never submitted.
+ * endorsed by enough peers for its MAJORITY policy. The proposal is never submitted.
  */
-export async function waitForGatewayEndorsement(
-    stageName,
-    chaincodeName,
-    transaction,
-    args = [],
-    endorsingOrganizations = undefined,
-) {
+export async function waitForGatewayEndorsement(stageName, chaincodeName, transaction, args = []) {
     const { connect, signers } = await import('@hyperledger/fabric-gateway');
     const grpc = await import('@grpc/grpc-js');
     await Promise.all(
@@ -254,14 +235,9 @@ export async function waitForGatewayEndorsement(
                 const contract = gateway.getNetwork(channel).getContract(chaincodeName);
                 await waitFor(
                     stageName,
-                    async () =>
-                        Boolean(
-                            await contract
-                                .newProposal(transaction, { arguments: args, endorsingOrganizations })
-                                .endorse(),
-                        ),
+                    async () => Boolean(await contract.newProposal(transaction, { arguments: args }).endorse()),
                     60000,
-                    `${org.peer.name}'s gateway to collect ${endorsingOrganizations ? `endorsements of ${endorsingOrganizations.join(', ')}` : 'a MAJORITY of endorsements'} for ${chaincodeName}`,
+                    `${org.peer.name}'s gateway to collect a MAJORITY of endorsements for ${chaincodeName}`,
                 );
             } finally {
                 gateway.close();
