@@ -3,15 +3,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSealpactError } from '@sealpact/protocol';
 import { Sealpact } from '../client/src/sdk/sealpact';
-import { readTopology, ROOT, runId } from './support/fabric';
+import { majorityOfMembers, memberMspIds, memberOrgs, ROOT, runId } from './support/fabric';
 import { Parties } from './support/parties';
 import { defined } from '../protocol/src/test-support/defined';
 
 /**
  * Issue 15, item 3: a hung peer (SIGSTOP, as a hung host looks) is skipped, not waited on. With
  * AuditorOrg's peer frozen every send, inbox, receive and sign still succeeds (MAJORITY needs three
- * of four); with two peers frozen a send fails at once with an error naming the organisations that
- * did not answer and what the policy needs. How long each took is printed, not asserted (latencies
+ * of four, or of five once Org3 joined); with every peer but alice's and bob's frozen (two of four,
+ * three of five) a send fails at once with an error naming the organisations that did not answer
+ * and what the policy needs. How long each took is printed, not asserted (latencies
  * are measured, see docs/operations.md#a-hung-peer); every frozen peer is resumed whatever happens.
  */
 
@@ -20,7 +21,6 @@ jest.setTimeout(180_000);
 const ROUNDS = 8;
 const parties = new Parties();
 const run = runId();
-const topology = readTopology();
 const frozen = new Set<number>();
 let alice: Sealpact;
 let bob: Sealpact;
@@ -28,8 +28,8 @@ let bob: Sealpact;
 /** The pid network:up recorded for an organisation's peer. */
 function peerPid(mspId: string): number {
     const org = defined(
-        topology.orgs.find((o) => o.mspId === mspId),
-        `${mspId} in topology.json`,
+        memberOrgs().find((o) => o.mspId === mspId),
+        `${mspId} among the members`,
     );
     const pid = Number(readFileSync(join(ROOT, 'network', '.data', 'run', `${org.peer.name}.pid`), 'utf8').trim());
     process.kill(pid, 0); // throws when that peer is not running
@@ -55,16 +55,26 @@ function thaw(): void {
     frozen.clear();
 }
 
+/** "A and B", "A, B and C": as the SDK's errors list organisations. */
+function listed(names: string[]): string {
+    return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.slice(-1).join('')}`;
+}
+
+/** `text` as a regular expression that matches it literally. */
+function escaped(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 // A test run killed in the middle must not leave a frozen peer behind for everyone else.
 process.on('exit', thaw);
 
 /**
  * Until every organisation's peer endorses through alice's and bob's gateways: after a thaw, gossip
  * counts a resumed peer alive again within about a second and the peer catches up on the blocks it
- * missed. Endorsing with all four organisations named asks each of them.
+ * missed. Endorsing with every member organisation named asks each of them.
  */
 async function untilAllAnswer(): Promise<void> {
-    const endorsingOrganizations = topology.orgs.map((org) => org.mspId);
+    const endorsingOrganizations = memberMspIds();
     for (const session of [alice, bob]) {
         for (let attempt = 1; ; attempt++) {
             try {
@@ -104,7 +114,7 @@ afterAll(() => {
     parties.close();
 });
 
-it('with one of four peers hung, every send, inbox, receive and sign succeeds', async () => {
+it('with one peer hung, every send, inbox, receive and sign succeeds', async () => {
     const bobId = (await bob.whoAmI()).partyId;
     const path = join(parties.dir, 'contract.txt');
     writeFileSync(path, `Contract ${run}: the Supplier shall deliver the Goods on the Delivery Date.\n`.repeat(100));
@@ -132,23 +142,26 @@ it('with one of four peers hung, every send, inbox, receive and sign succeeds', 
     );
 });
 
-it('with two of four peers hung, a send fails naming who did not answer and what the policy needs', async () => {
+it('with only two peers left, too few for a MAJORITY, a send fails naming who did not answer and what the policy needs', async () => {
     const bobId = (await bob.whoAmI()).partyId;
-    const path = join(parties.dir, 'two-hung.txt');
-    writeFileSync(path, `Contract ${run}: two peers hung.\n`);
+    const path = join(parties.dir, 'too-few.txt');
+    writeFileSync(path, `Contract ${run}: too few peers for a MAJORITY.\n`);
 
-    freeze('AuthorityOrgMSP', 'AuditorOrgMSP');
+    // Every peer but alice's and bob's gateways: too few left for a MAJORITY of four or of five.
+    const hung = memberMspIds().filter((mspId) => !['Org1MSP', 'Org2MSP'].includes(mspId));
+    const all = memberMspIds().length;
+    freeze(...hung);
     const start = performance.now();
-    const failure = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-two-hung` }).then(
+    const failure = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-too-few` }).then(
         () => undefined,
         (err: unknown) => err,
     );
     const took = performance.now() - start;
-    // Once gossip counts both peers down (3 s without an alive message), the gateway's discovery finds
-    // no three organisations to ask and says so at once.
+    // Once gossip counts those peers down (3 s without an alive message), the gateway's discovery finds
+    // no MAJORITY of organisations to ask and says so at once.
     let later: unknown;
     for (let attempt = 1; attempt <= 20; attempt++) {
-        later = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-two-hung-${attempt}` }).then(
+        later = await alice.send(path, { to: [bobId], suite: 'gm', fileId: `${run}-too-few-${attempt}` }).then(
             () => undefined,
             (err: unknown) => err,
         );
@@ -156,18 +169,30 @@ it('with two of four peers hung, a send fails naming who did not answer and what
         await new Promise((resolve) => setTimeout(resolve, 500));
     }
     thaw();
-    process.stdout.write(`[hung-peer] two peers frozen: the send failed after ${Math.round(took)} ms\n`);
+    process.stdout.write(`[hung-peer] ${hung.join(', ')} frozen: the send failed after ${Math.round(took)} ms\n`);
     expect(isSealpactError(failure, 'LEDGER_ERROR')).toBe(true);
+    // Fabric's gateway asks the organisations of one layout of its plan and, when they fail, may
+    // give up without asking the rest: of four organisations both frozen peers are asked; of five
+    // the third frozen one may not be (seen here: Org3's), and the SDK then says the gateway
+    // counts the others as down. Either way it names who did not answer and what the policy needs.
+    const frozenOrg = `(?:${hung.join('|')})`;
+    const allSilent = `only 2 of ${all} organisations answered (Org1MSP, Org2MSP); ${listed(hung)} did not (timeout)`;
+    const someSilent =
+        `${frozenOrg}(?:, ${frozenOrg})* and ${frozenOrg}` +
+        escaped(" did not answer (timeout) and the gateway counts other organisations' peers as down");
+    const needs = `; the endorsement policy needs ${majorityOfMembers()}`;
     expect(failure).toMatchObject({
-        message:
-            'LEDGER_ERROR: GetParty failed at the endorse stage: only 2 of 4 organisations answered (Org1MSP, ' +
-            'Org2MSP); AuditorOrgMSP and AuthorityOrgMSP did not (timeout); the endorsement policy needs MAJORITY (3 of 4)',
+        message: expect.stringMatching(
+            new RegExp(
+                `^${escaped('LEDGER_ERROR: GetParty failed at the endorse stage: ')}(?:${escaped(allSilent)}|${someSilent})${escaped(needs)}$`,
+            ),
+        ),
     });
     expect(isSealpactError(later, 'LEDGER_ERROR')).toBe(true);
     expect(later).toMatchObject({
         message:
             "LEDGER_ERROR: GetParty failed at the endorse stage: the gateway finds too few organisations' peers up " +
-            'for the endorsement policy, which needs MAJORITY (3 of 4) (9 FAILED_PRECONDITION: no combination of ' +
+            `for the endorsement policy, which needs ${majorityOfMembers()} (9 FAILED_PRECONDITION: no combination of ` +
             'peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the ' +
             'endorsement policy)',
     });

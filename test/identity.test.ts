@@ -6,13 +6,14 @@ import { LedgerConnection } from '../client/src/sdk/ledger';
 import { registerKeys } from '../chaincode/src/test-support/scenarios';
 import { Ledger } from '../chaincode/src/test-support/ledger';
 import { evaluateJson } from '../chaincode/src/test-support/answers';
-import { FabricLedger, profile, readTopology, ROOT, runId } from './support/fabric';
+import { FabricLedger, memberOrgs, profile, readTopology, ROOT, runId } from './support/fabric';
 
 /**
  * Identities from each organisation's Fabric CA (network/scripts/ca.mjs, identity.mjs): every
- * certificate network:up enrolled carries its NodeOU and comes from the right CA, and a user added
- * with `network:identity -- register` / `enroll` transacts until `revoke` puts it on the CRL in its
- * organisation's channel MSP, after which the peers refuse it and everyone else carries on.
+ * certificate network:up or network:add-org enrolled carries its NodeOU and comes from the right
+ * CA, and a user added with `network:identity -- register` / `enroll` transacts until `revoke` puts
+ * it on the CRL in its organisation's channel MSP, after which the peers refuse it and everyone
+ * else carries on.
  */
 
 jest.setTimeout(180000);
@@ -61,7 +62,7 @@ describe('certificates from the organisations’ CAs', () => {
             ous: ['orderer'],
             tls: 'server' as const,
         })),
-        ...[topology.ordererOrg, ...topology.orgs].map((org) => ({
+        ...[topology.ordererOrg, ...memberOrgs(topology)].map((org) => ({
             domain: org.domain,
             kind: 'users' as const,
             name: org.admin,
@@ -69,7 +70,7 @@ describe('certificates from the organisations’ CAs', () => {
             ous: ['admin'],
             tls: 'client' as const,
         })),
-        ...topology.orgs.flatMap((org) => [
+        ...memberOrgs(topology).flatMap((org) => [
             {
                 domain: org.domain,
                 kind: 'nodes' as const,

@@ -237,12 +237,11 @@ async function enrollAdmin(org, caName, configFile) {
 }
 
 /**
- * Starts every organisation's CA server (supervised, as process `ca.name`; with `docker`, as
- * docker-compose.yaml's service of that name), making its configuration on first start, and
- * enrolls its bootstrap admins.
+ * Starts the CA server of each of `organisations` (default: every member organisation and the
+ * orderers'; supervised, as process `ca.name`; with `docker`, as docker-compose.yaml's service of
+ * that name), making its configuration on first start, and enrolls its bootstrap admins.
  */
-export async function startCas({ docker = false } = {}) {
-    const organisations = [topology.ordererOrg, ...topology.orgs];
+export async function startCas({ docker = false, organisations = [topology.ordererOrg, ...topology.orgs] } = {}) {
     stage(
         `certificate authorities: ${organisations.length} fabric-ca-server (identity CA and TLS CA each)${docker ? ', docker compose' : ''}`,
     );

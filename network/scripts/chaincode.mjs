@@ -127,21 +127,14 @@ export async function committedDefinition(name) {
     );
 }
 
-/**
- * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`) served
- * by `servers` (config.mjs writeChaincodePackages): installs on each org's peer that org's own
- * package, then approves the definition for every org with its own package id and commits it
- * unless that sequence is already committed (a definition's hash leaves the package ids out, so
- * the orgs agree on it all the same). Each step is skipped when the ledger already holds it.
- */
-export async function deployChaincode(definition, servers, ordererCount) {
-    const admin = (org) => org.admin;
+/** Installs on each org's peer that org's own package (`servers`: config.mjs writeChaincodePackages), unless there. */
+export async function installChaincode(definition, servers) {
     stage(`chaincode install: each org's own package of "${definition.label}" on its peer`);
     await Promise.all(
         servers.map(async (server) => {
             const { org, packageId } = server;
             const installedOut = (
-                await peerCli('chaincode install', org, admin(org), [
+                await peerCli('chaincode install', org, org.admin, [
                     'lifecycle',
                     'chaincode',
                     'queryinstalled',
@@ -150,7 +143,7 @@ export async function deployChaincode(definition, servers, ordererCount) {
                 ])
             ).stdout;
             if (installedOut.includes(packageId)) return;
-            await peerCli('chaincode install', org, admin(org), [
+            await peerCli('chaincode install', org, org.admin, [
                 'lifecycle',
                 'chaincode',
                 'install',
@@ -158,8 +151,11 @@ export async function deployChaincode(definition, servers, ordererCount) {
             ]);
         }),
     );
+}
 
-    const lifecycleArgs = [
+/** The lifecycle arguments naming `definition` (its name, version, sequence and endorsement policy). */
+function lifecycleArgs(definition) {
+    return [
         '--channelID',
         channel,
         '--name',
@@ -171,21 +167,19 @@ export async function deployChaincode(definition, servers, ordererCount) {
         '--channel-config-policy',
         definition.endorsementPolicy,
     ];
-    const [first] = orgs;
-    const committed = await committedDefinition(definition.name);
-    if (committed && committed.sequence >= definition.sequence) {
-        stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
-        return;
-    }
+}
+
+/** Approves `definition` for the org of each of `servers`, with that org's own package id. */
+export async function approveChaincode(definition, servers, ordererCount) {
     stage(`chaincode approve: ${servers.map(({ org }) => org.mspId).join(', ')}, each with its own package id`);
     await Promise.all(
         servers.map(({ org, packageId }) =>
-            submit('chaincode approve', org, admin(org), [
+            submit('chaincode approve', org, org.admin, [
                 'lifecycle',
                 'chaincode',
                 'approveformyorg',
                 ...ordererArgs(ordererCount),
-                ...lifecycleArgs,
+                ...lifecycleArgs(definition),
                 '--package-id',
                 packageId,
                 '--waitForEvent',
@@ -196,15 +190,33 @@ export async function deployChaincode(definition, servers, ordererCount) {
             }),
         ),
     );
+}
+
+/**
+ * The chaincode lifecycle for a definition (topology.json `chaincode` or `baselineChaincode`) served
+ * by `servers` (config.mjs writeChaincodePackages): installs on each org's peer that org's own
+ * package, then approves the definition for every org with its own package id and commits it
+ * unless that sequence is already committed (a definition's hash leaves the package ids out, so
+ * the orgs agree on it all the same). Each step is skipped when the ledger already holds it.
+ */
+export async function deployChaincode(definition, servers, ordererCount) {
+    await installChaincode(definition, servers);
+    const committed = await committedDefinition(definition.name);
+    if (committed && committed.sequence >= definition.sequence) {
+        stage(`chaincode definition: "${definition.name}" sequence ${committed.sequence} already committed`);
+        return;
+    }
+    await approveChaincode(definition, servers, ordererCount);
     stage(
         `chaincode commit: "${definition.name}" ${definition.version} sequence ${definition.sequence}, policy ${definition.endorsementPolicy}`,
     );
-    await submit('chaincode commit', first, admin(first), [
+    const [first] = orgs;
+    await submit('chaincode commit', first, first.admin, [
         'lifecycle',
         'chaincode',
         'commit',
         ...ordererArgs(ordererCount),
-        ...lifecycleArgs,
+        ...lifecycleArgs(definition),
         ...allPeerArgs(),
         '--waitForEvent',
     ]);
@@ -212,9 +224,16 @@ export async function deployChaincode(definition, servers, ordererCount) {
 
 /**
  * Waits until each org's Fabric Gateway (as the org's admin) gets a proposal of `chaincodeName`
- * endorsed by enough peers for its MAJORITY policy. The proposal is never submitted.
+ * endorsed by enough peers for its MAJORITY policy, or, with `endorsingOrganizations` (MSP IDs),
+ * by the peers of each of those. The proposal is never submitted.
  */
-export async function waitForGatewayEndorsement(stageName, chaincodeName, transaction, args = []) {
+export async function waitForGatewayEndorsement(
+    stageName,
+    chaincodeName,
+    transaction,
+    args = [],
+    endorsingOrganizations = undefined,
+) {
     const { connect, signers } = await import('@hyperledger/fabric-gateway');
     const grpc = await import('@grpc/grpc-js');
     await Promise.all(
@@ -235,9 +254,14 @@ export async function waitForGatewayEndorsement(stageName, chaincodeName, transa
                 const contract = gateway.getNetwork(channel).getContract(chaincodeName);
                 await waitFor(
                     stageName,
-                    async () => Boolean(await contract.newProposal(transaction, { arguments: args }).endorse()),
+                    async () =>
+                        Boolean(
+                            await contract
+                                .newProposal(transaction, { arguments: args, endorsingOrganizations })
+                                .endorse(),
+                        ),
                     60000,
-                    `${org.peer.name}'s gateway to collect a MAJORITY of endorsements for ${chaincodeName}`,
+                    `${org.peer.name}'s gateway to collect ${endorsingOrganizations ? `endorsements of ${endorsingOrganizations.join(', ')}` : 'a MAJORITY of endorsements'} for ${chaincodeName}`,
                 );
             } finally {
                 gateway.close();

@@ -38,6 +38,16 @@ async function latestConfig(org, dir) {
     return { number: Number(decoded.header.number), config: decoded.data.data[0].payload.data.config };
 }
 
+/** The channel's current configuration, decoded, as `org`'s admin fetches it. */
+export async function currentConfig(org) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sealpact-config-'));
+    try {
+        return (await latestConfig(org, dir)).config;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 /** The update from `config` to `updated`, in a CONFIG_UPDATE envelope to sign and submit: its file. */
 async function updateEnvelope(dir, config, updated) {
     const file = (name) => path.join(dir, name);
@@ -104,28 +114,31 @@ export async function updateChannelConfig(change, signers) {
             30000,
             'the orderers to cut the new config block',
         );
-        await everyPeerHas(number);
+        await peersHave(number);
         return number;
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 
-/** Waits until each organisation's peer has committed block `number` (its height is past it). */
-async function everyPeerHas(number) {
-    stage(`${STAGE}: waiting for every peer to commit config block ${number}`);
+/** The height of the channel's ledger on `org`'s peer: the number of blocks it has committed. */
+export async function peerHeight(org) {
+    const { stdout } = await peerCli(STAGE, org, org.admin, ['channel', 'getinfo', '-c', channel]);
+    return JSON.parse(stdout.slice(stdout.indexOf('{'))).height;
+}
+
+/** Waits (up to `timeoutMs` each) until the peer of each of `organisations` has committed block `number`. */
+export async function peersHave(number, organisations = orgs, timeoutMs = 30000) {
+    stage(`${STAGE}: waiting for ${organisations.map((org) => org.peer.name).join(', ')} to commit block ${number}`);
     await Promise.all(
-        orgs.map((org) =>
+        organisations.map((org) =>
             waitFor(
                 STAGE,
-                async () => {
-                    const { stdout } = await peerCli(STAGE, org, org.admin, ['channel', 'getinfo', '-c', channel]);
-                    return JSON.parse(stdout.slice(stdout.indexOf('{'))).height > number;
-                },
-                30000,
+                async () => (await peerHeight(org)) > number,
+                timeoutMs,
                 `${org.peer.name} to commit block ${number}`,
             ),
         ),
     );
-    console.log(`[network]   every peer has config block ${number}`);
+    console.log(`[network]   ${organisations.length === 1 ? 'it has' : 'every one has'} block ${number}`);
 }

@@ -27,15 +27,16 @@ export const orgByMsp = (mspId) => orgs.find((org) => org.mspId === mspId);
 
 /**
  * The chaincode servers of a chaincode-as-a-service definition (topology.json `chaincode` or
- * `baselineChaincode`): one per organisation, in topology order, as a consortium runs them. `name`
+ * `baselineChaincode`): one per organisation of `organisations` (default: every member), in
+ * topology order, as a consortium runs them. `name`
  * is both the process name (pid file, log, docker-compose service) and the TLS server name its
  * certificate is for, `<definition name>-ccaas.<org domain>`; `port` is the org's
  * `chaincodeServerPorts[<definition name>]`; `operationsPort`, its /healthz and /metrics port, is the
  * org's `chaincodeOperationsPorts[<definition name>]` (the Sealpact server's only). Returns
  * [{ org, name, port, serverName, operationsPort }].
  */
-export function chaincodeServers(definition) {
-    return orgs.map((org) => {
+export function chaincodeServers(definition, organisations = orgs) {
+    return organisations.map((org) => {
         const port = org.chaincodeServerPorts?.[definition.name];
         if (!Number.isInteger(port)) {
             throw new StageError(`topology.json: ${org.name} has no chaincodeServerPorts.${definition.name}`);
@@ -58,6 +59,27 @@ function implicitMeta(rule) {
     return { Type: 'ImplicitMeta', Rule: rule };
 }
 
+/**
+ * An application organisation as configtx.yaml describes it: its MSP (CA certificates and NodeOUs),
+ * its policies and its anchor peer. The genesis block has every organisation of `orgs` so; one that
+ * joins later (network:add-org) is added to the channel configuration so too.
+ */
+export function applicationOrganisation(org) {
+    return {
+        Name: org.name,
+        ID: org.mspId,
+        MSPDir: orgPaths(org).msp,
+        Policies: {
+            Readers: signature(`OR('${org.mspId}.admin', '${org.mspId}.peer', '${org.mspId}.client')`),
+            Writers: signature(`OR('${org.mspId}.admin', '${org.mspId}.client')`),
+            Admins: signature(`OR('${org.mspId}.admin')`),
+            Endorsement: signature(`OR('${org.mspId}.peer')`),
+        },
+        // In the channel configuration, so gateway discovery finds every org's peer.
+        AnchorPeers: [{ Host: host, Port: org.peer.port }],
+    };
+}
+
 /** configtx.yaml for configtxgen: one profile, the application channel with its Raft orderers. */
 export function configtx(ordererCount) {
     const nodes = orderers(ordererCount);
@@ -72,19 +94,7 @@ export function configtx(ordererCount) {
         },
         OrdererEndpoints: nodes.map((node) => endpoint(node.port)),
     };
-    const applicationOrganisations = orgs.map((org) => ({
-        Name: org.name,
-        ID: org.mspId,
-        MSPDir: orgPaths(org).msp,
-        Policies: {
-            Readers: signature(`OR('${org.mspId}.admin', '${org.mspId}.peer', '${org.mspId}.client')`),
-            Writers: signature(`OR('${org.mspId}.admin', '${org.mspId}.client')`),
-            Admins: signature(`OR('${org.mspId}.admin')`),
-            Endorsement: signature(`OR('${org.mspId}.peer')`),
-        },
-        // In the genesis block, so gateway discovery finds every org's peer from the start.
-        AnchorPeers: [{ Host: host, Port: org.peer.port }],
-    }));
+    const applicationOrganisations = orgs.map(applicationOrganisation);
     const channelCapabilities = { V2_0: true };
     return {
         Profiles: {

@@ -191,6 +191,24 @@ export async function makeCrypto(chaincodeServers) {
     console.log(`[network]   ${orgs.length + 1} organisations in network/.data/crypto`);
 }
 
+/** The file that says a joining organisation's crypto material is complete. */
+export const joiningOrgDone = (org) => path.join(CRYPTO, org.domain, '.complete');
+
+/**
+ * Enrolls one organisation that joins the running channel (network:add-org) at its CAs: its peer,
+ * admin and users, and a TLS key pair for each of its `chaincodeServers`; unless done already.
+ */
+export async function makeJoiningOrgCrypto(org, chaincodeServers) {
+    if (fs.existsSync(joiningOrgDone(org))) {
+        stage(`crypto material: ${org.name}'s is present`);
+        return;
+    }
+    stage(`crypto material: enrolling ${org.name}'s peer, admin and users at its CAs (NodeOUs)`);
+    await organisation(org, [org.peer.name], 'peer', org.admin, org.users);
+    for (const server of chaincodeServers) await chaincodeServerTls(server);
+    fs.writeFileSync(joiningOrgDone(org), new Date().toISOString() + '\n');
+}
+
 /** Paths of one identity's files. */
 export function identityPaths(org, name) {
     const dir = path.join(CRYPTO, org.domain, 'users', name);

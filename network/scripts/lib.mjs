@@ -24,19 +24,41 @@ export const FABRIC_MODULE = 'github.com/hyperledger/fabric';
 export const FABRIC_CA_MODULE_DIR = path.join(NETWORK_DIR, 'fabric-ca');
 export const FABRIC_CA_MODULE = 'github.com/hyperledger/fabric-ca';
 
-/** network/topology.json: the single source of truth for orgs, ports, channel and chaincode. */
-export const TOPOLOGY = path.join(NETWORK_DIR, 'topology.json');
-export const topology = JSON.parse(fs.readFileSync(TOPOLOGY, 'utf8'));
-
-/** The state the last `network:up` recorded (orderer count), or undefined. */
+/** The state the network recorded (network:up: orderer count, docker; network:add-org: joined), or undefined. */
 export function upState() {
     const file = path.join(DATA, 'state.json');
     return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
 }
 
-export function writeUpState(state) {
+/** Records `changes` in the network's state, keeping what they do not name. */
+export function writeUpState(changes) {
     fs.mkdirSync(DATA, { recursive: true });
+    const state = { ...upState(), ...changes };
     fs.writeFileSync(path.join(DATA, 'state.json'), JSON.stringify(state, null, 4) + '\n');
+}
+
+/**
+ * network/topology.json as this network has it: the single source of truth for orgs, ports, channel
+ * and chaincode. Its `orgs` are the channel's member organisations: those made at genesis, then
+ * each of `joiningOrgs` that network:add-org brought in (state.json `joined`), so every script that
+ * lists organisations (connection profile, chaincode servers, status, down, backups) counts them.
+ */
+export const TOPOLOGY = path.join(NETWORK_DIR, 'topology.json');
+export const topology = withJoinedOrgs(JSON.parse(fs.readFileSync(TOPOLOGY, 'utf8')));
+
+function withJoinedOrgs(described) {
+    const joined = upState()?.joined ?? [];
+    return {
+        ...described,
+        orgs: [...described.orgs, ...described.joiningOrgs.filter((org) => joined.includes(org.name))],
+    };
+}
+
+/** Makes `org` (of joiningOrgs) a member from now on: in state.json, and in `topology.orgs` of this process. */
+export function admitOrg(org) {
+    const joined = upState()?.joined ?? [];
+    if (!joined.includes(org.name)) writeUpState({ joined: [...joined, org.name] });
+    if (!topology.orgs.includes(org)) topology.orgs.push(org);
 }
 
 /** The orderers in use: the first one by default, all three with `--orderers 3`. */

@@ -1,5 +1,5 @@
 import { Network } from '@hyperledger/fabric-gateway';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSealpactError } from '@sealpact/protocol';
 import { LedgerConnection } from '../../client/src/sdk/ledger';
@@ -24,6 +24,8 @@ export interface Topology {
         orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
     };
     orgs: TopologyOrg[];
+    /** Organisations that join the running channel later (network:add-org). */
+    joiningOrgs: TopologyOrg[];
     chaincode: {
         name: string;
         label: string;
@@ -56,6 +58,33 @@ export interface TopologyOrg {
 
 export function readTopology(): Topology {
     return JSON.parse(readFileSync(join(ROOT, 'network', 'topology.json'), 'utf8')) as Topology;
+}
+
+/**
+ * The channel's member organisations, as network/scripts/lib.mjs counts them: topology.json's
+ * `orgs`, then each of its `joiningOrgs` that network:add-org brought in (network/.data/state.json
+ * `joined`). The integration tests share one network and add-org.test.ts adds Org3 to it, so a test
+ * that counts organisations asks this, not topology.json.
+ */
+export function memberOrgs(topology: Topology = readTopology()): TopologyOrg[] {
+    const state = join(ROOT, 'network', '.data', 'state.json');
+    const joined = existsSync(state)
+        ? ((JSON.parse(readFileSync(state, 'utf8')) as { joined?: string[] }).joined ?? [])
+        : [];
+    return [...topology.orgs, ...topology.joiningOrgs.filter((org) => joined.includes(org.name))];
+}
+
+/** The members' MSP IDs in the order the channel configuration lists its organisations (sorted, as here by name). */
+export function memberMspIds(): string[] {
+    return memberOrgs()
+        .map((org) => org.mspId)
+        .sort();
+}
+
+/** The channel's Endorsement policy as the SDK's errors name it: "MAJORITY (3 of 4)", or of five once Org3 joined. */
+export function majorityOfMembers(): string {
+    const count = memberOrgs().length;
+    return `MAJORITY (${Math.floor(count / 2) + 1} of ${count})`;
 }
 
 /**
