@@ -4,11 +4,15 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { CredentialRecord, KeyRecord, Page } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
+import { CommitClock } from '../client/src/sdk/commit-clock';
+import { LedgerConnection } from '../client/src/sdk/ledger';
+import { PartyView } from '../client/src/sdk/parties';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { InboxEvent } from '../client/src/sdk/watch';
 import { parseLocator } from '../client/src/store';
 import { defined } from '../protocol/src/test-support/defined';
-import { refusal, ROOT, runId } from './support/fabric';
+import { expectRejection } from '../client/src/test-support/expect-error';
+import { IDENTITIES, profile, refusal, ROOT, runId } from './support/fabric';
 import { Parties } from './support/parties';
 
 /**
@@ -285,6 +289,42 @@ describe('grant and gc', () => {
         expect(await alice.store.has(shared)).toBe(true);
         expect(await alice.store.has(foreign.locator)).toBe(true);
         expect(await defined(alice.uploads, "alice's upload journal").pending()).toEqual([]);
+    });
+});
+
+describe('read-your-writes across organisations (CommitClock)', () => {
+    const bobAt = (clock: CommitClock, catchUp: number) =>
+        new LedgerConnection(profile(), IDENTITIES.bob.join('/'), { clock, deadlines: { catchUp } });
+
+    it("a session waits until its own peer holds the newest block of the clock: bob reads alice's new key", async () => {
+        const clock = new CommitClock();
+        const bobLedger = bobAt(clock, 60_000);
+        try {
+            const aliceId = (await alice.whoAmI()).partyId;
+            // The clock holds a block not cut yet, so bob's read waits for it; alice's rotation makes it.
+            clock.observe((await bobLedger.blocks.newest()) + 1);
+            const read = bobLedger.query<PartyView>('GetParty', aliceId);
+            const rotated = await alice.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
+            expect((await read).encryptionKey).toBe(rotated.encryptionKey);
+        } finally {
+            bobLedger.close();
+        }
+    });
+
+    it('a peer that does not reach the clock in time is a LEDGER_ERROR naming it and the block', async () => {
+        const clock = new CommitClock();
+        const bobLedger = bobAt(clock, 300);
+        try {
+            const never = (await bobLedger.blocks.newest()) + 1000;
+            clock.observe(never);
+            await expectRejection(
+                bobLedger.query('WhoAmI'),
+                'LEDGER_ERROR',
+                `the peer ${bobLedger.endpoint} has not committed block ${never}`,
+            );
+        } finally {
+            bobLedger.close();
+        }
     });
 });
 

@@ -37,8 +37,10 @@ export {
     type Committed,
     type Deadlines,
     type Ledger,
+    type LedgerOptions,
     type Submitted,
 } from './sdk/ledger';
+export { CommitClock } from './sdk/commit-clock';
 export { CommitFailedError, CommitUnknownError } from './sdk/ledger-errors';
 export { removeUnfinishedFilesSync } from './atomic-file';
 export { loadProfile, type ConnectionProfile } from './sdk/profile';

@@ -2,6 +2,7 @@ import { Network } from '@hyperledger/fabric-gateway';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSealpactError } from '@sealpact/protocol';
+import { CommitClock } from '../../client/src/sdk/commit-clock';
 import { LedgerConnection } from '../../client/src/sdk/ledger';
 import { ConnectionProfile, loadProfile } from '../../client/src/sdk/profile';
 import { IdentityName } from '../../chaincode/src/test-support/fixtures';
@@ -123,16 +124,13 @@ export const IDENTITIES: Record<IdentityName, [string, string]> = {
  *
  * A submit waits for the commit on the submitter's peer only; another organisation's peer may
  * commit that block a few milliseconds later. So that a test reads its own writes, as the chaincode
- * unit tests' single ledger does, a read waits until the reader's peer holds the last transaction
- * this ledger submitted (qscc GetTransactionByID on that peer).
+ * unit tests' single ledger does, every identity's connection shares one CommitClock.
  */
 export class FabricLedger implements Ledger {
     readonly channel: string;
     readonly chaincode: string;
     private readonly connections = new Map<IdentityName, LedgerConnection>();
-    private lastTxId?: string;
-    /** The last submitted transaction each reader's peer is known to hold. */
-    private readonly caughtUpTo = new Map<IdentityName, string>();
+    private readonly clock = new CommitClock();
 
     constructor(private readonly connection: ConnectionProfile = profile()) {
         this.channel = connection.channel;
@@ -143,7 +141,7 @@ export class FabricLedger implements Ledger {
         let connection = this.connections.get(who);
         if (!connection) {
             const [mspId, name] = IDENTITIES[who];
-            connection = new LedgerConnection(this.connection, `${mspId}/${name}`);
+            connection = new LedgerConnection(this.connection, `${mspId}/${name}`, { clock: this.clock });
             this.connections.set(who, connection);
         }
         return connection;
@@ -154,33 +152,11 @@ export class FabricLedger implements Ledger {
     }
 
     async submit(who: IdentityName, transaction: string, ...args: string[]): Promise<TxResult> {
-        const result = await this.connectionOf(who).submit(transaction, ...args);
-        this.lastTxId = result.txId;
-        this.caughtUpTo.set(who, result.txId);
-        return result;
+        return this.connectionOf(who).submit(transaction, ...args);
     }
 
     async evaluate(who: IdentityName, transaction: string, ...args: string[]): Promise<string> {
-        await this.catchUp(who);
         return this.connectionOf(who).evaluate(transaction, ...args);
-    }
-
-    /** Wait (up to 10 s) until `who`'s peer has committed the last transaction submitted here. */
-    private async catchUp(who: IdentityName): Promise<void> {
-        const txId = this.lastTxId;
-        if (txId === undefined || this.caughtUpTo.get(who) === txId) return;
-        const qscc = this.network(who).getContract('qscc');
-        const deadline = Date.now() + 10_000;
-        for (;;) {
-            try {
-                await qscc.evaluateTransaction('GetTransactionByID', this.channel, txId);
-                this.caughtUpTo.set(who, txId);
-                return;
-            } catch (err) {
-                if (Date.now() > deadline) throw new Error(`${who}'s peer never committed ${txId}: ${String(err)}`);
-                await new Promise((resolve) => setTimeout(resolve, 50));
-            }
-        }
     }
 
     close(): void {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '../../client/src/crypto/keys';
+import { CommitClock } from '../../client/src/sdk/commit-clock';
 import { connect } from '../../client/src/sdk/connect';
 import { Sealpact } from '../../client/src/sdk/sealpact';
 import { IDENTITIES, PROFILE_PATH } from './fabric';
@@ -10,13 +11,14 @@ import { IdentityName } from '../../chaincode/src/test-support/fixtures';
 export const PASSPHRASE = 'integration tests only';
 
 /**
- * SDK sessions for the network's identities, sharing one file store (the "file database") and
- * each with its own keyring, all in one temporary folder.
+ * SDK sessions for the network's identities, sharing one file store (the "file database") and one
+ * CommitClock (each reads the others' writes), each with its own keyring, all in one temporary folder.
  */
 export class Parties {
     readonly dir = mkdtempSync(join(tmpdir(), 'sealpact-e2e-'));
     readonly storeDir = join(this.dir, 'blobs');
     private readonly sessions = new Map<IdentityName, Sealpact>();
+    private readonly clock = new CommitClock();
 
     async as(who: IdentityName): Promise<Sealpact> {
         let session = this.sessions.get(who);
@@ -27,6 +29,7 @@ export class Parties {
                 identity: `${mspId}/${name}`,
                 store: `fs://${this.storeDir}`,
                 keyring: { dir: join(this.dir, 'keyrings', who), passphrase: PASSPHRASE },
+                clock: this.clock,
             });
             this.sessions.set(who, session);
         }

@@ -20,6 +20,7 @@ import { isSealpactError, KeyAlgorithm, Suite } from '@sealpact/protocol';
 import { Drawing } from '../crypto/drawing';
 import { generateKeyPair } from '../crypto/keys';
 import { exportEvidence } from '../evidence/export';
+import { CommitClock } from '../sdk/commit-clock';
 import { connect } from '../sdk/connect';
 import { Sealpact } from '../sdk/sealpact';
 
@@ -413,12 +414,15 @@ async function main(): Promise<void> {
     console.log('Sealpact demo — the whole flow on the local Fabric network (npm run network:down stops it).');
     const dir = mkdtempSync(join(tmpdir(), 'sealpact-demo-'));
     const opened: Sealpact[] = [];
+    // The demo's parties act on each other's writes at once, each through its own organisation's peer.
+    const clock = new CommitClock();
     const open = async (role: keyof Parties): Promise<Sealpact> => {
         const party = await connect({
             profile: PROFILE,
             identity: IDENTITIES[role],
             store: STORE,
             keyring: { dir: join(dir, 'keyrings', role), passphrase: 'demo only' },
+            clock,
         });
         opened.push(party);
         return party;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BlobStore } from '../store/blob-store';
 import { openStore } from '../store/open-store';
 import { Keyring } from './keyring';
+import { CommitClock } from './commit-clock';
 import { Deadlines, LedgerConnection } from './ledger';
 import { ConnectionProfile, IdentitySource, loadProfile } from './profile';
 import { Sealpact } from './sealpact';
@@ -33,6 +34,11 @@ export interface ConnectOptions {
      * TrustAnchors; default the profile's `trustAnchors` (docs/evidence.md).
      */
     trustAnchors?: string | TrustAnchors;
+    /**
+     * Shared by sessions that act on each other's writes through different organisations' peers:
+     * each then waits for its own peer to hold the others' newest commit (docs/sdk.md#read-your-writes).
+     */
+    clock?: CommitClock;
 }
 
 /**
@@ -52,12 +58,14 @@ export async function connect(options: ConnectOptions): Promise<Sealpact> {
             ? join(options.keyring.dir, 'uploads.json')
             : undefined);
     return new Sealpact(
-        new LedgerConnection(
-            profile,
-            options.identity,
-            options.deadlines,
-            typeof options.trustAnchors === 'string' ? trustAnchorsFromDir(options.trustAnchors) : options.trustAnchors,
-        ),
+        new LedgerConnection(profile, options.identity, {
+            deadlines: options.deadlines,
+            trustAnchors:
+                typeof options.trustAnchors === 'string'
+                    ? trustAnchorsFromDir(options.trustAnchors)
+                    : options.trustAnchors,
+            clock: options.clock,
+        }),
         store,
         keyring,
         journal === undefined ? undefined : new UploadJournal(journal),

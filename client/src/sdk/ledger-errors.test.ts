@@ -189,7 +189,7 @@ const TIMED_OUT = 'rpc error: code = DeadlineExceeded desc = context deadline ex
 const REFUSED = 'rpc error: code = Unavailable desc = connection error: dial tcp 127.0.0.1:9051: connect: refused';
 
 /** The gateway's answer when endorsers it asked did not answer: ABORTED, one detail per peer. */
-function unanswered(...details: [string, string][]): EndorseError {
+function endorsementFailure(...details: [string, string][]): EndorseError {
     const error = endorseError(
         GrpcStatus.ABORTED,
         'failed to collect enough transaction endorsements, see attached details for more info',
@@ -204,7 +204,7 @@ describe('ledgerError: endorsers that did not answer', () => {
     }
 
     it('names who answered, who did not and why, and what the policy needs, in the channel order', () => {
-        const error = unanswered(
+        const error = endorsementFailure(
             ['AuthorityOrgMSP', TIMED_OUT],
             ['AuditorOrgMSP', TIMED_OUT],
             ['AuditorOrgMSP', TIMED_OUT],
@@ -217,20 +217,20 @@ describe('ledgerError: endorsers that did not answer', () => {
     });
 
     it('gives each its reason when they differ, and without the policy says only who did not answer', () => {
-        const error = unanswered(['AuthorityOrgMSP', REFUSED], ['AuditorOrgMSP', TIMED_OUT]);
+        const error = endorsementFailure(['AuthorityOrgMSP', REFUSED], ['AuditorOrgMSP', TIMED_OUT]);
         expect(mapped(error, MAJORITY)).toBe(
             'LEDGER_ERROR: ShareFile failed at the endorse stage: only 2 of 4 organisations answered (Org1MSP, ' +
                 'Org2MSP); AuditorOrgMSP (timeout) and AuthorityOrgMSP (unreachable) did not; the endorsement ' +
                 'policy needs MAJORITY (3 of 4)',
         );
-        expect(mapped(unanswered(['Org2MSP', TIMED_OUT]))).toBe(
+        expect(mapped(endorsementFailure(['Org2MSP', TIMED_OUT]))).toBe(
             'LEDGER_ERROR: ShareFile failed at the endorse stage: Org2MSP did not answer (timeout), so the ' +
                 'endorsement policy could not be satisfied',
         );
     });
 
     it('does not count a peer the gateway left out as down as one that answered', () => {
-        expect(mapped(unanswered(['AuthorityOrgMSP', TIMED_OUT]), MAJORITY)).toBe(
+        expect(mapped(endorsementFailure(['AuthorityOrgMSP', TIMED_OUT]), MAJORITY)).toBe(
             "LEDGER_ERROR: ShareFile failed at the endorse stage: AuthorityOrgMSP did not answer (timeout) and the gateway counts other organisations' peers as down; the endorsement policy needs MAJORITY (3 of 4)",
         );
     });
@@ -255,12 +255,25 @@ describe('endorsersMayCatchUp: endorsement tried again only when the peers merel
     );
     it.each<[string, unknown, boolean]>([
         ['peers whose answers differed (one a block behind)', disagreement, true],
-        ['a chaincode refusal', refusal, false],
+        ['a chaincode refusal by the gateway peer itself', refusal, false],
+        [
+            'refusals by other organisations only (their peers a block behind the gateway peer)',
+            endorsementFailure(['Org2MSP', 'chaincode response 500, NOT_FOUND: no file f1']),
+            true,
+        ],
+        [
+            'refusals by the gateway peer and another organisation',
+            endorsementFailure(
+                ['Org1MSP', 'chaincode response 500, NOT_FOUND: no file f1'],
+                ['Org2MSP', 'chaincode response 500, NOT_FOUND: no file f1'],
+            ),
+            false,
+        ],
         ['a lost connection', endorseError(GrpcStatus.UNAVAILABLE), false],
         ['a timeout', endorseError(GrpcStatus.DEADLINE_EXCEEDED), false],
-        ['endorsers that did not answer (too few left)', unanswered(['AuditorOrgMSP', TIMED_OUT]), false],
+        ['endorsers that did not answer (too few left)', endorsementFailure(['AuditorOrgMSP', TIMED_OUT]), false],
         ['not a gateway error', new Error('ABORTED'), false],
     ])('%s: %s', (_case, error, retry) => {
-        expect(endorsersMayCatchUp(error)).toBe(retry);
+        expect(endorsersMayCatchUp(error, 'Org1MSP')).toBe(retry);
     });
 });

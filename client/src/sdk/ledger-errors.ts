@@ -95,18 +95,20 @@ function chaincodeMessage(error: unknown): string | undefined {
 }
 
 /**
- * True when endorsement failed only because the endorsing peers' answers differed and no
- * chaincode refused: one peer had not yet committed the block another had (the gateway logs
- * "ProposalResponsePayloads do not match" and answers ABORTED). Nothing reached the orderer, so
- * endorsing again once the lagging peer has caught up is safe.
+ * True when endorsement failed only because the endorsing peers' answers differed: one peer had not
+ * yet committed the block another had. Either no chaincode refused (the gateway logs
+ * "ProposalResponsePayloads do not match" and answers ABORTED), or only other organisations' peers
+ * refused what the gateway's own peer (`gatewayMspId`), which endorses first and holds the caller's
+ * newest block (CommitClock), accepted: the chaincode is deterministic, so they lag. Nothing
+ * reached the orderer, so endorsing again once the lagging peer has caught up is safe.
  */
-export function endorsersMayCatchUp(error: unknown): boolean {
-    return (
-        error instanceof GatewayError &&
-        error.code === ABORTED &&
-        chaincodeMessage(error) === undefined &&
-        silentEndorsers(error).length === 0
-    );
+export function endorsersMayCatchUp(error: unknown, gatewayMspId: string): boolean {
+    if (!(error instanceof GatewayError) || error.code !== ABORTED || silentEndorsers(error).length > 0) {
+        return false;
+    }
+    const refusedByOthersOnly =
+        error.details.length > 0 && error.details.every((detail) => detail.mspId !== gatewayMspId);
+    return chaincodeMessage(error) === undefined || refusedByOthersOnly;
 }
 
 /** An organisation whose peer the gateway asked for an endorsement and got no answer from. */

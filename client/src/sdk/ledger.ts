@@ -19,6 +19,7 @@ import { commitStatus } from './commit-status';
 import { commitFailed, endorsersMayCatchUp, ledgerError, Stage } from './ledger-errors';
 import { gatewaySigning } from './gateway-signer';
 import { ChannelBlocks, verifiedResult } from './verified-read';
+import { CommitClock } from './commit-clock';
 
 /** A peer a block behind catches up within a block time (BatchTimeout, 100 ms here). */
 const ENDORSE_ATTEMPTS = 3;
@@ -45,6 +46,18 @@ export interface Deadlines {
     commit: number;
     /** Without a commit status this long after a submit, submit the same signed transaction again. */
     resubmit: number;
+    /** How long to wait for the gateway peer to hold the newest block of a shared CommitClock. */
+    catchUp: number;
+}
+
+/** How a LedgerConnection behaves beyond its profile and identity. */
+export interface LedgerOptions {
+    /** Per-stage deadlines in milliseconds; default DEFAULT_DEADLINES. */
+    deadlines?: Partial<Deadlines>;
+    /** The channel's trust anchors; default: the profile's `trustAnchors`. */
+    trustAnchors?: TrustAnchors;
+    /** Shared with the sessions whose writes this one acts on (see CommitClock). */
+    clock?: CommitClock;
 }
 
 /** A stream of the chaincode's events, and how to record that one was handled (for a restart). */
@@ -92,7 +105,11 @@ const DEFAULT_DEADLINES: Deadlines = {
     submit: 15_000,
     commit: 60_000,
     resubmit: 5_000,
+    catchUp: 10_000,
 };
+
+/** How often to ask the gateway peer for its height while it catches up with a CommitClock. */
+const CATCH_UP_POLL_MS = 25;
 
 /**
  * One identity's connection to the Sealpact chaincode through its organisation's gateway peer
@@ -109,17 +126,21 @@ export class LedgerConnection implements Ledger {
     readonly blocks: ChannelBlocks;
     private readonly submittedListeners = new Set<(submitted: Submitted) => void>();
     private channelConfig?: Promise<ChannelConfig>;
+    private readonly anchors: TrustAnchors | undefined;
+    private readonly clock: CommitClock;
+    /** The newest block the gateway peer is known to hold (heights only grow). */
+    private peerHolds = -1;
 
     constructor(
         readonly profile: ConnectionProfile,
         identitySource: IdentitySource,
-        deadlines: Partial<Deadlines> = {},
-        /** The channel's trust anchors; default: the profile's `trustAnchors`. */
-        private readonly anchors: TrustAnchors | undefined = anchorsOf(profile),
+        options: LedgerOptions = {},
     ) {
         this.identity = resolveIdentity(profile, identitySource);
+        this.anchors = options.trustAnchors ?? anchorsOf(profile);
+        this.clock = options.clock ?? new CommitClock();
         const { org, mspId, certificate, privateKey } = this.identity;
-        const limits = (this.limits = { ...DEFAULT_DEADLINES, ...deadlines });
+        const limits = (this.limits = { ...DEFAULT_DEADLINES, ...options.deadlines });
         this.client = new grpc.Client(
             org.peer.endpoint,
             grpc.credentials.createSsl(readPem(org.peer.tlsCACert, 'the peer TLS CA certificate')),
@@ -164,6 +185,7 @@ export class LedgerConnection implements Ledger {
         let endorsed: Transaction;
         let status: Status;
         try {
+            await this.catchUp();
             endorsed = await this.endorse(this.contract.newProposal(transaction, { arguments: args }));
             txId = endorsed.getTransactionId();
             stage = 'submit';
@@ -176,6 +198,8 @@ export class LedgerConnection implements Ledger {
         } catch (error) {
             throw ledgerError(error, stage, transaction, this.endpoint, txId, await this.knownPolicy());
         }
+        this.clock.observe(Number(status.blockNumber));
+        this.peerHolds = Math.max(this.peerHolds, Number(status.blockNumber));
         if (!status.successful) {
             throw commitFailed(transaction, txId, status.code);
         }
@@ -188,7 +212,7 @@ export class LedgerConnection implements Ledger {
             try {
                 return await proposal.endorse();
             } catch (error) {
-                if (attempt >= ENDORSE_ATTEMPTS || !endorsersMayCatchUp(error)) {
+                if (attempt >= ENDORSE_ATTEMPTS || !endorsersMayCatchUp(error, this.identity.mspId)) {
                     throw error;
                 }
                 await new Promise((resolve) => setTimeout(resolve, ENDORSE_RETRY_MS));
@@ -196,9 +220,34 @@ export class LedgerConnection implements Ledger {
         }
     }
 
+    /**
+     * Wait until the gateway peer holds the newest block of this connection's CommitClock, asking it
+     * for its height (qscc GetChainInfo) only while it may be behind; LEDGER_ERROR after
+     * `deadlines.catchUp` ms.
+     */
+    private async catchUp(): Promise<void> {
+        const wanted = this.clock.latest;
+        const deadline = Date.now() + this.limits.catchUp;
+        while (this.peerHolds < wanted) {
+            this.peerHolds = Math.max(this.peerHolds, await this.blocks.newest());
+            if (this.peerHolds >= wanted) {
+                return;
+            }
+            if (Date.now() >= deadline) {
+                throw new LedgerError(
+                    'LEDGER_ERROR',
+                    `the peer ${this.endpoint} has not committed block ${wanted} (it holds up to ${this.peerHolds}) ` +
+                        `within ${this.limits.catchUp} ms`,
+                );
+            }
+            await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+        }
+    }
+
     /** Run a query on the gateway peer without committing anything. */
     async evaluate(transaction: string, ...args: string[]): Promise<string> {
         try {
+            await this.catchUp();
             return Buffer.from(await this.contract.evaluateTransaction(transaction, ...args)).toString('utf8');
         } catch (error) {
             throw ledgerError(error, 'evaluate', transaction, this.endpoint);
@@ -224,6 +273,7 @@ export class LedgerConnection implements Ledger {
         const proposal = this.contract.newProposal(transaction, { arguments: args });
         let endorsed: Transaction;
         try {
+            await this.catchUp();
             endorsed = await this.endorse(proposal);
         } catch (error) {
             throw ledgerError(error, 'endorse', transaction, this.endpoint, undefined, config.endorsementPolicy);
