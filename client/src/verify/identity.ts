@@ -20,6 +20,28 @@ export const NODE_ROLES = ['client', 'peer', 'admin', 'orderer'] as const;
 /** Longest chain followed from a certificate to a root CA (intermediates included). */
 const MAX_CHAIN = 8;
 
+/**
+ * Every verified read checks the same few peers' and orderers' certificates again, and parsing
+ * them and following their chains was half of a read's client CPU (docs/benchmarks.md), so both
+ * are remembered: parsed certificates by PEM, identityProblem's verdicts per channel configuration.
+ * Each cache holds at most CACHE_LIMIT entries and starts again when full.
+ */
+const CACHE_LIMIT = 256;
+const certificates = new Map<string, X509Certificate | undefined>();
+const verdicts = new WeakMap<ChannelConfig, Map<string, string | undefined>>();
+
+function remembered<V>(cache: Map<string, V>, key: string, compute: () => V): V {
+    if (cache.has(key)) {
+        return cache.get(key) as V;
+    }
+    if (cache.size >= CACHE_LIMIT) {
+        cache.clear();
+    }
+    const value = compute();
+    cache.set(key, value);
+    return value;
+}
+
 /** Decode a SerializedIdentity; BAD_PROTOBUF names `what`. */
 export function decodeIdentity(bytes: Uint8Array, what: string): Identity {
     const identity = decode(mspProtos.SerializedIdentity, bytes, what);
@@ -44,6 +66,16 @@ export function describeIdentity(identity: Identity): string {
  * Revocation lists in the MSP configuration are not read.
  */
 export function identityProblem(config: ChannelConfig, identity: Identity, role: Role): string | undefined {
+    let known = verdicts.get(config);
+    if (known === undefined) {
+        verdicts.set(config, (known = new Map<string, string | undefined>()));
+    }
+    return remembered(known, `${role}\n${identity.mspId}\n${identity.certificate}`, () =>
+        checkIdentity(config, identity, role),
+    );
+}
+
+function checkIdentity(config: ChannelConfig, identity: Identity, role: Role): string | undefined {
     const msp = config.msps.get(identity.mspId);
     if (msp === undefined) {
         return `${identity.mspId} is not an organisation of channel ${config.channel}`;
@@ -77,15 +109,17 @@ export function signerProblem(
         return problem;
     }
     // identityProblem parsed it already.
-    return signatureProblem(new X509Certificate(identity.certificate), data, signature);
+    return signatureProblem(parseCertificate(identity) as X509Certificate, data, signature);
 }
 
 function parseCertificate(identity: Identity): X509Certificate | undefined {
-    try {
-        return new X509Certificate(identity.certificate);
-    } catch {
-        return undefined;
-    }
+    return remembered(certificates, identity.certificate, () => {
+        try {
+            return new X509Certificate(identity.certificate);
+        } catch {
+            return undefined;
+        }
+    });
 }
 
 /** The certificate, its intermediates and the root it chains to, or why there is no such chain. */
