@@ -44,6 +44,7 @@ import {
 import { joiningOrgDone, makeJoiningOrgCrypto } from './crypto.mjs';
 import {
     admitOrg,
+    canConnect,
     CRYPTO,
     main,
     parseOptions,
@@ -56,6 +57,7 @@ import {
     stopProcess,
     topology,
     upState,
+    waitFor,
 } from './lib.mjs';
 
 const { channel, chaincode, joiningOrgs } = topology;
@@ -147,6 +149,8 @@ async function addToChannel(org) {
 async function joinPeer(org) {
     const { peer } = org;
     await startProcess(peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, peer.port);
+    // Its pid file comes before its listener: a peer command at once may find the port closed.
+    await waitFor(STAGE, () => canConnect(peer.port), 30000, `${peer.name} on port ${peer.port}`);
     const list = (await peerCli(STAGE, org, org.admin, ['channel', 'list'])).stdout;
     if (!list.split('\n').includes(channel)) {
         stage(`${peer.name} joins "${channel}" from its first block`);
