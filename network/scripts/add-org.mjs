@@ -1,7 +1,8 @@
 // npm run network:add-org -- --name ORG — brings an organisation of topology.json's joiningOrgs into
 // the running channel, keeping the ledger (docs/operations.md#adding-an-organisation):
 //
-// 1. its CA server (ca.mjs) and its peer, admin and users enrolled there (crypto.mjs);
+// 1. its network namespace with network:up -- --netns (netns.mjs), its CA server (ca.mjs) and its
+//    peer, admin and users enrolled there (crypto.mjs);
 // 2. its group in the channel's Application configuration (MSP with NodeOUs, policies, anchor
 //    peer, as configtxgen -printOrg writes it), an update signed by the admins of a MAJORITY of the
 //    member organisations, as Application's Admins policy asks (channel-config.mjs); from then on
@@ -42,6 +43,7 @@ import {
     writeTrustAnchors,
 } from './config.mjs';
 import { joiningOrgDone, makeJoiningOrgCrypto } from './crypto.mjs';
+import { ensureHosts } from './netns.mjs';
 import {
     admitOrg,
     canConnect,
@@ -104,8 +106,8 @@ async function orgGroup(org) {
 }
 
 /**
- * Its CA server and its identities. An earlier run that stopped while enrolling, before the
- * organisation was in the channel, starts them afresh.
+ * Its network namespace (with network:up -- --netns), its CA server and its identities. An earlier
+ * run that stopped while enrolling, before the organisation was in the channel, starts them afresh.
  */
 async function makeIdentities(org) {
     if (!topology.orgs.includes(org) && !fs.existsSync(joiningOrgDone(org))) {
@@ -114,6 +116,7 @@ async function makeIdentities(org) {
         fs.rmSync(caPaths(org).home, { recursive: true, force: true });
         fs.rmSync(path.join(CRYPTO, org.domain), { recursive: true, force: true });
     }
+    if (upState().netns) await ensureHosts([org]);
     await startCas({ organisations: [org] });
     await makeJoiningOrgCrypto(org, [
         ...chaincodeServers(chaincode, [org]),
@@ -148,9 +151,9 @@ async function addToChannel(org) {
 /** Starts its peer, joins it to the channel from the first block and waits until it has caught up. */
 async function joinPeer(org) {
     const { peer } = org;
-    await startProcess(peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, peer.port);
+    await startProcess(peer.name, org, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, peer.port);
     // Its pid file comes before its listener: a peer command at once may find the port closed.
-    await waitFor(STAGE, () => canConnect(peer.port), 30000, `${peer.name} on port ${peer.port}`);
+    await waitFor(STAGE, () => canConnect(org, peer.port), 30000, `${peer.name} on port ${peer.port}`);
     const list = (await peerCli(STAGE, org, org.admin, ['channel', 'list'])).stdout;
     if (!list.split('\n').includes(channel)) {
         stage(`${peer.name} joins "${channel}" from its first block`);

@@ -133,7 +133,7 @@ async function ordererHeight() {
  * endorsers again (gossip has to rediscover the other peers). Returns the height it caught up to.
  */
 export async function startPeerAndCatchUp(org) {
-    await startProcess(org.peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
+    await startProcess(org.peer.name, org, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
     stage(`${org.peer.name}: catching up with the orderers`);
     const height = await waitFor(
         'catch up',

@@ -2,8 +2,8 @@
 // `ca`: name, port, operationsPort) serving two CAs, its identity CA (`ca.name`, default) and its
 // TLS CA (`tlsCaName(org)`, with --caname), as Fabric recommends: TLS certificates never come from
 // the CA whose certificates the channel's MSPs trust. The server speaks TLS with a certificate its
-// identity CA issued itself (tls-cert.pem); /healthz is plain HTTP on 127.0.0.1 (the operations
-// server wants a key file, and that certificate's key is in the CA's keystore).
+// identity CA issued itself (tls-cert.pem); /healthz is plain HTTP on the organisation's address
+// (the operations server wants a key file, and that certificate's key is in the CA's keystore).
 //
 // Per organisation, under network/.data/ca/<domain>/ (0600 where a secret is):
 //   fabric-ca-server-config.yaml, tlsca/...   each CA's settings, with its bootstrap admin's random
@@ -20,7 +20,7 @@ import path from 'node:path';
 import process from 'node:process';
 import YAML from 'yaml';
 import { bin, endpoint } from './config.mjs';
-import { canConnect, DATA, ROOT, run, stage, StageError, startProcess, topology, waitFor } from './lib.mjs';
+import { canConnect, DATA, hostOf, ROOT, run, stage, StageError, startProcess, topology, waitFor } from './lib.mjs';
 
 export const CA_DATA = path.join(DATA, 'ca');
 const ADMIN = 'admin';
@@ -96,7 +96,7 @@ function caConfig(org, name, password) {
                 },
             },
         },
-        csr: { cn: name, names: [subjectNames(org)], hosts: [org.ca.name, 'localhost', topology.host] },
+        csr: { cn: name, names: [subjectNames(org)], hosts: [org.ca.name, 'localhost', hostOf(org)] },
     };
 }
 
@@ -109,10 +109,10 @@ function writeSecret(file, text) {
 function writeServerConfig(org) {
     const password = () => randomBytes(24).toString('base64url');
     const server = {
-        address: topology.host,
+        address: hostOf(org),
         port: org.ca.port,
         tls: { enabled: true },
-        operations: { listenAddress: endpoint(org.ca.operationsPort) },
+        operations: { listenAddress: endpoint(org, org.ca.operationsPort) },
         cafiles: ['tlsca/fabric-ca-server-config.yaml'],
         ...caConfig(org, org.ca.name, password()),
     };
@@ -128,7 +128,7 @@ function writeServerConfig(org) {
  * failure throws the client's own one-line "Error: ..." (what the server said), naming the command.
  */
 async function caClient(org, args, { user, secret } = {}) {
-    if (!(await canConnect(org.ca.port))) {
+    if (!(await canConnect(org, org.ca.port))) {
         throw new StageError(
             `the CA server of ${org.name} (${org.ca.name}, port ${org.ca.port}) is not running: npm run network:up`,
         );
@@ -137,7 +137,7 @@ async function caClient(org, args, { user, secret } = {}) {
     try {
         return await run(STAGE, bin('fabric-ca-client'), args, {
             env: {
-                FABRIC_CA_CLIENT_URL: `https://${credentials}${endpoint(org.ca.port)}`,
+                FABRIC_CA_CLIENT_URL: `https://${credentials}${endpoint(org, org.ca.port)}`,
                 FABRIC_CA_CLIENT_TLS_CERTFILES: caPaths(org).caCert,
             },
         });
@@ -263,6 +263,7 @@ export async function startCas({ docker = false, organisations = [topology.order
         for (const org of organisations) {
             await startProcess(
                 org.ca.name,
+                org,
                 bin('fabric-ca-server'),
                 ['start', '-H', home(org)],
                 {},
@@ -273,7 +274,12 @@ export async function startCas({ docker = false, organisations = [topology.order
     }
     await Promise.all(
         organisations.map(async (org) => {
-            await waitFor(STAGE, () => canConnect(org.ca.port), 30000, `${org.ca.name} on port ${org.ca.port}`);
+            await waitFor(
+                STAGE,
+                () => canConnect(org, org.ca.port),
+                30000,
+                `${org.ca.name} at ${endpoint(org, org.ca.port)}`,
+            );
             await enrollAdmin(org, org.ca.name, path.join(home(org), 'fabric-ca-server-config.yaml'));
             await enrollAdmin(org, tlsCaName(org), path.join(home(org), 'tlsca', 'fabric-ca-server-config.yaml'));
         }),

@@ -35,7 +35,7 @@ export function sealpactServerEnv(definition) {
 /** The chaincode server's /healthz and /metrics (chaincode/src/operations.ts): HTTPS with its own certificate. */
 function operationsServerEnv(server, tls) {
     return {
-        SEALPACT_OPERATIONS_LISTENADDRESS: endpoint(server.operationsPort),
+        SEALPACT_OPERATIONS_LISTENADDRESS: endpoint(server.org, server.operationsPort),
         SEALPACT_OPERATIONS_TLS_CERT_FILE: tls.cert,
         SEALPACT_OPERATIONS_TLS_KEY_FILE: tls.key,
         // /metrics only for a client certificate from the org's TLS CA, as a peer's with TLS on.
@@ -57,11 +57,12 @@ export function startChaincodeServer(server, definition, modulePath, root = ROOT
     const tls = chaincodeServerPaths(server);
     return startProcess(
         server.name,
+        server.org,
         process.execPath,
         [
             path.join(root, 'node_modules', 'fabric-shim', 'cli.js'),
             'server',
-            `--chaincode-address=${endpoint(server.port)}`,
+            `--chaincode-address=${endpoint(server.org, server.port)}`,
             `--chaincode-id=${server.packageId}`,
             `--chaincode-tls-cert-file=${tls.cert}`,
             `--chaincode-tls-key-file=${tls.key}`,
@@ -241,7 +242,7 @@ export async function waitForGatewayEndorsement(
             const who = identityPaths(org, org.admin);
             // Name the peer as its certificate does: TLS may not use an IP address as the server name.
             const client = new grpc.Client(
-                endpoint(org.peer.port),
+                endpoint(org, org.peer.port),
                 grpc.credentials.createSsl(fs.readFileSync(orgPaths(org).tlsCa)),
                 { 'grpc.ssl_target_name_override': org.peer.name },
             );

@@ -8,9 +8,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import YAML from 'yaml';
 import { chaincodeServerPaths, identityPaths, nodePaths, orgPaths } from './crypto.mjs';
-import { BIN, CONFIG, DATA, NETWORK_DIR, orderers, sampleConfigDir, StageError, topology } from './lib.mjs';
+import { BIN, CONFIG, DATA, hostOf, NETWORK_DIR, orderers, sampleConfigDir, StageError, topology } from './lib.mjs';
 
-const { host, channel, ordererOrg, orgs, chaincode } = topology;
+const { channel, ordererOrg, orgs, chaincode } = topology;
 
 export const GENESIS_BLOCK = path.join(CONFIG, `${channel}.block`);
 /** Where a chaincode server's package is written: network/.data/config/<server name>.tar.gz. */
@@ -20,7 +20,8 @@ export const CONNECTION_PROFILE = path.join(DATA, 'connection.json');
 export const TRUST_ANCHORS = path.join(DATA, 'trust-anchors');
 export const BUILDER_DIR = path.join(NETWORK_DIR, 'builders', 'ccaas');
 
-export const endpoint = (port) => `${host}:${port}`;
+/** `org`'s address (lib.mjs hostOf) and `port`: what its process listens on and others dial. */
+export const endpoint = (org, port) => `${hostOf(org)}:${port}`;
 export const nodeDir = (name) => path.join(DATA, 'nodes', name);
 export const ordererTlsCa = () => orgPaths(ordererOrg).tlsCa;
 export const orgByMsp = (mspId) => orgs.find((org) => org.mspId === mspId);
@@ -76,7 +77,7 @@ export function applicationOrganisation(org) {
             Endorsement: signature(`OR('${org.mspId}.peer')`),
         },
         // In the channel configuration, so gateway discovery finds every org's peer.
-        AnchorPeers: [{ Host: host, Port: org.peer.port }],
+        AnchorPeers: [{ Host: hostOf(org), Port: org.peer.port }],
     };
 }
 
@@ -92,7 +93,7 @@ export function configtx(ordererCount) {
             Writers: signature(`OR('${ordererOrg.mspId}.member')`),
             Admins: signature(`OR('${ordererOrg.mspId}.admin')`),
         },
-        OrdererEndpoints: nodes.map((node) => endpoint(node.port)),
+        OrdererEndpoints: nodes.map((node) => endpoint(ordererOrg, node.port)),
     };
     const applicationOrganisations = orgs.map(applicationOrganisation);
     const channelCapabilities = { V2_0: true };
@@ -112,7 +113,7 @@ export function configtx(ordererCount) {
                     EtcdRaft: {
                         Options: withoutComment(topology.ordering.EtcdRaft),
                         Consenters: nodes.map((node) => ({
-                            Host: host,
+                            Host: hostOf(ordererOrg),
                             Port: node.port,
                             ClientTLSCert: nodePaths(ordererOrg, node.name).tlsCert,
                             ServerTLSCert: nodePaths(ordererOrg, node.name).tlsCert,
@@ -158,7 +159,7 @@ export function ordererEnv(node) {
     const dir = nodeDir(node.name);
     return {
         ...common(),
-        ORDERER_GENERAL_LISTENADDRESS: host,
+        ORDERER_GENERAL_LISTENADDRESS: hostOf(ordererOrg),
         ORDERER_GENERAL_LISTENPORT: String(node.port),
         ORDERER_GENERAL_LOCALMSPID: ordererOrg.mspId,
         ORDERER_GENERAL_LOCALMSPDIR: tls.msp,
@@ -171,7 +172,7 @@ export function ordererEnv(node) {
         ORDERER_GENERAL_CLUSTER_ROOTCAS: `[${tls.tlsCa}]`,
         ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
         ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
-        ORDERER_ADMIN_LISTENADDRESS: endpoint(node.adminPort),
+        ORDERER_ADMIN_LISTENADDRESS: endpoint(ordererOrg, node.adminPort),
         ORDERER_ADMIN_TLS_ENABLED: 'true',
         ORDERER_ADMIN_TLS_PRIVATEKEY: tls.tlsKey,
         ORDERER_ADMIN_TLS_CERTIFICATE: tls.tlsCert,
@@ -180,7 +181,7 @@ export function ordererEnv(node) {
         ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${tls.tlsCa}]`,
         // /healthz and /metrics over HTTPS with the node's TLS certificate (docs/operations.md#health-and-metrics);
         // network:up reads consensus_etcdraft_is_leader there. /logspec needs a client certificate of the TLS CA.
-        ORDERER_OPERATIONS_LISTENADDRESS: endpoint(node.operationsPort),
+        ORDERER_OPERATIONS_LISTENADDRESS: endpoint(ordererOrg, node.operationsPort),
         ORDERER_OPERATIONS_TLS_ENABLED: 'true',
         ORDERER_OPERATIONS_TLS_CERTIFICATE: tls.tlsCert,
         ORDERER_OPERATIONS_TLS_PRIVATEKEY: tls.tlsKey,
@@ -222,12 +223,12 @@ export function peerEnv(org) {
         FABRIC_CFG_PATH: peerConfigDir(),
         CORE_PEER_ID: peer.name,
         CORE_PEER_NETWORKID: 'sealpact',
-        CORE_PEER_LISTENADDRESS: endpoint(peer.port),
-        CORE_PEER_ADDRESS: endpoint(peer.port),
-        CORE_PEER_CHAINCODELISTENADDRESS: endpoint(peer.chaincodePort),
-        CORE_PEER_CHAINCODEADDRESS: endpoint(peer.chaincodePort),
-        CORE_PEER_GOSSIP_BOOTSTRAP: endpoint(peer.port),
-        CORE_PEER_GOSSIP_EXTERNALENDPOINT: endpoint(peer.port),
+        CORE_PEER_LISTENADDRESS: endpoint(org, peer.port),
+        CORE_PEER_ADDRESS: endpoint(org, peer.port),
+        CORE_PEER_CHAINCODELISTENADDRESS: endpoint(org, peer.chaincodePort),
+        CORE_PEER_CHAINCODEADDRESS: endpoint(org, peer.chaincodePort),
+        CORE_PEER_GOSSIP_BOOTSTRAP: endpoint(org, peer.port),
+        CORE_PEER_GOSSIP_EXTERNALENDPOINT: endpoint(org, peer.port),
         // Peers started together find each other fast (core.yaml's 25s retry delays a restart).
         CORE_PEER_GOSSIP_RECONNECTINTERVAL: '2s',
         // A hung peer is skipped, not waited on (docs/operations.md#a-hung-peer): it stops sending
@@ -245,7 +246,7 @@ export function peerEnv(org) {
         CORE_LEDGER_SNAPSHOTS_ROOTDIR: path.join(dir, 'snapshots'),
         CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
         // As the orderers': /healthz and /metrics over HTTPS with the peer's TLS certificate.
-        CORE_OPERATIONS_LISTENADDRESS: endpoint(peer.operationsPort),
+        CORE_OPERATIONS_LISTENADDRESS: endpoint(org, peer.operationsPort),
         CORE_OPERATIONS_TLS_ENABLED: 'true',
         CORE_OPERATIONS_TLS_CERT_FILE: tls.tlsCert,
         CORE_OPERATIONS_TLS_KEY_FILE: tls.tlsKey,
@@ -286,7 +287,7 @@ export function cliEnv(org, identity) {
         FABRIC_LOGGING_SPEC: 'warn',
         CORE_PEER_LOCALMSPID: org.mspId,
         CORE_PEER_MSPCONFIGPATH: identityPaths(org, identity).msp,
-        CORE_PEER_ADDRESS: endpoint(org.peer.port),
+        CORE_PEER_ADDRESS: endpoint(org, org.peer.port),
         CORE_PEER_TLS_ENABLED: 'true',
         CORE_PEER_TLS_ROOTCERT_FILE: orgPaths(org).tlsCa,
     };
@@ -295,14 +296,14 @@ export function cliEnv(org, identity) {
 /** `-o ... --tls --cafile ...` for peer CLI commands that submit to the orderer. */
 export function ordererArgs(ordererCount) {
     const first = orderers(ordererCount)[0];
-    return ['-o', endpoint(first.port), '--tls', '--cafile', ordererTlsCa()];
+    return ['-o', endpoint(ordererOrg, first.port), '--tls', '--cafile', ordererTlsCa()];
 }
 
 /** `--peerAddresses ... --tlsRootCertFiles ...` for every org's peer. */
 export function allPeerArgs() {
     return orgs.flatMap((org) => [
         '--peerAddresses',
-        endpoint(org.peer.port),
+        endpoint(org, org.peer.port),
         '--tlsRootCertFiles',
         orgPaths(org).tlsCa,
     ]);
@@ -350,7 +351,7 @@ function tarGz(entries) {
  */
 export function writeChaincodePackage(definition, server) {
     const connection = {
-        address: endpoint(server.port),
+        address: endpoint(server.org, server.port),
         dial_timeout: '10s',
         tls_required: true,
         client_auth_required: true,
@@ -416,7 +417,7 @@ export function connectionProfile(ordererCount, servers) {
                     mspId: org.mspId,
                     peer: {
                         name: org.peer.name,
-                        endpoint: endpoint(org.peer.port),
+                        endpoint: endpoint(org, org.peer.port),
                         hostnameOverride: org.peer.name,
                         tlsCACert: orgPaths(org).tlsCa,
                     },
@@ -430,7 +431,7 @@ export function connectionProfile(ordererCount, servers) {
         ),
         orderers: orderers(ordererCount).map((node) => ({
             name: node.name,
-            endpoint: endpoint(node.port),
+            endpoint: endpoint(ordererOrg, node.port),
             tlsCACert: ordererTlsCa(),
         })),
     };

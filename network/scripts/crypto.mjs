@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { CA_DATA, caPaths, enroll, register, setAffiliation, tlsCaName } from './ca.mjs';
-import { CRYPTO, stage, StageError, topology } from './lib.mjs';
+import { CRYPTO, hostOf, stage, StageError, topology } from './lib.mjs';
 
 function write(file, text, mode = 0o644) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -56,11 +56,11 @@ export function writeMsp(dir, org, signing) {
 
 /**
  * `name`'s TLS key pair from `org`'s TLS CA (enrolled with `secret`) in dir/tls/, with that CA's
- * certificate as ca.crt: for a server, server.crt/.key with SANs `name`, localhost and the host
- * address; else client.crt/.key.
+ * certificate as ca.crt: for a server, server.crt/.key with SANs `name`, localhost and the org's
+ * address (lib.mjs hostOf: peers and orderers dial each other by address); else client.crt/.key.
  */
 async function writeTls(org, dir, name, secret, isServer) {
-    const hosts = isServer ? [name, 'localhost', topology.host] : [name];
+    const hosts = isServer ? [name, 'localhost', hostOf(org)] : [name];
     const pair = await enroll(org, tlsCaName(org), name, secret, { profile: 'tls', hosts });
     const base = isServer ? 'server' : 'client';
     write(path.join(dir, 'tls', 'ca.crt'), fs.readFileSync(caPaths(org).tlsCaCert));

@@ -1,5 +1,6 @@
 // npm run network:down [-- --purge] — stops exactly the processes network:up started (by their
-// supervisors' and pid files in network/.data/run); --purge also removes ledgers, crypto material and logs.
+// supervisors' and pid files in network/.data/run); --purge also removes ledgers, crypto material
+// and logs, and the network namespaces and bridge of network:up -- --netns.
 import console from 'node:console';
 import fs from 'node:fs';
 import process from 'node:process';
@@ -18,6 +19,7 @@ import {
     upState,
 } from './lib.mjs';
 import { packageIdVariable } from './config.mjs';
+import { removeHosts } from './netns.mjs';
 
 const USAGE = {
     usage: 'npm run network:down -- [--purge] [--keep PID,...]',
@@ -65,6 +67,9 @@ export async function down(argv = process.argv.slice(2)) {
     const keep = options.keep ?? new Set();
     await stop(processNames().filter((name) => !keep.has(runningPid(name))));
     if (options.purge) {
+        // Only with the network gone: while its addresses are on the bridge, a client still dialing
+        // one is refused here, never routed off the machine. A process kept (--keep) needs its namespace.
+        if (upState()?.netns && !processNames().some(runningPid)) await removeHosts();
         stage('purging network/.data (ledgers, crypto material, channel block) and network/.logs');
         fs.rmSync(DATA, { recursive: true, force: true });
         fs.rmSync(LOGS, { recursive: true, force: true });

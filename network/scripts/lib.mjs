@@ -61,6 +61,25 @@ export function admitOrg(org) {
     if (!topology.orgs.includes(org)) topology.orgs.push(org);
 }
 
+/**
+ * Whether the network runs in the multi-host layout (docs/operations.md#multi-host-layout): each
+ * organisation on its own address of topology.json's `multiHost` subnet, in a network namespace of
+ * its own (network:up -- --netns) or a docker-compose.yaml container (--docker). Else everything
+ * shares topology.json's `host`, the loopback address.
+ */
+export function isMultiHost() {
+    const state = upState();
+    return Boolean(state?.netns || state?.docker);
+}
+
+/** The address `org` (the orderers' organisation or a member) serves on and every other node dials. */
+export function hostOf(org) {
+    return isMultiHost() ? org.address : topology.host;
+}
+
+/** The name of `org`'s network namespace, which its processes run in with network:up -- --netns (netns.mjs makes it). */
+export const namespaceName = (org) => `sealpact-${org.name.toLowerCase()}`;
+
 /** The orderers in use: the first one by default, all three with `--orderers 3`. */
 export function orderers(count) {
     return topology.ordererOrg.orderers.slice(0, count);
@@ -206,9 +225,10 @@ export function processNames() {
     return [...new Set(names)].sort();
 }
 
-export function canConnect(port) {
+/** Whether something accepts TCP connections on `port` of `org`'s address. */
+export function canConnect(org, port) {
     return new Promise((resolve) => {
-        const socket = net.connect({ host: topology.host, port }, () => {
+        const socket = net.connect({ host: hostOf(org), port }, () => {
             socket.destroy();
             resolve(true);
         });
@@ -217,12 +237,14 @@ export function canConnect(port) {
 }
 
 /**
- * Starts process `name` (`file args`, listening on `port`) under supervise.mjs, detached so it
- * outlives this script, logging to network/.logs/<name>.log; waits for its pid file. Nothing is
- * started when it runs supervised already or its supervisor is waiting to restart it; one running
- * without a supervisor is stopped and started again under one.
+ * Starts process `name` of organisation `org` (`file args`, listening on `port` of the org's
+ * address) under supervise.mjs, detached so it outlives this script, logging to
+ * network/.logs/<name>.log; waits for its pid file. With network:up -- --netns, in the org's network
+ * namespace: `ip netns exec` execs the command there, so the pid file still names the command. Nothing
+ * is started when it runs supervised already or its supervisor is waiting to restart it; one
+ * running without a supervisor is stopped and started again under one.
  */
-export async function startProcess(name, file, args, env, cwd, port) {
+export async function startProcess(name, org, file, args, env, cwd, port) {
     const supervised = supervisorState(name)?.alive;
     const existing = runningPid(name);
     if (supervised) {
@@ -237,7 +259,7 @@ export async function startProcess(name, file, args, env, cwd, port) {
     // A process stopped a moment ago may still be closing its listener.
     await waitFor(
         'start processes',
-        async () => !(await canConnect(port)),
+        async () => !(await canConnect(org, port)),
         5000,
         `port ${port} for ${name} to be free (another process is using it)`,
     );
@@ -252,6 +274,7 @@ export async function startProcess(name, file, args, env, cwd, port) {
             `--run-dir=${RUN}`,
             `--log=${path.join(LOGS, `${name}.log`)}`,
             '--',
+            ...(upState()?.netns ? ['ip', 'netns', 'exec', namespaceName(org)] : []),
             file,
             ...args,
         ],
@@ -259,7 +282,7 @@ export async function startProcess(name, file, args, env, cwd, port) {
     );
     supervisor.unref();
     const pid = await waitFor('start processes', () => runningPid(name), 10000, `${name}'s supervisor to start it`);
-    console.log(`[network]   started ${name} (pid ${pid}, supervised, ${topology.host}:${port})`);
+    console.log(`[network]   started ${name} (pid ${pid}, supervised, ${hostOf(org)}:${port})`);
 }
 
 /**

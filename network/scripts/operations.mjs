@@ -3,19 +3,21 @@
 // /metrics over HTTPS with the process's TLS certificate, checked here against its organisation's
 // TLS CA (the ca.crt beside it) and its name. /metrics wants a client certificate from that CA:
 // these scripts present the organisation admin's TLS client certificate. Each organisation's CA
-// server answers /healthz in plain HTTP on 127.0.0.1 (ca.mjs says why).
+// server answers /healthz in plain HTTP (ca.mjs says why). Each process is on its organisation's
+// address (lib.mjs hostOf).
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import fs from 'node:fs';
 import { chaincodeServers } from './config.mjs';
 import { identityPaths } from './crypto.mjs';
-import { CRYPTO, orderers, topology } from './lib.mjs';
+import { CRYPTO, hostOf, orderers, topology } from './lib.mjs';
 
 const target = (org, name, port) => {
     const admin = identityPaths(org, org.admin);
     return {
         name,
+        host: hostOf(org),
         port,
         ca: path.join(CRYPTO, org.domain, 'nodes', name, 'tls', 'ca.crt'),
         clientCert: admin.tlsCert,
@@ -23,7 +25,7 @@ const target = (org, name, port) => {
     };
 };
 
-/** The first `count` orderers' operations endpoints: [{ name, port, ca, clientCert, clientKey }] (files). */
+/** The first `count` orderers' operations endpoints: [{ name, host, port, ca, clientCert, clientKey }] (files). */
 export const ordererTargets = (count) =>
     orderers(count).map((node) => target(topology.ordererOrg, node.name, node.operationsPort));
 
@@ -32,6 +34,7 @@ export function operationsTargets(ordererCount) {
     return [
         ...[topology.ordererOrg, ...topology.orgs].map((org) => ({
             name: org.ca.name,
+            host: hostOf(org),
             port: org.ca.operationsPort,
             plain: true,
         })),
@@ -45,7 +48,7 @@ export function operationsTargets(ordererCount) {
 
 /** GET `urlPath` from a target's operations endpoint: { status, body }; rejects if it does not answer in `timeoutMs`. */
 export function operationsGet(target, urlPath, timeoutMs = 2000) {
-    const where = { host: topology.host, port: target.port, path: urlPath, timeout: timeoutMs };
+    const where = { host: target.host, port: target.port, path: urlPath, timeout: timeoutMs };
     return new Promise((resolve, reject) => {
         const request = (target.plain ? http : https).get(
             target.plain

@@ -77,20 +77,17 @@ async function printChaincodeCounters(ordererCount, pids) {
     }
 }
 
-/** The processes to list, [name, port]: CA servers, orderers, peers, chaincode servers. */
+/** The processes to list, [name, endpoint]: CA servers, orderers, peers, chaincode servers. */
 function listed(ordererCount, pids) {
-    const named = (entries) => entries.map((entry) => [entry.name, entry.port]);
+    const { ordererOrg, orgs, chaincode, baselineChaincode } = topology;
+    const servers = (definition) => chaincodeServers(definition).map((s) => [s.name, endpoint(s.org, s.port)]);
     return [
-        ...[topology.ordererOrg, ...topology.orgs].map((org) => [org.ca.name, org.ca.port]),
-        ...named(orderers(ordererCount)),
-        ...named(topology.orgs.map((org) => org.peer)),
-        ...named(chaincodeServers(topology.chaincode)),
+        ...[ordererOrg, ...orgs].map((org) => [org.ca.name, endpoint(org, org.ca.port)]),
+        ...orderers(ordererCount).map((node) => [node.name, endpoint(ordererOrg, node.port)]),
+        ...orgs.map((org) => [org.peer.name, endpoint(org, org.peer.port)]),
+        ...servers(chaincode),
         // The benchmark's baseline chaincode servers (deploy-baseline.mjs), listed once started.
-        ...named(
-            chaincodeServers(topology.baselineChaincode).filter(
-                (server) => pids[server.name] || supervisorState(server.name),
-            ),
-        ),
+        ...servers(baselineChaincode).filter(([name]) => pids[name] || supervisorState(name)),
     ];
 }
 
@@ -98,9 +95,9 @@ function listed(ordererCount, pids) {
 function printProcesses(ordererCount, pids, healths) {
     console.log(`channel "${topology.channel}", ${ordererCount} orderer(s):`);
     const shown = listed(ordererCount, pids);
-    for (const [name, port] of shown) {
+    for (const [name, address] of shown) {
         const condition = [processStatus(pids[name], supervisorState(name)), healths[name]].filter(Boolean).join(', ');
-        console.log(`  ${name.padEnd(37)} ${endpoint(port).padEnd(18)} ${condition}`);
+        console.log(`  ${name.padEnd(37)} ${address.padEnd(18)} ${condition}`);
     }
     return shown.map(([name]) => name);
 }

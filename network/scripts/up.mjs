@@ -1,5 +1,6 @@
-// npm run network:up [-- --orderers 1] — starts the native network (three Raft orderers, each
-// organisation's peer and chaincode server) and deploys the chaincode.
+// npm run network:up [-- --orderers 1] [-- --netns] — starts the native network (three Raft
+// orderers, each organisation's CA, peer and chaincode server) and deploys the chaincode; with
+// --netns, each organisation on its own address in a network namespace of its own (netns.mjs).
 //
 // Every stage is idempotent: on a network that was stopped (network:down without --purge) it
 // restarts the processes and skips what the ledgers already hold.
@@ -36,6 +37,7 @@ import {
 } from './chaincode.mjs';
 import { metricValue, operationsGet, ordererTargets } from './operations.mjs';
 import { startCas } from './ca.mjs';
+import { ensureHosts } from './netns.mjs';
 import { checkCryptoLayout, identityPaths, makeCrypto, nodePaths } from './crypto.mjs';
 import { installed } from './install.mjs';
 import {
@@ -60,7 +62,7 @@ import {
 const { channel, orgs, ordererOrg, chaincode } = topology;
 
 const USAGE = {
-    usage: 'npm run network:up -- [--orderers 1|3] [--docker]',
+    usage: 'npm run network:up -- [--orderers 1|3] [--netns | --docker]',
     summary: 'Starts the Fabric network (made first if network/.data has none) and deploys the chaincode.',
     options: {
         orderers: {
@@ -68,6 +70,10 @@ const USAGE = {
             value: '1|3',
             description: 'Raft orderers on a new network (default 3; an existing network keeps its count)',
             parse: wholeNumber({ choices: [1, 3] }),
+        },
+        netns: {
+            type: 'boolean',
+            description: 'on a new network: each organisation in a network namespace of its own, on its own address',
         },
         docker: { type: 'boolean', description: "run docker-compose.yaml's containers instead of native processes" },
     },
@@ -133,19 +139,34 @@ async function waitUntilReady(ordererNodes) {
     await waitForGatewayEndorsement('ready (gateway discovery)', chaincode.name, 'WhoAmI');
 }
 
-/** The number of orderers and whether they run on docker: as asked, or as the existing network has them. */
+/**
+ * The number of orderers, whether they run on docker and whether in network namespaces: as asked,
+ * or as the existing network has them.
+ */
 function networkShape() {
     const options = parseOptions(USAGE).values;
     const previous = upState();
-    const ordererCount = options.orderers ?? previous?.orderers ?? 3;
-    const docker = Boolean(options.docker ?? previous?.docker);
-    if (previous && (previous.orderers !== ordererCount || Boolean(previous.docker) !== docker)) {
-        throw new StageError(
-            `the network in network/.data has ${previous.orderers} orderer(s)${previous.docker ? ' on docker' : ''}; ` +
-                'run npm run network:down -- --purge to change that',
-        );
+    const shape = {
+        ordererCount: options.orderers ?? previous?.orderers ?? 3,
+        docker: Boolean(options.docker ?? previous?.docker),
+        netns: Boolean(options.netns ?? previous?.netns),
+    };
+    if (shape.docker && shape.netns) {
+        throw new StageError('--netns is for native processes; docker makes namespaces of its own');
     }
-    return { ordererCount, docker };
+    if (previous) requireSameShape(previous, shape);
+    return shape;
+}
+
+/** The orderers and the addresses are in an existing network's genesis block and certificates: only a new one changes them. */
+function requireSameShape(previous, { ordererCount, docker, netns }) {
+    const same = (key, value) => Boolean(previous[key]) === value;
+    if (previous.orderers === ordererCount && same('docker', docker) && same('netns', netns)) return;
+    const where = previous.docker ? ' on docker' : previous.netns ? ' in network namespaces' : '';
+    throw new StageError(
+        `the network in network/.data has ${previous.orderers} orderer(s)${where}; ` +
+            'run npm run network:down -- --purge to change that',
+    );
 }
 
 function ensureFabricBinaries() {
@@ -223,23 +244,23 @@ async function startProcesses(ordererNodes, docker, servers) {
     } else {
         stage(`start processes: ${what}`);
         for (const node of ordererNodes) {
-            await startProcess(node.name, bin('orderer'), [], ordererEnv(node), ROOT, node.port);
+            await startProcess(node.name, ordererOrg, bin('orderer'), [], ordererEnv(node), ROOT, node.port);
         }
         for (const org of orgs) {
-            await startProcess(org.peer.name, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
+            await startProcess(org.peer.name, org, bin('peer'), ['node', 'start'], peerEnv(org), ROOT, org.peer.port);
         }
         for (const server of servers) await startChaincodeServer(server, chaincode);
     }
-    const ports = [
-        ...ordererNodes.flatMap((node) => [node.port, node.adminPort]),
-        ...orgs.map((org) => org.peer.port),
-        ...servers.map((server) => server.port),
+    const listeners = [
+        ...ordererNodes.flatMap((node) => [node.port, node.adminPort].map((port) => [ordererOrg, port])),
+        ...orgs.map((org) => [org, org.peer.port]),
+        ...servers.map((server) => [server.org, server.port]),
     ];
     await waitFor(
         'start processes',
-        async () => (await Promise.all(ports.map(canConnect))).every(Boolean),
+        async () => (await Promise.all(listeners.map(([org, port]) => canConnect(org, port)))).every(Boolean),
         30000,
-        `ports ${ports.join(', ')} to accept connections (see network/.logs)`,
+        `${listeners.map(([org, port]) => endpoint(org, port)).join(', ')} to accept connections (see network/.logs)`,
     );
 }
 
@@ -251,7 +272,7 @@ async function joinOrderers(ordererNodes) {
             'channel',
             ...args,
             '-o',
-            endpoint(node.adminPort),
+            endpoint(ordererOrg, node.adminPort),
             '--ca-file',
             nodePaths(ordererOrg, node.name).tlsCa,
             '--client-cert',
@@ -348,16 +369,18 @@ async function ensureGovernance(ordererCount) {
 
 async function up() {
     const started = Date.now();
-    const { ordererCount, docker } = networkShape();
+    const { ordererCount, docker, netns } = networkShape();
     const ordererNodes = orderers(ordererCount);
     ensureFabricBinaries();
     await buildChaincode();
     await restartStaleChaincodeServers();
     checkCryptoLayout();
+    // First: every address, certificate and process placement follows the layout state.json records.
+    writeUpState({ orderers: ordererCount, docker, netns });
+    if (netns) await ensureHosts();
     await startCas({ docker });
     await makeCrypto([...chaincodeServers(chaincode), ...chaincodeServers(topology.baselineChaincode)]);
     await ensureGenesisBlock(ordererCount);
-    writeUpState({ orderers: ordererCount, docker });
     const servers = writeChaincodePackages(chaincode);
     await startProcesses(ordererNodes, docker, servers);
     await joinOrderers(ordererNodes);
