@@ -157,7 +157,7 @@ describe('network:identity register, enroll and revoke', () => {
         // certificate has been revoked"; the gateway only says access denied.
         const denied = 'error validating proposal: access denied: channel [contracts] creator org [Org2MSP]';
         await expect(erin.evaluate('WhoAmI')).rejects.toThrow(
-            `LEDGER_ERROR: WhoAmI failed at the evaluate stage: 9 FAILED_PRECONDITION: evaluate call to endorser returned error: ${denied} (Org2MSP@127.0.0.1:8051: ${denied})`,
+            `LEDGER_ERROR: WhoAmI failed at the evaluate stage: 9 FAILED_PRECONDITION: evaluate call to endorser returned error: ${denied} (Org2MSP@${profile().orgs.Org2MSP?.peer.endpoint}: ${denied})`,
         );
         await expect(erin.submit('RevokeKeys')).rejects.toThrow(
             /^LEDGER_ERROR: RevokeKeys failed at the endorse stage: .*access denied: channel \[contracts\] creator org \[Org2MSP\]/,

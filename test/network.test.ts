@@ -18,7 +18,16 @@ import {
     standardParties,
     verifyParty,
 } from '../chaincode/src/test-support/scenarios';
-import { chaincodeServer, FabricLedger, memberMspIds, profile, readTopology, ROOT, runId } from './support/fabric';
+import {
+    chaincodeServer,
+    FabricLedger,
+    hostOf,
+    memberMspIds,
+    profile,
+    readTopology,
+    ROOT,
+    runId,
+} from './support/fabric';
 import { evaluateJson } from '../chaincode/src/test-support/answers';
 
 /**
@@ -297,13 +306,17 @@ describe('audit', () => {
         const fileId = `${run}-f1`;
         const data = join(ROOT, 'network', '.data');
         const auditorMsp = join(data, 'crypto', 'auditor.example.com', 'users', 'auditor@auditor.example.com', 'msp');
-        // The environment docs/operations.md gives, variable for variable.
+        const auditorOrg = defined(
+            readTopology().orgs.find((org) => org.mspId === 'AuditorOrgMSP'),
+            'the auditor organisation',
+        );
+        // The environment docs/operations.md gives, variable for variable (its address: in the multi-host layout, the org's own).
         const env = {
             ...process.env,
             FABRIC_CFG_PATH: readFileSync(join(data, 'sampleconfig.path'), 'utf8').trim(),
             CORE_PEER_LOCALMSPID: 'AuditorOrgMSP',
             CORE_PEER_MSPCONFIGPATH: auditorMsp,
-            CORE_PEER_ADDRESS: '127.0.0.1:10051',
+            CORE_PEER_ADDRESS: `${hostOf(auditorOrg)}:10051`,
             CORE_PEER_TLS_ENABLED: 'true',
             CORE_PEER_TLS_ROOTCERT_FILE: join(data, 'crypto', 'auditor.example.com', 'tlsca', 'tlsca.pem'),
         };
@@ -366,7 +379,6 @@ function dial(open: () => Socket | TLSSocket): Promise<Dialled> {
 describe("each organisation's chaincode server (chaincode-as-a-service, TLS with client authentication)", () => {
     const topology = readTopology();
     const crypto = join(ROOT, 'network', '.data', 'crypto');
-    const { host } = topology;
     const tlsFiles = (domain: string, node: string) => {
         const dir = join(crypto, domain, 'nodes', node, 'tls');
         return { cert: readFileSync(join(dir, 'server.crt')), key: readFileSync(join(dir, 'server.key')) };
@@ -374,6 +386,7 @@ describe("each organisation's chaincode server (chaincode-as-a-service, TLS with
     /** As its org's peer dials it: the org's TLS CA as the root, the server's name, gRPC's ALPN. */
     const servers = topology.orgs.map((org) => {
         const { name, port } = chaincodeServer(org, topology.chaincode);
+        const host = hostOf(org);
         const tls: ConnectionOptions = {
             host,
             port,
@@ -381,10 +394,10 @@ describe("each organisation's chaincode server (chaincode-as-a-service, TLS with
             ca: readFileSync(join(crypto, org.domain, 'tlsca', 'tlsca.pem')),
             ALPNProtocols: ['h2'],
         };
-        return { org, name, port, tls };
+        return { org, name, host, port, tls };
     });
 
-    it.each(servers)('$name refuses a plaintext connection', async ({ port }) => {
+    it.each(servers)('$name refuses a plaintext connection', async ({ host, port }) => {
         const plain = await dial(() => plainConnect(port, host));
         expect(plain.handshake).toBeUndefined();
         expect(plain.received).toHaveLength(0); // closed without a byte: no HTTP/2 without TLS

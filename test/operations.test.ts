@@ -23,16 +23,14 @@ import { operationsGet, OperationsTarget, operationsTarget, sampleValue } from '
 jest.setTimeout(120000);
 
 const topology = readTopology();
-const { host } = topology;
 const orderers = topology.ordererOrg.orderers.map((node) =>
-    operationsTarget(host, topology.ordererOrg, node.name, node.operationsPort),
+    operationsTarget(topology.ordererOrg, node.name, node.operationsPort),
 );
 // Every member's: a share endorsed by Org3 (once it joined) is counted by Org3's server alone.
 const members = memberOrgs(topology);
-const peers = members.map((org) => operationsTarget(host, org, org.peer.name, org.peer.operationsPort));
+const peers = members.map((org) => operationsTarget(org, org.peer.name, org.peer.operationsPort));
 const chaincodeServers = members.map((org) =>
     operationsTarget(
-        host,
         org,
         chaincodeServer(org, topology.chaincode).name,
         defined(org.chaincodeOperationsPorts[topology.chaincode.name], `${org.name}'s chaincode operations port`),
@@ -50,7 +48,8 @@ async function chaincodeCount(sample: string): Promise<number> {
 /** What a plain-HTTP client gets from an operations port: a status code, or the error code of its refused request. */
 async function plainHttp(target: OperationsTarget): Promise<number | string> {
     try {
-        return (await fetch(`http://${host}:${target.port}/metrics`, { signal: AbortSignal.timeout(2000) })).status;
+        return (await fetch(`http://${target.host}:${target.port}/metrics`, { signal: AbortSignal.timeout(2000) }))
+            .status;
     } catch (err) {
         return String((err as { cause?: { code?: string } }).cause?.code ?? err);
     }

@@ -17,9 +17,13 @@ const MAX_LAG_BLOCKS = 5;
 
 /** network/topology.json, as far as the chaos suite needs it. */
 export interface ChaosTopology {
-    host: string;
     channel: string;
-    ordererOrg: { domain: string; admin: string; orderers: { name: string; operationsPort: number }[] };
+    ordererOrg: {
+        domain: string;
+        address: string;
+        admin: string;
+        orderers: { name: string; operationsPort: number }[];
+    };
     orgs: { name: string; mspId: string; domain: string; peer: { name: string } }[];
 }
 
@@ -130,7 +134,7 @@ async function ordererMetrics(topology: ChaosTopology): Promise<{ name: string; 
     const { ordererOrg } = topology;
     return Promise.all(
         ordererOrg.orderers.map(async (orderer) => {
-            const target = operationsTarget(topology.host, ordererOrg, orderer.name, orderer.operationsPort);
+            const target = operationsTarget(ordererOrg, orderer.name, orderer.operationsPort);
             try {
                 return { name: orderer.name, text: (await operationsGet(target, '/metrics', 1000)).body };
             } catch {

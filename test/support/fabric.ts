@@ -16,10 +16,14 @@ export interface Topology {
     fabric: { version: string };
     fabricCa: { version: string };
     host: string;
+    /** The multi-host layout's bridge, subnet and this machine's address on it (docs/operations.md#multi-host-layout). */
+    multiHost: { bridge: string; subnet: string; hostAddress: string };
     channel: string;
     ordererOrg: {
+        name: string;
         mspId: string;
         domain: string;
+        address: string;
         ca: TopologyCa;
         admin: string;
         orderers: { name: string; port: number; adminPort: number; operationsPort: number }[];
@@ -46,6 +50,8 @@ export interface TopologyOrg {
     name: string;
     mspId: string;
     domain: string;
+    /** Its own address in the multi-host layout. */
+    address: string;
     ca: TopologyCa;
     admin: string;
     peer: { name: string; port: number; chaincodePort: number; operationsPort: number };
@@ -68,11 +74,23 @@ export function readTopology(): Topology {
  * that counts organisations asks this, not topology.json.
  */
 export function memberOrgs(topology: Topology = readTopology()): TopologyOrg[] {
-    const state = join(ROOT, 'network', '.data', 'state.json');
-    const joined = existsSync(state)
-        ? ((JSON.parse(readFileSync(state, 'utf8')) as { joined?: string[] }).joined ?? [])
-        : [];
+    const joined = networkState().joined ?? [];
     return [...topology.orgs, ...topology.joiningOrgs.filter((org) => joined.includes(org.name))];
+}
+
+/** network/.data/state.json: what network:up and network:add-org recorded (empty before either ran). */
+function networkState(): { joined?: string[]; netns?: boolean; docker?: boolean } {
+    const state = join(ROOT, 'network', '.data', 'state.json');
+    return existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as ReturnType<typeof networkState>) : {};
+}
+
+/**
+ * The address an organisation's processes serve on, as network/scripts/lib.mjs `hostOf` says: its
+ * own in the multi-host layout (network:up -- --netns or --docker), else topology.json's `host`.
+ */
+export function hostOf(org: { address: string }, topology: Topology = readTopology()): string {
+    const state = networkState();
+    return state.netns || state.docker ? org.address : topology.host;
 }
 
 /** The members' MSP IDs in the order the channel configuration lists its organisations (sorted, as here by name). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { ROOT } from './fabric';
+import { hostOf, ROOT } from './fabric';
 
 /**
  * A process's operations endpoint (/healthz, /metrics) as network/scripts/operations.mjs reaches
@@ -19,16 +19,18 @@ export interface OperationsTarget {
 
 const CRYPTO = join(ROOT, 'network', '.data', 'crypto');
 
-/** A process `name` of the organisation with `domain` and admin `admin`, presenting the admin's TLS client certificate. */
+/**
+ * A process `name` of the organisation with `domain` and admin `admin`, on its address (fabric.ts
+ * hostOf), presenting the admin's TLS client certificate.
+ */
 export function operationsTarget(
-    host: string,
-    org: { domain: string; admin: string },
+    org: { domain: string; admin: string; address: string },
     name: string,
     port: number,
 ): OperationsTarget {
     const adminTls = join(CRYPTO, org.domain, 'users', org.admin, 'tls');
     return {
-        host,
+        host: hostOf(org),
         name,
         port,
         ca: join(CRYPTO, org.domain, 'nodes', name, 'tls', 'ca.crt'),
