@@ -16,6 +16,7 @@ interface Service {
     build?: { context: string; dockerfile: string };
     profiles?: string[];
     network_mode?: string;
+    networks?: Record<string, { ipv4_address: string }>;
     restart?: string;
     environment: Record<string, string | number>;
     volumes?: string[];
@@ -26,10 +27,12 @@ const topology = readTopology();
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8')) as {
     'x-sealpact': { channel: string; chaincode: string; fabricVersion: string };
     services: Record<string, Service>;
+    networks: Record<string, { driver: string; driver_opts: Record<string, string>; ipam: { config: unknown[] } }>;
 };
 const env = (service: Service, name: string) => String(service.environment[name]);
 const serviceNamed = (name: string): Service => defined(compose.services[name], `the service ${name}`);
-const at = (port: number) => `${topology.host}:${port}`;
+/** An endpoint of `org` in the multi-host layout: its own address. */
+const at = (org: { address: string }, port: number) => `${org.address}:${port}`;
 /** A service's operations TLS and metrics settings (<prefix>OPERATIONS_TLS_*, <prefix>METRICS_PROVIDER). */
 const operationsSettings = (service: Service, prefix: string) =>
     Object.fromEntries(
@@ -39,13 +42,15 @@ const operationsSettings = (service: Service, prefix: string) =>
     );
 /** Each organisation's Sealpact chaincode server: its service, as network:up names its process. */
 const servers = topology.orgs.map((org) => ({ org, ...chaincodeServer(org, topology.chaincode) }));
-/** Every organisation with a CA server: the orderers' and each peer organisation. */
+/** Every organisation with a CA server and a host of its own: the orderers' and each peer organisation. */
 const caOrgs = [topology.ordererOrg, ...topology.orgs];
+const hostService = (org: { domain: string }) => `host.${org.domain}`;
 
 describe('docker-compose.yaml matches network/topology.json', () => {
-    it("has exactly the CA servers, the orderers, the peers and each organisation's chaincode server", () => {
+    it("has exactly each organisation's host, the CA servers, the orderers, the peers and each organisation's chaincode server", () => {
         expect(Object.keys(compose.services).sort()).toEqual(
             [
+                ...caOrgs.map(hostService),
                 ...caOrgs.map((org) => org.ca.name),
                 ...topology.ordererOrg.orderers.map((o) => o.name),
                 ...topology.orgs.map((o) => o.peer.name),
@@ -54,7 +59,34 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         );
     });
 
-    it('uses the official images at the native Fabric version, on host networking', () => {
+    it("puts each organisation's services in one network namespace on its own address of the multi-host subnet", () => {
+        const { bridge, subnet, hostAddress } = topology.multiHost;
+        expect(compose.networks).toEqual({
+            sealpact: {
+                driver: 'bridge',
+                driver_opts: { 'com.docker.network.bridge.name': bridge },
+                ipam: { config: [{ subnet, gateway: hostAddress }] },
+            },
+        });
+        const orgServices = [
+            [topology.ordererOrg, topology.ordererOrg.orderers.map((node) => node.name)] as const,
+            ...topology.orgs.map(
+                (org) => [org, [org.peer.name, ...servers.filter((s) => s.org === org).map((s) => s.name)]] as const,
+            ),
+        ];
+        for (const [org, names] of orgServices) {
+            const host = serviceNamed(hostService(org));
+            expect([host.networks, host.network_mode]).toEqual([
+                { sealpact: { ipv4_address: org.address } },
+                undefined,
+            ]);
+            for (const name of [org.ca.name, ...names]) {
+                expect([name, serviceNamed(name).network_mode]).toEqual([name, `service:${hostService(org)}`]);
+            }
+        }
+    });
+
+    it('uses the official images at the native Fabric version', () => {
         for (const node of topology.ordererOrg.orderers) {
             expect(serviceNamed(node.name).image).toBe(
                 `hyperledger/fabric-orderer:\${FABRIC_VERSION:-${topology.fabric.version}}`,
@@ -65,7 +97,6 @@ describe('docker-compose.yaml matches network/topology.json', () => {
                 `hyperledger/fabric-peer:\${FABRIC_VERSION:-${topology.fabric.version}}`,
             );
         }
-        for (const service of Object.values(compose.services)) expect(service.network_mode).toBe('host');
         expect(compose['x-sealpact'].fabricVersion).toBe(topology.fabric.version);
     });
 
@@ -73,7 +104,6 @@ describe('docker-compose.yaml matches network/topology.json', () => {
         for (const org of caOrgs) {
             const service = serviceNamed(org.ca.name);
             expect(service.image).toBe(`hyperledger/fabric-ca:\${FABRIC_CA_VERSION:-${topology.fabricCa.version}}`);
-            expect(service.network_mode).toBe('host');
             expect(service.command).toBe('fabric-ca-server start');
             expect(env(service, 'FABRIC_CA_SERVER_HOME')).toBe('/etc/hyperledger/fabric-ca-server');
             expect(service.volumes).toEqual([`./network/.data/ca/${org.domain}:/etc/hyperledger/fabric-ca-server`]);
@@ -94,9 +124,9 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             expect(env(service, 'ORDERER_GENERAL_LOCALMSPID')).toBe(topology.ordererOrg.mspId);
             expect(
                 `${env(service, 'ORDERER_GENERAL_LISTENADDRESS')}:${env(service, 'ORDERER_GENERAL_LISTENPORT')}`,
-            ).toBe(at(node.port));
-            expect(env(service, 'ORDERER_ADMIN_LISTENADDRESS')).toBe(at(node.adminPort));
-            expect(env(service, 'ORDERER_OPERATIONS_LISTENADDRESS')).toBe(at(node.operationsPort));
+            ).toBe(at(topology.ordererOrg, node.port));
+            expect(env(service, 'ORDERER_ADMIN_LISTENADDRESS')).toBe(at(topology.ordererOrg, node.adminPort));
+            expect(env(service, 'ORDERER_OPERATIONS_LISTENADDRESS')).toBe(at(topology.ordererOrg, node.operationsPort));
             const tls = `/etc/hyperledger/crypto/${topology.ordererOrg.domain}/nodes/${node.name}/tls`;
             expect(operationsSettings(service, 'ORDERER_')).toEqual({
                 ORDERER_OPERATIONS_TLS_ENABLED: 'true',
@@ -121,11 +151,12 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             const service = serviceNamed(org.peer.name);
             expect(env(service, 'CORE_PEER_ID')).toBe(org.peer.name);
             expect(env(service, 'CORE_PEER_LOCALMSPID')).toBe(org.mspId);
-            expect(env(service, 'CORE_PEER_LISTENADDRESS')).toBe(at(org.peer.port));
-            expect(env(service, 'CORE_PEER_ADDRESS')).toBe(at(org.peer.port));
-            expect(env(service, 'CORE_PEER_GOSSIP_EXTERNALENDPOINT')).toBe(at(org.peer.port));
-            expect(env(service, 'CORE_PEER_CHAINCODELISTENADDRESS')).toBe(at(org.peer.chaincodePort));
-            expect(env(service, 'CORE_OPERATIONS_LISTENADDRESS')).toBe(at(org.peer.operationsPort));
+            expect(env(service, 'CORE_PEER_LISTENADDRESS')).toBe(at(org, org.peer.port));
+            expect(env(service, 'CORE_PEER_ADDRESS')).toBe(at(org, org.peer.port));
+            expect(env(service, 'CORE_PEER_GOSSIP_BOOTSTRAP')).toBe(at(org, org.peer.port));
+            expect(env(service, 'CORE_PEER_GOSSIP_EXTERNALENDPOINT')).toBe(at(org, org.peer.port));
+            expect(env(service, 'CORE_PEER_CHAINCODELISTENADDRESS')).toBe(at(org, org.peer.chaincodePort));
+            expect(env(service, 'CORE_OPERATIONS_LISTENADDRESS')).toBe(at(org, org.peer.operationsPort));
             const tls = `/etc/hyperledger/crypto/${org.domain}/nodes/${org.peer.name}/tls`;
             expect(operationsSettings(service, 'CORE_')).toEqual({
                 CORE_OPERATIONS_TLS_ENABLED: 'true',
@@ -156,9 +187,12 @@ describe('docker-compose.yaml matches network/topology.json', () => {
             const service = serviceNamed(server.name);
             expect(service.build).toEqual({ context: '.', dockerfile: 'chaincode/Dockerfile' });
             expect(service.image).toBe('sealpact-chaincode');
-            expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(server.port));
+            expect(env(service, 'CHAINCODE_SERVER_ADDRESS')).toBe(at(server.org, server.port));
             expect(env(service, 'SEALPACT_OPERATIONS_LISTENADDRESS')).toBe(
-                at(defined(server.org.chaincodeOperationsPorts[topology.chaincode.name], 'its operations port')),
+                at(
+                    server.org,
+                    defined(server.org.chaincodeOperationsPorts[topology.chaincode.name], 'its operations port'),
+                ),
             );
             expect(env(service, 'SEALPACT_OPERATIONS_TLS_CERT_FILE')).toBe('/etc/sealpact/tls/server.crt');
             expect(env(service, 'SEALPACT_OPERATIONS_TLS_KEY_FILE')).toBe('/etc/sealpact/tls/server.key');
