@@ -79,7 +79,7 @@ export function memberOrgs(topology: Topology = readTopology()): TopologyOrg[] {
 }
 
 /** network/.data/state.json: what network:up and network:add-org recorded (empty before either ran). */
-function networkState(): { joined?: string[]; netns?: boolean; docker?: boolean } {
+export function networkState(): { joined?: string[]; netns?: boolean; docker?: boolean } {
     const state = join(ROOT, 'network', '.data', 'state.json');
     return existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as ReturnType<typeof networkState>) : {};
 }
