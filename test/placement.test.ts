@@ -1,15 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { defined } from '../protocol/src/test-support/defined';
 import { livePid } from './support/chaos-network';
-import { chaincodeServer, memberOrgs, networkState, readTopology } from './support/fabric';
+import { chaincodeServer, hostOf, memberOrgs, networkState, readTopology, ROOT } from './support/fabric';
 
 /**
  * Where the network's processes run (docs/operations.md#multi-host-layout). Each organisation's
  * processes (its CA server and its orderers, or its CA server, peer and chaincode server) share one
  * network namespace: on the loopback network this machine's; with network:up -- --netns (npm run
  * test:multihost) the organisation's own, sealpact-<org name>, whose only addresses are the
- * organisation's and the loopback's, so the rest of the suite talks to it across the bridge.
+ * organisation's and the loopback's, so the rest of the suite talks to it across the bridge. Every
+ * server's TLS certificate names both the node and that address, as nodes dial each other by address.
  */
 
 const topology = readTopology();
@@ -44,6 +47,17 @@ describe(`the network's processes (${inNamespaces ? 'a network namespace per org
         const own = namespaceOf(process.pid);
         expect(new Set(each).size).toBe(inNamespaces ? organisations.length : 1);
         expect(each.map((namespace) => namespace === own)).toEqual(each.map(() => !inNamespaces));
+    });
+
+    it("present TLS certificates for their names and their organisation's address", () => {
+        for (const { org, processes } of organisations) {
+            // The CA server's own certificate is its identity CA's (ca.mjs); the others' are in crypto/.
+            for (const name of processes.filter((process) => process !== org.ca.name)) {
+                const file = join(ROOT, 'network', '.data', 'crypto', org.domain, 'nodes', name, 'tls', 'server.crt');
+                const names = new X509Certificate(readFileSync(file)).subjectAltName?.split(', ');
+                expect([name, names]).toEqual([name, [`DNS:${name}`, 'DNS:localhost', `IP Address:${hostOf(org)}`]]);
+            }
+        }
     });
 
     it("name each organisation's namespace after it, holding its address alone", () => {
