@@ -29,7 +29,12 @@ const USAGE = {
 const LABEL = 'sealpact_earlier_ccaas';
 const serverName = (org) => `sealpact-earlier-ccaas.${org.domain}`;
 
-/** A port nothing listens on now: the earlier servers are not in topology.json. */
+/**
+ * A port nothing listens on now: the earlier servers are not in topology.json. Asked of this
+ * machine's loopback; with network:up -- --netns the server listens in its organisation's
+ * namespace, whose only listeners are the network's own, on topology.json's ports, below the
+ * ephemeral range that listen(0) picks from.
+ */
 function freePort() {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
