@@ -100,12 +100,16 @@ export async function standardParties(): Promise<StandardParties> {
     return { parties, alice, bob, carol, dave, ids };
 }
 
-/** Standard parties for a test file: made before its first test, removed after its last. */
+/**
+ * Standard parties for a test file: made before its first test, removed after its last. Making
+ * them generates and registers four parties' keys, which takes longer than jest's 5 s default on a
+ * machine busy with a network.
+ */
 export function useStandardParties(): StandardParties {
     const world = {} as StandardParties;
     beforeAll(async () => {
         Object.assign(world, await standardParties());
-    });
+    }, 60_000);
     afterAll(() => {
         world.parties.remove();
     });
