@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { Sealpact } from '../client/src/sdk/sealpact';
-import { expectRejection } from '../client/src/test-support/expect-error';
+import { expectRejection } from '../protocol/src/test-support/expect-error';
 import { Parties, PASSPHRASE } from './support/parties';
 import { PROFILE_PATH, ROOT, runId } from './support/fabric';
 

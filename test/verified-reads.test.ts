@@ -8,7 +8,7 @@ import { connect } from '../client/src/sdk/connect';
 import { LedgerConnection } from '../client/src/sdk/ledger';
 import { PartyView } from '../client/src/sdk/parties';
 import { Sealpact } from '../client/src/sdk/sealpact';
-import { expectRejection } from '../client/src/test-support/expect-error';
+import { expectRejection } from '../protocol/src/test-support/expect-error';
 import { defined } from '../protocol/src/test-support/defined';
 import { majorityOfMembers, memberMspIds, profile, runId } from './support/fabric';
 import { GatewayProxy, peerIdentity } from './support/gateway-proxy';

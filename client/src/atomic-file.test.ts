@@ -15,7 +15,7 @@ import {
 import { ClientError } from '@sealpact/protocol';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectRejection } from './test-support/expect-error';
+import { expectRejection } from '../../protocol/src/test-support/expect-error';
 import { writeBufferAtomically, writeFileAtomically, writeOutputFile } from './atomic-file';
 
 /**

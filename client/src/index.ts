@@ -51,4 +51,4 @@ export { signDetached, verifyDetached, signStream, verifyStream } from './crypto
 export { encryptFile, decryptFile, decryptToFile } from './crypto/filecipher';
 export { createEncryptStream, createDecryptStream } from './crypto/stream';
 export { generateFilePassword, drawingDigest } from './crypto/password';
-export { parseDrawing, type Drawing } from './crypto/drawing';
+export { parseDrawing, type Drawing } from '@sealpact/protocol';

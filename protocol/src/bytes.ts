@@ -48,3 +48,13 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
     return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
+
+/** Whether two byte strings are equal, in time that depends only on their lengths: for secrets and MACs. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+    if (a.length !== b.length) return false;
+    let difference = 0;
+    for (let i = 0; i < a.length; i++) {
+        difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+    }
+    return difference === 0;
+}

@@ -279,3 +279,23 @@ export function verifySm2Signature(key: PublicKeyInfo, message: Uint8Array, sign
     const digest = hexToBytes(sm2.getHash(message, sm2PointHex(key.spki), SM2_DEFAULT_USER_ID));
     return verifySm2Digest(key, digest, signature);
 }
+
+/** The SM2 public key of an uncompressed point "04||X||Y" (hex), as a key generated in a browser has it. */
+export function sm2PublicKey(pointHex: string): PublicKeyInfo {
+    if (!isSm2Point(pointHex)) {
+        throw new SealpactError('UNSUPPORTED_KEY', 'not a point on the SM2 curve');
+    }
+    const spki = new Uint8Array(SM2_SPKI_PREFIX.length + 65);
+    spki.set(SM2_SPKI_PREFIX);
+    spki.set(hexToBytes(pointHex), SM2_SPKI_PREFIX.length);
+    return describeSpki(spki);
+}
+
+/**
+ * Sign a whole message in memory with SM2 (SM3 over Z_A || M, the default user id; k from the
+ * CSPRNG), as the canonical DER SEQUENCE { r, s } that verifySm2Signature and the chaincode accept.
+ */
+export function sm2SignMessage(scalarHex: string, key: PublicKeyInfo, message: Uint8Array): Uint8Array {
+    const digest = sm2.getHash(message, sm2PointHex(key.spki), SM2_DEFAULT_USER_ID);
+    return hexToBytes(sm2.doSignature(hexToBytes(digest), scalarHex, { der: true, hash: false }));
+}

@@ -3,11 +3,11 @@ import {
     CIPHERTEXT_DIGEST_ALGORITHMS,
     DigestAlgorithm,
     FILE_PASSWORD_LENGTH,
+    parseDrawing,
     SUITE_CIPHERTEXT_DIGEST,
     UsageError,
 } from '@sealpact/protocol';
 import { writeBufferAtomically } from '../atomic-file';
-import { parseDrawing } from '../crypto/drawing';
 import { decryptFile, encryptFile } from '../crypto/filecipher';
 import { generateFilePassword } from '../crypto/password';
 import { Command, oneOf, Options, required } from './command';

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { UsageError } from '@sealpact/protocol';
-import { parseDrawing } from '../crypto/drawing';
+import { parseDrawing, UsageError } from '@sealpact/protocol';
 import { generateKeyPair } from '../crypto/keys';
 import { Command, EXIT_FAILURE, EXIT_OK, oneOf, Options, OptionSpec, required } from './command';
 import { fileSize, KEY_OPTIONS, keyAlgorithm, parseDeadline, parseSigners, readJson, SUITES } from './inputs';

@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync } fr
 import { throws } from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chunkNonce } from './container-format';
+import { chunkNonce } from '@sealpact/protocol';
 import { gmVectors } from '../test-support/gm-vectors';
 
 // The project's own copy of the shared test vectors (Wycheproof with its LICENSE, GM standards).

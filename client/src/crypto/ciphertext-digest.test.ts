@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { CiphertextDigestAlgorithm } from '@sealpact/protocol';
-import { CiphertextHasher, createCiphertextHasher, leafPrefix, SEGMENT_SIZE } from './ciphertext-digest';
+import { bytesToHex, CiphertextDigestAlgorithm, digestLeafPrefix } from '@sealpact/protocol';
+import { CiphertextHasher, createCiphertextHasher, SEGMENT_SIZE } from './ciphertext-digest';
 import { CryptoPool } from './crypto-pool';
 import { referenceTreeDigest } from '../test-support/tree-digest';
-import { expectError, expectRejection } from '../test-support/expect-error';
+import { expectError, expectRejection } from '../../../protocol/src/test-support/expect-error';
 
 const MIB = 1024 * 1024;
 const pool = new CryptoPool(2);
@@ -34,8 +34,8 @@ function split(data: Buffer, cuts: number[]): Buffer[] {
 
 describe('the tree digest (version 2)', () => {
     it('leaf inputs start with 00, the index, the length and the last flag', () => {
-        expect(leafPrefix(0, 17, true).toString('hex')).toBe('00' + '0000000000000000' + '00000011' + '01');
-        expect(leafPrefix(258, SEGMENT_SIZE, false).toString('hex')).toBe(
+        expect(bytesToHex(digestLeafPrefix(0, 17, true))).toBe('00' + '0000000000000000' + '00000011' + '01');
+        expect(bytesToHex(digestLeafPrefix(258, SEGMENT_SIZE, false))).toBe(
             '00' + '0000000000000102' + '00100000' + '00',
         );
     });

@@ -11,13 +11,19 @@
  *   recorded before version 2; nothing new is written with it.
  */
 import { createHash, Hash } from 'node:crypto';
-import { CiphertextDigestAlgorithm, CryptoError, hashOf, SealpactError } from '@sealpact/protocol';
+import {
+    CiphertextDigestAlgorithm,
+    CryptoError,
+    DIGEST_ROOT_PREFIX,
+    DIGEST_SEGMENT_SIZE,
+    digestLeafPrefix,
+    hashOf,
+    SealpactError,
+} from '@sealpact/protocol';
 import { CryptoPool, cryptoPool } from './crypto-pool';
 
 /** Segment size of the tree digest. */
-export const SEGMENT_SIZE = 1024 * 1024;
-const LEAF_PREFIX = 0x00;
-const ROOT_PREFIX = 0x01;
+export const SEGMENT_SIZE = DIGEST_SEGMENT_SIZE;
 
 /** The ciphertext digest of a byte stream, as it passes. */
 export interface CiphertextHasher {
@@ -39,19 +45,6 @@ export function createCiphertextHasher(
     pool: CryptoPool = cryptoPool,
 ): CiphertextHasher {
     return algorithm.endsWith('-tree') ? new TreeHasher(algorithm, pool) : new PlainHasher(algorithm);
-}
-
-/**
- * leaf_i's input before the segment's bytes: 00 ‖ uint64 index ‖ uint32 length ‖ 01 on the last
- * segment, 00 before it (docs/format.md).
- */
-export function leafPrefix(index: number, length: number, last: boolean): Buffer {
-    const prefix = Buffer.alloc(14);
-    prefix[0] = LEAF_PREFIX;
-    prefix.writeBigUInt64BE(BigInt(index), 1);
-    prefix.writeUInt32BE(length, 9);
-    prefix[13] = last ? 1 : 0;
-    return prefix;
 }
 
 function finished(): SealpactError {
@@ -131,7 +124,7 @@ class TreeHasher implements CiphertextHasher {
     ) {
         this.hash = hashOf(algorithm);
         this.maxInFlight = 2 * pool.size; // two per worker, so each has the next ready
-        this.root = createHash(this.hash).update(Buffer.of(ROOT_PREFIX));
+        this.root = createHash(this.hash).update(Buffer.of(DIGEST_ROOT_PREFIX));
     }
 
     get mustWait(): boolean {
@@ -209,7 +202,7 @@ class TreeHasher implements CiphertextHasher {
     private send(segment: Buffer, length: number, last: boolean): void {
         const index = this.index++;
         this.inFlight++;
-        const parts = [leafPrefix(index, length, last), segment.subarray(0, length)];
+        const parts = [digestLeafPrefix(index, length, last), segment.subarray(0, length)];
         this.pool.run({ kind: 'hash', algorithm: this.hash, parts }).then(
             (leaf) => {
                 this.inFlight--;

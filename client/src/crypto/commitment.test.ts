@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { COMMITMENT_INFO_PREFIX, deriveCommitmentKey, plaintextCommitment } from './commitment';
-import { expectError, expectRejection } from '../test-support/expect-error';
+import { expectError, expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { defined } from '../../../protocol/src/test-support/defined';
 
 // The known answer of docs/crypto.md ("Plaintext commitment"), computed with stock OpenSSL 3.

@@ -8,8 +8,12 @@
  * a last-chunk flag. A chunk is sealed as not the last only once the next byte is known to exist.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { CiphertextDigestAlgorithm, CryptoError, SealpactError, Suite } from '@sealpact/protocol';
 import {
+    CiphertextDigestAlgorithm,
+    CryptoError,
+    equalBytes,
+    SealpactError,
+    Suite,
     chunkNonce,
     ContainerHeader,
     DEFAULT_CHUNK_SIZE,
@@ -17,7 +21,7 @@ import {
     MAX_HEADER_LENGTH,
     parseHeader,
     ParsedHeader,
-} from './container-format';
+} from '@sealpact/protocol';
 import { ChunkCipher } from './crypto-jobs';
 import { CryptoPool, cryptoPool } from './crypto-pool';
 import { checkFilePassword, ContainerKeys, deriveContainerKeys } from './suites';
@@ -138,7 +142,7 @@ export class ContainerOpener extends ChunkWork {
             );
         }
         const expectedAad = toBytes(options.aad);
-        if (!header.aad.equals(expectedAad)) {
+        if (!equalBytes(header.aad, expectedAad)) {
             keys.wipe();
             throw new CryptoError(
                 'AAD_MISMATCH',
@@ -198,7 +202,7 @@ export class ContainerOpener extends ChunkWork {
         return length - tagLength;
     }
 
-    private run(buffer: Buffer, length: number, nonces: Buffer[]): Promise<number> {
+    private run(buffer: Buffer, length: number, nonces: Uint8Array[]): Promise<number> {
         return this.pool.run({ kind: 'open', cipher: this.cipher, nonces, data: buffer, length });
     }
 }

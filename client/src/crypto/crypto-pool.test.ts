@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CryptoJob } from './crypto-jobs';
 import { CryptoPool } from './crypto-pool';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 
 const KIB = 1024;
 

@@ -14,7 +14,7 @@ import {
     textMutationsOf,
 } from '../../../chaincode/src/test-support/fuzz';
 import { defined } from '../../../protocol/src/test-support/defined';
-import { Drawing, keyPoints, MAX_DIMENSION, parseDrawing } from './drawing';
+import { Drawing, keyPoints, MAX_DIMENSION, parseDrawing } from '@sealpact/protocol';
 import { generateFilePassword } from './password';
 
 jest.setTimeout(FUZZ_TIMEOUT_MS);

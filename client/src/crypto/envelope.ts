@@ -1,7 +1,7 @@
 import { constants, privateDecrypt, publicEncrypt } from 'node:crypto';
-import { CryptoError, parsePublicKey, PublicKeyInfo } from '@sealpact/protocol';
+import { CryptoError, parsePublicKey, PublicKeyInfo, sm2Open, sm2Seal } from '@sealpact/protocol';
 import { PrivateKeyInfo, sm2PrivateScalarHex } from './keys';
-import { sm2Open, sm2Seal } from './sm2-envelope';
+import { asBuffer } from './node-primitives';
 
 /**
  * RSA-OAEP parameters of every RSA envelope: SHA-256, MGF1 with SHA-256 (OpenSSL uses the OAEP
@@ -40,7 +40,7 @@ export function sealEnvelope(recipient: string | PublicKeyInfo, password: Uint8A
         );
     }
     if (key.algorithm === 'sm2') {
-        return sm2Seal(key, password);
+        return asBuffer(sm2Seal(key, password));
     }
     return publicEncrypt({ key: key.pem, ...RSA_OAEP_OPTIONS }, password);
 }
@@ -51,7 +51,8 @@ export function sealEnvelope(recipient: string | PublicKeyInfo, password: Uint8A
  * password) and ENVELOPE_OPEN_FAILED when it does not decrypt (wrong key, altered bytes).
  */
 export function openEnvelope(key: PrivateKeyInfo, envelope: Uint8Array): Buffer {
-    const password = key.algorithm === 'sm2' ? sm2Open(sm2PrivateScalarHex(key), envelope) : rsaOpen(key, envelope);
+    const password =
+        key.algorithm === 'sm2' ? asBuffer(sm2Open(sm2PrivateScalarHex(key), envelope)) : rsaOpen(key, envelope);
     if (password.length === 0) {
         throw new CryptoError('BAD_ENVELOPE', 'the envelope holds an empty password');
     }

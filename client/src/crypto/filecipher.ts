@@ -16,7 +16,16 @@ import { read as readCallback, write as writeCallback } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, Transform, Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { CiphertextDigestAlgorithm, CryptoError, Suite, SUITE_CIPHERTEXT_DIGEST } from '@sealpact/protocol';
+import {
+    CiphertextDigestAlgorithm,
+    CryptoError,
+    HEADER_FIXED_LENGTH,
+    headerLength,
+    ParsedHeader,
+    SALT_LENGTH,
+    Suite,
+    SUITE_CIPHERTEXT_DIGEST,
+} from '@sealpact/protocol';
 import { ioError, writeOutputFile } from '../atomic-file';
 import { CiphertextHasher, createCiphertextHasher } from './ciphertext-digest';
 import {
@@ -29,7 +38,6 @@ import {
     headerFrom,
     InOrder,
 } from './container';
-import { HEADER_FIXED_LENGTH, headerLength, ParsedHeader, SALT_LENGTH } from './container-format';
 
 /** Options shared by the file helpers. */
 interface FileOptions {

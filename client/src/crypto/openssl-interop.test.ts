@@ -7,7 +7,7 @@ import { SM2_DEFAULT_USER_ID } from '@sealpact/protocol';
 import { exportPrivateKeyPem, generateKeyPair, loadPrivateKey, PrivateKeyInfo } from './keys';
 import { openEnvelope, sealEnvelope } from './envelope';
 import { signStream, signDetached, verifyDetached, verifyStream } from './signature';
-import { outcomeOf } from '../test-support/expect-error';
+import { outcomeOf } from '../../../protocol/src/test-support/expect-error';
 
 // Both directions against the OpenSSL 3 command line, with exactly the commands docs/crypto.md
 // gives. Keys: one pair made by Sealpact (stored encrypted), one made by `openssl genpkey`.

@@ -1,8 +1,7 @@
 import * as nodeCrypto from 'node:crypto';
 import * as nodeOs from 'node:os';
 import fc from 'fast-check';
-import { DigestAlgorithm, ErrorCode } from '@sealpact/protocol';
-import { Drawing, parseDrawing } from './drawing';
+import { DigestAlgorithm, Drawing, ErrorCode, parseDrawing } from '@sealpact/protocol';
 import {
     DEFAULT_MIN_KEY_POINTS,
     FILE_PASSWORD_INFO,
@@ -11,7 +10,7 @@ import {
     generateFilePassword,
     initialData,
 } from './password';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 
 // The known-answer drawing: an L, a long diagonal crossing the L's vertical arm at
 // (60, 33 + 7 * 60/99 = 37.24) -> (60, 37), and a V. 3 + 2 + 3 + 1 = 9 key points.

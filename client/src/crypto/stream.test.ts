@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
-import { Suite } from '@sealpact/protocol';
-import { MAX_AAD_LENGTH, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './container-format';
+import { MAX_AAD_LENGTH, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, Suite } from '@sealpact/protocol';
 import { cryptoPool } from './crypto-pool';
 import { createDecryptStream, createEncryptStream, DecryptStream, EncryptStream } from './stream';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { defined } from '../../../protocol/src/test-support/defined';
 import { referenceTreeDigest } from '../test-support/tree-digest';
 

@@ -11,7 +11,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { CiphertextDigestAlgorithm, CryptoError, SUITE_CIPHERTEXT_DIGEST } from '@sealpact/protocol';
+import {
+    CiphertextDigestAlgorithm,
+    ContainerHeader,
+    CryptoError,
+    SALT_LENGTH,
+    SUITE_CIPHERTEXT_DIGEST,
+} from '@sealpact/protocol';
 import { CiphertextHasher, createCiphertextHasher } from './ciphertext-digest';
 import {
     chunksInWork,
@@ -22,7 +28,6 @@ import {
     headerFrom,
     InOrder,
 } from './container';
-import { ContainerHeader, SALT_LENGTH } from './container-format';
 import { checkFilePassword } from './suites';
 
 export type { DecryptOptions, EncryptOptions } from './container';

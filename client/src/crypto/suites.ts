@@ -8,8 +8,14 @@
  * with HMAC-SM3, encrypt-then-MAC per chunk.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
-import { CryptoError, DigestAlgorithm, FILE_PASSWORD_LENGTH, Suite, SUITE_DIGEST } from '@sealpact/protocol';
-import { FORMAT_VERSION } from './container-format';
+import {
+    containerKeyInfo,
+    CryptoError,
+    DigestAlgorithm,
+    FILE_PASSWORD_LENGTH,
+    Suite,
+    SUITE_DIGEST,
+} from '@sealpact/protocol';
 import { ChunkCipher } from './crypto-jobs';
 
 /** The keys of one container, bound to its suite, password and salt. */
@@ -19,7 +25,7 @@ export interface ContainerKeys {
     /** Tag length of each chunk in bytes (16 for intl, 32 for gm). */
     readonly tagLength: number;
     /** HMAC of the header body under the header key. */
-    headerTag(body: Buffer): Buffer;
+    headerTag(body: Uint8Array): Buffer;
     /**
      * The chunk construction with its keys, for the crypto pool. `headerTag` is bound into every
      * chunk, so no chunk can be moved under another header. Its keys are in shared memory, which
@@ -28,11 +34,6 @@ export interface ContainerKeys {
     chunkCipher(headerTag: Buffer): ChunkCipher;
     /** Zero the chunk keys (every chunk is sealed or opened by then). */
     wipe(): void;
-}
-
-/** HKDF info string for one derived key, e.g. `sealpact/v1/gm/payload-mac`. */
-function kdfInfo(suite: Suite, purpose: string): string {
-    return `sealpact/v${FORMAT_VERSION}/${suite}/${purpose}`;
 }
 
 interface SuiteSpec {
@@ -97,7 +98,7 @@ export function checkFilePassword(password: Uint8Array): Buffer {
  * Derive a container's keys: HKDF with the suite's hash over the 32-byte file password, salted with
  * the header salt, one info string per key (see docs/format.md).
  */
-export function deriveContainerKeys(suite: Suite, password: Uint8Array, salt: Buffer): ContainerKeys {
+export function deriveContainerKeys(suite: Suite, password: Uint8Array, salt: Uint8Array): ContainerKeys {
     const ikm = checkFilePassword(password);
     if (!Object.hasOwn(SUITES, suite)) {
         throw new CryptoError('BAD_ARGUMENT', `unknown suite "${suite}" (intl or gm)`);
@@ -105,12 +106,12 @@ export function deriveContainerKeys(suite: Suite, password: Uint8Array, salt: Bu
     const spec = SUITES[suite];
     // The suite's hash for HKDF, HMAC and the ciphertext digest.
     const digestAlgorithm = SUITE_DIGEST[suite];
-    const headerKey = Buffer.from(hkdfSync(digestAlgorithm, ikm, salt, kdfInfo(suite, 'header'), 32));
+    const headerKey = Buffer.from(hkdfSync(digestAlgorithm, ikm, salt, containerKeyInfo(suite, 'header'), 32));
     // Chunk keys go into shared memory: the pool's workers read them there, and wipe() reaches every copy.
     const chunkKeys: Buffer[] = [];
     const derive = (purpose: string, length: number) => {
         const key = Buffer.from(new SharedArrayBuffer(length));
-        const derived = new Uint8Array(hkdfSync(digestAlgorithm, ikm, salt, kdfInfo(suite, purpose), length));
+        const derived = new Uint8Array(hkdfSync(digestAlgorithm, ikm, salt, containerKeyInfo(suite, purpose), length));
         key.set(derived);
         derived.fill(0);
         chunkKeys.push(key);

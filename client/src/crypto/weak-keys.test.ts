@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { weakRsaPem } from '../../../protocol/src/test-support/weak-keys';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import { sealEnvelope } from './envelope';
 import { loadPrivateKey } from './keys';
 

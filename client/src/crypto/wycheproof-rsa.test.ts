@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { MIN_RSA_BITS, parsePublicKey } from '@sealpact/protocol';
 import { defined } from '../../../protocol/src/test-support/defined';
-import { outcomeOf } from '../test-support/expect-error';
+import { outcomeOf } from '../../../protocol/src/test-support/expect-error';
 import { loadPrivateKey } from './keys';
 import { openEnvelope, RSA_OAEP_OPTIONS } from './envelope';
 import { createVerifier, verifyDetached } from './signature';

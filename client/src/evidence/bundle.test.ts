@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { unzipSync, Unzipped, zipSync, Zippable } from 'fflate';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import { MAX_BUNDLE_SIZE, MAX_MEMBER_SIZE, readBundle, writeBundle } from './bundle';
 import { EvidenceManifest } from './manifest';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { canonicalJson } from '@sealpact/protocol';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import { EvidenceManifest, isMemberName, parseManifest } from './manifest';
 
 /** The fixture (testdata/manifest.json) with the members of a small bundle. */

@@ -1,5 +1,4 @@
-import { CredentialRecord, DigestAlgorithm } from '@sealpact/protocol';
-import { Drawing } from '../crypto/drawing';
+import { CredentialRecord, DigestAlgorithm, Drawing } from '@sealpact/protocol';
 import { openEnvelope } from '../crypto/envelope';
 import { generateFilePassword } from '../crypto/password';
 import { Keyring, requireKeyring } from './keyring';

@@ -1,7 +1,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from '@sealpact/protocol';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { useStandardParties } from '../test-support/stub-parties';
 
 const HOUR = 60 * 60 * 1000;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSealpactError } from '@sealpact/protocol';
 import { generateKeyPair } from '../crypto/keys';
-import { expectError, expectRejection } from '../test-support/expect-error';
+import { expectError, expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { Keyring, requireKeyring } from './keyring';
 
 let dir: string;

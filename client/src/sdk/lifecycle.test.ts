@@ -9,7 +9,7 @@ import {
 } from '@sealpact/protocol';
 import { verifyParty } from '../../../chaincode/src/test-support/scenarios';
 import { generateKeyPair } from '../crypto/keys';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { StandardParties, standardParties, StubParty } from '../test-support/stub-parties';
 import { requireKeyring } from './keyring';
 import { CONFLICT_RETRIES } from './resubmit';

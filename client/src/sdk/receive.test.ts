@@ -3,7 +3,7 @@ import { chmodSync, createReadStream, existsSync, mkdirSync, readdirSync, readFi
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createEncryptStream } from '../crypto/stream';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { useStandardParties } from '../test-support/stub-parties';
 import { objectKey, parseLocator } from '../store/locator';
 import { checkedKey, checkRecipients } from './check-recipients';

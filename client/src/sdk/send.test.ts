@@ -14,7 +14,7 @@ import {
 import { openEnvelope } from '../crypto/envelope';
 import { generateKeyPair } from '../crypto/keys';
 import * as password from '../crypto/password';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { StandardParties, useStandardParties } from '../test-support/stub-parties';
 import { requireKeyring } from './keyring';
 import { CommitUnknownError } from './ledger-errors';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { ClientError, Suite, SUITE_DIGEST } from '@sealpact/protocol';
-import { Drawing } from '../crypto/drawing';
+import { ClientError, Drawing, Suite, SUITE_DIGEST } from '@sealpact/protocol';
 import { BlobStore } from '../store/blob-store';
 import { checkedKey, checkRecipients } from './check-recipients';
 import { encryptToStore } from './encrypt-to-store';

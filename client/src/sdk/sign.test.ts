@@ -4,7 +4,7 @@ import { CredentialRecord, SignatureRecordV3, Suite } from '@sealpact/protocol';
 import * as commitment from '../crypto/commitment';
 import { openEnvelope } from '../crypto/envelope';
 import { verifyDetached } from '../crypto/signature';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { useStandardParties } from '../test-support/stub-parties';
 import { requireKeyring } from './keyring';
 import { Sealpact } from './sealpact';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectRejection } from '../test-support/expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { PendingUpload, UploadJournal } from './upload-journal';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { Contract, Proposal } from '@hyperledger/fabric-gateway';
 import { common, gateway } from '@hyperledger/fabric-protos';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import { channelConfig, flip, manifest, networkFile } from '../test-support/verify-fixtures';
 import { verifiedResult } from './verified-read';
 

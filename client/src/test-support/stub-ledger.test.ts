@@ -4,7 +4,7 @@ import { setGovernance } from '../../../chaincode/src/test-support/scenarios';
 import { StubNetwork } from '../../../chaincode/src/test-support/stub-network';
 import { CommitUnknownError } from '../sdk/ledger-errors';
 import { WhoAmI } from '../sdk/parties';
-import { expectRejection } from './expect-error';
+import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { StubLedger } from './stub-ledger';
 import { defined } from '../../../protocol/src/test-support/defined';
 

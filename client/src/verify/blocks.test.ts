@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { common } from '@hyperledger/fabric-protos';
 import { DerReader } from '@sealpact/protocol';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import {
     blockOne,
     chain,

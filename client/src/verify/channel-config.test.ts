@@ -1,7 +1,7 @@
 import { common } from '@hyperledger/fabric-protos';
 import { defined } from '../../../protocol/src/test-support/defined';
 import { ErrorCode } from '@sealpact/protocol';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import {
     anchors,
     blockOne,

@@ -1,5 +1,5 @@
 import { common } from '@hyperledger/fabric-protos';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import {
     editMsp,
     registerKeys,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gateway } from '@hyperledger/fabric-protos';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import {
     channelConfig,
     flip,

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from '../../../protocol/src/test-support/expect-error';
 import { ANCHORS, channelConfig, TESTDATA } from '../test-support/verify-fixtures';
 import { anchorPems, trustAnchorsFromConfig, trustAnchorsFromDir, trustAnchorsFromFingerprints } from './trust-anchors';
 

@@ -1,6 +1,7 @@
 /**
  * The byte layout of a Sealpact container header (format version 1), kept apart from the
- * cryptography so the layout can be read in one place next to docs/format.md.
+ * cryptography so the layout can be read in one place next to docs/format.md, and shared by the
+ * Node SDK and the browser.
  *
  * ```
  * offset  size  field
@@ -14,9 +15,12 @@
  *   48+n    32  header tag: HMAC over bytes [0, 48+n)
  * ```
  */
-import { CodeOf, CryptoError, Suite } from '@sealpact/protocol';
+import { utf8ToBytes } from '@noble/hashes/utils';
+import { equalBytes } from './bytes';
+import { CodeOf, CryptoError } from './errors';
+import { Suite } from './suites';
 
-const MAGIC = Buffer.from('SEALPACT', 'ascii');
+const MAGIC = utf8ToBytes('SEALPACT');
 export const FORMAT_VERSION = 1;
 const SUITE_IDS: Readonly<Record<Suite, number>> = { intl: 1, gm: 2 };
 
@@ -47,25 +51,29 @@ export const MAX_HEADER_LENGTH = FIXED_LENGTH + MAX_AAD_LENGTH + HEADER_TAG_LENG
 export const HEADER_FIXED_LENGTH = FIXED_LENGTH;
 
 /** The whole header's length, from its first HEADER_FIXED_LENGTH bytes (not checked here: see parseHeader). */
-export function headerLength(fixed: Buffer): number {
-    return FIXED_LENGTH + fixed.readUInt16BE(OFFSET_AAD_LENGTH) + HEADER_TAG_LENGTH;
+export function headerLength(fixed: Uint8Array): number {
+    return FIXED_LENGTH + view(fixed).getUint16(OFFSET_AAD_LENGTH) + HEADER_TAG_LENGTH;
+}
+
+function view(bytes: Uint8Array): DataView {
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The header fields, as the encoder chooses them and the decoder reads them. */
 export interface ContainerHeader {
     suite: Suite;
     chunkSize: number;
-    salt: Buffer;
-    aad: Buffer;
+    salt: Uint8Array;
+    aad: Uint8Array;
 }
 
 /** A header read from the front of a container, not yet authenticated. */
 export interface ParsedHeader {
     header: ContainerHeader;
     /** The bytes the header tag covers. */
-    body: Buffer;
+    body: Uint8Array;
     /** The header tag as stored. */
-    tag: Buffer;
+    tag: Uint8Array;
     /** Total header length: body plus tag. The first chunk starts here. */
     length: number;
 }
@@ -81,27 +89,27 @@ function checkChunkSize(chunkSize: number, code: CodeOf<'crypto'>, field: string
 }
 
 /** Refuse AAD longer than the 16-bit length field can describe. */
-function checkAad(aad: Buffer): void {
+function checkAad(aad: Uint8Array): void {
     if (aad.length > MAX_AAD_LENGTH) {
         throw new CryptoError('BAD_ARGUMENT', `AAD is ${aad.length} bytes; at most ${MAX_AAD_LENGTH} allowed`);
     }
 }
 
 /** Encode the header fields that the header tag covers (everything but the tag). */
-export function encodeHeaderBody(header: ContainerHeader): Buffer {
+export function encodeHeaderBody(header: ContainerHeader): Uint8Array {
     checkChunkSize(header.chunkSize, 'BAD_ARGUMENT', 'the chunk size');
     checkAad(header.aad);
     if (header.salt.length !== SALT_LENGTH) {
         throw new CryptoError('BAD_ARGUMENT', `salt must be ${SALT_LENGTH} bytes`);
     }
-    const body = Buffer.alloc(FIXED_LENGTH + header.aad.length);
-    MAGIC.copy(body, 0);
+    const body = new Uint8Array(FIXED_LENGTH + header.aad.length);
+    body.set(MAGIC, 0);
     body[OFFSET_VERSION] = FORMAT_VERSION;
     body[OFFSET_SUITE] = SUITE_IDS[header.suite];
-    body.writeUInt32BE(header.chunkSize, OFFSET_CHUNK_SIZE);
-    header.salt.copy(body, OFFSET_SALT);
-    body.writeUInt16BE(header.aad.length, OFFSET_AAD_LENGTH);
-    header.aad.copy(body, FIXED_LENGTH);
+    view(body).setUint32(OFFSET_CHUNK_SIZE, header.chunkSize);
+    body.set(header.salt, OFFSET_SALT);
+    view(body).setUint16(OFFSET_AAD_LENGTH, header.aad.length);
+    body.set(header.aad, FIXED_LENGTH);
     return body;
 }
 
@@ -125,9 +133,9 @@ function suiteOf(id: number): Suite {
  * @returns the parsed header, or `undefined` when more bytes are needed
  * @throws SealpactError BAD_MAGIC, UNSUPPORTED_VERSION, UNSUPPORTED_SUITE or BAD_HEADER
  */
-export function parseHeader(bytes: Buffer): ParsedHeader | undefined {
+export function parseHeader(bytes: Uint8Array): ParsedHeader | undefined {
     const magicSeen = Math.min(bytes.length, MAGIC.length);
-    if (!bytes.subarray(0, magicSeen).equals(MAGIC.subarray(0, magicSeen))) {
+    if (!equalBytes(bytes.subarray(0, magicSeen), MAGIC.subarray(0, magicSeen))) {
         throw new CryptoError('BAD_MAGIC', 'not a Sealpact container (bad magic bytes)');
     }
     if (bytes.length > OFFSET_VERSION && bytes[OFFSET_VERSION] !== FORMAT_VERSION) {
@@ -136,31 +144,31 @@ export function parseHeader(bytes: Buffer): ParsedHeader | undefined {
             `the format version (header byte ${OFFSET_VERSION}) is not ${FORMAT_VERSION}, the only one this reader knows`,
         );
     }
-    const suite = bytes.length > OFFSET_SUITE ? suiteOf(bytes.readUInt8(OFFSET_SUITE)) : undefined;
+    const suite = bytes.length > OFFSET_SUITE ? suiteOf(bytes[OFFSET_SUITE] ?? 0) : undefined;
     if (bytes.length >= OFFSET_SALT) {
         const field = `the chunk size (header bytes ${OFFSET_CHUNK_SIZE}..${OFFSET_SALT - 1})`;
-        checkChunkSize(bytes.readUInt32BE(OFFSET_CHUNK_SIZE), 'BAD_HEADER', field);
+        checkChunkSize(view(bytes).getUint32(OFFSET_CHUNK_SIZE), 'BAD_HEADER', field);
     }
     if (suite === undefined || bytes.length < FIXED_LENGTH) {
         return undefined;
     }
-    const aadLength = bytes.readUInt16BE(OFFSET_AAD_LENGTH);
+    const aadLength = view(bytes).getUint16(OFFSET_AAD_LENGTH);
     const bodyLength = FIXED_LENGTH + aadLength;
     const length = bodyLength + HEADER_TAG_LENGTH;
     if (bytes.length < length) {
         return undefined;
     }
     // Copies, so the header does not pin the caller's (possibly large) read buffer.
-    const body = Buffer.from(bytes.subarray(0, bodyLength));
+    const body = bytes.slice(0, bodyLength);
     return {
         header: {
             suite,
-            chunkSize: body.readUInt32BE(OFFSET_CHUNK_SIZE),
+            chunkSize: view(body).getUint32(OFFSET_CHUNK_SIZE),
             salt: body.subarray(OFFSET_SALT, OFFSET_SALT + SALT_LENGTH),
             aad: body.subarray(FIXED_LENGTH),
         },
         body,
-        tag: Buffer.from(bytes.subarray(bodyLength, length)),
+        tag: bytes.slice(bodyLength, length),
         length,
     };
 }
@@ -174,10 +182,32 @@ const LAST_FLAG_OFFSET = NONCE_LENGTH - 1;
  * 0x01 on the final chunk and 0x00 on every other one (age's STREAM construction). The counter
  * stops reordering and dropping; the flag stops truncation at a chunk boundary.
  */
-export function chunkNonce(index: number, last: boolean): Buffer {
-    const nonce = Buffer.alloc(NONCE_LENGTH);
+export function chunkNonce(index: number, last: boolean): Uint8Array {
+    const nonce = new Uint8Array(NONCE_LENGTH);
     // The top three counter bytes stay zero: 2^64 chunks is more than any file can have.
-    nonce.writeBigUInt64BE(BigInt(index), LAST_FLAG_OFFSET - 8);
+    view(nonce).setBigUint64(LAST_FLAG_OFFSET - 8, BigInt(index));
     nonce[LAST_FLAG_OFFSET] = last ? 1 : 0;
     return nonce;
+}
+
+/** HKDF info string of one container key, e.g. `sealpact/v1/gm/payload-mac` (docs/format.md, Keys). */
+export function containerKeyInfo(suite: Suite, purpose: string): Uint8Array {
+    return utf8ToBytes(`sealpact/v${FORMAT_VERSION}/${suite}/${purpose}`);
+}
+
+/** Segment size of the tree ciphertext digest (docs/format.md, version 2). */
+export const DIGEST_SEGMENT_SIZE = 1024 * 1024;
+/** The root input's first byte; a leaf input's is 00. */
+export const DIGEST_ROOT_PREFIX = 0x01;
+
+/**
+ * leaf_i's input before the segment's bytes: 00 ‖ uint64 index ‖ uint32 length ‖ 01 on the last
+ * segment, 00 before it (docs/format.md).
+ */
+export function digestLeafPrefix(index: number, length: number, last: boolean): Uint8Array {
+    const prefix = new Uint8Array(14);
+    view(prefix).setBigUint64(1, BigInt(index));
+    view(prefix).setUint32(9, length);
+    prefix[13] = last ? 1 : 0;
+    return prefix;
 }

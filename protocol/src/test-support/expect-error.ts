@@ -1,4 +1,4 @@
-import { ErrorCode, isSealpactError, SealpactError } from '@sealpact/protocol';
+import { ErrorCode, isSealpactError, SealpactError } from '../index';
 
 /** Run `fn` and check it throws a SealpactError with this code and a message matching `message`. */
 export function expectError(fn: () => unknown, code: ErrorCode, message: string | RegExp): void {

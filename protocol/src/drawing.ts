@@ -1,4 +1,4 @@
-import { CryptoError, SealpactError } from '@sealpact/protocol';
+import { CryptoError, SealpactError } from './errors';
 
 /**
  * The user's drawing and its key points, the geometric half of the file password (docs/password.md).

@@ -1,6 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { kdf, sm2 } from 'sm-crypto-v2';
-import { CryptoError, DerReader, isSm2Point, PublicKeyInfo, sm2PointHex } from '@sealpact/protocol';
+import { hexToBytes } from '@noble/hashes/utils';
+import { kdf, sm2, sm3 } from 'sm-crypto-v2';
+import { constantTimeEqual } from './bytes';
+import { DerReader } from './der';
+import { CryptoError } from './errors';
+import { isSm2Point, PublicKeyInfo, sm2PointHex } from './publickey';
+
+/*
+ * SM2 envelopes, shared by the Node SDK and the browser: sm-crypto-v2 (on the audited
+ * @noble/curves) does the curve arithmetic on both, so an envelope is sealed and opened by the
+ * same code everywhere.
+ */
 
 /** sm-crypto-v2's cipherMode for the C1||C3||C2 order of GM/T 0003.4-2012 and GB/T 32918.4-2016. */
 const C1C3C2 = 1;
@@ -10,8 +19,8 @@ const SM3_LENGTH = 32;
  * SM2 public-key encryption (GM/T 0003.4) with k from the CSPRNG, returned as the GM/T 0009 DER
  * SEQUENCE { INTEGER x1, INTEGER y1, OCTET STRING C3, OCTET STRING C2 } that OpenSSL reads.
  */
-export function sm2Seal(recipient: PublicKeyInfo, plaintext: Uint8Array): Buffer {
-    return Buffer.from(sm2.doEncrypt(plaintext, recipientPoint(recipient), C1C3C2, { asn1: true }), 'hex');
+export function sm2Seal(recipient: PublicKeyInfo, plaintext: Uint8Array): Uint8Array {
+    return hexToBytes(sm2.doEncrypt(plaintext, recipientPoint(recipient), C1C3C2, { asn1: true }));
 }
 
 /**
@@ -38,8 +47,8 @@ function recipientPoint(recipient: PublicKeyInfo): string | ReturnType<typeof sm
  * Open a GM/T 0009 DER SM2 ciphertext. Throws BAD_ENVELOPE when the DER is not canonical or C1
  * is not a point on the curve, ENVELOPE_OPEN_FAILED when C3 does not match (wrong key, tampering).
  */
-export function sm2Open(scalarHex: string, envelope: Uint8Array): Buffer {
-    const reader = new DerReader(Buffer.from(envelope), 'BAD_ENVELOPE', 'SM2 envelope');
+export function sm2Open(scalarHex: string, envelope: Uint8Array): Uint8Array {
+    const reader = new DerReader(envelope, 'BAD_ENVELOPE', 'SM2 envelope');
     const fields = reader.sequence();
     reader.end();
     const x = fields.integer();
@@ -74,17 +83,27 @@ export function sm2Open(scalarHex: string, envelope: Uint8Array): Buffer {
  * compared in constant time. y2 is computed, never guessed from x2: an x-only ECDH would leave
  * two candidates, and accepting either made −C1 open too, which OpenSSL refuses.
  */
-function decryptWithSharedPoint(scalarHex: string, c1Hex: string, c2: Uint8Array, c3: Uint8Array): Buffer | undefined {
-    const shared = Buffer.from(sm2.ecdh(scalarHex, `04${c1Hex}`, false)).subarray(1); // x2 ‖ y2
-    const t = Buffer.from(kdf(shared, c2.length));
+function decryptWithSharedPoint(
+    scalarHex: string,
+    c1Hex: string,
+    c2: Uint8Array,
+    c3: Uint8Array,
+): Uint8Array | undefined {
+    const shared = sm2.ecdh(scalarHex, `04${c1Hex}`, false).subarray(1); // x2 ‖ y2
+    const t = kdf(shared, c2.length);
     if (t.every((byte) => byte === 0)) {
         return undefined; // B4: an all-zero key stream is an error, not a key
     }
-    const message = Buffer.from(c2.map((byte, i) => byte ^ t.readUInt8(i))); // t is as long as c2
-    const u = createHash('sm3').update(shared.subarray(0, 32)).update(message).update(shared.subarray(32)).digest();
+    const message = c2.map((byte, i) => byte ^ (t[i] ?? 0)); // t is as long as c2
+    const input = new Uint8Array(shared.length + message.length);
+    input.set(shared.subarray(0, 32));
+    input.set(message, 32);
+    input.set(shared.subarray(32), 32 + message.length);
+    const u = hexToBytes(sm3(input));
     shared.fill(0);
     t.fill(0);
-    return timingSafeEqual(u, c3) ? message : undefined;
+    input.fill(0);
+    return constantTimeEqual(u, c3) ? message : undefined;
 }
 
 /** A field element as 64 hex digits; larger values cannot be coordinates. */

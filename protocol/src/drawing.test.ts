@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
 import { Drawing, MAX_CROSSINGS, MAX_DIMENSION, MAX_POINTS, Point, keyPoints, parseDrawing } from './drawing';
-import { expectError } from '../test-support/expect-error';
+import { expectError } from './test-support/expect-error';
 
 type XY = [number, number];
 
