@@ -14,7 +14,7 @@ import prettier from 'prettier';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { ERROR_CODES } = createRequire(import.meta.url)(join(root, 'protocol', 'dist', 'errors.js'));
-const DOCS = ['ledger.md', 'crypto.md', 'stores.md', 'sdk.md', 'cli.md', 'evidence.md'].map((name) =>
+const DOCS = ['ledger.md', 'crypto.md', 'stores.md', 'sdk.md', 'cli.md', 'evidence.md', 'web.md'].map((name) =>
     join(root, 'docs', name),
 );
 const TABLE = /(<!-- error-codes:([a-z]+) -->\n)[\s\S]*?(<!-- \/error-codes -->)/g;

@@ -1,12 +1,11 @@
 import { common, gateway, peer } from '@hyperledger/fabric-protos';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialRecord, FileRecord, SignatureRecord } from '@sealpact/protocol';
+import { CredentialRecord, FileRecord, PartyView, SignatureRecord } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { checkedKey } from '../client/src/sdk/check-recipients';
 import { connect } from '../client/src/sdk/connect';
 import { LedgerConnection } from '../client/src/sdk/ledger';
-import { PartyView } from '../client/src/sdk/parties';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { expectRejection } from '../protocol/src/test-support/expect-error';
 import { defined } from '../protocol/src/test-support/defined';

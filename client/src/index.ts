@@ -26,7 +26,7 @@ export { Sealpact } from './sdk/sealpact';
 export { type AuditEntry } from './sdk/audit-trail';
 export { type ContractNotice, type ContractNoticeKind, type InboxEvent, type ShareNotice } from './sdk/watch';
 export { type Transition } from './sdk/lifecycle';
-export { type PartyView, type WhoAmI } from './sdk/parties';
+export { type PartyView, type WhoAmI } from '@sealpact/protocol';
 export { type ReceiveResult } from './sdk/receive';
 export { type SendOptions } from './sdk/send';
 export { type SendResult } from './sdk/record-share';

@@ -14,7 +14,7 @@
  * A code may be raised in several layers (BAD_PEM by the chaincode and by the key loader); its
  * meaning is then written per layer, as each layer's table shows it.
  */
-export type Layer = 'chaincode' | 'crypto' | 'store' | 'ledger' | 'client' | 'cli' | 'evidence';
+export type Layer = 'chaincode' | 'crypto' | 'store' | 'ledger' | 'client' | 'cli' | 'evidence' | 'web';
 
 export const ERROR_CODES = {
     BAD_ARGUMENT: {
@@ -22,6 +22,7 @@ export const ERROR_CODES = {
         crypto: 'an unknown key algorithm, suite or digest algorithm; an RSA size that is not a multiple of 8 up to 16384; a chunk size, salt or AAD out of range; a file-password option that is not a non-negative integer or a known hash',
         client: 'a method argument is unusable: send with no recipient or with the sender among them, or a signing plan or deadline that breaks its rules (docs/sdk.md)',
         cli: 'an input file named by an option is not a regular file, or too large for a key or data file',
+        web: 'a request to the web gateway whose body or parameters are missing or malformed',
     },
     BAD_JSON: {
         chaincode: 'a JSON argument does not parse or has the wrong shape',
@@ -59,6 +60,7 @@ export const ERROR_CODES = {
     BAD_IDENTITY: {
         chaincode: "the client certificate's MSP ID or CN cannot form a party id",
         client: 'a wallet identity or MSP folder of the profile cannot be read as a certificate and private key',
+        web: 'imported Fabric identity files that are not a certificate and its P-256 private key (MSP folder) or a wallet entry',
     },
     IDENTITY_CONFLICT: {
         chaincode: 'the party id belongs to a certificate with another subject or issuer',
@@ -116,6 +118,7 @@ export const ERROR_CODES = {
     },
     NOT_FOUND: {
         chaincode: 'no such file, or (GetContract) a file shared without a contract',
+        web: 'no such API route, or no pending request with this id (each is signed once, within two minutes)',
     },
 
     PASSPHRASE_REQUIRED: {
@@ -125,6 +128,7 @@ export const ERROR_CODES = {
     },
     BAD_PASSPHRASE: {
         crypto: 'the encrypted private key does not decrypt with this passphrase',
+        web: 'the passphrase does not open the keys this browser keeps',
     },
     PASSWORD_TOO_SHORT: {
         crypto: 'sealing a password shorter than 16 bytes (section 2)',
@@ -300,6 +304,7 @@ export const ERROR_CODES = {
     },
     UNEXPECTED: {
         cli: 'a failure that is not a `SealpactError` (a bug): its first line only',
+        web: 'a failure of the gateway that is not a `SealpactError` (a bug); its text stays in its log',
     },
     NOT_A_SIGNER: {
         chaincode: "the caller is not in the contract's signing plan (sign, decline)",
@@ -367,6 +372,15 @@ export const ERROR_CODES = {
     CONTRACT_MISMATCH: {
         evidence: 'the contract given with `--contract` is not the file that was shared and signed',
     },
+    NOT_SIGNED_IN: {
+        web: 'a blob, event or ledger request without a session, or with an expired one: sign in again with the Fabric identity',
+    },
+    BAD_LOGIN: {
+        web: "a sign-in whose challenge is unknown, used or expired, whose certificate the organisation's CA did not issue or is not valid now, or whose signature does not verify",
+    },
+    PROPOSAL_MISMATCH: {
+        web: 'the browser refused to sign: the bytes the gateway gave it are not the proposal, transaction or commit request it asked for',
+    },
 } as const satisfies Record<string, Partial<Record<Layer, string>>>;
 
 /** Every error code. */
@@ -429,6 +443,9 @@ export class UsageError extends layerError<'cli'>() {}
 
 /** A block, transaction, channel configuration or evidence bundle that does not verify. */
 export class EvidenceError extends layerError<'evidence'>() {}
+
+/** A refusal of the web gateway, or of the browser client checking what the gateway gave it. */
+export class WebError extends layerError<'web'>() {}
 
 /** Narrow an unknown thrown value to a SealpactError with the given code (for tests and callers). */
 export function isSealpactError<C extends ErrorCode>(err: unknown, code?: C): err is SealpactError & { code: C } {

@@ -82,6 +82,10 @@ const SIGNING_STATEMENT_V2_NAMES = [
 /** The value of `contract-plan` and `step` for a file without a signing plan. */
 const NONE = 'none';
 
+/** What a browser signs with its Fabric key to open a session at a web gateway (docs/web.md). */
+export const WEB_LOGIN_HEADER = 'sealpact-web-login/v1';
+const WEB_LOGIN_NAMES = ['gateway', 'challenge'] as const;
+
 /** One value for each of a statement's names, in their order. */
 type Values<Names extends readonly string[]> = { -readonly [K in keyof Names]: string };
 
@@ -95,6 +99,14 @@ export function keyRegistrationStatement(fields: KeyRegistrationFields): string 
         fields.encryptionKey,
         fields.signingKey,
     ]);
+}
+
+/**
+ * The exact bytes (UTF-8 of this string) a browser signs with its Fabric identity's key to sign in
+ * at the web gateway `gateway` (its origin), answering the one-time `challenge` it gave.
+ */
+export function webLoginStatement(gateway: string, challenge: string): string {
+    return lineStatement(WEB_LOGIN_HEADER, WEB_LOGIN_NAMES, [gateway, challenge]);
 }
 
 /**

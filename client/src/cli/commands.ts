@@ -4,6 +4,7 @@ import { evidence } from './evidence-commands';
 import { fileCommands } from './file-commands';
 import { keyCommands } from './key-commands';
 import { ledgerCommands as ledger } from './ledger-commands';
+import { web } from './web-command';
 
 const byName = (commands: Command[], name: string) => commands.find((c) => c.name === name) as Command;
 
@@ -38,4 +39,5 @@ export const commands: Command[] = [
     ledger.watch,
     ledger.gc,
     ledger.network,
+    web,
 ];

@@ -12,7 +12,7 @@ import { OptionSpec, Options } from './command';
 import { PASSPHRASE_ENV, PASSPHRASE_OPTION, readPassphrase } from './inputs';
 
 /** The repository root, when the CLI runs from its build (client/dist/cli). */
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 /** Options every ledger command takes; each also comes from the environment or a config file. */
 export const SESSION_OPTIONS: Record<string, OptionSpec> = {

@@ -1,8 +1,7 @@
-import { EvidenceError, FileStory } from '@sealpact/protocol';
+import { EvidenceError, FileStory, WhoAmI } from '@sealpact/protocol';
 import { LedgerConnection } from '../sdk/ledger';
 import { ChannelBlocks } from '../sdk/verified-read';
 import { ChannelConfig } from '../verify/channel-config';
-import { WhoAmI } from '../sdk/parties';
 import { DecodedBlock, decodeBlock, findTransaction, headerOnly } from '../verify/blocks';
 import { anchorPems, trustAnchorsFromConfig } from '../verify/trust-anchors';
 import { writeBundle } from './bundle';

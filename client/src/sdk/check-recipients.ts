@@ -1,6 +1,5 @@
-import { ClientError, parsePublicKey, PublicKeyInfo } from '@sealpact/protocol';
+import { ClientError, parsePublicKey, PartyView, PublicKeyInfo } from '@sealpact/protocol';
 import { Ledger } from './ledger';
-import { PartyView } from './parties';
 
 /** A party and the encryption key on the ledger its credential is sealed to. */
 export interface SealingKey {

@@ -1,9 +1,8 @@
-import { keyRegistrationStatement } from '@sealpact/protocol';
+import { keyRegistrationStatement, PartyView, WhoAmI } from '@sealpact/protocol';
 import { PrivateKeyInfo } from '../crypto/keys';
 import { signDetached } from '../crypto/signature';
 import { Keyring } from './keyring';
 import { Ledger } from './ledger';
-import { PartyView, WhoAmI } from './parties';
 
 /**
  * The patent's first step: register (or rotate to) an encryption key and a signing key (they may

@@ -6,8 +6,10 @@ import {
     DigestAlgorithm,
     FileRecord,
     IndexEntry,
+    PartyView,
     SignatureRecord,
     SignatureRecordV3,
+    WhoAmI,
 } from '@sealpact/protocol';
 import { PrivateKeyInfo } from '../crypto/keys';
 import { BlobStore } from '../store/blob-store';
@@ -26,7 +28,6 @@ import {
     voidContract,
 } from './lifecycle';
 import { allPages } from './paging';
-import { PartyView, WhoAmI } from './parties';
 import { receive, ReceiveResult } from './receive';
 import { SendResult } from './record-share';
 import { registerKeys } from './register-keys';

@@ -9,6 +9,7 @@ import {
     ErrorCode,
     FileRecord,
     LedgerError,
+    PartyView,
     planHash,
 } from '@sealpact/protocol';
 import { openEnvelope } from '../crypto/envelope';
@@ -18,7 +19,6 @@ import { expectRejection } from '../../../protocol/src/test-support/expect-error
 import { StandardParties, useStandardParties } from '../test-support/stub-parties';
 import { requireKeyring } from './keyring';
 import { CommitUnknownError } from './ledger-errors';
-import { PartyView } from './parties';
 import { SendOptions } from './send';
 
 const world = useStandardParties();

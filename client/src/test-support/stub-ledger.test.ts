@@ -1,9 +1,8 @@
 import { StatusCode } from '@hyperledger/fabric-gateway';
-import { ChaincodeError, LedgerError } from '@sealpact/protocol';
+import { ChaincodeError, LedgerError, WhoAmI } from '@sealpact/protocol';
 import { setGovernance } from '../../../chaincode/src/test-support/scenarios';
 import { StubNetwork } from '../../../chaincode/src/test-support/stub-network';
 import { CommitUnknownError } from '../sdk/ledger-errors';
-import { WhoAmI } from '../sdk/parties';
 import { expectRejection } from '../../../protocol/src/test-support/expect-error';
 import { StubLedger } from './stub-ledger';
 import { defined } from '../../../protocol/src/test-support/defined';

@@ -1,0 +1,286 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, sign } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webLoginStatement } from '@sealpact/protocol';
+import { openStore } from '../store/open-store';
+import { sealpact } from '../test-support/cli-in-process';
+import { startWebGateway, WebGateway } from './gateway';
+
+// The web gateway's HTTP API without a Fabric network: sign-in against an organisation's CA made
+// here with openssl, the session rule, ciphertext in and out of the store, the app's pages, and a
+// proposal built for the browser to sign. Relaying to peers is tested on the network
+// (test/web.test.ts).
+
+const dir = mkdtempSync(join(tmpdir(), 'sealpact-web-gateway-'));
+const anchors = join(dir, 'anchors');
+const app = join(dir, 'app');
+
+function openssl(...args: string[]): void {
+    execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+/** An EC CA and a user certificate it issued, as PEM files in `dir`; the user's key path. */
+function issue(name: string, ca: string): { cert: string; key: string } {
+    const key = join(dir, `${name}.key`);
+    const cert = join(dir, `${name}.pem`);
+    openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key);
+    openssl('pkcs8', '-topk8', '-nocrypt', '-in', key, '-out', `${key}.p8`);
+    if (name === ca) {
+        openssl('req', '-x509', '-new', '-key', key, '-subj', `/CN=${name}`, '-days', '2', '-out', cert);
+    } else {
+        openssl('req', '-new', '-key', key, '-subj', `/OU=client/CN=${name}`, '-out', `${cert}.csr`);
+        const [caCert, caKey] = [join(dir, `${ca}.pem`), join(dir, `${ca}.key`)];
+        openssl('x509', '-req', '-in', `${cert}.csr`, '-CA', caCert, '-CAkey', caKey, '-days', '1', '-out', cert);
+    }
+    return { cert, key: `${key}.p8` };
+}
+
+const ca = issue('ca.org1', 'ca.org1');
+const alice = issue('alice@org1.example.com', 'ca.org1');
+issue('ca.other', 'ca.other');
+const mallory = issue('mallory@org1.example.com', 'ca.other');
+mkdirSync(anchors);
+writeFileSync(join(anchors, 'Org1MSP.pem'), readFileSync(ca.cert));
+mkdirSync(app);
+for (const name of ['index.html', 'app.js', 'style.css']) writeFileSync(join(app, name), `/* ${name} */`);
+
+const profile = {
+    channel: 'contracts',
+    chaincode: 'sealpact',
+    orgs: {
+        Org1MSP: {
+            name: 'Org1',
+            mspId: 'Org1MSP',
+            // Nothing listens here: a relayed request finds no peer.
+            peer: { name: 'peer0', endpoint: '127.0.0.1:1', tlsCACert: ca.cert },
+            identities: { 'alice@org1.example.com': { role: 'client', ...alice } },
+        },
+    },
+};
+
+let gateway: WebGateway;
+let lines: string[];
+
+beforeAll(async () => {
+    lines = [];
+    gateway = await startWebGateway({
+        profile,
+        trustAnchorsDir: anchors,
+        store: openStore(`fs://${join(dir, 'blobs')}`),
+        appDir: app,
+        port: 0,
+        log: (line) => lines.push(line),
+    });
+});
+
+afterAll(() => gateway.close());
+
+async function api(
+    method: string,
+    path: string,
+    body?: unknown,
+    cookie?: string,
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+    const response = await fetch(new URL(path, gateway.url), {
+        method,
+        headers: {
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(cookie ? { cookie } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+        status: response.status,
+        json: (await response.json()) as Record<string, unknown>,
+        headers: response.headers,
+    };
+}
+
+/** Sign in as `who` (its certificate, signed with `signer`'s key); the session cookie. */
+async function signIn(
+    who: { cert: string; key: string },
+    signer = who,
+): Promise<{ status: number; json: Record<string, unknown>; cookie: string }> {
+    const { json } = await api('POST', '/api/challenge');
+    const challenge = String(json.challenge);
+    const origin = gateway.url.replace(/\/$/, '');
+    const signature = sign('sha256', Buffer.from(webLoginStatement(origin, challenge)), readFileSync(signer.key));
+    const login = await api('POST', '/api/login', {
+        mspId: 'Org1MSP',
+        certificate: readFileSync(who.cert, 'utf8'),
+        challenge,
+        signature: signature.toString('base64'),
+    });
+    return { ...login, cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+}
+
+describe('the web gateway', () => {
+    it('serves the app with a strict content security policy', async () => {
+        const response = await fetch(gateway.url);
+        expect(await response.text()).toBe('/* index.html */');
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect((await api('GET', '/nothing')).json.code).toBe('NOT_FOUND');
+    });
+
+    it("signs in a certificate of the organisation's CA whose key signed the challenge", async () => {
+        const login = await signIn(alice);
+        expect(login.status).toBe(200);
+        expect(login.json.partyId).toBe('Org1MSP/alice@org1.example.com');
+        expect(login.cookie).toMatch(/^sealpact_session=[\w-]{43}$/);
+    });
+
+    it('refuses other CAs, other keys and replayed challenges: BAD_LOGIN', async () => {
+        expect((await signIn(mallory)).json.code).toBe('BAD_LOGIN');
+        expect((await signIn(alice, mallory)).json.message).toBe(
+            'BAD_LOGIN: the signature does not verify with the certificate',
+        );
+        const replay = await api('POST', '/api/login', {
+            mspId: 'Org1MSP',
+            certificate: 'x',
+            challenge: 'never-given',
+            signature: 'AA==',
+        });
+        expect(replay).toMatchObject({ status: 401, json: { code: 'BAD_LOGIN' } });
+        expect((await api('POST', '/api/login', { mspId: 'Org1MSP' })).json.code).toBe('BAD_ARGUMENT');
+        const refused = async (mspId: string, certificate: string) => {
+            const { json } = await api('POST', '/api/challenge');
+            const login = { mspId, certificate, challenge: json.challenge, signature: 'AA==' };
+            return (await api('POST', '/api/login', login)).json.message;
+        };
+        const pem = readFileSync(alice.cert, 'utf8');
+        expect(await refused('Org1 MSP', pem)).toBe('BAD_LOGIN: the MSP ID is malformed');
+        expect(await refused('Org9MSP', pem)).toBe('BAD_LOGIN: Org9MSP is not an organisation of this channel');
+        expect(await refused('Org1MSP', 'not a certificate')).toBe(
+            'BAD_LOGIN: the certificate is not a PEM X.509 certificate',
+        );
+    });
+
+    it('gives blobs, events, proposals and the directory to signed-in users only: NOT_SIGNED_IN', async () => {
+        for (const [method, path] of [
+            ['GET', '/api/blobs?locator=x'],
+            ['POST', '/api/events'],
+            ['GET', '/api/directory'],
+        ]) {
+            expect(await api(method ?? '', path ?? '')).toMatchObject({ status: 401, json: { code: 'NOT_SIGNED_IN' } });
+        }
+        expect(
+            (await api('POST', '/api/proposals', { transaction: 'WhoAmI', args: [] }, 'sealpact_session=forged')).json
+                .code,
+        ).toBe('NOT_SIGNED_IN');
+        const { cookie } = await signIn(alice);
+        await api('POST', '/api/logout', {}, cookie);
+        expect((await api('GET', '/api/directory', undefined, cookie)).json.code).toBe('NOT_SIGNED_IN');
+    });
+
+    it('stores ciphertext and gives it back byte for byte', async () => {
+        const { cookie } = await signIn(alice);
+        const bytes = Buffer.from('ciphertext, as the browser uploads it');
+        const put = await fetch(new URL(`/api/blobs?digestAlgorithm=sha256&size=${bytes.length}`, gateway.url), {
+            method: 'PUT',
+            headers: { cookie },
+            body: bytes,
+        });
+        const stored = (await put.json()) as { locator: string; digest: string };
+        expect(stored.digest).toBe(createHash('sha256').update(bytes).digest('hex'));
+        const got = await fetch(new URL(`/api/blobs?locator=${encodeURIComponent(stored.locator)}`, gateway.url), {
+            headers: { cookie },
+        });
+        expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+        expect((await api('GET', '/api/directory', undefined, cookie)).json.parties).toEqual([
+            'Org1MSP/alice@org1.example.com',
+        ]);
+    });
+
+    it('builds a proposal for the browser to sign, relays it once, and logs no body', async () => {
+        const { cookie } = await signIn(alice);
+        const proposal = await api(
+            'POST',
+            '/api/proposals',
+            { transaction: 'GetFile', args: ['f-secret-arg'] },
+            cookie,
+        );
+        expect(proposal.json.id).toMatch(/^[0-9]+$/);
+        const id = String(proposal.json.id);
+        const evaluated = await api('POST', `/api/proposals/${id}/evaluate`, { signature: 'AA==' }, cookie);
+        expect(evaluated).toMatchObject({ status: 502, json: { code: 'NETWORK_DOWN' } });
+        // Taken once: a second use of the same id finds nothing.
+        expect((await api('POST', `/api/proposals/${id}/evaluate`, { signature: 'AA==' }, cookie)).json.code).toBe(
+            'NOT_FOUND',
+        );
+        expect(lines.join('\n')).not.toMatch(/secret|signature|challenge=/);
+    });
+
+    it('relays endorsements and event streams only to a peer, refusing malformed uploads', async () => {
+        const { cookie } = await signIn(alice);
+        const proposal = await api('POST', '/api/proposals', { transaction: 'WhoAmI', args: [] }, cookie);
+        const endorsed = await api(
+            'POST',
+            `/api/proposals/${String(proposal.json.id)}/endorse`,
+            { signature: 'AA==' },
+            cookie,
+        );
+        expect(endorsed).toMatchObject({ status: 502, json: { code: 'NETWORK_DOWN' } });
+        const events = await api('POST', '/api/events', {}, cookie);
+        expect(events.json.message).toEqual(expect.any(String));
+        const streamUrl = new URL(`/api/events/${String(events.json.id)}?signature=AA%3D%3D`, gateway.url);
+        // The stream opens, then ends when the peer cannot be reached; the browser asks anew.
+        const stream = await fetch(streamUrl, { headers: { cookie } });
+        expect(stream.headers.get('content-type')).toBe('text/event-stream');
+        expect(await stream.text()).toBe(': events follow\n\n');
+        expect((await api('GET', streamUrl.pathname + streamUrl.search, undefined, cookie)).json.code).toBe(
+            'NOT_FOUND',
+        );
+        const upload = await fetch(new URL('/api/blobs?digestAlgorithm=md5&size=1', gateway.url), {
+            method: 'PUT',
+            headers: { cookie },
+            body: 'x',
+        });
+        expect(((await upload.json()) as { code: string }).code).toBe('BAD_ARGUMENT');
+        expect((await api('POST', '/api/proposals', { transaction: 'WhoAmI', args: [1] }, cookie)).json.code).toBe(
+            'BAD_ARGUMENT',
+        );
+    });
+
+    it('is what `sealpact web` runs until the process is told to stop', async () => {
+        const profilePath = join(dir, 'profile.json');
+        writeFileSync(profilePath, JSON.stringify({ ...profile, trustAnchors: anchors }));
+        const port = await freePort();
+        const running = sealpact(
+            'web',
+            '--port',
+            String(port),
+            '--profile',
+            profilePath,
+            '--store',
+            `fs://${dir}/cli-blobs`,
+        );
+        const info = `http://127.0.0.1:${port}/api/info`;
+        let answer: unknown;
+        while (answer === undefined) {
+            answer = await fetch(info).then(
+                (response) => response.json(),
+                () => undefined,
+            );
+        }
+        expect(answer).toEqual({ channel: 'contracts', chaincode: 'sealpact', organisations: ['Org1MSP'] });
+        process.emit('SIGINT');
+        expect(await running).toMatchObject({
+            code: 0,
+            stdout: `Sealpact web app: open http://127.0.0.1:${port}/\nstopped\n`,
+        });
+    });
+});
+
+function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as AddressInfo;
+            server.close(() => {
+                resolve(port);
+            });
+        });
+    });
+}

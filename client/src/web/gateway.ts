@@ -1,0 +1,271 @@
+import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { isCiphertextDigestAlgorithm, isSealpactError, WebError } from '@sealpact/protocol';
+import { ConnectionProfile } from '../sdk/profile';
+import { BlobStore } from '../store/blob-store';
+import { cookie, readJson, sendError, sendJson, signature, text } from './http';
+import { Relay } from './relay';
+import { Session, Sessions } from './sessions';
+
+/**
+ * The web gateway (docs/web.md): serves the browser app and a JSON API that relays Fabric
+ * requests the browser signed (relay.ts), stores and serves ciphertext in the organisation's blob
+ * store, and streams chaincode events as server-sent events. It holds no user key and never sees a
+ * plaintext or a file password: the browser encrypts before it uploads and decrypts after it
+ * downloads. Its log names method, path, status and time, never a body or a query.
+ */
+
+export interface WebGatewayOptions {
+    profile: ConnectionProfile;
+    /** The folder of the channel's `<MSP ID>.pem` CA certificates that sign-ins are checked against. */
+    trustAnchorsDir: string;
+    store: BlobStore;
+    /** The built app (web/dist): index.html, app.js, style.css. */
+    appDir: string;
+    port: number;
+    /** Default 127.0.0.1. */
+    host?: string;
+    /** One line per request; default none. */
+    log?: (line: string) => void;
+}
+
+export interface WebGateway {
+    /** The URL to open, e.g. http://127.0.0.1:8080/. */
+    readonly url: string;
+    close(): Promise<void>;
+}
+
+const SESSION_COOKIE = 'sealpact_session';
+const STATIC: Record<string, string> = {
+    '/': 'index.html',
+    '/app.js': 'app.js',
+    '/style.css': 'style.css',
+};
+const TYPES: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+};
+/** The app loads only its own script and style, and talks only to this origin. */
+const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+type Handler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void> | void;
+
+export async function startWebGateway(options: WebGatewayOptions): Promise<WebGateway> {
+    const host = options.host ?? '127.0.0.1';
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, host, resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    const origin = `http://${host}:${port}`;
+    const relay = new Relay(options.profile);
+    const sessions = new Sessions(options.trustAnchorsDir, origin, (session) => {
+        relay.endSession(session);
+    });
+    const routes = apiRoutes(options, relay, sessions);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+        const started = Date.now();
+        const url = new URL(request.url ?? '/', origin);
+        response.on('finish', () => {
+            options.log?.(`${request.method ?? '?'} ${url.pathname} ${response.statusCode} ${Date.now() - started}ms`);
+        });
+        const route = routes[`${request.method ?? ''} ${routeOf(url.pathname)}`];
+        const handle = route ?? (request.method === 'GET' ? serveStatic(options.appDir) : undefined);
+        if (handle === undefined) {
+            sendError(response, new WebError('NOT_FOUND', `no route ${request.method ?? ''} ${url.pathname}`));
+            return;
+        }
+        Promise.resolve()
+            .then(() => handle(request, response, url))
+            .catch((error: unknown) => {
+                sendError(response, error);
+            });
+    });
+    return {
+        url: `${origin}/`,
+        async close() {
+            sessions.endAll();
+            relay.close();
+            server.closeAllConnections();
+            await new Promise<void>((resolve) =>
+                server.close(() => {
+                    resolve();
+                }),
+            );
+        },
+    };
+}
+
+/** `/api/proposals/12/endorse` → `/api/proposals/:id/endorse`. */
+function routeOf(pathname: string): string {
+    return pathname.replace(/^\/api\/(proposals|events)\/[0-9]+/, '/api/$1/:id');
+}
+
+/** The id in a `/api/…/:id` path. */
+function idOf(url: URL): string {
+    return url.pathname.split('/')[3] ?? '';
+}
+
+function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions): Record<string, Handler> {
+    const { profile, store } = options;
+    const session = (request: IncomingMessage): Session => sessions.get(cookie(request, SESSION_COOKIE));
+    return {
+        'GET /api/info': (_request, response) => {
+            sendJson(response, 200, {
+                channel: profile.channel,
+                chaincode: profile.chaincode,
+                organisations: Object.values(profile.orgs).map((org) => org.mspId),
+            });
+        },
+        'POST /api/challenge': (_request, response) => {
+            sendJson(response, 200, { challenge: sessions.challenge() });
+        },
+        'POST /api/login': async (request, response) => {
+            const body = await readJson(request);
+            const opened = sessions.login({
+                mspId: text(body, 'mspId'),
+                certificate: text(body, 'certificate'),
+                challenge: text(body, 'challenge'),
+                signature: text(body, 'signature'),
+            });
+            response.setHeader(
+                'set-cookie',
+                `${SESSION_COOKIE}=${opened.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor((opened.expiresAt - Date.now()) / 1000)}`,
+            );
+            sendJson(response, 200, { partyId: opened.partyId, mspId: opened.mspId });
+        },
+        'POST /api/logout': (request, response) => {
+            const id = cookie(request, SESSION_COOKIE);
+            if (id !== undefined) sessions.end(id);
+            response.setHeader('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+            sendJson(response, 200, {});
+        },
+        'GET /api/directory': async (request, response) => {
+            session(request);
+            sendJson(response, 200, { parties: await directory(profile) });
+        },
+        'POST /api/proposals': async (request, response) => {
+            const who = session(request);
+            const body = await readJson(request);
+            const args = body.args;
+            if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) {
+                throw new WebError('BAD_ARGUMENT', 'args must be an array of strings');
+            }
+            sendJson(response, 200, relay.propose(who, text(body, 'transaction'), args));
+        },
+        'POST /api/proposals/:id/evaluate': async (request, response, url) => {
+            const who = session(request);
+            const result = await relay.evaluate(who, idOf(url), signature(await readJson(request)));
+            sendJson(response, 200, { result: Buffer.from(result).toString('utf8') });
+        },
+        'POST /api/proposals/:id/endorse': async (request, response, url) => {
+            const who = session(request);
+            sendJson(response, 200, await relay.endorse(who, idOf(url), signature(await readJson(request))));
+        },
+        'POST /api/proposals/:id/submit': async (request, response, url) => {
+            const who = session(request);
+            sendJson(response, 200, await relay.submit(who, idOf(url), signature(await readJson(request))));
+        },
+        'POST /api/proposals/:id/commit': async (request, response, url) => {
+            const who = session(request);
+            sendJson(response, 200, await relay.commit(who, idOf(url), signature(await readJson(request))));
+        },
+        'POST /api/events': (request, response) => {
+            sendJson(response, 200, relay.eventsRequest(session(request)));
+        },
+        'GET /api/events/:id': async (request, response, url) => {
+            const who = session(request);
+            const signed = Buffer.from(url.searchParams.get('signature') ?? '', 'base64');
+            await streamEvents(response, await relay.events(who, idOf(url), signed));
+        },
+        'PUT /api/blobs': async (request, response, url) => {
+            session(request);
+            const digestAlg = url.searchParams.get('digestAlgorithm');
+            const size = Number(url.searchParams.get('size'));
+            if (!isCiphertextDigestAlgorithm(digestAlg) || !Number.isSafeInteger(size) || size < 0) {
+                throw new WebError('BAD_ARGUMENT', 'digestAlgorithm and size must name the upload');
+            }
+            const stored = await store.put(request, { digestAlg, size });
+            sendJson(response, 200, stored);
+        },
+        'GET /api/blobs': async (request, response, url) => {
+            session(request);
+            const blob = await store.get(url.searchParams.get('locator') ?? '');
+            response.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
+            // The browser checks every byte against the digest on the ledger, so a blob the store
+            // finds altered (BLOB_TAMPERED, once its bytes are out) is passed on for the browser to
+            // refuse; any other failure cuts the response.
+            try {
+                for await (const chunk of blob) {
+                    if (!response.write(chunk as Buffer)) await once(response, 'drain');
+                }
+                response.end();
+            } catch (error) {
+                if (isSealpactError(error, 'BLOB_TAMPERED')) response.end();
+                else response.destroy();
+            }
+        },
+    };
+}
+
+/** Chaincode events as server-sent events, one `data:` line of JSON each, until the browser leaves. */
+async function streamEvents(
+    response: ServerResponse,
+    events: AsyncIterable<{ eventName: string; payload: Uint8Array; transactionId: string }> & { close(): void },
+): Promise<void> {
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    response.write(': events follow\n\n');
+    response.on('close', () => {
+        events.close();
+    });
+    try {
+        for await (const event of events) {
+            const data = {
+                name: event.eventName,
+                txId: event.transactionId,
+                payload: Buffer.from(event.payload).toString('utf8'),
+            };
+            response.write(`data: ${JSON.stringify(data)}\n\n`);
+        }
+    } catch {
+        // The stream was closed (the browser left) or the peer ended it; the browser reconnects.
+    }
+    response.end();
+}
+
+/** Every identity the profile names, as party ids (`<MSP ID>/<CN>`): whom the app offers as recipients. */
+async function directory(profile: ConnectionProfile): Promise<string[]> {
+    // Two certificates may carry one name (a party's second device): one party.
+    const parties = new Set<string>();
+    for (const org of Object.values(profile.orgs)) {
+        for (const identity of Object.values(org.identities)) {
+            const certificate = new X509Certificate(await readFile(identity.cert));
+            const commonName = /^CN=(.+)$/m.exec(certificate.subject)?.[1];
+            if (commonName !== undefined) parties.add(`${org.mspId}/${commonName}`);
+        }
+    }
+    return [...parties];
+}
+
+function serveStatic(appDir: string): Handler {
+    return async (_request, response, url) => {
+        const name = STATIC[url.pathname];
+        if (name === undefined) {
+            throw new WebError('NOT_FOUND', `no page ${url.pathname}`);
+        }
+        const body = await readFile(join(appDir, name));
+        response.writeHead(200, {
+            'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
+            'content-security-policy': CSP,
+            'x-content-type-options': 'nosniff',
+            'cache-control': 'no-store',
+        });
+        response.end(body);
+    };
+}
