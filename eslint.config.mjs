@@ -22,6 +22,13 @@ export default tseslint.config(
         },
     },
     {
+        // The browser app has a program of its own: the DOM's types, not Node's (its tests add Node's).
+        files: ['web/src/**/*.ts'],
+        languageOptions: {
+            parserOptions: { project: './web/tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+        },
+    },
+    {
         // Scripts and configs in JavaScript: no types to check them with.
         files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
         ...tseslint.configs.disableTypeChecked,

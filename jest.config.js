@@ -31,7 +31,7 @@ const integration = {
 };
 
 module.exports = {
-    projects: [project('protocol'), project('chaincode'), project('client'), integration],
+    projects: [project('protocol'), project('chaincode'), project('client'), project('web'), integration],
     // Coverage of the unit tests (`npm test` runs them with --coverage): the workspaces' sources, not
     // tests, test support, benchmarks, the baseline chaincode or the demo (the integration tests and
     // `npm run demo` run it on the network). Istanbul (babel) instrumentation: v8's took twice the

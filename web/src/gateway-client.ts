@@ -1,0 +1,178 @@
+import { base64ToBytes, bytesToBase64, ErrorCode, SealpactError, utf8, webLoginStatement } from '@sealpact/protocol';
+import { FabricIdentity } from './fabric-identity';
+import { checkCommitRequest, checkEventsRequest, checkProposal, checkTransaction, Expected } from './signing-check';
+
+/**
+ * The browser's side of the web gateway's API (client/src/web/gateway.ts). Every ledger request
+ * is built by the gateway and signed here with the user's Fabric key, after signing-check.ts found
+ * it to be the request asked for; blobs go up and down as ciphertext only.
+ */
+
+/** How long the page waits before it asks again for an event stream that ended. */
+const RECONNECT_MS = 2000;
+
+interface ToSign {
+    id: string;
+    message: string;
+}
+
+export interface GatewayInfo {
+    channel: string;
+    chaincode: string;
+    organisations: string[];
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+    });
+    const answer = (await response.json()) as T & { code?: ErrorCode; message?: string };
+    if (!response.ok) {
+        // The gateway's message already starts with its code.
+        throw new SealpactError(answer.code ?? 'UNEXPECTED', (answer.message ?? '').replace(/^[A-Z_]+: /, ''));
+    }
+    return answer;
+}
+
+export function gatewayInfo(): Promise<GatewayInfo> {
+    return call('GET', '/api/info');
+}
+
+export class GatewaySession {
+    private constructor(
+        readonly identity: FabricIdentity,
+        readonly partyId: string,
+        private readonly expected: Expected,
+    ) {}
+
+    /** Sign in: answer a one-time challenge with the identity's key (BAD_LOGIN when the gateway refuses). */
+    static async signIn(identity: FabricIdentity): Promise<GatewaySession> {
+        const info = await gatewayInfo();
+        const { challenge } = await call<{ challenge: string }>('POST', '/api/challenge');
+        const signature = await identity.sign(utf8(webLoginStatement(location.origin, challenge)));
+        const { partyId } = await call<{ partyId: string }>('POST', '/api/login', {
+            mspId: identity.mspId,
+            certificate: identity.certificate,
+            challenge,
+            signature: bytesToBase64(signature),
+        });
+        const expected = { ...info, mspId: identity.mspId, certificate: identity.certificate };
+        return new GatewaySession(identity, partyId, expected);
+    }
+
+    /** A query on the user's organisation's peer; its answer parsed as JSON. */
+    async query<T>(transaction: string, ...args: string[]): Promise<T> {
+        const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args });
+        const bytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
+        checkProposal(bytes, this.expected, transaction, args);
+        const { result } = await call<{ result: string }>('POST', `/api/proposals/${proposal.id}/evaluate`, {
+            signature: await this.signed(bytes),
+        });
+        return JSON.parse(result) as T;
+    }
+
+    /** A transaction endorsed, ordered and committed; the chaincode's answer (JSON text) and its id. */
+    async submit(transaction: string, ...args: string[]): Promise<{ result: string; txId: string }> {
+        const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args });
+        const proposalBytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
+        const checked = checkProposal(proposalBytes, this.expected, transaction, args);
+        const endorsed = await call<ToSign>('POST', `/api/proposals/${proposal.id}/endorse`, {
+            signature: await this.signed(proposalBytes),
+        });
+        const transactionBytes = base64ToBytes(endorsed.message) ?? new Uint8Array(0);
+        checkTransaction(transactionBytes, this.expected, checked);
+        const submitted = await call<ToSign>('POST', `/api/proposals/${endorsed.id}/submit`, {
+            signature: await this.signed(transactionBytes),
+        });
+        const commitBytes = base64ToBytes(submitted.message) ?? new Uint8Array(0);
+        checkCommitRequest(commitBytes, this.expected, checked.txId);
+        const committed = await call<{ txId: string; result: string }>(
+            'POST',
+            `/api/proposals/${submitted.id}/commit`,
+            {
+                signature: await this.signed(commitBytes),
+            },
+        );
+        return committed;
+    }
+
+    /** The party ids the gateway's organisation directory knows: candidates to send to. */
+    async directory(): Promise<string[]> {
+        return (await call<{ parties: string[] }>('GET', '/api/directory')).parties;
+    }
+
+    /**
+     * Chaincode events from now on, as the gateway relays them; `onEvent` gets each event's name and
+     * payload. A stream that ends is asked for anew (a new signed request) a moment later, and
+     * `onEvent('Reconnected')` then tells the page to catch up on what it may have missed.
+     */
+    async events(onEvent: (name: string, payload: unknown) => void): Promise<EventSource> {
+        const request = await call<ToSign>('POST', '/api/events');
+        const bytes = base64ToBytes(request.message) ?? new Uint8Array(0);
+        checkEventsRequest(bytes, this.expected);
+        const signature = encodeURIComponent(await this.signed(bytes));
+        const source = new EventSource(`/api/events/${request.id}?signature=${signature}`);
+        source.onmessage = (message: MessageEvent<string>) => {
+            const event = JSON.parse(message.data) as { name: string; payload: string };
+            onEvent(event.name, JSON.parse(event.payload));
+        };
+        source.onerror = () => {
+            source.close();
+            setTimeout(() => {
+                this.events(onEvent).then(
+                    () => {
+                        onEvent('Reconnected', null);
+                    },
+                    () => undefined,
+                );
+            }, RECONNECT_MS);
+        };
+        return source;
+    }
+
+    /** Store ciphertext in the organisation's blob store; the gateway's locator, digest and size. */
+    async putBlob(
+        parts: Uint8Array[],
+        digestAlgorithm: string,
+    ): Promise<{ locator: string; digest: string; size: number }> {
+        const body = new Blob(parts as BlobPart[]);
+        const query = new URLSearchParams({ digestAlgorithm, size: String(body.size) });
+        const response = await fetch(`/api/blobs?${query.toString()}`, {
+            method: 'PUT',
+            body,
+            credentials: 'same-origin',
+        });
+        const answer = (await response.json()) as {
+            locator: string;
+            digest: string;
+            size: number;
+            code?: ErrorCode;
+            message?: string;
+        };
+        if (!response.ok) throw new SealpactError(answer.code ?? 'UNEXPECTED', answer.message ?? '');
+        return answer;
+    }
+
+    /** Ciphertext from the blob store, exactly as the gateway gave it (the caller checks its digest). */
+    async getBlob(locator: string): Promise<Uint8Array> {
+        const response = await fetch(`/api/blobs?${new URLSearchParams({ locator }).toString()}`, {
+            credentials: 'same-origin',
+        });
+        if (!response.ok) {
+            const answer = (await response.json()) as { code?: ErrorCode; message?: string };
+            throw new SealpactError(answer.code ?? 'UNEXPECTED', answer.message ?? '');
+        }
+        return new Uint8Array(await response.arrayBuffer());
+    }
+
+    async signOut(): Promise<void> {
+        await call('POST', '/api/logout');
+    }
+
+    private async signed(bytes: Uint8Array): Promise<string> {
+        return bytesToBase64(await this.identity.sign(bytes));
+    }
+}
