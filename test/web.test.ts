@@ -60,6 +60,8 @@ function record(page: Page): void {
     });
 }
 let daveId: string;
+/** The file bob signed, for the auditor. */
+let signedFileId: string;
 
 /** alice sends `path` to `to` from the browser; the file id. */
 async function sendFromBrowser(path: string, to: string): Promise<string> {
@@ -90,7 +92,7 @@ async function openInBrowser(fileId: string): Promise<Buffer> {
     return readFileSync(await download.path());
 }
 
-async function signIn(page: Page, who: 'alice' | 'bob'): Promise<void> {
+async function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
     const [mspId, name] = IDENTITIES[who];
     const identity = defined(profile().orgs[mspId]?.identities[name], `${who} in the profile`);
     await page.goto(gateway.url);
@@ -98,6 +100,10 @@ async function signIn(page: Page, who: 'alice' | 'bob'): Promise<void> {
     await page.locator('#msp').selectOption(mspId);
     await page.getByTestId('identity-import').setInputFiles([identity.cert, identity.key]);
     await page.getByTestId('signin-button').click();
+    if (!register) {
+        await page.locator('#keys-status').getByText('No Sealpact keys').waitFor();
+        return;
+    }
     await page.getByTestId('register-button').click();
     await page.locator('#keys-status').getByText('Keys registered').waitFor();
 }
@@ -217,7 +223,8 @@ describe('the web app on the real network', () => {
         expect((await openInBrowser(fileId)).equals(contract)).toBe(true);
         const item = bob.locator(`[data-testid="inbox-item"][data-file-id="${fileId}"]`);
         await item.getByTestId('sign-button').click();
-        await bob.getByTestId('audit-trail').getByText(`signed by ${bobId}`).waitFor();
+        await bob.getByTestId('signatures').getByText(`signed by ${bobId}`).waitFor();
+        signedFileId = fileId;
         await bob.screenshot({ path: join(SCREENSHOTS, 'inbox-signed.png'), fullPage: true });
         // Confidentiality: neither the plaintext nor a private key nor the passphrase ever reached the gateway.
         const secrets = [
@@ -298,6 +305,22 @@ describe('the web app on the real network', () => {
             .waitFor();
         expect(await item.getByTestId('save-link').isHidden()).toBe(true);
         await bob.screenshot({ path: join(SCREENSHOTS, 'inbox-refusal.png'), fullPage: true });
+    });
+
+    it("shows an auditor the file's trail, and no way to its plaintext", async () => {
+        const auditor = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+        await signIn(auditor, 'auditor', false);
+        await auditor.getByTestId('audit-file').fill(signedFileId);
+        const trail = auditor.getByTestId('audit-trail');
+        // The auditors' peer may commit bob's signature a moment after his own peer.
+        await until(async () => {
+            await auditor.getByTestId('audit-button').click();
+            return (await trail.getByText(`signed by ${bobId}`).count()) === 1;
+        }, "bob's signature in the trail");
+        expect(await trail.getByText(`shared by ${IDENTITIES.alice.join('/')} (${bobId})`).count()).toBe(1);
+        expect(await auditor.getByTestId('open-button').count()).toBe(0);
+        await auditor.screenshot({ path: join(SCREENSHOTS, 'audit-trail.png'), fullPage: true });
+        await auditor.context().close();
     });
 
     it('fits a phone-sized screen without sideways scrolling', async () => {

@@ -23,7 +23,7 @@ export {
 } from '@sealpact/protocol';
 export { connect, type ConnectOptions } from './sdk/connect';
 export { Sealpact } from './sdk/sealpact';
-export { type AuditEntry } from './sdk/audit-trail';
+export { type AuditEntry } from '@sealpact/protocol';
 export { type ContractNotice, type ContractNoticeKind, type InboxEvent, type ShareNotice } from './sdk/watch';
 export { type Transition } from './sdk/lifecycle';
 export { type PartyView, type WhoAmI } from '@sealpact/protocol';

@@ -6,6 +6,7 @@
  * the file password, the container header, the ciphertext digest's framing, SM2 envelopes and the
  * commitment key.
  */
+export * from './audit-trail';
 export * from './bytes';
 export * from './commitment';
 export * from './container-format';
@@ -14,6 +15,7 @@ export * from './drawing';
 export * from './errors';
 export * from './file-password';
 export * from './json';
+export * from './paging';
 export * from './plan';
 export * from './primitives';
 export * from './publickey';

@@ -1,4 +1,7 @@
 import {
+    allPages,
+    AuditEntry,
+    auditTrail,
     base64ToBytes,
     bytesToBase64,
     bytesToHex,
@@ -13,10 +16,10 @@ import {
     generateFilePassword,
     IndexEntry,
     keyRegistrationStatement,
-    Page,
     PartyView,
     PublicKeyInfo,
     parsePublicKey,
+    readAuditRecords,
     SignatureRecord,
     signingStatement,
     sm2Open,
@@ -167,15 +170,13 @@ function freeMemory(): number {
 }
 
 /** Every file shared with the user, oldest first. */
-export async function inbox(session: GatewaySession): Promise<IndexEntry[]> {
-    const entries: IndexEntry[] = [];
-    let bookmark = '';
-    do {
-        const page = await session.query<Page<IndexEntry>>('ListInbox', '100', bookmark);
-        entries.push(...page.items);
-        bookmark = page.bookmark;
-    } while (bookmark !== '');
-    return entries;
+export function inbox(session: GatewaySession): Promise<IndexEntry[]> {
+    return allPages<IndexEntry>(session, 'ListInbox');
+}
+
+/** A file's audit trail (auditors, the owner, recipients): the SDK's own rule over the same records. */
+export async function audit(session: GatewaySession, fileId: string): Promise<AuditEntry[]> {
+    return auditTrail(await readAuditRecords(session, fileId));
 }
 
 /** An opened file: its record, its plaintext and the password (kept to sign; zero it when done). */

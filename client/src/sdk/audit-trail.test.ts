@@ -1,13 +1,15 @@
 import {
+    AuditEntry,
+    auditTrail,
     ContractRecord,
     CredentialRecord,
     FileRecord,
+    HistoryEntry,
     SignatureRecordV1,
     SignatureRecordV2,
     SignatureRecordV3,
 } from '@sealpact/protocol';
 import { standardParties } from '../test-support/stub-parties';
-import { AuditEntry, auditTrail, HistoryEntry } from './audit-trail';
 
 const OWNER = 'Org1MSP/alice@org1.example.com';
 const BOB = 'Org2MSP/bob@org2.example.com';

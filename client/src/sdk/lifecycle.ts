@@ -1,6 +1,5 @@
-import { ContractIndexEntry, ContractRecord, ContractState, ContractView } from '@sealpact/protocol';
+import { allPages, ContractIndexEntry, ContractRecord, ContractState, ContractView } from '@sealpact/protocol';
 import { Ledger } from './ledger';
-import { allPages } from './paging';
 import { submitRetryingConflicts } from './resubmit';
 
 /**

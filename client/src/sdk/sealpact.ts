@@ -1,5 +1,8 @@
 import { Readable, Transform } from 'node:stream';
 import {
+    allPages,
+    AuditEntry,
+    auditTrail,
     ContractIndexEntry,
     ContractState,
     ContractView,
@@ -7,13 +10,13 @@ import {
     FileRecord,
     IndexEntry,
     PartyView,
+    readAuditRecords,
     SignatureRecord,
     SignatureRecordV3,
     WhoAmI,
 } from '@sealpact/protocol';
 import { PrivateKeyInfo } from '../crypto/keys';
 import { BlobStore } from '../store/blob-store';
-import { AuditEntry, auditTrail, readAuditRecords } from './audit-trail';
 import { collectGarbage } from './gc';
 import { grantAccess } from './grant';
 import { Keyring, requireKeyring } from './keyring';
@@ -27,7 +30,6 @@ import {
     Transition,
     voidContract,
 } from './lifecycle';
-import { allPages } from './paging';
 import { receive, ReceiveResult } from './receive';
 import { SendResult } from './record-share';
 import { registerKeys } from './register-keys';

@@ -84,6 +84,7 @@ async function signIn(): Promise<void> {
     if (imported) await saveVault(vault, passphrase);
     element('who').textContent = session.partyId;
     show('signin', false);
+    show('audit');
     await showKeys();
 }
 
@@ -251,11 +252,23 @@ function inboxItem(fileId: string, owner: string): HTMLElement {
 async function showSignatures(fileId: string): Promise<void> {
     if (session === undefined) return;
     const list = await flows.signatures(session, fileId);
-    const trail = element('audit-trail');
-    trail.replaceChildren(
+    element('signatures').replaceChildren(
         ...list.map((signature) => {
             const line = document.createElement('p');
             line.textContent = `${fileId}: signed by ${signature.signer} at ${signature.signedAt}`;
+            return line;
+        }),
+    );
+}
+
+/** The audit trail of a file: who shared, granted, revoked, signed or closed it, and when. No plaintext. */
+async function showAudit(): Promise<void> {
+    if (session === undefined) return;
+    const trail = await flows.audit(session, inputElement('audit-file').value.trim());
+    element('audit-trail').replaceChildren(
+        ...trail.map((entry) => {
+            const line = document.createElement('li');
+            line.textContent = `${entry.at} ${entry.action} by ${entry.by} (${entry.party}) ${entry.detail} tx ${entry.txId}`;
             return line;
         }),
     );
@@ -281,6 +294,7 @@ async function start(): Promise<void> {
     element('signin-button').addEventListener('click', action(signIn));
     element('register-button').addEventListener('click', action(register));
     element('send-button').addEventListener('click', action(sendFile));
+    element('audit-button').addEventListener('click', action(showAudit));
     element('clear-pad').addEventListener('click', () => {
         pad.clear();
     });

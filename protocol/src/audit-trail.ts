@@ -1,6 +1,6 @@
-import { ContractRecord, CredentialRecord, FileRecord, hashOf, SignatureRecord } from '@sealpact/protocol';
-import { Ledger } from './ledger';
-import { allPages } from './paging';
+import { allPages, Queries } from './paging';
+import { ContractRecord, CredentialRecord, FileRecord, SignatureRecord } from './records';
+import { hashOf } from './suites';
 
 /** What each step of a trail does, in the order steps recorded at the same time are listed. */
 const ACTIONS = ['shared', 'granted', 'revoked', 'signed', 'completed', 'declined', 'voided', 'expired'] as const;
@@ -37,7 +37,7 @@ export interface AuditRecords {
 }
 
 /** Auditors: read a file's record, its parties' credential histories, its signatures and its contract's history. */
-export async function readAuditRecords(ledger: Ledger, fileId: string): Promise<AuditRecords> {
+export async function readAuditRecords(ledger: Queries, fileId: string): Promise<AuditRecords> {
     const file = await ledger.query<FileRecord>('GetFile', fileId);
     const credentialHistory: Record<string, HistoryEntry[]> = {};
     for (const party of [file.owner, ...file.recipients]) {
