@@ -23,7 +23,6 @@ function inputElement(id: string): HTMLInputElement {
 let session: GatewaySession | undefined;
 let vault: VaultContents | undefined;
 let passphrase = '';
-let keyPointCount = 0;
 const opened = new Map<string, flows.Opened>();
 
 /** Show a refusal in the error box: its code and message (never a secret: messages hold none). */
@@ -54,10 +53,12 @@ async function importedIdentity(): Promise<VaultContents> {
     const texts = await readFiles(inputElement('identity-import'));
     const wallet = texts.find((t) => t.trimStart().startsWith('{'));
     if (wallet !== undefined) {
-        const entry = JSON.parse(wallet) as {
-            mspId?: string;
-            credentials?: { certificate?: string; privateKey?: string };
-        };
+        let entry: { mspId?: string; credentials?: { certificate?: string; privateKey?: string } };
+        try {
+            entry = JSON.parse(wallet) as typeof entry;
+        } catch {
+            throw new WebError('BAD_IDENTITY', 'the wallet entry is not JSON');
+        }
         const { certificate, privateKey } = entry.credentials ?? {};
         if (entry.mspId === undefined || certificate === undefined || privateKey === undefined) {
             throw new WebError('BAD_IDENTITY', 'the wallet entry has no mspId, certificate or private key');
@@ -275,8 +276,7 @@ async function showAudit(): Promise<void> {
 }
 
 const pad = new DrawingPad(element('drawing-pad') as HTMLCanvasElement, element('markers'), (points: KeyPoint[]) => {
-    keyPointCount = points.length;
-    element('pad-status').textContent = `${keyPointCount} key points (at least ${DEFAULT_MIN_KEY_POINTS})`;
+    element('pad-status').textContent = `${points.length} key points (at least ${DEFAULT_MIN_KEY_POINTS})`;
 });
 
 async function start(): Promise<void> {
