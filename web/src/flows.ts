@@ -24,13 +24,13 @@ import {
     signingStatement,
     sm2Open,
     sm2PublicKey,
-    sm2Seal,
     sm2SignMessage,
     SUITE_CIPHERTEXT_DIGEST,
     utf8,
     WhoAmI,
 } from '@sealpact/protocol';
 import { sm2 } from 'sm-crypto-v2';
+import { sealEnvelope } from './envelope';
 import { decryptContainer, encryptContainer, Progress, treeDigest } from './container';
 import { GatewaySession } from './gateway-client';
 import { browserPrimitives } from './primitives';
@@ -134,12 +134,14 @@ export async function send(
             progress(0.8 * f);
         });
         const digest = await treeDigest(parts);
-        const credentials: CredentialInput[] = sealTo.map(({ partyId, key }) => ({
-            partyId,
-            keyFingerprint: key.fingerprint,
-            algorithm: key.algorithm,
-            envelope: bytesToBase64(sm2Seal(key, password)),
-        }));
+        const credentials: CredentialInput[] = await Promise.all(
+            sealTo.map(async ({ partyId, key }) => ({
+                partyId,
+                keyFingerprint: key.fingerprint,
+                algorithm: key.algorithm,
+                envelope: bytesToBase64(await sealEnvelope(key, password)),
+            })),
+        );
         const blob = await session.putBlob(parts, SUITE_CIPHERTEXT_DIGEST.intl);
         if (blob.digest !== digest) {
             throw new CryptoError('DIGEST_MISMATCH', 'the store named the upload by another digest');

@@ -136,8 +136,7 @@ async function showRecipients(): Promise<void> {
             box.type = 'checkbox';
             box.value = party.partyId;
             box.dataset.testid = 'recipient-option';
-            // RSA envelopes are not in the page yet (docs/web.md): only SM2 keys can be sealed to.
-            box.disabled = !party.verified || party.key?.algorithm !== 'sm2';
+            box.disabled = !party.verified || party.key === undefined;
             const label = document.createElement('label');
             const badge = party.key === undefined ? 'not registered' : party.verified ? '✔ verified' : 'not verified';
             label.append(
