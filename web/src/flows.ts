@@ -30,8 +30,8 @@ import {
     WhoAmI,
 } from '@sealpact/protocol';
 import { sm2 } from 'sm-crypto-v2';
-import { sealEnvelope } from './envelope';
 import { decryptContainer, encryptContainer, Progress, treeDigest } from './container';
+import { sealEnvelope } from './envelope';
 import { GatewaySession } from './gateway-client';
 import { browserPrimitives } from './primitives';
 import { Sm2Pair } from './vault';
