@@ -2,16 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CredentialRecord, KeyRecord, Page } from '@sealpact/protocol';
+import { CredentialRecord, KeyRecord, Page, PartyView } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { CommitClock } from '../client/src/sdk/commit-clock';
 import { LedgerConnection } from '../client/src/sdk/ledger';
-import { PartyView } from '../client/src/sdk/parties';
 import { Sealpact } from '../client/src/sdk/sealpact';
 import { InboxEvent } from '../client/src/sdk/watch';
 import { parseLocator } from '../client/src/store';
 import { defined } from '../protocol/src/test-support/defined';
-import { expectRejection } from '../client/src/test-support/expect-error';
+import { expectRejection } from '../protocol/src/test-support/expect-error';
 import { IDENTITIES, profile, refusal, ROOT, runId } from './support/fabric';
 import { Parties } from './support/parties';
 
