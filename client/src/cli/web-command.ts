@@ -14,6 +14,12 @@ export const web: Command = {
     options: {
         port: { type: 'integer', min: 0, max: 65_535, description: 'TCP port (default 8080; 0 picks a free one)' },
         host: { type: 'string', description: 'address to listen on (default 127.0.0.1)' },
+        'operations-port': {
+            type: 'integer',
+            min: 0,
+            max: 65_535,
+            description: 'also serve /healthz and /metrics on this port of --host, for monitoring (default none)',
+        },
         profile: {
             type: 'string',
             description: "connection profile (or SEALPACT_PROFILE; default the local network's)",
@@ -50,9 +56,11 @@ export const web: Command = {
             appDir: resolve(REPO_ROOT, 'web', 'dist'),
             port: (options.port as number | undefined) ?? 8080,
             host: options.host as string | undefined,
+            operationsPort: options['operations-port'] as number | undefined,
             log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
         });
         process.stdout.write(`Sealpact web app: open ${gateway.url}\n`);
+        if (gateway.operationsUrl) process.stdout.write(`health and metrics: ${gateway.operationsUrl}\n`);
         await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
         await gateway.close();
         return { json: { url: gateway.url }, text: 'stopped' };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { webLoginStatement } from '@sealpact/protocol';
 import { openStore } from '../store/open-store';
 import { sealpact } from '../test-support/cli-in-process';
-import { startWebGateway, WebGateway } from './gateway';
+import { startWebGateway, WebGateway, WebGatewayOptions } from './gateway';
 
 // The web gateway's HTTP API without a Fabric network: sign-in against an organisation's CA made
 // here with openssl, the session rule, ciphertext in and out of the store, the app's pages, and a
@@ -64,16 +64,21 @@ const profile = {
 let gateway: WebGateway;
 let lines: string[];
 
-beforeAll(async () => {
-    lines = [];
-    gateway = await startWebGateway({
+/** A gateway on a free port, with what the test adds (an operations port). */
+function start(options: Partial<WebGatewayOptions> = {}): Promise<WebGateway> {
+    return startWebGateway({
         profile,
         trustAnchorsDir: anchors,
         store: openStore(`fs://${join(dir, 'blobs')}`),
         appDir: app,
         port: 0,
-        log: (line) => lines.push(line),
+        ...options,
     });
+}
+
+beforeAll(async () => {
+    lines = [];
+    gateway = await start({ log: (line) => lines.push(line) });
 });
 
 afterAll(() => gateway.close());
@@ -83,8 +88,9 @@ async function api(
     path: string,
     body?: unknown,
     cookie?: string,
+    at = gateway,
 ): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
-    const response = await fetch(new URL(path, gateway.url), {
+    const response = await fetch(new URL(path, at.url), {
         method,
         headers: {
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -99,21 +105,28 @@ async function api(
     };
 }
 
-/** Sign in as `who` (its certificate, signed with `signer`'s key); the session cookie. */
+/** Sign in as `who` (its certificate, signed with `signer`'s key) at `at`; the session cookie. */
 async function signIn(
     who: { cert: string; key: string },
     signer = who,
+    at = gateway,
 ): Promise<{ status: number; json: Record<string, unknown>; cookie: string }> {
-    const { json } = await api('POST', '/api/challenge');
+    const { json } = await api('POST', '/api/challenge', undefined, undefined, at);
     const challenge = String(json.challenge);
-    const origin = gateway.url.replace(/\/$/, '');
+    const origin = at.url.replace(/\/$/, '');
     const signature = sign('sha256', Buffer.from(webLoginStatement(origin, challenge)), readFileSync(signer.key));
-    const login = await api('POST', '/api/login', {
-        mspId: 'Org1MSP',
-        certificate: readFileSync(who.cert, 'utf8'),
-        challenge,
-        signature: signature.toString('base64'),
-    });
+    const login = await api(
+        'POST',
+        '/api/login',
+        {
+            mspId: 'Org1MSP',
+            certificate: readFileSync(who.cert, 'utf8'),
+            challenge,
+            signature: signature.toString('base64'),
+        },
+        undefined,
+        at,
+    );
     return { ...login, cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
 }
 
@@ -247,11 +260,13 @@ describe('the web gateway', () => {
     it('is what `sealpact web` runs until the process is told to stop', async () => {
         const profilePath = join(dir, 'profile.json');
         writeFileSync(profilePath, JSON.stringify({ ...profile, trustAnchors: anchors }));
-        const port = await freePort();
+        const [port, operationsPort] = [await freePort(), await freePort()];
         const running = sealpact(
             'web',
             '--port',
             String(port),
+            '--operations-port',
+            String(operationsPort),
             '--profile',
             profilePath,
             '--store',
@@ -266,11 +281,91 @@ describe('the web gateway', () => {
             );
         }
         expect(answer).toEqual({ channel: 'contracts', chaincode: 'sealpact', organisations: ['Org1MSP'] });
+        const operations = `http://127.0.0.1:${operationsPort}/`;
+        expect((await fetch(`${operations}metrics`)).status).toBe(200);
         process.emit('SIGINT');
         expect(await running).toMatchObject({
             code: 0,
-            stdout: `Sealpact web app: open http://127.0.0.1:${port}/\nstopped\n`,
+            stdout: `Sealpact web app: open http://127.0.0.1:${port}/\nhealth and metrics: ${operations}\nstopped\n`,
         });
+    });
+});
+
+describe('its health and metrics', () => {
+    let observed: WebGateway;
+    beforeAll(async () => {
+        observed = await start({ operationsPort: 0 });
+    });
+    afterAll(() => observed.close());
+
+    const operations = (path: string): Promise<Response> => fetch(new URL(path, observed.operationsUrl));
+
+    it('answers /healthz to anyone, on the app port and the operations port', async () => {
+        for (const url of [new URL('/healthz', gateway.url), new URL('/healthz', observed.operationsUrl)]) {
+            const response = await fetch(url);
+            expect(response.status).toBe(200);
+            const body = (await response.json()) as { status: string; time: string };
+            expect(body).toEqual({ status: 'OK', time: new Date(body.time).toISOString() });
+        }
+    });
+
+    it('serves /metrics only on the operations port, which a gateway has only when asked', async () => {
+        expect(gateway.operationsUrl).toBeUndefined();
+        expect(await api('GET', '/metrics')).toMatchObject({ status: 404, json: { code: 'NOT_FOUND' } });
+        expect((await api('GET', '/metrics', undefined, undefined, observed)).status).toBe(404);
+        const metrics = await operations('/metrics');
+        expect([metrics.status, metrics.headers.get('content-type')]).toEqual([
+            200,
+            'text/plain; version=0.0.4; charset=utf-8',
+        ]);
+        expect(await metrics.text()).toContain('\nprocess_cpu_user_seconds_total ');
+        expect((await operations('/api/info')).status).toBe(404);
+    });
+
+    it('refuses to start when its operations port is taken', async () => {
+        const taken = Number(new URL(observed.operationsUrl ?? '').port);
+        await expect(start({ operationsPort: taken })).rejects.toThrow('EADDRINUSE');
+    });
+
+    it('counts requests by route and status, refusals by code, sign-ins, relayed transactions, blob bytes', async () => {
+        await signIn(mallory, mallory, observed);
+        const { cookie } = await signIn(alice, alice, observed);
+        await api('GET', '/api/directory', undefined, undefined, observed);
+        const proposal = await api('POST', '/api/proposals', { transaction: 'WhoAmI', args: [] }, cookie, observed);
+        const endorse = `/api/proposals/${String(proposal.json.id)}/endorse`;
+        await api('POST', endorse, { signature: 'AA==' }, cookie, observed);
+        const bytes = Buffer.from('ciphertext counted, never named');
+        const put = await fetch(new URL(`/api/blobs?digestAlgorithm=sha256&size=${bytes.length}`, observed.url), {
+            method: 'PUT',
+            headers: { cookie },
+            body: bytes,
+        });
+        const { locator } = (await put.json()) as { locator: string };
+        await (await fetch(new URL(`/api/blobs?locator=${locator}`, observed.url), { headers: { cookie } })).text();
+
+        const text = await (await operations('/metrics')).text();
+        for (const line of [
+            'sealpact_web_sign_ins_total{outcome="failed"} 1',
+            'sealpact_web_sign_ins_total{outcome="succeeded"} 1',
+            'sealpact_web_refusals_total{code="BAD_LOGIN"} 1',
+            'sealpact_web_refusals_total{code="NOT_SIGNED_IN"} 1',
+            'sealpact_web_refusals_total{code="NETWORK_DOWN"} 1',
+            'sealpact_web_transactions_total{outcome="failed",code="NETWORK_DOWN"} 1',
+            'sealpact_web_requests_total{route="POST /api/challenge",status="200"} 2',
+            'sealpact_web_requests_total{route="POST /api/login",status="401"} 1',
+            'sealpact_web_requests_total{route="POST /api/login",status="200"} 1',
+            'sealpact_web_requests_total{route="GET /api/directory",status="401"} 1',
+            'sealpact_web_requests_total{route="POST /api/proposals/:id/endorse",status="502"} 1',
+            'sealpact_web_requests_total{route="other",status="404"} 1',
+            `sealpact_web_blob_bytes_total{direction="stored"} ${bytes.length}`,
+            `sealpact_web_blob_bytes_total{direction="served"} ${bytes.length}`,
+            'sealpact_web_event_streams 0',
+        ]) {
+            expect(text).toContain(`\n${line}\n`);
+        }
+        // Bounded labels only: no party, certificate, session, locator or pending request id.
+        expect(text).not.toMatch(/alice|mallory|BEGIN CERTIFICATE|sealpact_session|sha256:|proposals\/[0-9]/);
+        expect(text).not.toContain(locator);
     });
 });
 

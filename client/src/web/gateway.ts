@@ -1,13 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { isCiphertextDigestAlgorithm, isSealpactError, WebError } from '@sealpact/protocol';
 import { ConnectionProfile } from '../sdk/profile';
 import { BlobStore } from '../store/blob-store';
-import { cookie, readJson, sendError, sendJson, signature, text } from './http';
+import { cookie, listen, readJson, sendError, sendHealth, sendJson, signature, text } from './http';
+import { GatewayMetrics } from './metrics';
+import { operationsServer } from './operations';
 import { Relay } from './relay';
 import { Session, Sessions } from './sessions';
 
@@ -16,7 +17,8 @@ import { Session, Sessions } from './sessions';
  * requests the browser signed (relay.ts), stores and serves ciphertext in the organisation's blob
  * store, and streams chaincode events as server-sent events. It holds no user key and never sees a
  * plaintext or a file password: the browser encrypts before it uploads and decrypts after it
- * downloads. Its log names method, path, status and time, never a body or a query.
+ * downloads. Its log names method, path, status and time, never a body or a query. GET /healthz
+ * answers anyone; its metrics (metrics.ts) are served on a separate operations port (operations.ts).
  */
 
 export interface WebGatewayOptions {
@@ -31,11 +33,15 @@ export interface WebGatewayOptions {
     host?: string;
     /** One line per request; default none. */
     log?: (line: string) => void;
+    /** The port of /healthz and /metrics on `host` (0: a free one); default none, so no /metrics. */
+    operationsPort?: number;
 }
 
 export interface WebGateway {
     /** The URL to open, e.g. http://127.0.0.1:8080/. */
     readonly url: string;
+    /** The operations port's URL, e.g. http://127.0.0.1:9443/, when it was asked for. */
+    readonly operationsUrl?: string;
     close(): Promise<void>;
 }
 
@@ -58,48 +64,71 @@ type Handler = (request: IncomingMessage, response: ServerResponse, url: URL) =>
 export async function startWebGateway(options: WebGatewayOptions): Promise<WebGateway> {
     const host = options.host ?? '127.0.0.1';
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port, host, resolve);
-    });
-    const { port } = server.address() as AddressInfo;
-    const origin = `http://${host}:${port}`;
+    const origin = `http://${host}:${await listen(server, options.port, host)}`;
+    const metrics = new GatewayMetrics();
+    const operations = options.operationsPort === undefined ? undefined : operationsServer(metrics);
+    let operationsUrl: string | undefined;
+    try {
+        if (operations) {
+            operationsUrl = `http://${host}:${await listen(operations, options.operationsPort ?? 0, host)}/`;
+        }
+    } catch (error) {
+        // The operations port is taken: stop the app's port too, or the process would not exit.
+        await closed(server);
+        throw error;
+    }
     const relay = new Relay(options.profile);
     const sessions = new Sessions(options.trustAnchorsDir, origin, (session) => {
         relay.endSession(session);
     });
-    const routes = apiRoutes(options, relay, sessions);
+    const routes = apiRoutes(options, relay, sessions, metrics);
+    const refuse = (response: ServerResponse, error: unknown): void => {
+        metrics.refused(error);
+        sendError(response, error);
+    };
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
         const started = Date.now();
         const url = new URL(request.url ?? '/', origin);
+        const key = `${request.method ?? ''} ${routeOf(url.pathname)}`;
+        const route = routes[key];
+        const page = request.method === 'GET' && STATIC[url.pathname] !== undefined;
         response.on('finish', () => {
             options.log?.(`${request.method ?? '?'} ${url.pathname} ${response.statusCode} ${Date.now() - started}ms`);
         });
-        const route = routes[`${request.method ?? ''} ${routeOf(url.pathname)}`];
+        // On close, not finish: a response cut short (a failed blob download) counts too.
+        response.on('close', () => {
+            metrics.answered(route !== undefined || page ? key : 'other', response.statusCode);
+        });
         const handle = route ?? (request.method === 'GET' ? serveStatic(options.appDir) : undefined);
         if (handle === undefined) {
-            sendError(response, new WebError('NOT_FOUND', `no route ${request.method ?? ''} ${url.pathname}`));
+            refuse(response, new WebError('NOT_FOUND', `no route ${request.method ?? ''} ${url.pathname}`));
             return;
         }
         Promise.resolve()
             .then(() => handle(request, response, url))
             .catch((error: unknown) => {
-                sendError(response, error);
+                refuse(response, error);
             });
     });
     return {
         url: `${origin}/`,
+        operationsUrl,
         async close() {
             sessions.endAll();
             relay.close();
-            server.closeAllConnections();
-            await new Promise<void>((resolve) =>
-                server.close(() => {
-                    resolve();
-                }),
-            );
+            await Promise.all([closed(server), operations && closed(operations)]);
         },
     };
+}
+
+/** Close a server now, its open connections (event streams) too. */
+async function closed(server: Server): Promise<void> {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) =>
+        server.close(() => {
+            resolve();
+        }),
+    );
 }
 
 /** `/api/proposals/12/endorse` → `/api/proposals/:id/endorse`. */
@@ -112,10 +141,18 @@ function idOf(url: URL): string {
     return url.pathname.split('/')[3] ?? '';
 }
 
-function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions): Record<string, Handler> {
+function apiRoutes(
+    options: WebGatewayOptions,
+    relay: Relay,
+    sessions: Sessions,
+    metrics: GatewayMetrics,
+): Record<string, Handler> {
     const { profile, store } = options;
     const session = (request: IncomingMessage): Session => sessions.get(cookie(request, SESSION_COOKIE));
     return {
+        'GET /healthz': (_request, response) => {
+            sendHealth(response);
+        },
         'GET /api/info': (_request, response) => {
             sendJson(response, 200, {
                 channel: profile.channel,
@@ -128,12 +165,13 @@ function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions)
         },
         'POST /api/login': async (request, response) => {
             const body = await readJson(request);
-            const opened = sessions.login({
+            const login = {
                 mspId: text(body, 'mspId'),
                 certificate: text(body, 'certificate'),
                 challenge: text(body, 'challenge'),
                 signature: text(body, 'signature'),
-            });
+            };
+            const opened = metrics.signIn(() => sessions.login(login));
             response.setHeader(
                 'set-cookie',
                 `${SESSION_COOKIE}=${opened.id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor((opened.expiresAt - Date.now()) / 1000)}`,
@@ -166,15 +204,18 @@ function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions)
         },
         'POST /api/proposals/:id/endorse': async (request, response, url) => {
             const who = session(request);
-            sendJson(response, 200, await relay.endorse(who, idOf(url), signature(await readJson(request))));
+            const signed = signature(await readJson(request));
+            sendJson(response, 200, await metrics.relayed('endorse', () => relay.endorse(who, idOf(url), signed)));
         },
         'POST /api/proposals/:id/submit': async (request, response, url) => {
             const who = session(request);
-            sendJson(response, 200, await relay.submit(who, idOf(url), signature(await readJson(request))));
+            const signed = signature(await readJson(request));
+            sendJson(response, 200, await metrics.relayed('submit', () => relay.submit(who, idOf(url), signed)));
         },
         'POST /api/proposals/:id/commit': async (request, response, url) => {
             const who = session(request);
-            sendJson(response, 200, await relay.commit(who, idOf(url), signature(await readJson(request))));
+            const signed = signature(await readJson(request));
+            sendJson(response, 200, await metrics.relayed('commit', () => relay.commit(who, idOf(url), signed)));
         },
         'POST /api/events': (request, response) => {
             sendJson(response, 200, relay.eventsRequest(session(request)));
@@ -182,7 +223,9 @@ function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions)
         'GET /api/events/:id': async (request, response, url) => {
             const who = session(request);
             const signed = Buffer.from(url.searchParams.get('signature') ?? '', 'base64');
-            await streamEvents(response, await relay.events(who, idOf(url), signed));
+            const events = await relay.events(who, idOf(url), signed);
+            metrics.eventStream(response);
+            await streamEvents(response, events);
         },
         'PUT /api/blobs': async (request, response, url) => {
             session(request);
@@ -192,6 +235,7 @@ function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions)
                 throw new WebError('BAD_ARGUMENT', 'digestAlgorithm and size must name the upload');
             }
             const stored = await store.put(request, { digestAlg, size });
+            metrics.blobStored(stored.size);
             sendJson(response, 200, stored);
         },
         'GET /api/blobs': async (request, response, url) => {
@@ -203,6 +247,7 @@ function apiRoutes(options: WebGatewayOptions, relay: Relay, sessions: Sessions)
             // refuse; any other failure cuts the response.
             try {
                 for await (const chunk of blob) {
+                    metrics.blobServed((chunk as Buffer).length);
                     if (!response.write(chunk as Buffer)) await once(response, 'drain');
                 }
                 response.end();

@@ -1,4 +1,5 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { isSealpactError, SealpactError, WebError } from '@sealpact/protocol';
 
 /** Small helpers of the web gateway's JSON API on node:http. */
@@ -17,6 +18,15 @@ const STATUS: Partial<Record<string, number>> = {
     TIMEOUT: 504,
     COMMIT_UNKNOWN: 504,
 };
+
+/** Listen on `port` of `host` (0: a free one); the port it got. */
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, resolve);
+    });
+    return (server.address() as AddressInfo).port;
+}
 
 /** Read a JSON object body; BAD_ARGUMENT when it is not one or is too large. */
 export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
@@ -61,17 +71,27 @@ export function sendJson(response: ServerResponse, status: number, value: unknow
     response.end(body);
 }
 
-/** A refusal as `{ code, message }`; anything that is not a SealpactError is UNEXPECTED, without its text. */
-export function sendError(response: ServerResponse, error: unknown): void {
-    const refusal = isSealpactError(error)
+/** What a browser is told of a failure: a SealpactError as is, anything else UNEXPECTED, without its text. */
+export function refusalOf(error: unknown): SealpactError {
+    return isSealpactError(error)
         ? error
         : new SealpactError('UNEXPECTED', 'the gateway failed; see its log for the request');
+}
+
+/** A refusal as `{ code, message }` (refusalOf). */
+export function sendError(response: ServerResponse, error: unknown): void {
+    const refusal = refusalOf(error);
     const status = STATUS[refusal.code] ?? (isSealpactError(error) ? 400 : 500);
     if (response.headersSent) {
         response.destroy();
         return;
     }
     sendJson(response, status, { code: refusal.code, message: refusal.message });
+}
+
+/** GET /healthz: Fabric's answer while the process serves, for load balancers and monitoring. */
+export function sendHealth(response: ServerResponse): void {
+    sendJson(response, 200, { status: 'OK', time: new Date().toISOString() });
 }
 
 /** The value of one cookie of the request. */
