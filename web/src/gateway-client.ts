@@ -1,4 +1,12 @@
-import { base64ToBytes, bytesToBase64, ErrorCode, SealpactError, utf8, webLoginStatement } from '@sealpact/protocol';
+import {
+    base64ToBytes,
+    bytesToBase64,
+    ErrorCode,
+    isSealpactError,
+    SealpactError,
+    utf8,
+    webLoginStatement,
+} from '@sealpact/protocol';
 import { FabricIdentity } from './fabric-identity';
 import { checkCommitRequest, checkEventsRequest, checkProposal, checkTransaction, Expected } from './signing-check';
 
@@ -67,7 +75,7 @@ export class GatewaySession {
     async query<T>(transaction: string, ...args: string[]): Promise<T> {
         const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args });
         const bytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
-        checkProposal(bytes, this.expected, transaction, args);
+        await this.checked(proposal.id, () => checkProposal(bytes, this.expected, transaction, args));
         const { result } = await call<{ result: string }>('POST', `/api/proposals/${proposal.id}/evaluate`, {
             signature: await this.signed(bytes),
         });
@@ -78,17 +86,23 @@ export class GatewaySession {
     async submit(transaction: string, ...args: string[]): Promise<{ result: string; txId: string }> {
         const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args });
         const proposalBytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
-        const checked = checkProposal(proposalBytes, this.expected, transaction, args);
+        const checked = await this.checked(proposal.id, () =>
+            checkProposal(proposalBytes, this.expected, transaction, args),
+        );
         const endorsed = await call<ToSign>('POST', `/api/proposals/${proposal.id}/endorse`, {
             signature: await this.signed(proposalBytes),
         });
         const transactionBytes = base64ToBytes(endorsed.message) ?? new Uint8Array(0);
-        checkTransaction(transactionBytes, this.expected, checked);
+        await this.checked(endorsed.id, () => {
+            checkTransaction(transactionBytes, this.expected, checked);
+        });
         const submitted = await call<ToSign>('POST', `/api/proposals/${endorsed.id}/submit`, {
             signature: await this.signed(transactionBytes),
         });
         const commitBytes = base64ToBytes(submitted.message) ?? new Uint8Array(0);
-        checkCommitRequest(commitBytes, this.expected, checked.txId);
+        await this.checked(submitted.id, () => {
+            checkCommitRequest(commitBytes, this.expected, checked.txId);
+        });
         const committed = await call<{ txId: string; result: string }>(
             'POST',
             `/api/proposals/${submitted.id}/commit`,
@@ -112,7 +126,9 @@ export class GatewaySession {
     async events(onEvent: (name: string, payload: unknown) => void): Promise<EventSource> {
         const request = await call<ToSign>('POST', '/api/events');
         const bytes = base64ToBytes(request.message) ?? new Uint8Array(0);
-        checkEventsRequest(bytes, this.expected);
+        await this.checked(request.id, () => {
+            checkEventsRequest(bytes, this.expected);
+        });
         const signature = encodeURIComponent(await this.signed(bytes));
         const source = new EventSource(`/api/events/${request.id}?signature=${signature}`);
         source.onmessage = (message: MessageEvent<string>) => {
@@ -170,6 +186,22 @@ export class GatewaySession {
 
     async signOut(): Promise<void> {
         await call('POST', '/api/logout');
+    }
+
+    /**
+     * Run a signing check on pending request `id`. When it refuses (PROPOSAL_MISMATCH), tell the
+     * gateway, which drops the request and counts the refusal for its operators, then throw: nothing
+     * is signed either way. The report is best effort, since a gateway that tampers may ignore it.
+     */
+    private async checked<T>(id: string, check: () => T): Promise<T> {
+        try {
+            return check();
+        } catch (error) {
+            if (isSealpactError(error, 'PROPOSAL_MISMATCH')) {
+                await call('POST', `/api/proposals/${id}/refuse`, { code: error.code }).catch(() => undefined);
+            }
+            throw error;
+        }
     }
 
     private async signed(bytes: Uint8Array): Promise<string> {

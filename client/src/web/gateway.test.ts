@@ -367,6 +367,28 @@ describe('its health and metrics', () => {
         expect(text).not.toMatch(/alice|mallory|BEGIN CERTIFICATE|sealpact_session|sha256:|proposals\/[0-9]/);
         expect(text).not.toContain(locator);
     });
+
+    it('counts a request the browser refused to sign by its code, and drops it: PROPOSAL_MISMATCH', async () => {
+        const { cookie } = await signIn(alice, alice, observed);
+        const proposal = await api('POST', '/api/proposals', { transaction: 'WhoAmI', args: [] }, cookie, observed);
+        const id = String(proposal.json.id);
+        const refuse = (code: string, by = cookie) =>
+            api('POST', `/api/proposals/${id}/refuse`, { code }, by, observed);
+        expect((await refuse('PROPOSAL_MISMATCH', 'sealpact_session=forged')).json.code).toBe('NOT_SIGNED_IN');
+        expect((await refuse('LEDGER_ERROR')).json.code).toBe('BAD_ARGUMENT');
+        expect(await refuse('PROPOSAL_MISMATCH')).toMatchObject({ status: 200, json: {} });
+        // Dropped: it can be neither signed now nor refused twice.
+        expect((await refuse('PROPOSAL_MISMATCH')).json.code).toBe('NOT_FOUND');
+        expect(
+            (await api('POST', `/api/proposals/${id}/endorse`, { signature: 'AA==' }, cookie, observed)).json.code,
+        ).toBe('NOT_FOUND');
+        const text = await (await operations('/metrics')).text();
+        expect(text).toContain('\nsealpact_web_browser_refusals_total{code="PROPOSAL_MISMATCH"} 1\n');
+        expect(text).toContain(
+            '\nsealpact_web_requests_total{route="POST /api/proposals/:id/refuse",status="200"} 1\n',
+        );
+        expect(text).not.toMatch(/alice|BEGIN CERTIFICATE|proposals\/[0-9]/);
+    });
 });
 
 function freePort(): Promise<number> {

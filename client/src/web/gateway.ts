@@ -59,6 +59,9 @@ const TYPES: Record<string, string> = {
 /** The app loads only its own script and style, and talks only to this origin. */
 const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+/** The codes with which the browser refuses to sign what the gateway built (web/src/signing-check.ts). */
+const BROWSER_REFUSALS = new Set(['PROPOSAL_MISMATCH']);
+
 type Handler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void> | void;
 
 export async function startWebGateway(options: WebGatewayOptions): Promise<WebGateway> {
@@ -216,6 +219,19 @@ function apiRoutes(
             const who = session(request);
             const signed = signature(await readJson(request));
             sendJson(response, 200, await metrics.relayed('commit', () => relay.commit(who, idOf(url), signed)));
+        },
+        // The browser found the bytes it was given not what it asked for and signed nothing: drop
+        // the request and count the refusal, so that operators see a gateway (or something between
+        // it and the peer) tampering with what it hands out.
+        'POST /api/proposals/:id/refuse': async (request, response, url) => {
+            const who = session(request);
+            const code = text(await readJson(request), 'code');
+            if (!BROWSER_REFUSALS.has(code)) {
+                throw new WebError('BAD_ARGUMENT', 'code must be a refusal the browser makes before signing');
+            }
+            relay.cancel(who, idOf(url));
+            metrics.browserRefused(code);
+            sendJson(response, 200, {});
         },
         'POST /api/events': (request, response) => {
             sendJson(response, 200, relay.eventsRequest(session(request)));

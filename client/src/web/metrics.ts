@@ -24,6 +24,12 @@ export class GatewayMetrics {
         labelNames: ['code'],
         registers: [this.registry],
     });
+    private readonly browserRefusals = new Counter({
+        name: 'sealpact_web_browser_refusals_total',
+        help: 'Requests the browser refused to sign, by error code (PROPOSAL_MISMATCH: the bytes were not what it asked for)',
+        labelNames: ['code'],
+        registers: [this.registry],
+    });
     private readonly transactions = new Counter({
         name: 'sealpact_web_transactions_total',
         help: "Relayed transactions, by outcome (committed, refused with the chaincode's code, failed with the gateway's)",
@@ -59,6 +65,11 @@ export class GatewayMetrics {
 
     refused(error: unknown): void {
         this.refusals.inc({ code: refusalOf(error).code });
+    }
+
+    /** The browser refused to sign a request this gateway built; `code` is one of a fixed set. */
+    browserRefused(code: string): void {
+        this.browserRefusals.inc({ code });
     }
 
     /**

@@ -138,6 +138,11 @@ export class Relay {
         }
     }
 
+    /** Drop a pending request the browser refused to sign, whatever its stage (NOT_FOUND when there is none). */
+    cancel(session: Session, id: string): void {
+        this.take(session, id);
+    }
+
     /** Close a session's gateway connection and drop what it left pending. */
     endSession(session: Session): void {
         this.gateways.get(session.id)?.close();
@@ -164,16 +169,16 @@ export class Relay {
         return { id, message: Buffer.from(message).toString('base64') };
     }
 
-    /** The pending request `id` of this session at `stage`, taken once. */
-    private take<S extends Pending['stage']>(session: Session, id: string, stage: S): Extract<Pending, { stage: S }> {
+    /** The pending request `id` of this session at `stage` (any stage when none is named), taken once. */
+    private take<S extends Pending['stage']>(session: Session, id: string, stage?: S): Extract<Pending, { stage: S }> {
         const entry = this.pending.get(id);
         if (
             entry === undefined ||
             entry.sessionId !== session.id ||
-            entry.pending.stage !== stage ||
+            (stage !== undefined && entry.pending.stage !== stage) ||
             entry.expiresAt < Date.now()
         ) {
-            throw new WebError('NOT_FOUND', `no pending ${stage} ${id} of this session`);
+            throw new WebError('NOT_FOUND', `no pending ${stage ?? 'request'} ${id} of this session`);
         }
         this.pending.delete(id);
         return entry.pending as Extract<Pending, { stage: S }>;
