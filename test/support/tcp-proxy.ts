@@ -1,18 +1,23 @@
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
 
+/** Sees every byte a proxied connection carries: `stream` names the connection and its direction. */
+export type Tap = (stream: string, bytes: Buffer) => void;
+
 /**
  * A TCP proxy on 127.0.0.1 in front of one endpoint (a peer's gRPC port), passing bytes through
- * untouched (TLS runs end to end, client to peer). `cut()` drops the connection for real: it
+ * untouched (TLS runs end to end, client to peer), and showing them to its tap if it has one. `cut()` drops the connection for real: it
  * destroys every proxied socket at once and every connection made after it, so the client sees
  * its peer go away exactly when the test says, with nothing mocked.
  */
 export class TcpProxy {
     private readonly sockets = new Set<Socket>();
     private isCut = false;
+    private connections = 0;
 
     private constructor(
         private readonly server: Server,
         private readonly target: { host: string; port: number },
+        private readonly tap?: Tap,
     ) {
         server.on('connection', (client) => {
             this.relay(client);
@@ -20,10 +25,10 @@ export class TcpProxy {
     }
 
     /** Listen on a free port of 127.0.0.1, forwarding to `endpoint` ("host:port"). */
-    static async start(endpoint: string): Promise<TcpProxy> {
+    static async start(endpoint: string, tap?: Tap): Promise<TcpProxy> {
         const colon = endpoint.lastIndexOf(':');
         const target = { host: endpoint.slice(0, colon), port: Number(endpoint.slice(colon + 1)) };
-        const proxy = new TcpProxy(createServer(), target);
+        const proxy = new TcpProxy(createServer(), target, tap);
         await new Promise<void>((resolve, reject) => {
             proxy.server.once('error', reject);
             proxy.server.listen(0, '127.0.0.1', resolve);
@@ -58,11 +63,18 @@ export class TcpProxy {
             return;
         }
         const upstream = connect(this.target.port, this.target.host);
-        for (const [from, to] of [
-            [client, upstream],
-            [upstream, client],
+        const connection = ++this.connections;
+        for (const [from, to, direction] of [
+            [client, upstream, 'to the server'],
+            [upstream, client, 'to the client'],
         ] as const) {
             this.sockets.add(from);
+            const tap = this.tap;
+            if (tap) {
+                from.on('data', (bytes: Buffer) => {
+                    tap(`connection ${connection} ${direction}`, bytes);
+                });
+            }
             from.pipe(to);
             // Either side failing or closing takes the other down, as a broken link would.
             from.on('error', () => {
