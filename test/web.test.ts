@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
-import { keyPoints, SealpactError } from '@sealpact/protocol';
+import { base64ToBytes, keyPoints, SealpactError, sm2Open } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
+import { runCli } from '../client/src/test-support/cli-process';
+import { findLeaks, privateKeySecrets, Secret } from '../client/src/test-support/leak-scan';
 import { parseLocator } from '../client/src/store/locator';
 import { openStore } from '../client/src/store/open-store';
 import { gatewaySigning } from '../client/src/sdk/gateway-signer';
@@ -12,8 +14,9 @@ import { Relay } from '../client/src/web/relay';
 import { defined } from '../protocol/src/test-support/defined';
 import { KAT_STROKES } from '../protocol/src/test-support/password-example';
 import { draw, launchChromium, SCREENSHOTS, shownKeyPoints, until } from './support/browser';
-import { IDENTITIES, profile, ROOT, runId } from './support/fabric';
-import { Parties } from './support/parties';
+import { IDENTITIES, profile, PROFILE_PATH, ROOT, runId } from './support/fabric';
+import { Parties, PASSPHRASE as KEYRING_PASSPHRASE } from './support/parties';
+import { TcpProxy } from './support/tcp-proxy';
 
 /**
  * The web app end to end (issue 12), in real headless Chromium on the real network: alice@Org1
@@ -44,20 +47,68 @@ let browser: Browser;
 let alice: Page;
 let bob: Page;
 let bobId: string;
-/** Every request body, finished response body and log line of the gateway, for the confidentiality check. */
-const traffic: Buffer[] = [];
+/**
+ * For the confidentiality check, every byte between the browsers and the gateway as it crossed the
+ * wire (the browsers reach the gateway through a recording proxy: requests, responses and event
+ * streams as the gateway wrote them, each event at once), the bodies as the pages saw them, and the
+ * gateway's log; by where they were recorded.
+ */
+const traffic = new Map<string, Buffer[]>();
+function keep(where: string, bytes: Buffer): void {
+    const kept = traffic.get(where);
+    if (kept) kept.push(bytes);
+    else traffic.set(where, [bytes]);
+}
+let wire: TcpProxy;
+/** What the pages' own crypto was given to seal, seen from outside the app (below): their vaults. */
+const sealedByPages: string[] = [];
+/** The files alice sent from her browser, whose passwords the check looks for. */
+const sentFromBrowser: string[] = [];
+/** What the test reads of a page's vault (web/src/vault.ts): whose it is, and the Sealpact private keys, hex. */
+interface SealedVault {
+    certificate: string;
+    keys?: { encryption: { privateKey: string }; signing: { privateKey: string } };
+}
+/** The files bob opened in his browser. */
+const openedByBob: string[] = [];
+/** The secrets the flow handled, which must be found nowhere in `traffic`. */
+const secrets: Secret[] = [];
 
-/** Record what a page sends to the gateway and what it gets back (event streams never finish: not those). */
+/**
+ * Watch the page's WebCrypto from outside the app: an init script runs before the app's code and
+ * passes the small JSON plaintexts the page encrypts (its vault: the Fabric identity and the
+ * Sealpact private keys) to the test, which can then look for those keys in the traffic.
+ */
+const OBSERVE_SEALING = `(() => {
+    const encrypt = SubtleCrypto.prototype.encrypt;
+    SubtleCrypto.prototype.encrypt = function (algorithm, key, data) {
+        const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+        if (bytes.length < 65536 && bytes[0] === 0x7b) window.sealpactTestSealed(new TextDecoder().decode(bytes));
+        return encrypt.call(this, algorithm, key, data);
+    };
+})();`;
+
+/** Record what a page sends to the gateway and what it gets back, as the page sees them. */
 function record(page: Page): void {
     page.on('requestfinished', (request) => {
         const body = request.postDataBuffer();
-        if (body !== null) traffic.push(body);
+        if (body !== null) keep('page requests', body);
         void request
             .response()
             .then((response) => response?.body())
-            .then((bytes) => bytes && traffic.push(bytes))
+            .then((bytes) => bytes && keep('page responses', bytes))
             .catch(() => undefined);
     });
+}
+
+/** A browser context whose traffic and sealing are recorded. */
+async function recordedPage(viewport: { width: number; height: number }, hasTouch = false): Promise<Page> {
+    const context = await browser.newContext({ viewport, hasTouch, proxy: { server: `http://${wire.endpoint}` } });
+    await context.exposeFunction('sealpactTestSealed', (text: string) => sealedByPages.push(text));
+    await context.addInitScript(OBSERVE_SEALING);
+    const page = await context.newPage();
+    record(page);
+    return page;
 }
 let daveId: string;
 /** The file bob signed, for the auditor. */
@@ -75,11 +126,17 @@ async function sendFromBrowser(path: string, to: string): Promise<string> {
     await draw(alice, STAR);
     await alice.getByTestId('send-button').click();
     await until(async () => (await result.textContent()) !== previous, 'a new file id');
+    sentFromBrowser.push(defined(await result.textContent()));
     await alice
         .getByTestId('recipient-option')
         .and(alice.locator(`[value="${to}"]`))
         .uncheck();
     return defined(await result.textContent());
+}
+
+function identityOf(who: 'alice' | 'bob'): { cert: string; key: string } {
+    const [mspId, name] = IDENTITIES[who];
+    return defined(profile().orgs[mspId]?.identities[name], `${who} in the profile`);
 }
 
 /** bob opens a file in his inbox and saves it; the saved bytes. */
@@ -89,6 +146,7 @@ async function openInBrowser(fileId: string): Promise<Buffer> {
     await item.getByTestId('open-button').click();
     await item.getByText('digest checked').waitFor();
     const [download] = await Promise.all([bob.waitForEvent('download'), item.getByTestId('save-link').click()]);
+    openedByBob.push(fileId);
     return readFileSync(await download.path());
 }
 
@@ -141,14 +199,18 @@ beforeAll(async () => {
         store: openStore(`fs://${parties.storeDir}`),
         appDir: join(ROOT, 'web', 'dist'),
         port: 0,
-        log: (line) => traffic.push(Buffer.from(line)),
+        operationsPort: 0,
+        log: (line) => {
+            keep('gateway log', Buffer.from(`${line}\n`));
+        },
+    });
+    // Chromium sends plain-HTTP requests to a proxy in absolute form, which the gateway serves as
+    // it would the same request sent to it directly (same origin, same cookies).
+    wire = await TcpProxy.start(new URL(gateway.url).host, (stream, bytes) => {
+        keep(`the wire, ${stream}`, bytes);
     });
     browser = await launchChromium();
-    const page = async () => {
-        const opened = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-        record(opened);
-        return opened;
-    };
+    const page = () => recordedPage({ width: 1280, height: 800 });
     alice = await page();
     bob = await page();
     // bob first: the authority verifies him before alice looks for recipients.
@@ -177,6 +239,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await browser.close();
+    await wire.close();
     await gateway.close();
     parties.close();
 });
@@ -226,20 +289,10 @@ describe('the web app on the real network', () => {
         await bob.getByTestId('signatures').getByText(`signed by ${bobId}`).waitFor();
         signedFileId = fileId;
         await bob.screenshot({ path: join(SCREENSHOTS, 'inbox-signed.png'), fullPage: true });
-        // Confidentiality: neither the plaintext nor a private key nor the passphrase ever reached the gateway.
-        const secrets = [
-            contract.subarray(1024 * 1024, 1024 * 1024 + 64),
-            Buffer.from(PASSPHRASE),
-            ...(['alice', 'bob'] as const).map((who) => {
-                const [mspId, name] = IDENTITIES[who];
-                const pem = readFileSync(defined(profile().orgs[mspId]?.identities[name]).key, 'utf8');
-                return Buffer.from(defined(pem.split('\n')[1]));
-            }),
-        ];
-        expect(traffic.length).toBeGreaterThan(20);
-        for (const secret of secrets) {
-            expect(traffic.filter((bytes) => bytes.includes(secret))).toEqual([]);
-        }
+        secrets.push(
+            { name: "the contract's first bytes", bytes: contract.subarray(0, 64) },
+            { name: "the contract's middle bytes", bytes: contract.subarray(1024 * 1024, 1024 * 1024 + 64) },
+        );
         // Read at bob's own peer, which committed his signature.
         const bobSdk = await parties.as('bob');
         const signatures = await bobSdk.ledger.query<Array<{ signer: string }>>('GetSignatures', fileId);
@@ -260,6 +313,76 @@ describe('the web app on the real network', () => {
         writeFileSync(toBob, randomBytes(100_000));
         const sent = await dave.send(toBob, { to: [bobId], suite: 'intl' });
         expect((await openInBrowser(sent.fileId)).equals(readFileSync(toBob))).toBe(true);
+        secrets.push(
+            { name: 'the file to dave', bytes: readFileSync(toDave).subarray(0, 64) },
+            { name: "dave's file to bob", bytes: readFileSync(toBob).subarray(0, 64) },
+        );
+    });
+
+    it('interoperates with the sealpact CLI: it receives a file the browser sent, and sends one the browser opens', async () => {
+        // dave's CLI, with the keyring his SDK session registered (the CLI's docs: a keyring folder
+        // and a passphrase file), in its own process, on the same profile and blob store.
+        const passphraseFile = join(parties.dir, 'dave-passphrase');
+        writeFileSync(passphraseFile, `${KEYRING_PASSPHRASE}\n`, { mode: 0o600 });
+        const daveCli = (...argv: string[]) =>
+            runCli(
+                [join(ROOT, 'client', 'dist', 'cli', 'main.js')],
+                [
+                    ...argv,
+                    ...['--identity', IDENTITIES.dave[1], '--profile', PROFILE_PATH],
+                    ...['--store', `fs://${parties.storeDir}`, '--keyring', join(parties.dir, 'keyrings', 'dave')],
+                    ...['--passphrase-file', passphraseFile, '--json'],
+                ],
+            );
+        const toDave = join(parties.dir, 'web-to-dave-cli.bin');
+        writeFileSync(toDave, randomBytes(200_000));
+        const fileId = await sendFromBrowser(toDave, daveId);
+        const received = join(parties.dir, 'web-to-dave-cli.out');
+        await until(async () => (await daveCli('inbox')).stdout.includes(fileId), "the share in dave's inbox at Org1");
+        const got = await daveCli('get', '--file-id', fileId, '--out', received);
+        expect([got.code, got.stderr]).toEqual([0, '']);
+        expect(readFileSync(received).equals(readFileSync(toDave))).toBe(true);
+
+        const toBob = join(parties.dir, 'cli-to-bob.bin');
+        writeFileSync(toBob, randomBytes(150_000));
+        const sent = await daveCli('send', '--to', bobId, '--suite', 'intl', '--in', toBob);
+        expect([sent.code, sent.stderr]).toEqual([0, '']);
+        const { fileId: cliFileId } = JSON.parse(sent.stdout) as { fileId: string };
+        expect((await openInBrowser(cliFileId)).equals(readFileSync(toBob))).toBe(true);
+        secrets.push(
+            { name: "the browser's file to dave's CLI", bytes: readFileSync(toDave).subarray(0, 64) },
+            { name: "dave's CLI's file to bob", bytes: readFileSync(toBob).subarray(0, 64) },
+        );
+    });
+
+    it('refuses to sign a proposal the gateway altered, which the gateway counts: PROPOSAL_MISMATCH', async () => {
+        const refusals = async () => {
+            const metrics = await (await fetch(new URL('metrics', gateway.operationsUrl))).text();
+            return Number(
+                /\nsealpact_web_browser_refusals_total\{code="PROPOSAL_MISMATCH"\} (\d+)\n/.exec(metrics)?.[1] ?? 0,
+            );
+        };
+        const before = await refusals();
+        // On its way to the gateway, the page's request for a proposal is altered once: the
+        // gateway builds one for another file than the page asked for.
+        await alice.route(
+            '**/api/proposals',
+            async (route) => {
+                const asked = JSON.parse(route.request().postData() ?? '{}') as { args: string[] };
+                const altered = { ...asked, args: asked.args.map((arg) => `${arg}-other`) };
+                await route.continue({ postData: JSON.stringify(altered) });
+            },
+            { times: 1 },
+        );
+        await alice.getByTestId('audit-file').fill(signedFileId);
+        await alice.getByTestId('audit-button').click();
+        await alice
+            .getByTestId('error')
+            .getByText(/^PROPOSAL_MISMATCH: /)
+            .waitFor();
+        await until(async () => (await refusals()) === before + 1, 'the refusal counted by the gateway');
+        const metrics = await (await fetch(new URL('metrics', gateway.operationsUrl))).text();
+        expect(metrics).not.toMatch(/alice|BEGIN CERTIFICATE|f-[0-9a-f]{24}|sha256-tree:/);
     });
 
     it('a proposal the gateway swaps after the browser signed it is refused by the peer', async () => {
@@ -308,7 +431,7 @@ describe('the web app on the real network', () => {
     });
 
     it("shows an auditor the file's trail, and no way to its plaintext", async () => {
-        const auditor = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+        const auditor = await recordedPage({ width: 1280, height: 800 });
         await signIn(auditor, 'auditor', false);
         await auditor.getByTestId('audit-file').fill(signedFileId);
         const trail = auditor.getByTestId('audit-trail');
@@ -324,13 +447,58 @@ describe('the web app on the real network', () => {
     });
 
     it('fits a phone-sized screen without sideways scrolling', async () => {
-        const phone = await (
-            await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true })
-        ).newPage();
+        const phone = await recordedPage({ width: 390, height: 844 }, true);
         await phone.goto(gateway.url);
         await phone.getByTestId('identity-import').waitFor();
         expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
         await phone.screenshot({ path: join(SCREENSHOTS, 'phone-sign-in.png'), fullPage: true });
         await phone.context().close();
+    });
+    it('no byte the gateway handled or logged holds a plaintext, a file password, a private key or the passphrase', async () => {
+        const [aliceSdk, bobSdk] = [await parties.as('alice'), await parties.as('bob')];
+        // The pages' Sealpact keys, as their vaults held them (alice's and bob's, each sealed at registration).
+        const vaults = sealedByPages.map((text) => JSON.parse(text) as SealedVault);
+        const keysOf = (who: 'alice' | 'bob') => {
+            const certificate = readFileSync(identityOf(who).cert, 'utf8').trim();
+            const kept = vaults.filter((vault) => vault.certificate.trim() === certificate && vault.keys);
+            return defined(kept.at(-1)?.keys, `${who}'s page keys`);
+        };
+        const pageKeys = { alice: keysOf('alice'), bob: keysOf('bob') };
+        // Each file's password, opened from its owner's (or bob's) credential with the page's key.
+        const passwordOf = async (fileId: string, who: 'alice' | 'bob') => {
+            const sdk = who === 'alice' ? aliceSdk : bobSdk;
+            const credential = await sdk.ledger.query<{ envelope: string }>('GetCredential', fileId);
+            return sm2Open(pageKeys[who].encryption.privateKey, defined(base64ToBytes(credential.envelope)));
+        };
+        const received = openedByBob.filter((fileId) => !sentFromBrowser.includes(fileId));
+        const all: Secret[] = [
+            ...secrets,
+            { name: 'the passphrase', bytes: Buffer.from(PASSPHRASE) },
+            ...(['alice', 'bob'] as const).flatMap((who) => [
+                ...privateKeySecrets(`${who}'s Fabric key`, readFileSync(identityOf(who).key, 'utf8')),
+                { name: `${who}'s SM2 encryption key`, bytes: Buffer.from(pageKeys[who].encryption.privateKey, 'hex') },
+                { name: `${who}'s SM2 signing key`, bytes: Buffer.from(pageKeys[who].signing.privateKey, 'hex') },
+            ]),
+            ...(await Promise.all(
+                sentFromBrowser.map(async (id) => ({
+                    name: `the password of ${id}`,
+                    bytes: await passwordOf(id, 'alice'),
+                })),
+            )),
+            ...(await Promise.all(
+                received.map(async (fileId) => ({
+                    name: `the password of ${fileId}`,
+                    bytes: await passwordOf(fileId, 'bob'),
+                })),
+            )),
+        ];
+        // Each of them really was in play: sent files, bob's received ones and the event streams.
+        expect(sentFromBrowser.length).toBeGreaterThanOrEqual(4);
+        expect(received.length).toBeGreaterThanOrEqual(2);
+        const recorded = new Map([...traffic].map(([where, chunks]) => [where, Buffer.concat(chunks)]));
+        const wireBytes = [...recorded].filter(([where]) => where.startsWith('the wire')).map(([, bytes]) => bytes);
+        expect(Buffer.concat(wireBytes).includes('text/event-stream')).toBe(true);
+        expect(Buffer.concat(wireBytes).includes('\ndata: {"name":"FileShared"')).toBe(true);
+        expect(findLeaks(recorded, all)).toEqual([]);
     });
 });
