@@ -1,36 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium as launch } from '../../client/src/demo/browser';
 import { ROOT } from './fabric';
 
-/**
- * Real headless Chromium for the web app's tests: Debian's `chromium` package (.ci/run installs
- * it), driven by playwright-core, which downloads no browser of its own.
- */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Real headless Chromium for the web app's tests, as the demo's web step drives it. */
+export { draw } from '../../client/src/demo/browser';
 /** Where the tests save screenshots of the main screens. */
 export const SCREENSHOTS = join(ROOT, 'test', 'screenshots');
 
 export function launchChromium(): Promise<Browser> {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    // The sandbox needs user namespaces that a root CI container does not give.
-    return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-}
-
-/** Draw strokes on the page's drawing pad at exact canvas coordinates, one pointer move per point. */
-export async function draw(page: Page, strokes: ReadonlyArray<ReadonlyArray<{ x: number; y: number }>>): Promise<void> {
-    const box = await page.getByTestId('drawing-pad').boundingBox();
-    if (box === null) throw new Error('the drawing pad is not on screen');
-    for (const stroke of strokes) {
-        const [first, ...rest] = stroke;
-        if (first === undefined) continue;
-        await page.mouse.move(box.x + first.x, box.y + first.y);
-        await page.mouse.down();
-        for (const point of rest) {
-            await page.mouse.move(box.x + point.x, box.y + point.y);
-        }
-        await page.mouse.up();
-    }
+    return launch();
 }
 
 /** The key points the page shows as markers, in their order. */

@@ -7,8 +7,9 @@
  * keys and the intl suite, each ending with bob exporting the contract's evidence bundle; then
  * contracts with a lifecycle (a signing plan bob then carol and dave, a refused out-of-turn
  * signature, a decline with a reason, a void); then the endorsing peers refuse a weak RSA key, and ops see every process healthy and that
- * refusal in the chaincode servers' counters; last, each bundle is verified offline by the CLI against
- * the pinned trust anchors and the contract. Ends with a verdict and a non-zero exit if any step failed.
+ * refusal in the chaincode servers' counters; each bundle is verified offline by the CLI against
+ * the pinned trust anchors and the contract; last, alice sends the contract to bob from the web app
+ * in headless Chromium (web-demo.ts), and bob's SDK receives and signs it. Ends with a verdict and a non-zero exit if any step failed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -22,6 +23,7 @@ import { exportEvidence } from '../evidence/export';
 import { CommitClock } from '../sdk/commit-clock';
 import { connect } from '../sdk/connect';
 import { Sealpact } from '../sdk/sealpact';
+import { webApp } from './web-demo';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const PROFILE = join(REPO_ROOT, 'network', '.data', 'connection.json');
@@ -443,6 +445,19 @@ async function main(): Promise<void> {
         await refusals(parties.alice);
         await operations();
         await verifyOffline();
+        await webApp(
+            {
+                dir,
+                profilePath: PROFILE,
+                store: STORE,
+                appDir: join(REPO_ROOT, 'web', 'dist'),
+                alice: parties.alice,
+                bob: parties.bob,
+                contract: join(dir, 'contract.txt'),
+                drawing: sampleDrawing(),
+            },
+            step,
+        );
     } catch (err) {
         failures++;
         console.log(`  FAIL  ${(err as Error).message}`);

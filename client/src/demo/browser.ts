@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { Browser, chromium, Page } from 'playwright-core';
+
+/**
+ * Real headless Chromium for the web app's demo step and browser tests: Debian's `chromium`
+ * package (.ci/run installs it), driven by playwright-core, which downloads no browser of its own.
+ */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function hasChromium(): boolean {
+    return existsSync(CHROMIUM);
+}
+
+export function launchChromium(): Promise<Browser> {
+    // The sandbox needs user namespaces that a root CI container does not give.
+    return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/** Draw strokes on the page's drawing pad at exact canvas coordinates, one pointer move per point. */
+export async function draw(page: Page, strokes: ReadonlyArray<ReadonlyArray<{ x: number; y: number }>>): Promise<void> {
+    const box = await page.getByTestId('drawing-pad').boundingBox();
+    if (box === null) throw new Error('the drawing pad is not on screen');
+    for (const stroke of strokes) {
+        const [first, ...rest] = stroke;
+        if (first === undefined) continue;
+        await page.mouse.move(box.x + first.x, box.y + first.y);
+        await page.mouse.down();
+        for (const point of rest) {
+            await page.mouse.move(box.x + point.x, box.y + point.y);
+        }
+        await page.mouse.up();
+    }
+}
