@@ -44,13 +44,21 @@ function show(id: string, visible = true): void {
     element(id).hidden = !visible;
 }
 
-async function readFiles(input: HTMLInputElement): Promise<string[]> {
-    return Promise.all([...(input.files ?? [])].map((file) => file.text()));
+/**
+ * The identity files picked: those of the file input, and of a picked MSP folder only its
+ * signcerts/ and keystore/ files (not its CA certificates). A file dialog picks files from one
+ * folder, and an MSP folder keeps the certificate and the key in two.
+ */
+function pickedIdentityFiles(): File[] {
+    const folder = [...(inputElement('msp-folder-import').files ?? [])].filter((file) =>
+        /(^|\/)(signcerts|keystore)\/[^/]+$/.test(file.webkitRelativePath),
+    );
+    return [...(inputElement('identity-import').files ?? []), ...folder];
 }
 
 /** The identity from the imported files: a wallet entry (.id JSON), or a certificate and a private key. */
 async function importedIdentity(): Promise<VaultContents> {
-    const texts = await readFiles(inputElement('identity-import'));
+    const texts = await Promise.all(pickedIdentityFiles().map((file) => file.text()));
     const wallet = texts.find((t) => t.trimStart().startsWith('{'));
     if (wallet !== undefined) {
         let entry: { mspId?: string; credentials?: { certificate?: string; privateKey?: string } };
@@ -78,7 +86,7 @@ async function importedIdentity(): Promise<VaultContents> {
 
 async function signIn(): Promise<void> {
     passphrase = inputElement('passphrase').value;
-    const imported = (inputElement('identity-import').files?.length ?? 0) > 0;
+    const imported = pickedIdentityFiles().length > 0;
     vault = imported ? await importedIdentity() : await openVault(passphrase);
     const identity = await fabricIdentity(vault.mspId, vault.certificate, vault.privateKey);
     session = await GatewaySession.signIn(identity);
