@@ -25,7 +25,8 @@ describe('the leak scanner', () => {
         for (const alphabet of ['base64', 'base64url'] as const) {
             for (const offset of [0, 1, 2]) {
                 const record = `data: ${Buffer.concat([noise(30 + offset), secret.bytes, noise(7)]).toString(alphabet)}\n\n`;
-                expect(scan(record)).toEqual([`the file password as ${alphabet} at offset ${offset} in the record`]);
+                // A base64url text without '-' or '_' is base64 too: both are reported then.
+                expect(scan(record)).toContain(`the file password as ${alphabet} at offset ${offset} in the record`);
             }
         }
     });

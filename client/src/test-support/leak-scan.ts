@@ -64,8 +64,9 @@ export function findLeaks(records: ReadonlyMap<string, Buffer>, secrets: readonl
     for (const [where, record] of records) {
         const texts = views(record);
         for (const { name, forms: list } of forms) {
-            const hit = list.find(({ text }) => texts.some((view) => view.includes(text)));
-            if (hit) leaks.push(`${name} as ${hit.encoding} in ${where}`);
+            for (const { encoding, text } of list) {
+                if (texts.some((view) => view.includes(text))) leaks.push(`${name} as ${encoding} in ${where}`);
+            }
         }
     }
     return leaks;
