@@ -5,7 +5,7 @@ import { launchChromium as launch } from '../../client/src/demo/browser';
 import { ROOT } from './fabric';
 
 /** Real headless Chromium for the web app's tests, as the demo's web step drives it. */
-export { draw } from '../../client/src/demo/browser';
+export { draw, shownOrRefused } from '../../client/src/demo/browser';
 /** Where the tests save screenshots of the main screens. */
 export const SCREENSHOTS = join(ROOT, 'test', 'screenshots');
 

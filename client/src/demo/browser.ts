@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Locator, Page } from 'playwright-core';
 
 /**
  * Real headless Chromium for the web app's demo step and browser tests: Debian's `chromium`
@@ -30,4 +30,15 @@ export async function draw(page: Page, strokes: ReadonlyArray<ReadonlyArray<{ x:
         }
         await page.mouse.up();
     }
+}
+
+/** Wait until the page shows `shown`, or throw the refusal its error box shows instead. */
+export async function shownOrRefused(page: Page, shown: Locator): Promise<void> {
+    const error = page.getByTestId('error');
+    await Promise.race([
+        shown.waitFor(),
+        error.waitFor().then(async () => {
+            throw new Error(`the page refused: ${(await error.textContent()) ?? ''}`);
+        }),
+    ]);
 }

@@ -6,7 +6,7 @@ import { Sealpact } from '../sdk/sealpact';
 import { loadProfile } from '../sdk/profile';
 import { openStore } from '../store/open-store';
 import { startWebGateway } from '../web/gateway';
-import { CHROMIUM, draw, hasChromium, launchChromium } from './browser';
+import { CHROMIUM, draw, hasChromium, launchChromium, shownOrRefused } from './browser';
 
 /**
  * The demo's web step (docs/web.md): Org1's web gateway serves the app, alice@Org1 signs in from
@@ -89,7 +89,9 @@ async function inBrowser(
             await page.getByTestId('identity-import').setInputFiles([identity.cert, identity.key]);
             await page.getByTestId('signin-button').click();
             await page.getByTestId('register-button').click();
-            return page.locator('#keys-status').getByText('Keys registered').textContent();
+            const status = page.locator('#keys-status').getByText('Keys registered');
+            await shownOrRefused(page, status);
+            return status.textContent();
         },
         (status) => status ?? '',
     );
@@ -106,7 +108,7 @@ async function inBrowser(
             const points = await page.getByTestId('key-point').count();
             await page.getByTestId('send-button').click();
             const result = page.getByTestId('send-result');
-            await result.getByText(/^f-/).waitFor({ timeout: 120_000 });
+            await shownOrRefused(page, result.getByText(/^f-/));
             return { fileId: (await result.textContent()) ?? '', points };
         },
         ({ fileId, points }) => `${fileId}, password from ${points} key points of her drawing`,
