@@ -60,6 +60,13 @@ export const web: Command = {
             log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
         });
         process.stdout.write(`Sealpact web app: open ${gateway.url}\n`);
+        // What a first-time user signs in with: the MSP folder of one of the profile's users.
+        const user = Object.values(profile.orgs)
+            .flatMap((org) => Object.values(org.identities))
+            .find((identity) => identity.role === 'client' && identity.msp !== undefined);
+        if (user?.msp !== undefined) {
+            process.stdout.write(`sign in with your MSP folder, such as ${user.msp}\n`);
+        }
         if (gateway.operationsUrl) process.stdout.write(`health and metrics: ${gateway.operationsUrl}\n`);
         await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
         await gateway.close();

@@ -259,7 +259,10 @@ describe('the web gateway', () => {
 
     it('is what `sealpact web` runs until the process is told to stop', async () => {
         const profilePath = join(dir, 'profile.json');
-        writeFileSync(profilePath, JSON.stringify({ ...profile, trustAnchors: anchors }));
+        // alice's MSP folder, which `sealpact web` names for a first-time user.
+        const msp = join(dir, 'alice-msp');
+        const org1 = { ...profile.orgs.Org1MSP, identities: { alice: { role: 'client', ...alice, msp } } };
+        writeFileSync(profilePath, JSON.stringify({ ...profile, orgs: { Org1MSP: org1 }, trustAnchors: anchors }));
         const [port, operationsPort] = [await freePort(), await freePort()];
         const running = sealpact(
             'web',
@@ -286,7 +289,7 @@ describe('the web gateway', () => {
         process.emit('SIGINT');
         expect(await running).toMatchObject({
             code: 0,
-            stdout: `Sealpact web app: open http://127.0.0.1:${port}/\nhealth and metrics: ${operations}\nstopped\n`,
+            stdout: `Sealpact web app: open http://127.0.0.1:${port}/\nsign in with your MSP folder, such as ${msp}\nhealth and metrics: ${operations}\nstopped\n`,
         });
     });
 });
