@@ -67,7 +67,7 @@ const sentFromBrowser: string[] = [];
 /** What the test reads of a page's vault (web/src/vault.ts): whose it is, and the Sealpact private keys, hex. */
 interface SealedVault {
     certificate: string;
-    keys?: { encryption: { privateKey: string }; signing: { privateKey: string } };
+    keys?: { encryption: { privateKey: string; publicKey: string }; signing: { privateKey: string } };
 }
 /** The files bob opened in his browser. */
 const openedByBob: string[] = [];
@@ -500,9 +500,22 @@ describe('the web app on the real network', () => {
         expect(sentFromBrowser.length).toBeGreaterThanOrEqual(4);
         expect(received.length).toBeGreaterThanOrEqual(2);
         const recorded = new Map([...traffic].map(([where, chunks]) => [where, Buffer.concat(chunks)]));
-        const wireBytes = [...recorded].filter(([where]) => where.startsWith('the wire')).map(([, bytes]) => bytes);
-        expect(Buffer.concat(wireBytes).includes('text/event-stream')).toBe(true);
-        expect(Buffer.concat(wireBytes).includes('\ndata: {"name":"FileShared"')).toBe(true);
+        const onTheWire = Buffer.concat(
+            [...recorded].filter(([where]) => where.startsWith('the wire')).map(([, bytes]) => bytes),
+        );
+        // The 3 MiB contract went up as ciphertext and came down again; bob's event stream was live.
+        expect(onTheWire.length).toBeGreaterThan(6 * 1024 * 1024);
+        expect(onTheWire.includes('text/event-stream')).toBe(true);
+        expect(onTheWire.includes('\ndata: {"name":"FileShared"')).toBe(true);
+        // A control: the public keys the pages registered (PEM in JSON requests, then inside the
+        // proposals) are found, as private keys sent the same way would be.
+        for (const who of ['alice', 'bob'] as const) {
+            const published = {
+                name: `${who}'s SM2 public key`,
+                bytes: Buffer.from(pageKeys[who].encryption.publicKey, 'hex'),
+            };
+            expect(findLeaks(recorded, [published])).not.toEqual([]);
+        }
         expect(findLeaks(recorded, all)).toEqual([]);
     });
 });
