@@ -1,5 +1,6 @@
 import { CryptoError, utf8, WebError } from '@sealpact/protocol';
 import { source } from './buffer-source';
+import { Keys } from './page-keys';
 
 /**
  * What the browser keeps between visits, in IndexedDB, encrypted under the user's passphrase:
@@ -12,18 +13,12 @@ const STORE = 'vault';
 const KEY = 'me';
 const PBKDF2_ITERATIONS = 600_000;
 
-/** An SM2 key pair: the private scalar and the public point, hex, as sm-crypto-v2 has them. */
-export interface Sm2Pair {
-    privateKey: string;
-    publicKey: string;
-}
-
 export interface VaultContents {
     mspId: string;
     certificate: string;
     privateKey: string;
-    /** The Sealpact keys, once generated. */
-    keys?: { encryption: Sm2Pair; signing: Sm2Pair };
+    /** The Sealpact keys, once generated or imported, with those they replaced. */
+    keys?: Keys;
 }
 
 interface Sealed {
