@@ -5,14 +5,14 @@ import { Browser, Page } from 'playwright-core';
 import { keyPoints, SealpactError } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { parseLocator } from '../client/src/store/locator';
-import { openStore } from '../client/src/store/open-store';
 import { gatewaySigning } from '../client/src/sdk/gateway-signer';
-import { startWebGateway, WebGateway } from '../client/src/web/gateway';
+import { WebGateway } from '../client/src/web/gateway';
 import { Relay } from '../client/src/web/relay';
 import { defined } from '../protocol/src/test-support/defined';
 import { KAT_STROKES } from '../protocol/src/test-support/password-example';
 import { draw, launchChromium, SCREENSHOTS, shownKeyPoints, until } from './support/browser';
-import { IDENTITIES, profile, ROOT, runId } from './support/fabric';
+import { fillSignIn, openAndSave, startTestGateway } from './support/web-app';
+import { IDENTITIES, profile, runId } from './support/fabric';
 import { Parties } from './support/parties';
 
 /**
@@ -83,22 +83,12 @@ async function sendFromBrowser(path: string, to: string): Promise<string> {
 }
 
 /** bob opens a file in his inbox and saves it; the saved bytes. */
-async function openInBrowser(fileId: string): Promise<Buffer> {
-    const item = bob.locator(`[data-testid="inbox-item"][data-file-id="${fileId}"]`);
-    await item.waitFor();
-    await item.getByTestId('open-button').click();
-    await item.getByText('digest checked').waitFor();
-    const [download] = await Promise.all([bob.waitForEvent('download'), item.getByTestId('save-link').click()]);
-    return readFileSync(await download.path());
+function openInBrowser(fileId: string): Promise<Buffer> {
+    return openAndSave(bob, fileId);
 }
 
 async function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
-    const [mspId, name] = IDENTITIES[who];
-    const identity = defined(profile().orgs[mspId]?.identities[name], `${who} in the profile`);
-    await page.goto(gateway.url);
-    await page.getByTestId('passphrase').fill(PASSPHRASE);
-    await page.locator('#msp').selectOption(mspId);
-    await page.getByTestId('identity-import').setInputFiles([identity.cert, identity.key]);
+    await fillSignIn(page, gateway.url, who, PASSPHRASE);
     await page.getByTestId('signin-button').click();
     if (!register) {
         await page.locator('#keys-status').getByText('No Sealpact keys').waitFor();
@@ -134,15 +124,7 @@ function blobPath(locator: string): string {
 }
 
 beforeAll(async () => {
-    const net = profile();
-    gateway = await startWebGateway({
-        profile: net,
-        trustAnchorsDir: defined(typeof net.trustAnchors === 'string' ? net.trustAnchors : undefined),
-        store: openStore(`fs://${parties.storeDir}`),
-        appDir: join(ROOT, 'web', 'dist'),
-        port: 0,
-        log: (line) => traffic.push(Buffer.from(line)),
-    });
+    gateway = await startTestGateway(parties.storeDir, (line) => traffic.push(Buffer.from(line)));
     browser = await launchChromium();
     const page = async () => {
         const opened = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
