@@ -9,7 +9,8 @@ import { DrawingPad } from './drawing-pad';
 
 /**
  * The page: sign in (import a Fabric identity, or unlock the one this browser keeps), make and
- * register Sealpact keys, import them from key files or rotate them, send with a drawing, and an inbox that updates as shares arrive.
+ * register Sealpact keys (SM2 or RSA), import them from key files or rotate them, send with a
+ * drawing, and an inbox that updates as shares arrive.
  */
 
 function element(id: string): HTMLElement {
