@@ -64,7 +64,8 @@ describe('keys registered from the page', () => {
             signing: publicKeyOf(keys.signing).fingerprint,
         });
         expect(party.keys.map((key) => key.algorithm).sort()).toEqual([encryption, signing].sort());
-        expect(kept).toEqual([keys]);
+        // Kept before RegisterKeys, and again once it committed.
+        expect(kept).toEqual([keys, keys]);
     });
 
     it('rotate: the next sequence, the old keys rotated on the ledger and kept in the page', async () => {
@@ -90,12 +91,35 @@ describe('keys registered from the page', () => {
                 .sort(),
         ).toEqual([old.encryption, old.signing].sort());
         // Before RegisterKeys the new keys were kept, not yet active; then made active.
-        const before = fingerprints(kept[1] as Keys);
+        const before = fingerprints(kept[2] as Keys);
         expect(before.encryption).toBe(old.encryption);
         expect(before.previous).toEqual(
             [publicKeyOf(second.encryption).fingerprint, publicKeyOf(second.signing).fingerprint].sort(),
         );
-        expect(kept[2]).toEqual(second);
+        expect(kept[3]).toEqual(second);
+    });
+
+    it('a rotation that does not commit leaves the active keys as they were, the new ones kept aside', async () => {
+        const ledger = await readyLedger();
+        const noop = () => Promise.resolve();
+        const first = await registerNewKeys(aliceOn(ledger), undefined, { encryption: 'sm2', signing: 'sm2' }, noop);
+        // The gateway answers nothing: whether RegisterKeys committed is unknown.
+        const lost: LedgerSession = { ...aliceOn(ledger), submit: () => Promise.reject(new Error('connection reset')) };
+        const kept: Keys[] = [];
+        const keep = (keys: Keys) => {
+            kept.push(keys);
+            return Promise.resolve();
+        };
+        await expect(registerNewKeys(lost, first, { encryption: 'rsa', signing: 'sm2' }, keep)).rejects.toThrow(
+            'connection reset',
+        );
+        expect(kept).toHaveLength(1);
+        const after = fingerprints(kept[0] as Keys);
+        expect({ encryption: after.encryption, signing: after.signing }).toEqual({
+            encryption: fingerprints(first).encryption,
+            signing: fingerprints(first).signing,
+        });
+        expect(after.previous).toHaveLength(2);
     });
 });
 

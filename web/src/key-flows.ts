@@ -12,9 +12,10 @@ import { generateKeys, KeyChoice, Keys, PageKey, publicKeyOf } from './page-keys
 
 /**
  * Generate keys of the chosen algorithms and register them for the next key sequence. As the SDK
- * does, they are kept (`keep`, the vault) before RegisterKeys is submitted, among the previous keys,
- * and made active once it committed: a failed registration leaves the active keys as they were, and
- * a committed one whose answer was lost leaves the new keys kept.
+ * does, they are kept (`keep`, the vault) before RegisterKeys is submitted, beside the active keys
+ * (as the only keys on a first registration, which the page shows active only once the ledger
+ * holds them), and made active once it committed: a failed registration leaves the active keys as
+ * they were, and a committed one whose answer was lost leaves the new keys kept.
  */
 export async function registerNewKeys(
     session: LedgerSession,
@@ -23,11 +24,13 @@ export async function registerNewKeys(
     keep: (keys: Keys) => Promise<void>,
 ): Promise<Keys> {
     const fresh = await generateKeys(choice);
-    const before = current === undefined ? [] : [current.encryption, current.signing, ...current.previous];
-    if (current !== undefined) {
-        await keep({ ...current, previous: distinct([...current.previous, fresh.encryption, fresh.signing]) });
-    }
+    await keep(
+        current === undefined
+            ? fresh
+            : { ...current, previous: distinct([...current.previous, fresh.encryption, fresh.signing]) },
+    );
     await registerKeys(session, fresh);
+    const before = current === undefined ? [] : [current.encryption, current.signing, ...current.previous];
     const registered = { ...fresh, previous: distinct(before) };
     await keep(registered);
     return registered;
