@@ -7,9 +7,8 @@ import { generateKeyPair } from '../client/src/crypto/keys';
 import { runCli } from '../client/src/test-support/cli-process';
 import { findLeaks, privateKeySecrets, Secret } from '../client/src/test-support/leak-scan';
 import { parseLocator } from '../client/src/store/locator';
-import { openStore } from '../client/src/store/open-store';
 import { gatewaySigning } from '../client/src/sdk/gateway-signer';
-import { startWebGateway, WebGateway } from '../client/src/web/gateway';
+import { WebGateway } from '../client/src/web/gateway';
 import { Relay } from '../client/src/web/relay';
 import { defined } from '../protocol/src/test-support/defined';
 import { KAT_STROKES } from '../protocol/src/test-support/password-example';
@@ -17,6 +16,7 @@ import { draw, launchChromium, SCREENSHOTS, shownKeyPoints, shownOrRefused, unti
 import { IDENTITIES, profile, PROFILE_PATH, ROOT, runId } from './support/fabric';
 import { Parties, PASSPHRASE as KEYRING_PASSPHRASE } from './support/parties';
 import { TcpProxy } from './support/tcp-proxy';
+import { fillSignIn, openAndSave, startTestGateway } from './support/web-app';
 
 /**
  * The web app end to end (issue 12), in real headless Chromium on the real network: alice@Org1
@@ -141,24 +141,14 @@ function identityOf(who: 'alice' | 'bob'): { cert: string; key: string } {
 
 /** bob opens a file in his inbox and saves it; the saved bytes. */
 async function openInBrowser(fileId: string): Promise<Buffer> {
-    const item = bob.locator(`[data-testid="inbox-item"][data-file-id="${fileId}"]`);
-    await item.waitFor();
-    await item.getByTestId('open-button').click();
-    await item.getByText('digest checked').waitFor();
-    const [download] = await Promise.all([bob.waitForEvent('download'), item.getByTestId('save-link').click()]);
+    const saved = await openAndSave(bob, fileId);
     openedByBob.push(fileId);
-    return readFileSync(await download.path());
+    return saved;
 }
 
 async function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
-    const [mspId, name] = IDENTITIES[who];
-    const identity = defined(profile().orgs[mspId]?.identities[name], `${who} in the profile`);
-    await page.goto(gateway.url);
-    await page.getByTestId('passphrase').fill(PASSPHRASE);
-    await page.locator('#msp').selectOption(mspId);
     // alice and bob pick their two files; the auditor his MSP folder itself, as a file dialog can.
-    if (who === 'auditor') await page.getByTestId('msp-folder-import').setInputFiles(defined(identity.msp));
-    else await page.getByTestId('identity-import').setInputFiles([identity.cert, identity.key]);
+    await fillSignIn(page, gateway.url, who, PASSPHRASE, who === 'auditor' ? 'folder' : 'files');
     await page.getByTestId('signin-button').click();
     if (!register) {
         await page.locator('#keys-status').getByText('No Sealpact keys').waitFor();
@@ -194,13 +184,7 @@ function blobPath(locator: string): string {
 }
 
 beforeAll(async () => {
-    const net = profile();
-    gateway = await startWebGateway({
-        profile: net,
-        trustAnchorsDir: defined(typeof net.trustAnchors === 'string' ? net.trustAnchors : undefined),
-        store: openStore(`fs://${parties.storeDir}`),
-        appDir: join(ROOT, 'web', 'dist'),
-        port: 0,
+    gateway = await startTestGateway(parties.storeDir, {
         operationsPort: 0,
         log: (line) => {
             keep('gateway log', Buffer.from(`${line}\n`));

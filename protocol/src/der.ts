@@ -11,7 +11,7 @@ export const DER_SEQUENCE = 0x30;
 
 /**
  * A strict reader for the few fixed DER structures Sealpact parses (SubjectPublicKeyInfo, GM/T 0009
- * SM2 ciphertexts and signatures, the SM2 PKCS#8 private key). It is not a general ASN.1 parser:
+ * SM2 ciphertexts and signatures, PKCS#8 private keys and their PBES2 encryption). It is not a general ASN.1 parser:
  * single-byte tags only, definite lengths of at most two length bytes in their shortest form, and
  * INTEGERs that are non-negative and minimally encoded, so every accepted value has exactly one
  * encoding. Every deviation throws a SealpactError with the code and subject given to the
@@ -56,6 +56,11 @@ export class DerReader {
         }
         this.pos = start + length;
         return this.bytes.subarray(start, this.pos);
+    }
+
+    /** The tag of the next element, undefined at the end: for the OPTIONAL and DEFAULT fields of a structure. */
+    peek(): number | undefined {
+        return this.bytes[this.pos];
     }
 
     /** A reader over the contents of the next SEQUENCE. */

@@ -99,6 +99,7 @@ export const ERROR_CODES = {
     KEY_MISMATCH: {
         chaincode: 'no active key of the needed role, or a credential not sealed to the active encryption key',
         client: "send: a recipient's encryption key on the ledger does not match its fingerprint",
+        web: 'imported Sealpact key files that hold a key the ledger does not hold for the signed-in party, or lack one of its active keys',
     },
     STATEMENT_MISMATCH: {
         chaincode: 'a signing statement field disagrees with the ledger or the caller',
@@ -274,6 +275,7 @@ export const ERROR_CODES = {
     },
     NO_PRIVATE_KEY: {
         client: 'the keyring holds no private key with the fingerprint needed',
+        web: 'the keys this browser keeps include none that the credential was sealed to (import the key files that hold it)',
     },
     NO_ACTIVE_KEY: {
         client: 'the keyring has no active key of the needed role, or a party has no active encryption key on the ledger',

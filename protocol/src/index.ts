@@ -16,6 +16,7 @@ export * from './errors';
 export * from './file-password';
 export * from './json';
 export * from './paging';
+export * from './pkcs8';
 export * from './plan';
 export * from './primitives';
 export * from './publickey';

@@ -26,6 +26,8 @@ export interface PublicKeyInfo {
 }
 
 export const MIN_RSA_BITS = 2048;
+/** The RSA size the SDK and the web app generate unless told otherwise. */
+export const DEFAULT_RSA_BITS = 3072;
 export const MAX_RSA_BITS = 16384;
 // With e = 1 an envelope is the password in the clear and anyone can forge a PSS "signature";
 // small exponents are what FIPS 186-5 rules out.
@@ -37,9 +39,9 @@ export const SM2_DEFAULT_USER_ID = '1234567812345678';
 export const RSA_PSS_SALT_LENGTH = 32;
 const MAX_PEM_LENGTH = 16 * 1024;
 
-const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const SM2_CURVE = '1.2.156.10197.1.301';
+export const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+export const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+export const SM2_CURVE = '1.2.156.10197.1.301';
 // An SM2 SPKI is this fixed prefix (id-ecPublicKey, curve 1.2.156.10197.1.301, BIT STRING)
 // followed by the 65-byte uncompressed point 04||X||Y.
 const SM2_SPKI_PREFIX = hexToBytes('3059301306072a8648ce3d020106082a811ccf5501822d034200');
@@ -241,7 +243,7 @@ export function sm2PointHex(spki: Uint8Array): string {
 }
 
 /** The order n of the SM2 base point (GM/T 0003.5). */
-const SM2_ORDER = BigInt('0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123');
+export const SM2_ORDER = BigInt('0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123');
 
 /**
  * Verify an SM2 signature over a precomputed digest e = SM3(Z_A || M), Z_A being computed with

@@ -22,19 +22,16 @@ import {
     readAuditRecords,
     SignatureRecord,
     signingStatement,
-    sm2Open,
-    sm2PublicKey,
-    sm2SignMessage,
     SUITE_CIPHERTEXT_DIGEST,
     utf8,
+    WebError,
     WhoAmI,
 } from '@sealpact/protocol';
-import { sm2 } from 'sm-crypto-v2';
 import { decryptContainer, encryptContainer, Progress, treeDigest } from './container';
 import { sealEnvelope } from './envelope';
-import { GatewaySession } from './gateway-client';
+import { GatewaySession, LedgerSession } from './gateway-client';
 import { browserPrimitives } from './primitives';
-import { Sm2Pair } from './vault';
+import { Keys, openWith, PageKey, publicKeyOf, signWith } from './page-keys';
 
 /**
  * The patent's steps in the browser, as the Node SDK takes them (docs/overview.md): register keys,
@@ -43,21 +40,13 @@ import { Sm2Pair } from './vault';
  * relays ciphertext and requests this page signed.
  */
 
-/** The browser's Sealpact keys: one to receive file passwords, one to sign. */
-export interface Keys {
-    encryption: Sm2Pair;
-    signing: Sm2Pair;
-}
+export type { Keys } from './page-keys';
 
-export function generateKeys(): Keys {
-    return { encryption: sm2.generateKeyPairHex(), signing: sm2.generateKeyPairHex() };
-}
-
-/** Register the keys, each proving possession by signing the key-registration statement. */
-export async function registerKeys(session: GatewaySession, keys: Keys): Promise<PartyView> {
+/** Register the keys, each proving possession by signing the key-registration statement; also a rotation. */
+export async function registerKeys(session: LedgerSession, keys: Keys): Promise<PartyView> {
     const me = await session.query<WhoAmI>('WhoAmI');
-    const encryption = sm2PublicKey(keys.encryption.publicKey);
-    const signing = sm2PublicKey(keys.signing.publicKey);
+    const encryption = publicKeyOf(keys.encryption);
+    const signing = publicKeyOf(keys.signing);
     const statement = utf8(
         keyRegistrationStatement({
             channel: me.channel,
@@ -68,13 +57,13 @@ export async function registerKeys(session: GatewaySession, keys: Keys): Promise
             signingKey: signing.fingerprint,
         }),
     );
-    const proof = (pair: Sm2Pair, key: PublicKeyInfo) => bytesToBase64(sm2SignMessage(pair.privateKey, key, statement));
+    const proof = async (key: PageKey) => bytesToBase64(await signWith(key, statement));
     const { result } = await session.submit(
         'RegisterKeys',
         encryption.pem,
-        proof(keys.encryption, encryption),
+        await proof(keys.encryption),
         signing.pem,
-        proof(keys.signing, signing),
+        await proof(keys.signing),
     );
     return JSON.parse(result) as PartyView;
 }
@@ -123,7 +112,7 @@ export async function send(
         }
         return { partyId: r.partyId, key: r.key };
     });
-    sealTo.push({ partyId: session.partyId, key: sm2PublicKey(keys.encryption.publicKey) });
+    sealTo.push({ partyId: session.partyId, key: publicKeyOf(keys.encryption) });
     const password = generateFilePassword({ drawing }, browserPrimitives, {
         now: Date.now,
         freeMemory: freeMemory,
@@ -203,7 +192,10 @@ export async function open(session: GatewaySession, keys: Keys, fileId: string, 
     ) {
         throw new CryptoError('DIGEST_MISMATCH', `the downloaded ciphertext of ${fileId} is not the one on the ledger`);
     }
-    const password = sm2Open(keys.encryption.privateKey, base64ToBytes(credential.envelope) ?? new Uint8Array(0));
+    const password = await openWith(
+        keyFor(keys, credential.keyFingerprint),
+        base64ToBytes(credential.envelope) ?? new Uint8Array(0),
+    );
     const plaintext = await decryptContainer(ciphertext, password, fileId, (f) => {
         progress(0.3 + 0.7 * f);
     });
@@ -220,7 +212,7 @@ export async function sign(session: GatewaySession, keys: Keys, opened: Opened):
     const hash = commitmentHash(file.digestAlgorithm);
     const commitment = bytesToHex(browserPrimitives.hmac(hash, commitmentKey, opened.plaintext));
     commitmentKey.fill(0);
-    const signingKey = sm2PublicKey(keys.signing.publicKey);
+    const signingKey = publicKeyOf(keys.signing);
     const statement = signingStatement({
         fileId: file.fileId,
         digestAlgorithm: file.digestAlgorithm,
@@ -231,9 +223,20 @@ export async function sign(session: GatewaySession, keys: Keys, opened: Opened):
         signer: session.partyId,
         signingKey: signingKey.fingerprint,
     });
-    const signature = sm2SignMessage(keys.signing.privateKey, signingKey, utf8(statement));
+    const signature = await signWith(keys.signing, utf8(statement));
     const { txId } = await session.submit('SignContract', file.fileId, statement, bytesToBase64(signature));
     return txId;
+}
+
+/** The kept key a credential was sealed to: an active key or one they replaced (NO_PRIVATE_KEY). */
+function keyFor(keys: Keys, fingerprint: string): PageKey {
+    const key = [keys.encryption, keys.signing, ...keys.previous].find(
+        (kept) => publicKeyOf(kept).fingerprint === fingerprint,
+    );
+    if (key === undefined) {
+        throw new WebError('NO_PRIVATE_KEY', `this browser keeps no private key with fingerprint ${fingerprint}`);
+    }
+    return key;
 }
 
 /** Who has signed a file. */

@@ -49,6 +49,9 @@ export function gatewayInfo(): Promise<GatewayInfo> {
     return call('GET', '/api/info');
 }
 
+/** What the key flows need of a session: whose it is, and its queries and transactions. */
+export type LedgerSession = Pick<GatewaySession, 'partyId' | 'query' | 'submit'>;
+
 export class GatewaySession {
     private constructor(
         readonly identity: FabricIdentity,

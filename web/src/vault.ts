@@ -1,5 +1,6 @@
 import { CryptoError, utf8, WebError } from '@sealpact/protocol';
 import { source } from './buffer-source';
+import { Keys, PageKey } from './page-keys';
 
 /**
  * What the browser keeps between visits, in IndexedDB, encrypted under the user's passphrase:
@@ -12,18 +13,12 @@ const STORE = 'vault';
 const KEY = 'me';
 const PBKDF2_ITERATIONS = 600_000;
 
-/** An SM2 key pair: the private scalar and the public point, hex, as sm-crypto-v2 has them. */
-export interface Sm2Pair {
-    privateKey: string;
-    publicKey: string;
-}
-
 export interface VaultContents {
     mspId: string;
     certificate: string;
     privateKey: string;
-    /** The Sealpact keys, once generated. */
-    keys?: { encryption: Sm2Pair; signing: Sm2Pair };
+    /** The Sealpact keys, once generated or imported, with those they replaced. */
+    keys?: Keys;
 }
 
 interface Sealed {
@@ -106,7 +101,34 @@ export async function openVault(passphrase: string): Promise<VaultContents> {
     } catch {
         throw new WebError('BAD_PASSPHRASE', 'the passphrase does not open the keys kept in this browser');
     }
-    return JSON.parse(new TextDecoder().decode(plain)) as VaultContents;
+    return readVaultContents(new TextDecoder().decode(plain));
+}
+
+/** A key as the first form of the vault kept it: an SM2 key pair, untagged. */
+interface UntaggedSm2Key {
+    privateKey: string;
+    publicKey: string;
+}
+
+type StoredKey = PageKey | UntaggedSm2Key;
+
+/**
+ * The vault's contents from their JSON, in either form: the first one (SM2 keys only) kept two
+ * untagged SM2 keys and no earlier keys, and is read as the current one, so a browser that signed
+ * in before RSA keys came keeps its keys.
+ */
+export function readVaultContents(json: string): VaultContents {
+    const stored = JSON.parse(json) as Omit<VaultContents, 'keys'> & {
+        keys?: { encryption: StoredKey; signing: StoredKey; previous?: StoredKey[] };
+    };
+    const { keys: storedKeys, ...identity } = stored;
+    if (storedKeys === undefined) return identity;
+    const tagged = (key: StoredKey): PageKey => ('algorithm' in key ? key : { algorithm: 'sm2', ...key });
+    const { encryption, signing, previous = [] } = storedKeys;
+    return {
+        ...identity,
+        keys: { encryption: tagged(encryption), signing: tagged(signing), previous: previous.map(tagged) },
+    };
 }
 
 export async function forgetVault(): Promise<void> {

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import {
+    DEFAULT_RSA_BITS,
     KeyAlgorithm,
     MAX_RSA_BITS,
     MIN_RSA_BITS,
@@ -9,7 +10,7 @@ import {
     UsageError,
 } from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
-import { DEFAULT_RSA_BITS, loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
+import { loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
 import { parseUtcTime } from '../sdk/signing-plan';
 import { IntegerOptionSpec, oneOf, Options, OptionSpec } from './command';
 

@@ -12,14 +12,13 @@ import { encryptPkcs8 } from './pkcs8';
 import {
     bytesToHex,
     CryptoError,
-    DER_SEQUENCE,
-    DerReader,
+    DEFAULT_RSA_BITS,
     describeSpki,
-    equalBytes,
     KeyAlgorithm,
     MAX_RSA_BITS,
     MIN_RSA_BITS,
     PublicKeyInfo,
+    readPkcs8,
     RSA_PSS_SALT_LENGTH,
     sm2PointHex,
 } from '@sealpact/protocol';
@@ -33,11 +32,7 @@ export interface PrivateKeyInfo {
     publicKey: PublicKeyInfo;
 }
 
-export const DEFAULT_RSA_BITS = 3072;
 const MAX_PRIVATE_PEM_LENGTH = 64 * 1024;
-
-// Contents of the PKCS#8 AlgorithmIdentifier of SM2 keys: id-ecPublicKey, curve 1.2.156.10197.1.301.
-const SM2_ALGORITHM = Buffer.from('06072a8648ce3d020106082a811ccf5501822d', 'hex');
 
 /**
  * Generate a key pair from the OpenSSL CSPRNG: SM2 on the GM/T 0003.5 curve, or RSA with
@@ -197,22 +192,9 @@ function sm2PublicOf(scalarHex: string): string {
 }
 
 function readSm2Scalar(key: KeyObject): string {
-    // PrivateKeyInfo ::= SEQUENCE { INTEGER 0, AlgorithmIdentifier, OCTET STRING { ECPrivateKey } }
-    // ECPrivateKey   ::= SEQUENCE { INTEGER 1, OCTET STRING d (32 bytes), [0] params, [1] point }
-    const code = 'UNSUPPORTED_KEY';
-    const outer = new DerReader(key.export({ type: 'pkcs8', format: 'der' }), code, 'SM2 private key');
-    const pkcs8 = outer.sequence();
-    outer.end();
-    const version = pkcs8.integer();
-    const algorithm = pkcs8.read(DER_SEQUENCE);
-    const inner = new DerReader(pkcs8.octets(), code, 'SM2 ECPrivateKey');
-    pkcs8.end();
-    const ecKey = inner.sequence();
-    inner.end();
-    const ecVersion = ecKey.integer();
-    const scalar = ecKey.octets();
-    if (version !== 0n || !equalBytes(algorithm, SM2_ALGORITHM) || ecVersion !== 1n || scalar.length !== 32) {
-        throw new CryptoError(code, 'the private key is not an SM2 PKCS#8 key with a 32-byte scalar');
+    const parsed = readPkcs8(key.export({ type: 'pkcs8', format: 'der' }), 'UNSUPPORTED_KEY');
+    if (parsed.algorithm !== 'sm2') {
+        throw new CryptoError('UNSUPPORTED_KEY', 'not an SM2 private key');
     }
-    return bytesToHex(scalar);
+    return bytesToHex(parsed.scalar);
 }

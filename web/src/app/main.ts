@@ -1,13 +1,16 @@
-import { DEFAULT_MIN_KEY_POINTS, isSealpactError, KeyPoint, sm2PublicKey, WebError } from '@sealpact/protocol';
+import { DEFAULT_MIN_KEY_POINTS, isSealpactError, KeyAlgorithm, KeyPoint, WebError } from '@sealpact/protocol';
 import { fabricIdentity } from '../fabric-identity';
 import * as flows from '../flows';
 import { GatewaySession, gatewayInfo } from '../gateway-client';
+import { importKeys, registerNewKeys } from '../key-flows';
+import { KeyChoice, PageKey, publicKeyOf } from '../page-keys';
 import { forgetVault, hasVault, openVault, saveVault, VaultContents } from '../vault';
 import { DrawingPad } from './drawing-pad';
 
 /**
  * The page: sign in (import a Fabric identity, or unlock the one this browser keeps), make and
- * register Sealpact keys, send with a drawing, and an inbox that updates as shares arrive.
+ * register Sealpact keys (SM2 or RSA), import them from key files or rotate them, send with a
+ * drawing, and an inbox that updates as shares arrive.
  */
 
 function element(id: string): HTMLElement {
@@ -90,34 +93,68 @@ async function signIn(): Promise<void> {
     vault = imported ? await importedIdentity() : await openVault(passphrase);
     const identity = await fabricIdentity(vault.mspId, vault.certificate, vault.privateKey);
     session = await GatewaySession.signIn(identity);
-    if (imported) await saveVault(vault, passphrase);
+    const keyFiles = [...(inputElement('keys-import').files ?? [])];
+    if (keyFiles.length > 0) {
+        const files = await Promise.all(keyFiles.map(async (file) => ({ name: file.name, text: await file.text() })));
+        vault = {
+            ...vault,
+            keys: await importKeys(session, files, inputElement('keys-passphrase').value || passphrase),
+        };
+    }
+    if (imported || keyFiles.length > 0) await saveVault(vault, passphrase);
     element('who').textContent = session.partyId;
     show('signin', false);
     show('audit');
     await showKeys();
 }
 
-/** Whether the keys this browser keeps are the party's active ones on the ledger. */
+/** Show whether the keys this browser keeps are the party's active ones; the workspace once they are. */
 async function showKeys(): Promise<void> {
-    if (session === undefined) return;
+    if (await keysStatus()) await showWorkspace();
+}
+
+/** Whether the keys this browser keeps are the party's active ones on the ledger, said on the page. */
+async function keysStatus(): Promise<boolean> {
+    if (session === undefined) return false;
     const me = await flows.lookUp(session, session.partyId);
-    const kept = vault?.keys && sm2PublicKey(vault.keys.encryption.publicKey).fingerprint;
-    const active = kept !== undefined && me.key?.fingerprint === kept;
+    const kept = vault?.keys;
+    const active = kept !== undefined && me.key?.fingerprint === publicKeyOf(kept.encryption).fingerprint;
     element('keys-status').textContent = active
-        ? `Keys registered for ${session.partyId}${me.verified ? ' (verified)' : ''}`
-        : 'No Sealpact keys in this browser yet: generate and register them.';
+        ? `Keys registered for ${session.partyId}${me.verified ? ' (verified)' : ''}: encryption ${keyName(kept.encryption)}, signing ${keyName(kept.signing)}`
+        : 'No Sealpact keys in this browser yet: generate and register them, or import their key files.';
     show('keys');
     show('register-button', !active);
-    if (active) await showWorkspace();
+    show('rotate-button', active);
+    return active;
+}
+
+function keyName(key: PageKey): string {
+    const { algorithm, bits, fingerprint } = publicKeyOf(key);
+    return `${algorithm === 'rsa' ? `RSA-${bits}` : 'SM2'} ${fingerprint.slice(0, 16)}`;
+}
+
+function keyChoice(): KeyChoice {
+    const algorithm = (id: string) => (element(id) as HTMLSelectElement).value as KeyAlgorithm;
+    return { encryption: algorithm('encryption-algorithm'), signing: algorithm('signing-algorithm') };
+}
+
+/** Generate and register keys: the first ones, or a rotation that keeps the ones they replace. */
+async function registerKeys(): Promise<boolean> {
+    if (session === undefined || vault === undefined) return false;
+    const identity = vault;
+    await registerNewKeys(session, identity.keys, keyChoice(), async (keys) => {
+        vault = { ...identity, keys };
+        await saveVault(vault, passphrase);
+    });
+    return keysStatus();
 }
 
 async function register(): Promise<void> {
-    if (session === undefined || vault === undefined) return;
-    const keys = flows.generateKeys();
-    await flows.registerKeys(session, keys);
-    vault = { ...vault, keys };
-    await saveVault(vault, passphrase);
-    await showKeys();
+    if (await registerKeys()) await showWorkspace();
+}
+
+async function rotate(): Promise<void> {
+    await registerKeys();
 }
 
 async function showWorkspace(): Promise<void> {
@@ -300,6 +337,7 @@ async function start(): Promise<void> {
         : '';
     element('signin-button').addEventListener('click', action(signIn));
     element('register-button').addEventListener('click', action(register));
+    element('rotate-button').addEventListener('click', action(rotate));
     element('send-button').addEventListener('click', action(sendFile));
     element('audit-button').addEventListener('click', action(showAudit));
     element('clear-pad').addEventListener('click', () => {
