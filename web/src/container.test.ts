@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { chunkNonce, DEFAULT_CHUNK_SIZE, Suite, SUITE_CIPHERTEXT_DIGEST } from '@sealpact/protocol';
 import { decryptFile, encryptFile } from '../../client/src/crypto/filecipher';
 import { expectRejection } from '../../protocol/src/test-support/expect-error';
+import { blobPieces } from './byte-reader';
 import { containerSize, decryptContainer, encryptContainer } from './container';
 import { sm4Ctr } from './sm4-ctr';
 import { TreeDigest } from './tree-digest';
@@ -136,6 +137,14 @@ describe.each(SUITES)('the browser container (%s)', (suite) => {
         await sealed.next(); // chunk 0: its 4 pieces and one more to know it is not the last
         expect(pulled).toBe(5 * 65536);
         await sealed.return(undefined);
+    });
+});
+
+describe('a file read from a Blob', () => {
+    it('is read in order, slice by slice, into a container that opens to the same bytes', async () => {
+        const plaintext = randomBytes(2 * DEFAULT_CHUNK_SIZE + 1234);
+        const container = await collect(encryptContainer(blobPieces(new Blob([plaintext])), password, aad, 'intl'));
+        expect((await decrypt(container)).equals(plaintext)).toBe(true);
     });
 });
 

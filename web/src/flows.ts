@@ -32,7 +32,7 @@ import {
     WhoAmI,
 } from '@sealpact/protocol';
 import { sm2 } from 'sm-crypto-v2';
-import { streamPieces } from './byte-reader';
+import { blobPieces, streamPieces } from './byte-reader';
 import { containerSize, decryptContainer, encryptContainer } from './container';
 import { sealEnvelope } from './envelope';
 import { GatewaySession } from './gateway-client';
@@ -146,10 +146,7 @@ export async function send(
         const digestAlgorithm = SUITE_CIPHERTEXT_DIGEST[suite];
         const digest = new TreeDigest(digestAlgorithm);
         const size = containerSize(plaintext.size, suite, fileId);
-        const container = digesting(
-            encryptContainer(streamPieces(plaintext.stream()), password, fileId, suite),
-            digest,
-        );
+        const container = digesting(encryptContainer(blobPieces(plaintext), password, fileId, suite), digest);
         const blob = await session.uploadBlob(
             container,
             digestAlgorithm,

@@ -1,7 +1,7 @@
 import { hmac } from '@noble/hashes/hmac';
 import { sha256 } from '@noble/hashes/sha2';
 import { DigestAlgorithm } from '@sealpact/protocol';
-import { streamPieces } from './byte-reader';
+import { blobPieces } from './byte-reader';
 import { browserPrimitives } from './primitives';
 
 /**
@@ -16,6 +16,6 @@ export async function plaintextCommitment(
 ): Promise<Uint8Array> {
     if (hash === 'sm3') return browserPrimitives.hmac('sm3', key, new Uint8Array(await plaintext.arrayBuffer()));
     const mac = hmac.create(sha256, key);
-    for await (const piece of streamPieces(plaintext.stream())) mac.update(piece);
+    for await (const piece of blobPieces(plaintext)) mac.update(piece);
     return mac.digest();
 }

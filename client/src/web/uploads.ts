@@ -61,6 +61,7 @@ export class Uploads {
             throw new WebError('PART_TOO_LARGE', `a part needs a content length of at most ${PART_SIZE} bytes`);
         }
         upload.receiving = true;
+        clearTimeout(upload.idle); // a slow part is not an idle upload
         let received = 0;
         try {
             for await (const piece of body) {
