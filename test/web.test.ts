@@ -327,7 +327,6 @@ describe('the web app on the real network', () => {
             const opening = await peakPageMemory(bob, async () => {
                 expect((await openInBrowser(sending.result)).equals(readFileSync(path))).toBe(true);
             });
-            console.log(`page memory growth: send ${sending.growth}, open ${opening.growth}`);
             // A page that held the file (or its container) whole would grow past its size.
             expect(sending.growth).toBeLessThan(size / 2);
             expect(opening.growth).toBeLessThan(size / 2);

@@ -147,15 +147,19 @@ export async function send(
         const digest = new TreeDigest(digestAlgorithm);
         const size = containerSize(plaintext.size, suite, fileId);
         const container = digesting(encryptContainer(blobPieces(plaintext), password, fileId, suite), digest);
+        let computed = '';
         const blob = await session.uploadBlob(
             container,
             digestAlgorithm,
             size,
-            () => digest.digest(),
+            async () => (computed = await digest.digest()),
             (sent) => {
                 progress((0.9 * sent) / size);
             },
         );
+        if (blob.digest !== computed) {
+            throw new CryptoError('DIGEST_MISMATCH', 'the store named the upload by another digest');
+        }
         const credentials: CredentialInput[] = await Promise.all(
             sealTo.map(async ({ partyId, key }) => ({
                 partyId,
@@ -169,13 +173,13 @@ export async function send(
             fileId,
             suite,
             digestAlgorithm,
-            blob.digest,
+            computed,
             String(blob.size),
             blob.locator,
             JSON.stringify(credentials),
         );
         progress(1);
-        return { fileId, txId, digest: blob.digest };
+        return { fileId, txId, digest: computed };
     } finally {
         password.fill(0);
     }
