@@ -119,7 +119,7 @@ export const ERROR_CODES = {
     },
     NOT_FOUND: {
         chaincode: 'no such file, or (GetContract) a file shared without a contract',
-        web: 'no such API route, or no pending request with this id (each is signed once, within two minutes)',
+        web: 'no such API route, no pending request with this id (each is signed once, within two minutes), or no open upload with this id in this session (finished, failed or abandoned)',
     },
 
     PASSPHRASE_REQUIRED: {
@@ -176,6 +176,7 @@ export const ERROR_CODES = {
     },
     DIGEST_MISMATCH: {
         crypto: "the ciphertext's digest is not the one expected (the one on the ledger)",
+        web: 'an upload finished with a digest other than that of the bytes it received',
     },
     DIGEST_FAILED: {
         crypto: "a crypto pool worker (sealing, opening or hashing a container's chunks) failed or stopped",
@@ -379,6 +380,12 @@ export const ERROR_CODES = {
     },
     BAD_LOGIN: {
         web: "a sign-in whose challenge is unknown, used or expired, whose certificate the organisation's CA did not issue or is not valid now, or whose signature does not verify",
+    },
+    PART_OUT_OF_ORDER: {
+        web: 'an upload part whose number is not the next one (a duplicate, a gap, or one sent while the previous part is still arriving); the upload goes on',
+    },
+    PART_TOO_LARGE: {
+        web: 'an upload part without a content length, or longer than the part size the upload named; the upload goes on',
     },
     PROPOSAL_MISMATCH: {
         web: 'the browser refused to sign: the bytes the gateway gave it are not the proposal, transaction or commit request it asked for',

@@ -1,144 +1,224 @@
+import { concatBytes as concat } from '@noble/hashes/utils';
 import {
-    bytesToHex,
     chunkNonce,
     constantTimeEqual,
     containerKeyInfo,
     CryptoError,
     DEFAULT_CHUNK_SIZE,
-    DIGEST_ROOT_PREFIX,
-    DIGEST_SEGMENT_SIZE,
-    digestLeafPrefix,
     encodeHeaderBody,
     equalBytes,
+    HEADER_FIXED_LENGTH,
+    headerLength,
     parseHeader,
     SALT_LENGTH,
+    Suite,
+    SUITE_DIGEST,
     utf8,
 } from '@sealpact/protocol';
+import { ByteReader } from './byte-reader';
 import { browserPrimitives } from './primitives';
 import { source } from './buffer-source';
+import { sm4Ctr } from './sm4-ctr';
 
 /**
- * The Sealpact container (docs/format.md) in the browser, suite `intl`: the header layout, nonces
- * and key derivation come from @sealpact/protocol, shared with the Node SDK; each chunk is
- * AES-256-GCM by WebCrypto. The `gm` suite's SM4-CTR has no audited browser implementation here
- * yet (docs/web.md), so the browser sends `intl` and refuses to open `gm` containers.
+ * The Sealpact container (docs/format.md) in the browser, both suites, as streams: the header
+ * layout, nonces and key derivation come from @sealpact/protocol, shared with the Node SDK; each
+ * chunk is AES-256-GCM by WebCrypto (intl) or SM4-CTR then HMAC-SM3 (gm, sm4-ctr.ts and the
+ * browser primitives). Encryption and decryption hold one chunk and one piece of their input at a
+ * time, whatever the file's size.
  */
 
-const SUITE = 'intl';
-const TAG_LENGTH = 16;
+const HEADER_TAG_LENGTH = 32;
 
-/** Progress of a long operation, 0 to 1. */
-export type Progress = (fraction: number) => void;
-
-interface Keys {
-    headerKey: Uint8Array;
-    aes: CryptoKey;
+/** How one suite seals and opens chunk `index` of a container whose header tag is bound into every chunk. */
+interface ChunkCipher {
+    /** The chunk tag's length: 16 (intl) or 32 (gm). */
+    readonly tagLength: number;
+    /** ciphertext ‖ tag. */
+    seal(plaintext: Uint8Array, index: number, last: boolean): Promise<Uint8Array>;
+    /** The plaintext, or undefined when the chunk does not authenticate with this index and flag. */
+    open(chunk: Uint8Array, index: number, last: boolean): Promise<Uint8Array | undefined>;
+    /** Zero the key bytes this page holds. */
+    forget(): void;
 }
 
-async function deriveKeys(password: Uint8Array, salt: Uint8Array): Promise<Keys> {
-    const headerKey = browserPrimitives.hkdf('sha256', password, salt, containerKeyInfo(SUITE, 'header'), 32);
-    const payload = browserPrimitives.hkdf('sha256', password, salt, containerKeyInfo(SUITE, 'payload'), 32);
+const TAG_LENGTHS: Readonly<Record<Suite, number>> = { intl: 16, gm: 32 };
+
+function key(suite: Suite, password: Uint8Array, salt: Uint8Array, purpose: string, length: number): Uint8Array {
+    return browserPrimitives.hkdf(SUITE_DIGEST[suite], password, salt, containerKeyInfo(suite, purpose), length);
+}
+
+async function intlCipher(password: Uint8Array, salt: Uint8Array, headerTag: Uint8Array): Promise<ChunkCipher> {
+    const payload = key('intl', password, salt, 'payload', 32);
     const aes = await crypto.subtle.importKey('raw', source(payload), 'AES-GCM', false, ['encrypt', 'decrypt']);
     payload.fill(0);
-    return { headerKey, aes };
+    const gcm = (index: number, last: boolean): AesGcmParams => ({
+        name: 'AES-GCM',
+        iv: source(chunkNonce(index, last)),
+        additionalData: source(headerTag),
+        tagLength: TAG_LENGTHS.intl * 8,
+    });
+    return {
+        tagLength: TAG_LENGTHS.intl,
+        seal: async (plaintext, index, last) =>
+            new Uint8Array(await crypto.subtle.encrypt(gcm(index, last), aes, source(plaintext))),
+        open: (chunk, index, last) =>
+            crypto.subtle.decrypt(gcm(index, last), aes, source(chunk)).then(
+                (plain) => new Uint8Array(plain),
+                () => undefined,
+            ),
+        forget: () => undefined, // the AES key is a non-extractable CryptoKey
+    };
 }
 
-function gcm(nonce: Uint8Array, headerTag: Uint8Array): AesGcmParams {
-    return { name: 'AES-GCM', iv: source(nonce), additionalData: source(headerTag), tagLength: TAG_LENGTH * 8 };
+/** gm: ciphertext = SM4-CTR(K_sm4, nonce ‖ 00000000), tag = HMAC-SM3(K_mac, HT ‖ nonce ‖ ciphertext). */
+function gmCipher(password: Uint8Array, salt: Uint8Array, headerTag: Uint8Array): ChunkCipher {
+    const sm4Key = key('gm', password, salt, 'payload-sm4', 16);
+    const macKey = key('gm', password, salt, 'payload-mac', 32);
+    const counter = (nonce: Uint8Array) => concat(nonce, new Uint8Array(4));
+    const mac = (nonce: Uint8Array, ciphertext: Uint8Array) =>
+        browserPrimitives.hmac('sm3', macKey, concat(headerTag, nonce, ciphertext));
+    const tagLength = TAG_LENGTHS.gm;
+    return {
+        tagLength,
+        seal: (plaintext, index, last) => {
+            const nonce = chunkNonce(index, last);
+            const ciphertext = sm4Ctr(sm4Key, counter(nonce), plaintext);
+            return Promise.resolve(concat(ciphertext, mac(nonce, ciphertext)));
+        },
+        open: (chunk, index, last) => {
+            const nonce = chunkNonce(index, last);
+            const ciphertext = chunk.subarray(0, chunk.length - tagLength);
+            // The tag is checked before anything is decrypted (encrypt-then-MAC).
+            const authentic = constantTimeEqual(mac(nonce, ciphertext), chunk.subarray(chunk.length - tagLength));
+            return Promise.resolve(authentic ? sm4Ctr(sm4Key, counter(nonce), ciphertext) : undefined);
+        },
+        forget: () => {
+            sm4Key.fill(0);
+            macKey.fill(0);
+        },
+    };
 }
 
-/** Encrypt a file held in memory into a container bound to `aad` (the file id); the container's parts. */
-export async function encryptContainer(
-    plaintext: Uint8Array,
-    password: Uint8Array,
-    aad: string,
-    progress: Progress,
-): Promise<Uint8Array[]> {
-    const salt = browserPrimitives.randomBytes(SALT_LENGTH);
-    const keys = await deriveKeys(password, salt);
-    const body = encodeHeaderBody({ suite: SUITE, chunkSize: DEFAULT_CHUNK_SIZE, salt, aad: utf8(aad) });
-    const headerTag = browserPrimitives.hmac('sha256', keys.headerKey, body);
-    keys.headerKey.fill(0);
-    const parts = [body, headerTag];
-    const count = Math.max(1, Math.ceil(plaintext.length / DEFAULT_CHUNK_SIZE));
-    for (let index = 0; index < count; index++) {
-        const chunk = plaintext.subarray(index * DEFAULT_CHUNK_SIZE, (index + 1) * DEFAULT_CHUNK_SIZE);
-        const nonce = chunkNonce(index, index === count - 1);
-        parts.push(new Uint8Array(await crypto.subtle.encrypt(gcm(nonce, headerTag), keys.aes, source(chunk))));
-        progress((index + 1) / count);
-    }
-    return parts;
+interface Keyed {
+    headerTag: Uint8Array;
+    cipher: ChunkCipher;
+}
+
+/** The header tag over `body` and the chunk cipher bound to it, from the file password and salt. */
+async function keyed(suite: Suite, password: Uint8Array, salt: Uint8Array, body: Uint8Array): Promise<Keyed> {
+    const headerKey = key(suite, password, salt, 'header', 32);
+    const headerTag = browserPrimitives.hmac(SUITE_DIGEST[suite], headerKey, body);
+    headerKey.fill(0);
+    const cipher = suite === 'intl' ? await intlCipher(password, salt, headerTag) : gmCipher(password, salt, headerTag);
+    return { headerTag, cipher };
+}
+
+/** The container's length for a plaintext of `length` bytes (docs/format.md, Chunks: sizes). */
+export function containerSize(length: number, suite: Suite, aad: string, chunkSize = DEFAULT_CHUNK_SIZE): number {
+    const chunks = Math.max(1, Math.ceil(length / chunkSize));
+    return 48 + utf8(aad).length + HEADER_TAG_LENGTH + length + TAG_LENGTHS[suite] * chunks;
 }
 
 /**
- * Decrypt a whole container: header authenticated, AAD checked, then every chunk in order by the
- * decoding rules of docs/format.md. Throws the container's CryptoError codes.
+ * Encrypt a plaintext read as a stream of pieces (any sizes) into a container bound to `aad` (the
+ * file id): the header, then each chunk as it is sealed.
  */
-export async function decryptContainer(
-    container: Uint8Array,
+export async function* encryptContainer(
+    plaintext: AsyncIterable<Uint8Array>,
     password: Uint8Array,
     aad: string,
-    progress: Progress,
-): Promise<Uint8Array> {
-    const parsed = parseHeader(container);
-    if (parsed === undefined) {
-        throw new CryptoError('TRUNCATED', 'the container ends inside its header');
+    suite: Suite,
+    chunkSize = DEFAULT_CHUNK_SIZE,
+): AsyncGenerator<Uint8Array> {
+    const salt = browserPrimitives.randomBytes(SALT_LENGTH);
+    const body = encodeHeaderBody({ suite, chunkSize, salt, aad: utf8(aad) });
+    const { headerTag, cipher } = await keyed(suite, password, salt, body);
+    try {
+        yield concat(body, headerTag);
+        const reader = new ByteReader(plaintext);
+        for (let index = 0; ; index++) {
+            const chunk = await reader.read(chunkSize);
+            const last = await reader.atEnd();
+            yield await cipher.seal(chunk, index, last);
+            if (last) return;
+        }
+    } finally {
+        cipher.forget();
     }
-    if (parsed.header.suite !== SUITE) {
-        throw new CryptoError('UNSUPPORTED_SUITE', 'this browser client opens intl containers only (docs/web.md)');
+}
+
+/**
+ * Decrypt a container read as a stream of pieces (any sizes): the header authenticated and its
+ * AAD checked, then each chunk's plaintext yielded once that chunk authenticated, by the decoding
+ * rules of docs/format.md. The plaintext is complete only when the generator ends without error.
+ * Throws the container's CryptoError codes.
+ */
+export async function* decryptContainer(
+    container: AsyncIterable<Uint8Array>,
+    password: Uint8Array,
+    aad: string,
+): AsyncGenerator<Uint8Array> {
+    const reader = new ByteReader(container);
+    const parsed = await readHeader(reader);
+    const { suite, salt, chunkSize } = parsed.header;
+    const { headerTag, cipher } = await keyed(suite, password, salt, parsed.body);
+    try {
+        if (!constantTimeEqual(headerTag, parsed.tag)) {
+            throw new CryptoError(
+                'HEADER_AUTH_FAILED',
+                'header authentication failed: wrong file password, or the header was altered',
+            );
+        }
+        if (!equalBytes(parsed.header.aad, utf8(aad))) {
+            throw new CryptoError('AAD_MISMATCH', 'the container is bound to other associated data');
+        }
+        const wire = chunkSize + cipher.tagLength;
+        for (let index = 0; ; index++) {
+            const chunk = await reader.read(wire);
+            const last = await reader.atEnd();
+            yield await openChunk(cipher, chunk, index, last, wire);
+            if (last) return;
+        }
+    } finally {
+        cipher.forget();
     }
-    const keys = await deriveKeys(password, parsed.header.salt);
-    const headerTag = browserPrimitives.hmac('sha256', keys.headerKey, parsed.body);
-    keys.headerKey.fill(0);
-    if (!constantTimeEqual(headerTag, parsed.tag)) {
-        throw new CryptoError(
-            'HEADER_AUTH_FAILED',
-            'header authentication failed: wrong file password, or the header was altered',
-        );
-    }
-    if (!equalBytes(parsed.header.aad, utf8(aad))) {
-        throw new CryptoError('AAD_MISMATCH', 'the container is bound to other associated data');
-    }
-    const wire = parsed.header.chunkSize + TAG_LENGTH;
-    const chunks = container.subarray(parsed.length);
-    const count = Math.max(1, Math.ceil(chunks.length / wire));
-    const plaintext = new Uint8Array(Math.max(0, chunks.length - count * TAG_LENGTH));
-    for (let index = 0; index < count; index++) {
-        const chunk = chunks.subarray(index * wire, (index + 1) * wire);
-        const opened = await openChunk(keys.aes, headerTag, chunk, index, index === count - 1, wire);
-        plaintext.set(opened, index * parsed.header.chunkSize);
-        progress((index + 1) / count);
-    }
-    return plaintext;
+}
+
+/** The header, field by field as parseHeader checks them (docs/format.md, Decoding, step 1). */
+async function readHeader(reader: ByteReader): Promise<NonNullable<ReturnType<typeof parseHeader>>> {
+    const fixed = await reader.read(HEADER_FIXED_LENGTH);
+    parseHeader(fixed); // refuses a wrong field even in a short input
+    const whole =
+        fixed.length === HEADER_FIXED_LENGTH
+            ? concat(fixed, await reader.read(headerLength(fixed) - fixed.length))
+            : fixed;
+    const parsed = parseHeader(whole);
+    if (parsed === undefined) throw new CryptoError('TRUNCATED', 'the container ends inside its header');
+    return parsed;
 }
 
 /** One chunk by the rules of docs/format.md, Decoding, steps 3 and 4. */
 async function openChunk(
-    aes: CryptoKey,
-    headerTag: Uint8Array,
+    cipher: ChunkCipher,
     chunk: Uint8Array,
     index: number,
     last: boolean,
     wire: number,
 ): Promise<Uint8Array> {
-    const open = (final: boolean) =>
-        crypto.subtle.decrypt(gcm(chunkNonce(index, final), headerTag), aes, source(chunk)).then(
-            (plain) => new Uint8Array(plain),
-            () => undefined,
-        );
-    if (last && chunk.length < TAG_LENGTH) {
+    if (last && chunk.length < cipher.tagLength) {
         throw new CryptoError('TRUNCATED', `the input ends before the final chunk (at chunk ${index})`);
     }
-    const asFinal = await open(true);
+    const asFinal = await cipher.open(chunk, index, true);
     if (!last) {
         if (asFinal !== undefined)
             throw new CryptoError('TRAILING_DATA', `data follows the final chunk (chunk ${index})`);
-        const plain = await open(false);
+        const plain = await cipher.open(chunk, index, false);
         if (plain === undefined) throw chunkAuthFailed(index);
         return plain;
     }
     if (asFinal === undefined) {
-        if (chunk.length === wire && (await open(false)) !== undefined) {
+        if (chunk.length === wire && (await cipher.open(chunk, index, false)) !== undefined) {
             throw new CryptoError('TRUNCATED', `the input ends after chunk ${index}, which is not the final chunk`);
         }
         throw chunkAuthFailed(index);
@@ -154,28 +234,4 @@ function chunkAuthFailed(index: number): CryptoError {
         'CHUNK_AUTH_FAILED',
         `chunk ${index} failed authentication: the ciphertext was altered, reordered or cut short`,
     );
-}
-
-/** The container's sha256-tree ciphertext digest (docs/format.md, version 2), hex; segments hashed by WebCrypto. */
-export async function treeDigest(parts: Uint8Array[]): Promise<string> {
-    const bytes = parts.length === 1 && parts[0] !== undefined ? parts[0] : concat(parts);
-    const count = Math.max(1, Math.ceil(bytes.length / DIGEST_SEGMENT_SIZE));
-    const root = new Uint8Array(1 + 32 * count);
-    root[0] = DIGEST_ROOT_PREFIX;
-    for (let index = 0; index < count; index++) {
-        const segment = bytes.subarray(index * DIGEST_SEGMENT_SIZE, (index + 1) * DIGEST_SEGMENT_SIZE);
-        const leaf = concat([digestLeafPrefix(index, segment.length, index === count - 1), segment]);
-        root.set(new Uint8Array(await crypto.subtle.digest('SHA-256', source(leaf))), 1 + 32 * index);
-    }
-    return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', source(root))));
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-        out.set(part, offset);
-        offset += part.length;
-    }
-    return out;
 }

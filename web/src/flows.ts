@@ -22,16 +22,27 @@ import {
     readAuditRecords,
     SignatureRecord,
     signingStatement,
+    Suite,
     SUITE_CIPHERTEXT_DIGEST,
+    SUITE_DIGEST,
     utf8,
     WebError,
     WhoAmI,
 } from '@sealpact/protocol';
-import { decryptContainer, encryptContainer, Progress, treeDigest } from './container';
+import { blobPieces, streamPieces } from './byte-reader';
+import { containerSize, decryptContainer, encryptContainer } from './container';
 import { sealEnvelope } from './envelope';
 import { GatewaySession, LedgerSession } from './gateway-client';
-import { browserPrimitives } from './primitives';
 import { Keys, openWith, PageKey, publicKeyOf, signWith } from './page-keys';
+import { plaintextCommitment } from './plaintext-commitment';
+import { browserPrimitives } from './primitives';
+import { digesting, TreeDigest } from './tree-digest';
+
+/** Progress of a long operation, 0 to 1. */
+export type Progress = (fraction: number) => void;
+
+/** The suite the page sends in unless the user picks the other (the SDK and the CLI make one choose). */
+export const DEFAULT_SUITE: Suite = 'intl';
 
 /**
  * The patent's steps in the browser, as the Node SDK takes them (docs/overview.md): register keys,
@@ -95,16 +106,18 @@ export interface SendResult {
 
 /**
  * Send a file to verified recipients: the file password from the drawing (docs/password.md),
- * the intl container, the password sealed to each recipient and to the sender, the ciphertext
- * uploaded, then ShareFile.
+ * the container of the suite, the password sealed to each recipient and to the sender, the
+ * ciphertext uploaded as it is encrypted (its tree digest computed on the way), then ShareFile.
+ * The file is read in slices: the page never holds it whole.
  */
 export async function send(
     session: GatewaySession,
     keys: Keys,
-    plaintext: Uint8Array,
+    plaintext: Blob,
     recipients: Recipient[],
     drawing: Drawing,
     progress: Progress,
+    suite: Suite = DEFAULT_SUITE,
 ): Promise<SendResult> {
     const sealTo: Array<{ partyId: string; key: PublicKeyInfo }> = recipients.map((r) => {
         if (!r.verified || r.key === undefined) {
@@ -113,16 +126,29 @@ export async function send(
         return { partyId: r.partyId, key: r.key };
     });
     sealTo.push({ partyId: session.partyId, key: publicKeyOf(keys.encryption) });
-    const password = generateFilePassword({ drawing }, browserPrimitives, {
+    const password = generateFilePassword({ drawing, hash: SUITE_DIGEST[suite] }, browserPrimitives, {
         now: Date.now,
         freeMemory: freeMemory,
     });
     const fileId = `f-${bytesToHex(browserPrimitives.randomBytes(12))}`;
     try {
-        const parts = await encryptContainer(plaintext, password, fileId, (f) => {
-            progress(0.8 * f);
-        });
-        const digest = await treeDigest(parts);
+        const digestAlgorithm = SUITE_CIPHERTEXT_DIGEST[suite];
+        const digest = new TreeDigest(digestAlgorithm);
+        const size = containerSize(plaintext.size, suite, fileId);
+        const container = digesting(encryptContainer(blobPieces(plaintext), password, fileId, suite), digest);
+        let computed = '';
+        const blob = await session.uploadBlob(
+            container,
+            digestAlgorithm,
+            size,
+            async () => (computed = await digest.digest()),
+            (sent) => {
+                progress((0.9 * sent) / size);
+            },
+        );
+        if (blob.digest !== computed) {
+            throw new CryptoError('DIGEST_MISMATCH', 'the store named the upload by another digest');
+        }
         const credentials: CredentialInput[] = await Promise.all(
             sealTo.map(async ({ partyId, key }) => ({
                 partyId,
@@ -131,23 +157,18 @@ export async function send(
                 envelope: bytesToBase64(await sealEnvelope(key, password)),
             })),
         );
-        const blob = await session.putBlob(parts, SUITE_CIPHERTEXT_DIGEST.intl);
-        if (blob.digest !== digest) {
-            throw new CryptoError('DIGEST_MISMATCH', 'the store named the upload by another digest');
-        }
-        progress(0.9);
         const { txId } = await session.submit(
             'ShareFile',
             fileId,
-            'intl',
-            SUITE_CIPHERTEXT_DIGEST.intl,
-            digest,
+            suite,
+            digestAlgorithm,
+            computed,
             String(blob.size),
             blob.locator,
             JSON.stringify(credentials),
         );
         progress(1);
-        return { fileId, txId, digest };
+        return { fileId, txId, digest: computed };
     } finally {
         password.fill(0);
     }
@@ -173,33 +194,59 @@ export async function audit(session: GatewaySession, fileId: string): Promise<Au
 /** An opened file: its record, its plaintext and the password (kept to sign; zero it when done). */
 export interface Opened {
     file: FileRecord;
-    plaintext: Uint8Array;
+    /** Built from the decrypted chunks: Chromium keeps a large Blob out of the JavaScript heap. */
+    plaintext: Blob;
     password: Uint8Array;
 }
 
 /**
- * Open a file: the user's credential opened with the encryption key, the ciphertext downloaded and
- * checked against the digest on the ledger (DIGEST_MISMATCH before any decryption), then decrypted.
+ * Open a file: the user's credential opened with the encryption key, the ciphertext downloaded as
+ * a stream, its tree digest computed and its chunks decrypted as they arrive. The plaintext is
+ * released only once the whole download matched the digest on the ledger (DIGEST_MISMATCH,
+ * which wins over any chunk refusal the altered bytes caused) and the final chunk verified.
  */
 export async function open(session: GatewaySession, keys: Keys, fileId: string, progress: Progress): Promise<Opened> {
     const file = await session.query<FileRecord>('GetFile', fileId);
     const credential = await session.query<CredentialRecord>('GetCredential', fileId);
-    const ciphertext = await session.getBlob(file.locator);
-    progress(0.3);
-    if (
-        file.digestAlgorithm !== SUITE_CIPHERTEXT_DIGEST.intl ||
-        (await treeDigest([ciphertext])) !== file.ciphertextDigest
-    ) {
-        throw new CryptoError('DIGEST_MISMATCH', `the downloaded ciphertext of ${fileId} is not the one on the ledger`);
+    if (file.digestAlgorithm !== SUITE_CIPHERTEXT_DIGEST[file.suite]) {
+        throw new CryptoError(
+            'DIGEST_MISMATCH',
+            `${fileId} records a ${file.digestAlgorithm} digest, not its suite's tree digest`,
+        );
     }
     const password = await openWith(
         keyFor(keys, credential.keyFingerprint),
         base64ToBytes(credential.envelope) ?? new Uint8Array(0),
     );
-    const plaintext = await decryptContainer(ciphertext, password, fileId, (f) => {
-        progress(0.3 + 0.7 * f);
-    });
+    const digest = new TreeDigest(file.digestAlgorithm);
+    const download = digesting(streamPieces(await session.getBlob(file.locator)), digest);
+    let plaintext = new Blob([]);
+    let received = 0;
+    const mismatch = async () => (await digest.digest()) !== file.ciphertextDigest;
+    const refused = () =>
+        new CryptoError('DIGEST_MISMATCH', `the downloaded ciphertext of ${fileId} is not the one on the ledger`);
+    try {
+        for await (const chunk of decryptContainer(download, password, fileId)) {
+            plaintext = new Blob([plaintext, chunk as BlobPart]);
+            received += chunk.length;
+            progress(Math.min(1, received / Math.max(1, file.size)));
+        }
+    } catch (error) {
+        password.fill(0);
+        await drain(download); // the rest of the bytes, to tell an altered blob from a bad chunk
+        if (await mismatch()) throw refused();
+        throw error;
+    }
+    if (await mismatch()) {
+        password.fill(0);
+        throw refused();
+    }
     return { file, plaintext, password };
+}
+
+async function drain(pieces: AsyncIterable<Uint8Array>): Promise<void> {
+    const iterator = pieces[Symbol.asyncIterator]();
+    while (!(await iterator.next()).done);
 }
 
 /**
@@ -210,7 +257,7 @@ export async function sign(session: GatewaySession, keys: Keys, opened: Opened):
     const { file } = opened;
     const commitmentKey = deriveCommitmentKey(opened.password, file.fileId, file.digestAlgorithm, browserPrimitives);
     const hash = commitmentHash(file.digestAlgorithm);
-    const commitment = bytesToHex(browserPrimitives.hmac(hash, commitmentKey, opened.plaintext));
+    const commitment = bytesToHex(await plaintextCommitment(hash, commitmentKey, opened.plaintext));
     commitmentKey.fill(0);
     const signingKey = publicKeyOf(keys.signing);
     const statement = signingStatement({

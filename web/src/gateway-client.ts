@@ -7,6 +7,8 @@ import {
     utf8,
     webLoginStatement,
 } from '@sealpact/protocol';
+import { source } from './buffer-source';
+import { ByteReader } from './byte-reader';
 import { FabricIdentity } from './fabric-identity';
 import { checkCommitRequest, checkEventsRequest, checkProposal, checkTransaction, Expected } from './signing-check';
 
@@ -30,11 +32,13 @@ export interface GatewayInfo {
     organisations: string[];
 }
 
+/** A JSON request (or one of raw bytes: an upload's part); its JSON answer, or its error thrown. */
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const bytes = body instanceof Blob;
     const response = await fetch(path, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'content-type': bytes ? 'application/octet-stream' : 'application/json' },
+        body: body === undefined ? undefined : bytes ? body : JSON.stringify(body),
         credentials: 'same-origin',
     });
     const answer = (await response.json()) as T & { code?: ErrorCode; message?: string };
@@ -152,39 +156,48 @@ export class GatewaySession {
         return source;
     }
 
-    /** Store ciphertext in the organisation's blob store; the gateway's locator, digest and size. */
-    async putBlob(
-        parts: Uint8Array[],
+    /**
+     * Store a container in the organisation's blob store as it is produced, in parts of the size
+     * the gateway names (docs/web.md, uploads), then finish with the digest `digest()` gives once
+     * every byte passed; the page holds one part at a time. Answers the stored locator, digest
+     * and size; an upload that fails is abandoned, and the gateway removes what it wrote.
+     */
+    async uploadBlob(
+        container: AsyncIterable<Uint8Array>,
         digestAlgorithm: string,
+        size: number,
+        digest: () => Promise<string>,
+        progress: (sent: number) => void,
     ): Promise<{ locator: string; digest: string; size: number }> {
-        const body = new Blob(parts as BlobPart[]);
-        const query = new URLSearchParams({ digestAlgorithm, size: String(body.size) });
-        const response = await fetch(`/api/blobs?${query.toString()}`, {
-            method: 'PUT',
-            body,
-            credentials: 'same-origin',
-        });
-        const answer = (await response.json()) as {
-            locator: string;
-            digest: string;
-            size: number;
-            code?: ErrorCode;
-            message?: string;
-        };
-        if (!response.ok) throw new SealpactError(answer.code ?? 'UNEXPECTED', answer.message ?? '');
-        return answer;
+        const query = new URLSearchParams({ digestAlgorithm, size: String(size) });
+        const upload = await call<{ id: string; partSize: number }>('POST', `/api/uploads?${query.toString()}`);
+        try {
+            const reader = new ByteReader(container);
+            let sent = 0;
+            for (let part = 0; !(await reader.atEnd()); part++) {
+                const bytes = await reader.read(upload.partSize);
+                // As a Blob, which Chromium keeps out of the heap: fetch held on to a typed array's bytes.
+                await call('PUT', `/api/uploads/${upload.id}/parts/${part}`, new Blob([source(bytes)]));
+                sent += bytes.length;
+                progress(sent);
+            }
+            return await call('POST', `/api/uploads/${upload.id}/finish`, { digest: await digest() });
+        } catch (error) {
+            await call('DELETE', `/api/uploads/${upload.id}`).catch(() => undefined);
+            throw error;
+        }
     }
 
-    /** Ciphertext from the blob store, exactly as the gateway gave it (the caller checks its digest). */
-    async getBlob(locator: string): Promise<Uint8Array> {
+    /** Ciphertext from the blob store as it arrives, exactly as the gateway gives it (the caller checks its digest). */
+    async getBlob(locator: string): Promise<ReadableStream<Uint8Array>> {
         const response = await fetch(`/api/blobs?${new URLSearchParams({ locator }).toString()}`, {
             credentials: 'same-origin',
         });
-        if (!response.ok) {
+        if (!response.ok || response.body === null) {
             const answer = (await response.json()) as { code?: ErrorCode; message?: string };
             throw new SealpactError(answer.code ?? 'UNEXPECTED', answer.message ?? '');
         }
-        return new Uint8Array(await response.arrayBuffer());
+        return response.body;
     }
 
     async signOut(): Promise<void> {

@@ -11,6 +11,7 @@ import { GatewayMetrics } from './metrics';
 import { operationsServer } from './operations';
 import { Relay } from './relay';
 import { Session, Sessions } from './sessions';
+import { PART_SIZE, Uploads } from './uploads';
 
 /**
  * The web gateway (docs/web.md): serves the browser app and a JSON API that relays Fabric
@@ -81,10 +82,12 @@ export async function startWebGateway(options: WebGatewayOptions): Promise<WebGa
         throw error;
     }
     const relay = new Relay(options.profile);
+    const uploads = new Uploads(options.store);
     const sessions = new Sessions(options.trustAnchorsDir, origin, (session) => {
         relay.endSession(session);
+        uploads.abortAll(session.id);
     });
-    const routes = apiRoutes(options, relay, sessions, metrics);
+    const routes = { ...apiRoutes(options, relay, sessions, metrics), ...uploadRoutes(uploads, sessions, metrics) };
     const refuse = (response: ServerResponse, error: unknown): void => {
         metrics.refused(error);
         sendError(response, error);
@@ -118,6 +121,7 @@ export async function startWebGateway(options: WebGatewayOptions): Promise<WebGa
         operationsUrl,
         async close() {
             sessions.endAll();
+            uploads.abortAll();
             relay.close();
             await Promise.all([closed(server), operations && closed(operations)]);
         },
@@ -134,9 +138,12 @@ async function closed(server: Server): Promise<void> {
     );
 }
 
-/** `/api/proposals/12/endorse` → `/api/proposals/:id/endorse`. */
+/** `/api/proposals/12/endorse` → `/api/proposals/:id/endorse`, `/api/uploads/9f…/parts/3` → `/api/uploads/:id/parts/:n`. */
 function routeOf(pathname: string): string {
-    return pathname.replace(/^\/api\/(proposals|events)\/[0-9]+/, '/api/$1/:id');
+    return pathname
+        .replace(/^\/api\/(proposals|events)\/[0-9]+/, '/api/$1/:id')
+        .replace(/^\/api\/uploads\/[0-9a-f]+/, '/api/uploads/:id')
+        .replace(/^(\/api\/uploads\/:id\/parts)\/[0-9]+$/, '$1/:n');
 }
 
 /** The id in a `/api/…/:id` path. */
@@ -271,6 +278,38 @@ function apiRoutes(
                 if (isSealpactError(error, 'BLOB_TAMPERED')) response.end();
                 else response.destroy();
             }
+        },
+    };
+}
+
+/** The upload sessions (uploads.ts, docs/web.md): begin, a part at a time, finish or cancel. */
+function uploadRoutes(uploads: Uploads, sessions: Sessions, metrics: GatewayMetrics): Record<string, Handler> {
+    const owner = (request: IncomingMessage): string => sessions.get(cookie(request, SESSION_COOKIE)).id;
+    return {
+        'POST /api/uploads': (request, response, url) => {
+            const who = owner(request);
+            const digestAlg = url.searchParams.get('digestAlgorithm');
+            const size = Number(url.searchParams.get('size'));
+            if (!isCiphertextDigestAlgorithm(digestAlg) || !Number.isSafeInteger(size) || size < 0) {
+                throw new WebError('BAD_ARGUMENT', 'digestAlgorithm and size must name the upload');
+            }
+            sendJson(response, 200, { id: uploads.begin(who, digestAlg, size), partSize: PART_SIZE });
+        },
+        'PUT /api/uploads/:id/parts/:n': async (request, response, url) => {
+            const who = owner(request);
+            const [, , , id = '', , part = ''] = url.pathname.split('/');
+            const received = await uploads.part(who, id, Number(part), request);
+            sendJson(response, 200, { received });
+        },
+        'POST /api/uploads/:id/finish': async (request, response, url) => {
+            const who = owner(request);
+            const stored = await uploads.finish(who, idOf(url), text(await readJson(request), 'digest'));
+            metrics.blobStored(stored.size);
+            sendJson(response, 200, stored);
+        },
+        'DELETE /api/uploads/:id': (request, response, url) => {
+            uploads.abort(owner(request), idOf(url));
+            sendJson(response, 200, {});
         },
     };
 }

@@ -219,12 +219,13 @@ async function sendFile(): Promise<void> {
     const result = await flows.send(
         session,
         vault.keys,
-        new Uint8Array(await file.arrayBuffer()),
+        file,
         picked,
         drawing,
         (f) => {
             bar.value = f;
         },
+        inputElement('suite-gm').checked ? 'gm' : 'intl',
     );
     element('send-result').textContent = result.fileId;
     pad.clear();
@@ -269,8 +270,8 @@ function inboxItem(fileId: string, owner: string): HTMLElement {
                 (f) => (status.textContent = `${Math.round(100 * f)} %`),
             );
             opened.set(fileId, file);
-            status.textContent = `digest checked, ${file.plaintext.length} bytes decrypted`;
-            save.href = URL.createObjectURL(new Blob([file.plaintext as BlobPart]));
+            status.textContent = `digest checked, ${file.plaintext.size} bytes decrypted`;
+            save.href = URL.createObjectURL(file.plaintext);
             save.download = fileId;
             save.textContent = 'Save';
             save.hidden = false;
