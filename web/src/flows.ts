@@ -5,7 +5,10 @@ import {
     base64ToBytes,
     bytesToBase64,
     bytesToHex,
+    checkedPlan,
     ClientError,
+    ContractRecord,
+    ContractView,
     CredentialInput,
     commitmentHash,
     CredentialRecord,
@@ -15,12 +18,14 @@ import {
     FileRecord,
     generateFilePassword,
     IndexEntry,
+    isSealpactError,
     keyRegistrationStatement,
     PartyView,
     PublicKeyInfo,
     parsePublicKey,
     readAuditRecords,
     SignatureRecord,
+    signingPlace,
     signingStatement,
     sm2Open,
     sm2PublicKey,
@@ -102,12 +107,21 @@ export interface SendResult {
     fileId: string;
     txId: string;
     digest: string;
+    /** The contract recorded with the file, when it was sent with a signing plan. */
+    contract?: ContractRecord;
+}
+
+/** A signing plan as the page picks it: party ids per step, in order, and an optional deadline. */
+export interface PlanChoice {
+    signers: string[][];
+    deadline?: Date;
 }
 
 /**
  * Send a file to verified recipients: the file password from the drawing (docs/password.md),
  * the intl container, the password sealed to each recipient and to the sender, the ciphertext
- * uploaded, then ShareFile.
+ * uploaded, then ShareFile; with a signing plan (checked first, as the SDK checks it),
+ * ShareContract, which records the file and its contract in one transaction.
  */
 export async function send(
     session: GatewaySession,
@@ -116,12 +130,14 @@ export async function send(
     recipients: Recipient[],
     drawing: Drawing,
     progress: Progress,
+    plan?: PlanChoice,
 ): Promise<SendResult> {
-    const sealTo: Array<{ partyId: string; key: PublicKeyInfo }> = recipients.map((r) => {
-        if (!r.verified || r.key === undefined) {
-            throw new ClientError('BAD_ARGUMENT', `${r.partyId} is not a verified party with an encryption key`);
-        }
-        return { partyId: r.partyId, key: r.key };
+    const sealTo = pickable(recipients);
+    const signingPlan = checkedPlan({
+        sender: session.partyId,
+        to: sealTo.map((r) => r.partyId),
+        signers: plan?.signers,
+        deadline: plan?.deadline,
     });
     sealTo.push({ partyId: session.partyId, key: sm2PublicKey(keys.encryption.publicKey) });
     const password = generateFilePassword({ drawing }, browserPrimitives, {
@@ -134,21 +150,13 @@ export async function send(
             progress(0.8 * f);
         });
         const digest = await treeDigest(parts);
-        const credentials: CredentialInput[] = await Promise.all(
-            sealTo.map(async ({ partyId, key }) => ({
-                partyId,
-                keyFingerprint: key.fingerprint,
-                algorithm: key.algorithm,
-                envelope: bytesToBase64(await sealEnvelope(key, password)),
-            })),
-        );
+        const credentials = await sealPassword(sealTo, password);
         const blob = await session.putBlob(parts, SUITE_CIPHERTEXT_DIGEST.intl);
         if (blob.digest !== digest) {
             throw new CryptoError('DIGEST_MISMATCH', 'the store named the upload by another digest');
         }
         progress(0.9);
-        const { txId } = await session.submit(
-            'ShareFile',
+        const share = [
             fileId,
             'intl',
             SUITE_CIPHERTEXT_DIGEST.intl,
@@ -156,12 +164,42 @@ export async function send(
             String(blob.size),
             blob.locator,
             JSON.stringify(credentials),
-        );
+        ];
+        const { txId, result } =
+            signingPlan === undefined
+                ? await session.submit('ShareFile', ...share)
+                : await session.submit('ShareContract', ...share, JSON.stringify(signingPlan));
         progress(1);
-        return { fileId, txId, digest };
+        const contract = signingPlan && (JSON.parse(result) as { contract: ContractRecord }).contract;
+        return { fileId, txId, digest, ...(contract && { contract }) };
     } finally {
         password.fill(0);
     }
+}
+
+/** Recipients the password may be sealed to: verified parties with an encryption key (BAD_ARGUMENT otherwise). */
+export function pickable(recipients: Recipient[]): Array<{ partyId: string; key: PublicKeyInfo }> {
+    return recipients.map((r) => {
+        if (!r.verified || r.key === undefined) {
+            throw new ClientError('BAD_ARGUMENT', `${r.partyId} is not a verified party with an encryption key`);
+        }
+        return { partyId: r.partyId, key: r.key };
+    });
+}
+
+/** The file password sealed to each party's key: the credentials ShareFile and GrantAccess take. */
+export function sealPassword(
+    to: Array<{ partyId: string; key: PublicKeyInfo }>,
+    password: Uint8Array,
+): Promise<CredentialInput[]> {
+    return Promise.all(
+        to.map(async ({ partyId, key }) => ({
+            partyId,
+            keyFingerprint: key.fingerprint,
+            algorithm: key.algorithm,
+            envelope: bytesToBase64(await sealEnvelope(key, password)),
+        })),
+    );
 }
 
 /** The free memory the page can tell: Chromium's JS heap headroom, else 0 (docs/web.md). */
@@ -210,12 +248,24 @@ export async function open(session: GatewaySession, keys: Keys, fileId: string, 
     return { file, plaintext, password };
 }
 
+/** A file's contract with its state in force, or undefined when the file was shared without a plan. */
+export async function contractOf(session: GatewaySession, fileId: string): Promise<ContractView | undefined> {
+    try {
+        return await session.query<ContractView>('GetContract', fileId);
+    } catch (error) {
+        if (isSealpactError(error, 'NOT_FOUND')) return undefined;
+        throw error;
+    }
+}
+
 /**
  * Sign an opened file: signing statement v3 binding the file id, the keyed commitment to the
- * plaintext, the ciphertext digest and the signer's key (no plan: a file shared without a contract).
+ * plaintext, the ciphertext digest, the file's plan hash and the signer's step in it (none for a
+ * file shared without a contract) and the signer's key. The chaincode decides whose turn it is.
  */
 export async function sign(session: GatewaySession, keys: Keys, opened: Opened): Promise<string> {
     const { file } = opened;
+    const place = signingPlace(await contractOf(session, file.fileId), session.partyId);
     const commitmentKey = deriveCommitmentKey(opened.password, file.fileId, file.digestAlgorithm, browserPrimitives);
     const hash = commitmentHash(file.digestAlgorithm);
     const commitment = bytesToHex(browserPrimitives.hmac(hash, commitmentKey, opened.plaintext));
@@ -226,8 +276,7 @@ export async function sign(session: GatewaySession, keys: Keys, opened: Opened):
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: commitment,
         ciphertextDigest: file.ciphertextDigest,
-        contractPlan: null,
-        step: null,
+        ...place,
         signer: session.partyId,
         signingKey: signingKey.fingerprint,
     });
