@@ -5,14 +5,22 @@ import { Browser, Page } from 'playwright-core';
 import { keyPoints, SealpactError } from '@sealpact/protocol';
 import { generateKeyPair } from '../client/src/crypto/keys';
 import { parseLocator } from '../client/src/store/locator';
-import { openStore } from '../client/src/store/open-store';
 import { gatewaySigning } from '../client/src/sdk/gateway-signer';
-import { startWebGateway, WebGateway } from '../client/src/web/gateway';
+import { WebGateway } from '../client/src/web/gateway';
 import { Relay } from '../client/src/web/relay';
 import { defined } from '../protocol/src/test-support/defined';
 import { KAT_STROKES } from '../protocol/src/test-support/password-example';
-import { draw, launchChromium, SCREENSHOTS, shownKeyPoints, until } from './support/browser';
-import { IDENTITIES, profile, ROOT, runId } from './support/fabric';
+import {
+    draw,
+    launchChromium,
+    SCREENSHOTS,
+    shownKeyPoints,
+    signIn as signInAt,
+    startTestGateway,
+    until,
+    verifyForAlice,
+} from './support/browser';
+import { IDENTITIES, profile, runId } from './support/fabric';
 import { Parties } from './support/parties';
 
 /**
@@ -92,20 +100,8 @@ async function openInBrowser(fileId: string): Promise<Buffer> {
     return readFileSync(await download.path());
 }
 
-async function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
-    const [mspId, name] = IDENTITIES[who];
-    const identity = defined(profile().orgs[mspId]?.identities[name], `${who} in the profile`);
-    await page.goto(gateway.url);
-    await page.getByTestId('passphrase').fill(PASSPHRASE);
-    await page.locator('#msp').selectOption(mspId);
-    await page.getByTestId('identity-import').setInputFiles([identity.cert, identity.key]);
-    await page.getByTestId('signin-button').click();
-    if (!register) {
-        await page.locator('#keys-status').getByText('No Sealpact keys').waitFor();
-        return;
-    }
-    await page.getByTestId('register-button').click();
-    await page.locator('#keys-status').getByText('Keys registered').waitFor();
+function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
+    return signInAt(page, gateway.url, who, PASSPHRASE, register);
 }
 
 /** The SealpactError a promise rejects with. */
@@ -134,15 +130,7 @@ function blobPath(locator: string): string {
 }
 
 beforeAll(async () => {
-    const net = profile();
-    gateway = await startWebGateway({
-        profile: net,
-        trustAnchorsDir: defined(typeof net.trustAnchors === 'string' ? net.trustAnchors : undefined),
-        store: openStore(`fs://${parties.storeDir}`),
-        appDir: join(ROOT, 'web', 'dist'),
-        port: 0,
-        log: (line) => traffic.push(Buffer.from(line)),
-    });
+    gateway = await startTestGateway(parties, (line) => traffic.push(Buffer.from(line)));
     browser = await launchChromium();
     const page = async () => {
         const opened = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -158,20 +146,7 @@ beforeAll(async () => {
     const dave = await parties.as('dave');
     await dave.registerKeys(generateKeyPair('sm2'), generateKeyPair('sm2'));
     daveId = (await dave.whoAmI()).partyId;
-    const verifier = await parties.as('verifier');
-    for (const [i, partyId] of [bobId, daveId].entries()) {
-        await verifier.recordVerification(partyId, { serial: `hmac-${run}-web-${i}`, level: 'high' });
-    }
-    const aliceSdk = await parties.as('alice');
-    // alice's peer may commit the verifications a moment after the authority's.
-    await until(async () => {
-        const verified = await Promise.all(
-            [bobId, daveId].map(
-                async (id) => (await aliceSdk.ledger.query<{ verified: boolean }>('GetParty', id)).verified,
-            ),
-        );
-        return verified.every(Boolean);
-    }, 'the verifications at Org1');
+    await verifyForAlice(parties, [bobId, daveId], `hmac-${run}-web`);
     await signIn(alice, 'alice');
 });
 
