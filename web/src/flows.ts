@@ -111,9 +111,10 @@ export interface SendResult {
     contract?: ContractRecord;
 }
 
-/** A signing plan as the page picks it: party ids per step, in order, and an optional deadline. */
+/** A signing plan as the page picks it: party ids per step, in order (none: a plain file), and a deadline. */
 export interface PlanChoice {
-    signers: string[][];
+    signers?: string[][];
+    /** Only with signers: checkedPlan refuses a deadline without a plan. */
     deadline?: Date;
 }
 

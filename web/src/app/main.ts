@@ -184,17 +184,17 @@ async function showRecipients(): Promise<void> {
 /** The recipients in the order they were ticked: the order of an in-order plan. */
 let tickOrder: string[] = [];
 
-/** The Send screen's plan choice: its steps over the picked recipients and the deadline, if any. */
-function planChoice(): flows.PlanChoice | undefined {
+/** The Send screen's plan choice: its steps over the picked recipients (none for a plain file) and the deadline. */
+function planChoice(): flows.PlanChoice {
     const signers = planSigners((element('signing-plan') as HTMLSelectElement).value as PlanKind, tickOrder);
     // datetime-local gives the user's local time without a zone, which Date reads as local.
     const deadline = inputElement('deadline').value;
-    return signers && { signers, ...(deadline !== '' && { deadline: new Date(deadline) }) };
+    return { signers, ...(deadline !== '' && { deadline: new Date(deadline) }) };
 }
 
 function showPlan(): void {
     const plan = planChoice();
-    element('plan-preview').textContent = describePlan(plan?.signers, plan?.deadline);
+    element('plan-preview').textContent = describePlan(plan.signers, plan.deadline);
 }
 
 const recipients = new Map<string, flows.Recipient>();
