@@ -12,11 +12,11 @@ import { WebGateway } from '../client/src/web/gateway';
 import { Relay } from '../client/src/web/relay';
 import { defined } from '../protocol/src/test-support/defined';
 import { KAT_STROKES } from '../protocol/src/test-support/password-example';
-import { draw, launchChromium, SCREENSHOTS, shownKeyPoints, shownOrRefused, until } from './support/browser';
+import { draw, launchChromium, SCREENSHOTS, shownKeyPoints, until } from './support/browser';
 import { IDENTITIES, profile, PROFILE_PATH, ROOT, runId } from './support/fabric';
 import { Parties, PASSPHRASE as KEYRING_PASSPHRASE } from './support/parties';
 import { TcpProxy } from './support/tcp-proxy';
-import { fillSignIn, openAndSave, startTestGateway } from './support/web-app';
+import { openAndSave, signIn as signInAt, startTestGateway, verifyForAlice } from './support/web-app';
 
 /**
  * The web app end to end (issue 12), in real headless Chromium on the real network: alice@Org1
@@ -150,16 +150,9 @@ async function openInBrowser(fileId: string): Promise<Buffer> {
     return saved;
 }
 
-async function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
+function signIn(page: Page, who: 'alice' | 'bob' | 'auditor', register = true): Promise<void> {
     // alice and bob pick their two files; the auditor his MSP folder itself, as a file dialog can.
-    await fillSignIn(page, gateway.url, who, PASSPHRASE, who === 'auditor' ? 'folder' : 'files');
-    await page.getByTestId('signin-button').click();
-    if (!register) {
-        await page.locator('#keys-status').getByText('No Sealpact keys').waitFor();
-        return;
-    }
-    await page.getByTestId('register-button').click();
-    await shownOrRefused(page, page.locator('#keys-status').getByText('Keys registered'));
+    return signInAt(page, gateway.url, who, PASSPHRASE, register, who === 'auditor' ? 'folder' : 'files');
 }
 
 /**
@@ -243,20 +236,7 @@ beforeAll(async () => {
     // bob next: the authority verifies him before alice looks for recipients.
     await signIn(bob, 'bob');
     bobId = defined(await bob.locator('#who').textContent());
-    const verifier = await parties.as('verifier');
-    for (const [i, partyId] of [bobId, daveId].entries()) {
-        await verifier.recordVerification(partyId, { serial: `hmac-${run}-web-${i}`, level: 'high' });
-    }
-    const aliceSdk = await parties.as('alice');
-    // alice's peer may commit the verifications a moment after the authority's.
-    await until(async () => {
-        const verified = await Promise.all(
-            [bobId, daveId].map(
-                async (id) => (await aliceSdk.ledger.query<{ verified: boolean }>('GetParty', id)).verified,
-            ),
-        );
-        return verified.every(Boolean);
-    }, 'the verifications at Org1');
+    await verifyForAlice(parties, [bobId, daveId], `hmac-${run}-web`);
     await signIn(alice, 'alice');
 });
 

@@ -21,6 +21,7 @@ export * from './plan';
 export * from './primitives';
 export * from './publickey';
 export * from './records';
+export * from './signing-plan';
 export * from './sm2-envelope';
 export * from './statements';
 export * from './suites';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './json';
-import { planDocument, planHash, planOf } from './plan';
+import { planDocument, planHash, planOf, signingPlace } from './plan';
 import { ContractRecord } from './records';
 
 const FIELDS = {
@@ -41,5 +41,19 @@ describe('plan hash', () => {
             steps: FIELDS.steps.map((step) => ({ signers: step.map(signer) })),
         } as Partial<ContractRecord> as ContractRecord;
         expect(planOf(contract)).toEqual(FIELDS);
+    });
+});
+
+describe('signing place', () => {
+    it("names the contract's plan hash and the signer's 1-based step, and nothing for a non-signer or no contract", () => {
+        const signer = (partyId: string) => ({ partyId, state: 'waiting' as const, at: null, txId: null });
+        const contract = {
+            planHash: 'ab12',
+            steps: FIELDS.steps.map((step) => ({ signers: step.map(signer) })),
+        } as Partial<ContractRecord> as ContractRecord;
+        expect(signingPlace(contract, 'Org2MSP/bob@org2.example.com')).toEqual({ contractPlan: 'ab12', step: 1 });
+        expect(signingPlace(contract, 'Org1MSP/alice@org1.example.com')).toEqual({ contractPlan: 'ab12', step: 2 });
+        expect(signingPlace(contract, 'Org1MSP/dave@org1.example.com')).toEqual({ contractPlan: null, step: null });
+        expect(signingPlace(undefined, 'Org2MSP/bob@org2.example.com')).toEqual({ contractPlan: null, step: null });
     });
 });

@@ -59,3 +59,18 @@ export function planOf(contract: ContractRecord): PlanFields {
         deadline: contract.deadline,
     };
 }
+
+/**
+ * What a signer's statement names of a file's contract: its plan hash and the signer's 1-based
+ * step; null for both without a contract, or for a party not in the plan (the chaincode refuses
+ * that one with NOT_A_SIGNER before it reads any statement).
+ */
+export function signingPlace(
+    contract: ContractRecord | undefined,
+    partyId: string,
+): { contractPlan: string | null; step: number | null } {
+    const step = contract?.steps.findIndex((s) => s.signers.some((signer) => signer.partyId === partyId)) ?? -1;
+    return contract === undefined || step < 0
+        ? { contractPlan: null, step: null }
+        : { contractPlan: contract.planHash, step: step + 1 };
+}

@@ -5,7 +5,10 @@ import {
     base64ToBytes,
     bytesToBase64,
     bytesToHex,
+    checkedPlan,
     ClientError,
+    ContractRecord,
+    ContractView,
     CredentialInput,
     commitmentHash,
     CredentialRecord,
@@ -15,12 +18,14 @@ import {
     FileRecord,
     generateFilePassword,
     IndexEntry,
+    isSealpactError,
     keyRegistrationStatement,
     PartyView,
     PublicKeyInfo,
     parsePublicKey,
     readAuditRecords,
     SignatureRecord,
+    signingPlace,
     signingStatement,
     Suite,
     SUITE_CIPHERTEXT_DIGEST,
@@ -102,13 +107,24 @@ export interface SendResult {
     fileId: string;
     txId: string;
     digest: string;
+    /** The contract recorded with the file, when it was sent with a signing plan. */
+    contract?: ContractRecord;
+}
+
+/** A signing plan as the page picks it: party ids per step, in order (none: a plain file), and a deadline. */
+export interface PlanChoice {
+    signers?: string[][];
+    /** Only with signers: checkedPlan refuses a deadline without a plan. */
+    deadline?: Date;
 }
 
 /**
  * Send a file to verified recipients: the file password from the drawing (docs/password.md),
  * the container of the suite, the password sealed to each recipient and to the sender, the
- * ciphertext uploaded as it is encrypted (its tree digest computed on the way), then ShareFile.
- * The file is read in slices: the page never holds it whole.
+ * ciphertext uploaded as it is encrypted (its tree digest computed on the way), then ShareFile;
+ * with a signing plan (checked first, as the SDK checks it), ShareContract, which records the
+ * file and its contract in one transaction. The file is read in slices: the page never holds it
+ * whole.
  */
 export async function send(
     session: GatewaySession,
@@ -118,12 +134,14 @@ export async function send(
     drawing: Drawing,
     progress: Progress,
     suite: Suite = DEFAULT_SUITE,
+    plan?: PlanChoice,
 ): Promise<SendResult> {
-    const sealTo: Array<{ partyId: string; key: PublicKeyInfo }> = recipients.map((r) => {
-        if (!r.verified || r.key === undefined) {
-            throw new ClientError('BAD_ARGUMENT', `${r.partyId} is not a verified party with an encryption key`);
-        }
-        return { partyId: r.partyId, key: r.key };
+    const sealTo = pickable(recipients);
+    const signingPlan = checkedPlan({
+        sender: session.partyId,
+        to: sealTo.map((r) => r.partyId),
+        signers: plan?.signers,
+        deadline: plan?.deadline,
     });
     sealTo.push({ partyId: session.partyId, key: publicKeyOf(keys.encryption) });
     const password = generateFilePassword({ drawing, hash: SUITE_DIGEST[suite] }, browserPrimitives, {
@@ -149,16 +167,8 @@ export async function send(
         if (blob.digest !== computed) {
             throw new CryptoError('DIGEST_MISMATCH', 'the store named the upload by another digest');
         }
-        const credentials: CredentialInput[] = await Promise.all(
-            sealTo.map(async ({ partyId, key }) => ({
-                partyId,
-                keyFingerprint: key.fingerprint,
-                algorithm: key.algorithm,
-                envelope: bytesToBase64(await sealEnvelope(key, password)),
-            })),
-        );
-        const { txId } = await session.submit(
-            'ShareFile',
+        const credentials = await sealPassword(sealTo, password);
+        const share = [
             fileId,
             suite,
             digestAlgorithm,
@@ -166,12 +176,42 @@ export async function send(
             String(blob.size),
             blob.locator,
             JSON.stringify(credentials),
-        );
+        ];
+        const { txId, result } =
+            signingPlan === undefined
+                ? await session.submit('ShareFile', ...share)
+                : await session.submit('ShareContract', ...share, JSON.stringify(signingPlan));
         progress(1);
-        return { fileId, txId, digest: computed };
+        const contract = signingPlan && (JSON.parse(result) as { contract: ContractRecord }).contract;
+        return { fileId, txId, digest: computed, ...(contract && { contract }) };
     } finally {
         password.fill(0);
     }
+}
+
+/** Recipients the password may be sealed to: verified parties with an encryption key (BAD_ARGUMENT otherwise). */
+export function pickable(recipients: Recipient[]): Array<{ partyId: string; key: PublicKeyInfo }> {
+    return recipients.map((r) => {
+        if (!r.verified || r.key === undefined) {
+            throw new ClientError('BAD_ARGUMENT', `${r.partyId} is not a verified party with an encryption key`);
+        }
+        return { partyId: r.partyId, key: r.key };
+    });
+}
+
+/** The file password sealed to each party's key: the credentials ShareFile and GrantAccess take. */
+export function sealPassword(
+    to: Array<{ partyId: string; key: PublicKeyInfo }>,
+    password: Uint8Array,
+): Promise<CredentialInput[]> {
+    return Promise.all(
+        to.map(async ({ partyId, key }) => ({
+            partyId,
+            keyFingerprint: key.fingerprint,
+            algorithm: key.algorithm,
+            envelope: bytesToBase64(await sealEnvelope(key, password)),
+        })),
+    );
 }
 
 /** The free memory the page can tell: Chromium's JS heap headroom, else 0 (docs/web.md). */
@@ -214,10 +254,7 @@ export async function open(session: GatewaySession, keys: Keys, fileId: string, 
             `${fileId} records a ${file.digestAlgorithm} digest, not its suite's tree digest`,
         );
     }
-    const password = await openWith(
-        keyFor(keys, credential.keyFingerprint),
-        base64ToBytes(credential.envelope) ?? new Uint8Array(0),
-    );
+    const password = await openCredential(keys, credential);
     const digest = new TreeDigest(file.digestAlgorithm);
     const download = digesting(streamPieces(await session.getBlob(file.locator)), digest);
     let plaintext = new Blob([]);
@@ -249,12 +286,24 @@ async function drain(pieces: AsyncIterable<Uint8Array>): Promise<void> {
     while (!(await iterator.next()).done);
 }
 
+/** A file's contract with its state in force, or undefined when the file was shared without a plan. */
+export async function contractOf(session: GatewaySession, fileId: string): Promise<ContractView | undefined> {
+    try {
+        return await session.query<ContractView>('GetContract', fileId);
+    } catch (error) {
+        if (isSealpactError(error, 'NOT_FOUND')) return undefined;
+        throw error;
+    }
+}
+
 /**
  * Sign an opened file: signing statement v3 binding the file id, the keyed commitment to the
- * plaintext, the ciphertext digest and the signer's key (no plan: a file shared without a contract).
+ * plaintext, the ciphertext digest, the file's plan hash and the signer's step in it (none for a
+ * file shared without a contract) and the signer's key. The chaincode decides whose turn it is.
  */
 export async function sign(session: GatewaySession, keys: Keys, opened: Opened): Promise<string> {
     const { file } = opened;
+    const place = signingPlace(await contractOf(session, file.fileId), session.partyId);
     const commitmentKey = deriveCommitmentKey(opened.password, file.fileId, file.digestAlgorithm, browserPrimitives);
     const hash = commitmentHash(file.digestAlgorithm);
     const commitment = bytesToHex(await plaintextCommitment(hash, commitmentKey, opened.plaintext));
@@ -265,14 +314,18 @@ export async function sign(session: GatewaySession, keys: Keys, opened: Opened):
         digestAlgorithm: file.digestAlgorithm,
         plaintextCommitment: commitment,
         ciphertextDigest: file.ciphertextDigest,
-        contractPlan: null,
-        step: null,
+        ...place,
         signer: session.partyId,
         signingKey: signingKey.fingerprint,
     });
     const signature = await signWith(keys.signing, utf8(statement));
     const { txId } = await session.submit('SignContract', file.fileId, statement, bytesToBase64(signature));
     return txId;
+}
+
+/** The file password a credential holds, opened with the kept key it was sealed to. */
+export function openCredential(keys: Keys, credential: CredentialRecord): Promise<Uint8Array> {
+    return openWith(keyFor(keys, credential.keyFingerprint), base64ToBytes(credential.envelope) ?? new Uint8Array(0));
 }
 
 /** The kept key a credential was sealed to: an active key or one they replaced (NO_PRIVATE_KEY). */

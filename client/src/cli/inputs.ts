@@ -4,6 +4,7 @@ import {
     KeyAlgorithm,
     MAX_RSA_BITS,
     MIN_RSA_BITS,
+    parseUtcTime,
     SealpactError,
     Suite,
     SUITE_DIGEST,
@@ -11,7 +12,6 @@ import {
 } from '@sealpact/protocol';
 import { ioError } from '../atomic-file';
 import { loadPrivateKey, PrivateKeyInfo } from '../crypto/keys';
-import { parseUtcTime } from '../sdk/signing-plan';
 import { IntegerOptionSpec, oneOf, Options, OptionSpec } from './command';
 
 /** Inputs that are keys, passwords or signatures are small; refuse a wrong file early. */

@@ -16,17 +16,21 @@ export function launchChromium(): Promise<Browser> {
     return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }
 
-/** Draw strokes on the page's drawing pad at exact canvas coordinates, one pointer move per point. */
+/**
+ * Draw strokes on the page's drawing pad at exact canvas coordinates (its 480-unit grid), one
+ * pointer move per point, scaled to the pad's size on screen (smaller on a phone).
+ */
 export async function draw(page: Page, strokes: ReadonlyArray<ReadonlyArray<{ x: number; y: number }>>): Promise<void> {
     const box = await page.getByTestId('drawing-pad').boundingBox();
     if (box === null) throw new Error('the drawing pad is not on screen');
+    const scale = box.width / 480;
     for (const stroke of strokes) {
         const [first, ...rest] = stroke;
         if (first === undefined) continue;
-        await page.mouse.move(box.x + first.x, box.y + first.y);
+        await page.mouse.move(box.x + first.x * scale, box.y + first.y * scale);
         await page.mouse.down();
         for (const point of rest) {
-            await page.mouse.move(box.x + point.x, box.y + point.y);
+            await page.mouse.move(box.x + point.x * scale, box.y + point.y * scale);
         }
         await page.mouse.up();
     }

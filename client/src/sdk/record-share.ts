@@ -4,13 +4,13 @@ import {
     CredentialInput,
     FileRecord,
     isSealpactError,
+    SigningPlan,
     Suite,
     SUITE_CIPHERTEXT_DIGEST,
 } from '@sealpact/protocol';
 import { BlobStore, StoredBlob } from '../store/blob-store';
 import { Ledger } from './ledger';
 import { CommitUnknownError } from './ledger-errors';
-import { SigningPlan } from './signing-plan';
 import { UploadJournal } from './upload-journal';
 
 export interface SendResult {

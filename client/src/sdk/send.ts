@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { ClientError, Drawing, Suite, SUITE_DIGEST } from '@sealpact/protocol';
+import { checkedPlan, ClientError, Drawing, Suite, SUITE_DIGEST } from '@sealpact/protocol';
 import { BlobStore } from '../store/blob-store';
 import { checkedKey, checkRecipients } from './check-recipients';
 import { encryptToStore } from './encrypt-to-store';
@@ -8,7 +8,6 @@ import { withNewFilePassword } from './file-password';
 import { Ledger } from './ledger';
 import { committedShare, recordShare, SendResult } from './record-share';
 import { sealCredentials } from './seal-credentials';
-import { checkedPlan } from './signing-plan';
 import { UploadJournal } from './upload-journal';
 
 export interface SendOptions {

@@ -7,7 +7,7 @@ import {
     isSealpactError,
     SignatureRecordV3,
     signingStatement,
-    SigningStatementFields,
+    signingPlace,
 } from '@sealpact/protocol';
 import { deriveCommitmentKey, plaintextCommitment } from '../crypto/commitment';
 import { signDetached } from '../crypto/signature';
@@ -39,7 +39,7 @@ export async function signContract(
 ): Promise<SignatureRecordV3 & { txId: string }> {
     const { ledger, keyring, partyId } = signer;
     const file = await ledger.read<FileRecord>('GetFile', fileId);
-    const place = await placeInPlan(ledger, fileId, partyId);
+    const place = signingPlace(await contractOf(ledger, fileId), partyId);
     const key = await requireKeyring(keyring).active('signing');
     const commitmentKey = await fileCommitmentKey(ledger, keyring, file);
     let commitment: string;
@@ -68,27 +68,16 @@ export async function signContract(
     return { ...(JSON.parse(committed.payload) as SignatureRecordV3), txId: committed.txId };
 }
 
-/**
- * What the statement names of the file's contract: its plan hash and the signer's 1-based step,
- * from GetContract (a verified read); `none` for both when the file has no contract. A party not in
- * the plan names none too: the chaincode refuses it (NOT_A_SIGNER) before reading any statement.
- */
-async function placeInPlan(
-    ledger: Ledger,
-    fileId: string,
-    partyId: string,
-): Promise<Pick<SigningStatementFields, 'contractPlan' | 'step'>> {
-    let contract: ContractView;
+/** The file's contract as a verified read (GetContract), or undefined when it has none. */
+async function contractOf(ledger: Ledger, fileId: string): Promise<ContractView | undefined> {
     try {
-        contract = await ledger.read<ContractView>('GetContract', fileId);
+        return await ledger.read<ContractView>('GetContract', fileId);
     } catch (err) {
         if (isSealpactError(err, 'NOT_FOUND')) {
-            return { contractPlan: null, step: null };
+            return undefined;
         }
         throw err;
     }
-    const step = contract.steps.findIndex((s) => s.signers.some((signer) => signer.partyId === partyId));
-    return step < 0 ? { contractPlan: null, step: null } : { contractPlan: contract.planHash, step: step + 1 };
 }
 
 /**

@@ -1,8 +1,18 @@
-import { DEFAULT_MIN_KEY_POINTS, isSealpactError, KeyAlgorithm, KeyPoint, WebError } from '@sealpact/protocol';
+import {
+    ContractEvent,
+    ContractIndexEntry,
+    DEFAULT_MIN_KEY_POINTS,
+    isSealpactError,
+    KeyAlgorithm,
+    KeyPoint,
+    WebError,
+} from '@sealpact/protocol';
+import { describeContract, describePlan, planSigners, PlanKind } from '../contract-view';
 import { fabricIdentity } from '../fabric-identity';
 import * as flows from '../flows';
 import { GatewaySession, gatewayInfo } from '../gateway-client';
 import { importKeys, registerNewKeys } from '../key-flows';
+import * as lifecycle from '../lifecycle';
 import { KeyChoice, PageKey, publicKeyOf } from '../page-keys';
 import { forgetVault, hasVault, openVault, saveVault, VaultContents } from '../vault';
 import { DrawingPad } from './drawing-pad';
@@ -161,10 +171,15 @@ async function showWorkspace(): Promise<void> {
     show('tabs');
     show('send');
     show('inbox');
-    await Promise.all([showRecipients(), refreshInbox()]);
-    await session?.events((name) => {
+    show('started');
+    show('grant');
+    await Promise.all([showRecipients(), refreshInbox(), refreshStarted()]);
+    await session?.events((name, payload) => {
         if (name === 'FileShared' || name === 'AccessGranted' || name === 'Reconnected')
             refreshInbox().catch(showError);
+        if (name === 'Reconnected') refreshStarted().catch(showError);
+        const contract = contractEventOf(name, payload);
+        if (contract !== undefined) showContract(contract.fileId, contract.owner).catch(showError);
     });
 }
 
@@ -182,6 +197,11 @@ async function showRecipients(): Promise<void> {
             box.value = party.partyId;
             box.dataset.testid = 'recipient-option';
             box.disabled = !party.verified || party.key === undefined;
+            box.addEventListener('change', () => {
+                tickOrder = tickOrder.filter((partyId) => partyId !== box.value);
+                if (box.checked) tickOrder.push(box.value);
+                showPlan();
+            });
             const label = document.createElement('label');
             const badge = party.key === undefined ? 'not registered' : party.verified ? '✔ verified' : 'not verified';
             label.append(
@@ -195,6 +215,31 @@ async function showRecipients(): Promise<void> {
             return item;
         }),
     );
+    element('grant-party').replaceChildren(
+        ...parties
+            .filter((party) => party.verified && party.key !== undefined)
+            .map((party) => {
+                const option = document.createElement('option');
+                option.value = option.textContent = party.partyId;
+                return option;
+            }),
+    );
+}
+
+/** The recipients in the order they were ticked: the order of an in-order plan. */
+let tickOrder: string[] = [];
+
+/** The Send screen's plan choice: its steps over the picked recipients (none for a plain file) and the deadline. */
+function planChoice(): flows.PlanChoice {
+    const signers = planSigners((element('signing-plan') as HTMLSelectElement).value as PlanKind, tickOrder);
+    // datetime-local gives the user's local time without a zone, which Date reads as local.
+    const deadline = inputElement('deadline').value;
+    return { signers, ...(deadline !== '' && { deadline: new Date(deadline) }) };
+}
+
+function showPlan(): void {
+    const plan = planChoice();
+    element('plan-preview').textContent = describePlan(plan.signers, plan.deadline);
 }
 
 const recipients = new Map<string, flows.Recipient>();
@@ -226,15 +271,20 @@ async function sendFile(): Promise<void> {
             bar.value = f;
         },
         inputElement('suite-gm').checked ? 'gm' : 'intl',
+        planChoice(),
     );
     element('send-result').textContent = result.fileId;
+    inputElement('grant-file').value = result.fileId;
     pad.clear();
 }
 
 async function refreshInbox(): Promise<void> {
     if (session === undefined) return;
-    const entries = await flows.inbox(session);
+    const [entries, turns] = await Promise.all([flows.inbox(session), lifecycle.awaiting(session)]);
     element('inbox-list').replaceChildren(...entries.map((entry) => inboxItem(entry.fileId, entry.owner)));
+    for (const turn of turns) showIndexEntry(turn, 'your turn to sign');
+    // What the user opened stays opened across a refresh: show its contract again.
+    await Promise.all([...opened.values()].map(({ file }) => showContract(file.fileId, file.owner)));
 }
 
 function button(label: string, testid: string, run: () => Promise<void>): HTMLButtonElement {
@@ -261,6 +311,7 @@ function inboxItem(fileId: string, owner: string): HTMLElement {
     reason.dataset.testid = 'decline-reason';
     item.append(
         title,
+        contractStatus(),
         button('Open', 'open-button', async () => {
             if (session === undefined || vault?.keys === undefined) return;
             const file = await flows.open(
@@ -275,7 +326,7 @@ function inboxItem(fileId: string, owner: string): HTMLElement {
             save.download = fileId;
             save.textContent = 'Save';
             save.hidden = false;
-            await showSignatures(fileId);
+            await Promise.all([showSignatures(fileId), showContract(fileId, owner)]);
         }),
         button('Sign', 'sign-button', async () => {
             const file = opened.get(fileId);
@@ -283,11 +334,13 @@ function inboxItem(fileId: string, owner: string): HTMLElement {
             if (file === undefined)
                 throw new WebError('BAD_ARGUMENT', 'open the file first: a signature binds its content');
             await flows.sign(session, vault.keys, file);
-            await showSignatures(fileId);
+            await Promise.all([showSignatures(fileId), showContract(fileId, owner)]);
         }),
         reason,
         button('Decline', 'decline-button', async () => {
-            await session?.submit('DeclineContract', fileId, reason.value);
+            if (session === undefined) return;
+            await lifecycle.decline(session, fileId, reason.value);
+            await showContract(fileId, owner);
         }),
         save,
         status,
@@ -305,6 +358,87 @@ async function showSignatures(fileId: string): Promise<void> {
             return line;
         }),
     );
+}
+
+/** The element that shows a file's contract state (`data-state`: its state; empty for none known). */
+function contractStatus(): HTMLElement {
+    const status = document.createElement('span');
+    status.dataset.testid = 'contract-status';
+    status.className = 'contract-status';
+    return status;
+}
+
+/** The contract-status elements of a file: in the inbox and among the contracts the user started. */
+function statusesOf(fileId: string): HTMLElement[] {
+    return [
+        ...document.querySelectorAll<HTMLElement>(
+            `[data-file-id="${CSS.escape(fileId)}"] > [data-testid="contract-status"]`,
+        ),
+    ];
+}
+
+/** A contract as a list entry names it (no signers), until the contract itself is read. */
+function showIndexEntry(entry: ContractIndexEntry, note: string): void {
+    for (const status of statusesOf(entry.fileId)) {
+        status.dataset.state = entry.state;
+        status.textContent = `Contract ${entry.state}; ${note}; ${entry.deadline === null ? 'no deadline' : `deadline ${entry.deadline}`}`;
+    }
+}
+
+/** Read a file's contract and show it wherever the file is listed; a contract the user started is listed. */
+async function showContract(fileId: string, owner: string): Promise<void> {
+    if (session === undefined) return;
+    if (owner === session.partyId && !started.has(fileId)) addStarted(fileId);
+    if (statusesOf(fileId).length === 0) return;
+    const contract = await flows.contractOf(session, fileId);
+    for (const status of statusesOf(fileId)) {
+        status.dataset.state = contract?.state ?? '';
+        status.textContent =
+            contract === undefined ? 'A plain file, without a signing plan' : describeContract(contract);
+    }
+}
+
+/** The contract payload of a lifecycle event (or of a share that created a contract), else undefined. */
+function contractEventOf(name: string, payload: unknown): ContractEvent | undefined {
+    if (name === 'FileShared') return (payload as { contract?: ContractEvent }).contract;
+    // ContractSigned of a file without a plan has a schema of its own, and no contract.
+    const { schema } = payload as { schema?: string };
+    return name.startsWith('Contract') && schema === 'sealpact/event/contract/v1'
+        ? (payload as ContractEvent)
+        : undefined;
+}
+
+/** The contracts the user started, by file id: the open ones, and those that closed while shown. */
+const started = new Map<string, HTMLElement>();
+
+function addStarted(fileId: string): HTMLElement {
+    const item = document.createElement('li');
+    item.dataset.testid = 'started-item';
+    item.dataset.fileId = fileId;
+    const title = document.createElement('span');
+    title.textContent = fileId;
+    item.append(title, contractStatus());
+    started.set(fileId, item);
+    element('started-list').append(item);
+    return item;
+}
+
+async function refreshStarted(): Promise<void> {
+    if (session === undefined) return;
+    for (const entry of await lifecycle.startedOpen(session)) {
+        if (!started.has(entry.fileId)) addStarted(entry.fileId);
+        showIndexEntry(entry, 'signers in progress');
+    }
+}
+
+/** The owner grants a verified party access to a file it sent. */
+async function grantAccess(): Promise<void> {
+    if (session === undefined || vault?.keys === undefined) return;
+    const to = recipients.get((element('grant-party') as HTMLSelectElement).value);
+    if (to === undefined) throw new WebError('BAD_ARGUMENT', 'choose a verified party to grant access to');
+    const fileId = inputElement('grant-file').value.trim();
+    const { txId } = await lifecycle.grant(session, vault.keys, fileId, [to]);
+    element('grant-result').textContent = `${to.partyId} can open ${fileId} (tx ${txId})`;
 }
 
 /** The audit trail of a file: who shared, granted, revoked, signed or closed it, and when. No plaintext. */
@@ -341,6 +475,10 @@ async function start(): Promise<void> {
     element('rotate-button').addEventListener('click', action(rotate));
     element('send-button').addEventListener('click', action(sendFile));
     element('audit-button').addEventListener('click', action(showAudit));
+    element('grant-button').addEventListener('click', action(grantAccess));
+    element('signing-plan').addEventListener('change', showPlan);
+    element('deadline').addEventListener('change', showPlan);
+    showPlan();
     element('clear-pad').addEventListener('click', () => {
         pad.clear();
     });

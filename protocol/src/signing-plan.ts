@@ -1,4 +1,5 @@
-import { ClientError, PLAN_LIMITS } from '@sealpact/protocol';
+import { ClientError } from './errors';
+import { PLAN_LIMITS } from './plan';
 
 /** A signing plan as ShareContract takes it (planJson): party ids per step, and the deadline or null. */
 export interface SigningPlan {

@@ -1,4 +1,4 @@
-import { expectError } from '../../../protocol/src/test-support/expect-error';
+import { expectError } from './test-support/expect-error';
 import { checkedPlan, parseUtcTime } from './signing-plan';
 
 const ME = 'Org1MSP/alice@org1.example.com';
