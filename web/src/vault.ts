@@ -24,6 +24,8 @@ export interface VaultContents {
     privateKey: string;
     /** The Sealpact keys, once generated. */
     keys?: { encryption: Sm2Pair; signing: Sm2Pair };
+    /** The channel's trust anchors, `<MSPID>.pem` files, once imported (verified-read.ts). */
+    trustAnchors?: Array<{ name: string; text: string }>;
 }
 
 interface Sealed {

@@ -195,12 +195,22 @@ function apiRoutes(
             if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) {
                 throw new WebError('BAD_ARGUMENT', 'args must be an array of strings');
             }
-            sendJson(response, 200, relay.propose(who, text(body, 'transaction'), args));
+            if (body.system !== undefined && typeof body.system !== 'boolean') {
+                throw new WebError('BAD_ARGUMENT', 'system must be true (qscc) or absent');
+            }
+            sendJson(response, 200, relay.propose(who, text(body, 'transaction'), args, body.system === true));
         },
         'POST /api/proposals/:id/evaluate': async (request, response, url) => {
             const who = session(request);
             const result = await relay.evaluate(who, idOf(url), signature(await readJson(request)));
-            sendJson(response, 200, { result: Buffer.from(result).toString('utf8') });
+            // base64 too: qscc answers (blocks) are binary.
+            const bytes = Buffer.from(result);
+            sendJson(response, 200, { result: bytes.toString('utf8'), base64: bytes.toString('base64') });
+        },
+        'POST /api/proposals/:id/read': async (request, response, url) => {
+            const who = session(request);
+            const prepared = await relay.endorseForRead(who, idOf(url), signature(await readJson(request)));
+            sendJson(response, 200, { prepared: Buffer.from(prepared).toString('base64') });
         },
         'POST /api/proposals/:id/endorse': async (request, response, url) => {
             const who = session(request);

@@ -2,6 +2,7 @@ import { DEFAULT_MIN_KEY_POINTS, isSealpactError, KeyPoint, sm2PublicKey, WebErr
 import { fabricIdentity } from '../fabric-identity';
 import * as flows from '../flows';
 import { GatewaySession, gatewayInfo } from '../gateway-client';
+import { trustAnchorsFromFiles } from '../verified-read';
 import { forgetVault, hasVault, openVault, saveVault, VaultContents } from '../vault';
 import { DrawingPad } from './drawing-pad';
 
@@ -76,13 +77,29 @@ async function importedIdentity(): Promise<VaultContents> {
     return { mspId: (element('msp') as HTMLSelectElement).value, certificate, privateKey };
 }
 
+/** The trust anchor files imported now (checked), or none. */
+async function importedAnchors(): Promise<Array<{ name: string; text: string }>> {
+    const files = [...(inputElement('anchors-import').files ?? [])];
+    const anchors = await Promise.all(files.map(async (file) => ({ name: file.name, text: await file.text() })));
+    if (anchors.length > 0) trustAnchorsFromFiles(anchors);
+    return anchors;
+}
+
 async function signIn(): Promise<void> {
     passphrase = inputElement('passphrase').value;
     const imported = (inputElement('identity-import').files?.length ?? 0) > 0;
+    const anchors = await importedAnchors();
     vault = imported ? await importedIdentity() : await openVault(passphrase);
+    if (anchors.length > 0) vault = { ...vault, trustAnchors: anchors };
     const identity = await fabricIdentity(vault.mspId, vault.certificate, vault.privateKey);
     session = await GatewaySession.signIn(identity);
-    if (imported) await saveVault(vault, passphrase);
+    // With trust anchors every read is verified; without, the page believes its gateway (docs/web.md).
+    if (vault.trustAnchors !== undefined) session.verifyReads(trustAnchorsFromFiles(vault.trustAnchors));
+    element('reads').textContent =
+        vault.trustAnchors === undefined
+            ? 'Reads not verified: import the trust anchors to verify them'
+            : `Reads verified against ${vault.trustAnchors.length} organisations' trust anchors`;
+    if (imported || anchors.length > 0) await saveVault(vault, passphrase);
     element('who').textContent = session.partyId;
     show('signin', false);
     show('audit');
@@ -146,13 +163,10 @@ async function showRecipients(): Promise<void> {
                 ` ${party.key?.algorithm.toUpperCase() ?? ''}`,
             );
             item.append(label);
-            recipients.set(party.partyId, party);
             return item;
         }),
     );
 }
-
-const recipients = new Map<string, flows.Recipient>();
 
 function badgeOf(text: string, verified: boolean): HTMLElement {
     const badge = document.createElement('span');
@@ -169,7 +183,9 @@ async function sendFile(): Promise<void> {
     if (file === undefined || chosen.length === 0 || drawing === undefined) {
         throw new WebError('BAD_ARGUMENT', 'choose at least one recipient and a file, and draw');
     }
-    const picked = chosen.map((box) => recipients.get(box.value)).filter((r) => r !== undefined);
+    // Read again now: the key a password is sealed to is the one on the ledger at this moment.
+    const current = session;
+    const picked = await Promise.all(chosen.map((box) => flows.lookUp(current, box.value)));
     const bar = element('send-progress') as HTMLProgressElement;
     const result = await flows.send(
         session,
