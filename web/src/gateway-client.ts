@@ -118,10 +118,11 @@ export class GatewaySession implements ReadRelay {
         const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args, system: true });
         const bytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
         checkProposal(bytes, { ...this.expected, chaincode: 'qscc' }, transaction, args);
-        const { base64 } = await call<{ base64: string }>('POST', `/api/proposals/${proposal.id}/evaluate`, {
+        const { result } = await call<{ result: string }>('POST', `/api/proposals/${proposal.id}/evaluate`, {
             signature: await this.signed(bytes),
+            encoding: 'base64',
         });
-        return base64ToBytes(base64) ?? new Uint8Array(0);
+        return base64ToBytes(result) ?? new Uint8Array(0);
     }
 
     /** A transaction endorsed, ordered and committed; the chaincode's answer (JSON text) and its id. */

@@ -276,6 +276,9 @@ describe('the web gateway', () => {
         expect((await api('POST', path, { signature: 'AA==' }, cookie)).json.code).toBe('NOT_FOUND');
         const flag = { transaction: 'GetChainInfo', args: ['contracts'], system: 'yes' };
         expect((await api('POST', '/api/proposals', flag, cookie)).json.code).toBe('BAD_ARGUMENT');
+        const evaluate = `/api/proposals/${String(block.json.id)}/evaluate`;
+        const hex = { signature: 'AA==', encoding: 'hex' };
+        expect((await api('POST', evaluate, hex, cookie)).json.code).toBe('BAD_ARGUMENT');
     });
 
     it('is what `sealpact web` runs until the process is told to stop', async () => {

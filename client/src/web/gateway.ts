@@ -202,10 +202,13 @@ function apiRoutes(
         },
         'POST /api/proposals/:id/evaluate': async (request, response, url) => {
             const who = session(request);
-            const result = await relay.evaluate(who, idOf(url), signature(await readJson(request)));
-            // base64 too: qscc answers (blocks) are binary.
-            const bytes = Buffer.from(result);
-            sendJson(response, 200, { result: bytes.toString('utf8'), base64: bytes.toString('base64') });
+            const body = await readJson(request);
+            // The chaincode answers JSON text; qscc answers blocks, binary: the browser asks for base64.
+            if (body.encoding !== undefined && body.encoding !== 'base64') {
+                throw new WebError('BAD_ARGUMENT', 'encoding must be base64 or absent (UTF-8)');
+            }
+            const result = Buffer.from(await relay.evaluate(who, idOf(url), signature(body)));
+            sendJson(response, 200, { result: result.toString(body.encoding === 'base64' ? 'base64' : 'utf8') });
         },
         'POST /api/proposals/:id/read': async (request, response, url) => {
             const who = session(request);
