@@ -17,7 +17,10 @@ function project(name) {
         transform: { '^.+\\.ts$': tsJest },
         // @sealpact/protocol resolves to its build output at run time; tests read its TypeScript
         // source instead, so no build is needed first and an edit there is seen at once.
-        moduleNameMapper: { '^@sealpact/protocol$': '<rootDir>/protocol/src' },
+        moduleNameMapper: {
+            '^@sealpact/protocol$': '<rootDir>/protocol/src',
+            '^@sealpact/protocol/fabric$': '<rootDir>/protocol/src/fabric',
+        },
     };
 }
 

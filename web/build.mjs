@@ -18,7 +18,8 @@ await build({
     target: 'es2022',
     minify: true,
     sourcemap: true,
-    alias: { '@sealpact/protocol': join(here, '..', 'protocol', 'src', 'index.ts') },
+    // A folder, so that the submodule @sealpact/protocol/fabric resolves to its source too.
+    alias: { '@sealpact/protocol': join(here, '..', 'protocol', 'src') },
     logLevel: 'warning',
 });
 for (const name of ['index.html', 'style.css']) {

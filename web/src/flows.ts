@@ -96,7 +96,9 @@ export async function lookUp(session: GatewaySession, partyId: string): Promise<
     let party: PartyView;
     try {
         party = await session.query<PartyView>('GetParty', partyId);
-    } catch {
+    } catch (error) {
+        // A read that did not verify is a lie about someone's key: refused, never taken as "unknown".
+        if (isSealpactError(error, 'UNVERIFIED_READ')) throw error;
         return { partyId, verified: false };
     }
     const record = party.keys.find((key) => key.fingerprint === party.encryptionKey);

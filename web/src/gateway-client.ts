@@ -10,7 +10,9 @@ import {
 import { source } from './buffer-source';
 import { ByteReader } from './byte-reader';
 import { FabricIdentity } from './fabric-identity';
+import type { TrustAnchors } from '@sealpact/protocol/fabric';
 import { checkCommitRequest, checkEventsRequest, checkProposal, checkTransaction, Expected } from './signing-check';
+import { ReadRelay, VerifiedReads } from './verified-read';
 
 /**
  * The browser's side of the web gateway's API (client/src/web/gateway.ts). Every ledger request
@@ -56,7 +58,9 @@ export function gatewayInfo(): Promise<GatewayInfo> {
 /** What the key flows need of a session: whose it is, and its queries and transactions. */
 export type LedgerSession = Pick<GatewaySession, 'partyId' | 'query' | 'submit'>;
 
-export class GatewaySession {
+export class GatewaySession implements ReadRelay {
+    private reads: VerifiedReads | undefined;
+
     private constructor(
         readonly identity: FabricIdentity,
         readonly partyId: string,
@@ -78,8 +82,34 @@ export class GatewaySession {
         return new GatewaySession(identity, partyId, expected);
     }
 
-    /** A query on the user's organisation's peer; its answer parsed as JSON. */
+    get channel(): string {
+        return this.expected.channel;
+    }
+
+    get chaincode(): string {
+        return this.expected.chaincode;
+    }
+
+    /** From now on every query is a verified read against `anchors` (verified-read.ts). */
+    verifyReads(anchors: TrustAnchors): void {
+        this.reads = new VerifiedReads(this, anchors);
+    }
+
+    /**
+     * A query; its answer parsed as JSON. A verified read once verifyReads was called, else the
+     * answer of the user's organisation's peer as the gateway relays it.
+     */
     async query<T>(transaction: string, ...args: string[]): Promise<T> {
+        const started = performance.now();
+        const answer = await (this.reads?.read<T>(transaction, args) ?? this.relayedQuery<T>(transaction, args));
+        // What a read costs, for whoever profiles the page (docs/benchmarks.md, Verified reads).
+        performance.measure(`sealpact:${this.reads === undefined ? 'read' : 'verified-read'} ${transaction}`, {
+            start: started,
+        });
+        return answer;
+    }
+
+    private async relayedQuery<T>(transaction: string, args: string[]): Promise<T> {
         const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args });
         const bytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
         await this.checked(proposal.id, () => checkProposal(bytes, this.expected, transaction, args));
@@ -87,6 +117,27 @@ export class GatewaySession {
             signature: await this.signed(bytes),
         });
         return JSON.parse(result) as T;
+    }
+
+    async endorsedQuery(transaction: string, args: string[]): Promise<{ proposal: Uint8Array; prepared: Uint8Array }> {
+        const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args });
+        const bytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
+        checkProposal(bytes, this.expected, transaction, args);
+        const { prepared } = await call<{ prepared: string }>('POST', `/api/proposals/${proposal.id}/read`, {
+            signature: await this.signed(bytes),
+        });
+        return { proposal: bytes, prepared: base64ToBytes(prepared) ?? new Uint8Array(0) };
+    }
+
+    async systemQuery(transaction: string, args: string[]): Promise<Uint8Array> {
+        const proposal = await call<ToSign>('POST', '/api/proposals', { transaction, args, system: true });
+        const bytes = base64ToBytes(proposal.message) ?? new Uint8Array(0);
+        checkProposal(bytes, { ...this.expected, chaincode: 'qscc' }, transaction, args);
+        const { result } = await call<{ result: string }>('POST', `/api/proposals/${proposal.id}/evaluate`, {
+            signature: await this.signed(bytes),
+            encoding: 'base64',
+        });
+        return base64ToBytes(result) ?? new Uint8Array(0);
     }
 
     /** A transaction endorsed, ordered and committed; the chaincode's answer (JSON text) and its id. */

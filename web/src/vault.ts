@@ -19,6 +19,8 @@ export interface VaultContents {
     privateKey: string;
     /** The Sealpact keys, once generated or imported, with those they replaced. */
     keys?: Keys;
+    /** The channel's trust anchors, `<MSPID>.pem` files, once imported (verified-read.ts). */
+    trustAnchors?: Array<{ name: string; text: string }>;
 }
 
 interface Sealed {

@@ -38,7 +38,7 @@ function blockBytes(number: number): Uint8Array {
 /** A ledger serving the bundle's contents; `story` replaces the endorsed story's answer when given. */
 function ledgerOfBundle(story?: (answer: FileStory) => FileStory): EvidenceSource {
     const endorsed = memberOf(STORY_ATTESTATION);
-    const answer = JSON.parse(decodeTransaction(endorsed).response.payload.toString('utf8')) as FileStory;
+    const answer = JSON.parse(Buffer.from(decodeTransaction(endorsed).response.payload).toString('utf8')) as FileStory;
     const successorOf = (block: DecodedBlock) =>
         Promise.resolve(block.number === 0 && block.signatures.length === 0 ? decodeBlock(blockBytes(1)) : undefined);
     return {

@@ -206,7 +206,7 @@ export function keysRegisteredBy(step: StoryStep, chaincode: string, party: stri
     const prefix = compositeKey('key', party);
     const keys = step.tx.writes
         .filter((write) => write.namespace === chaincode && write.value !== null && write.key.startsWith(prefix))
-        .map((write) => JSON.parse((write.value as Buffer).toString('utf8')) as KeyRecord)
+        .map((write) => JSON.parse(Buffer.from(write.value as Uint8Array).toString('utf8')) as KeyRecord)
         .filter((key) => key.registeredTxId === step.tx.txId);
     if (keys.length === 0) {
         throw new EvidenceError('CONTENT_MISMATCH', `transaction ${step.tx.txId} registered no key of ${party}`);
@@ -229,7 +229,7 @@ export function written<T>(step: StoryStep, chaincode: string, type: string, ...
         );
     }
     try {
-        return JSON.parse(write.value.toString('utf8')) as T;
+        return JSON.parse(Buffer.from(write.value).toString('utf8')) as T;
     } catch {
         throw new EvidenceError(
             'CONTENT_MISMATCH',

@@ -479,7 +479,7 @@ function checkAttestation(
                 throw new EvidenceError('UNTRUSTED_CONFIG', `${STORY_ATTESTATION}: no configuration to check it with`);
             }
             const tx = decodeTransaction(bytes);
-            const asked = `${tx.chaincode} ${tx.function} ${tx.args.map((arg) => arg.toString('utf8')).join(' ')}`;
+            const asked = `${tx.chaincode} ${tx.function} ${tx.args.map((arg) => Buffer.from(arg).toString('utf8')).join(' ')}`;
             if (tx.channel !== manifest.channel || asked !== `${manifest.chaincode} GetFileStory ${manifest.fileId}`) {
                 throw new EvidenceError(
                     'CONTENT_MISMATCH',
@@ -495,7 +495,7 @@ function checkAttestation(
             verifyEndorsements(tx, config);
             let attested: FileStory;
             try {
-                attested = JSON.parse(tx.response.payload.toString('utf8')) as FileStory;
+                attested = JSON.parse(Buffer.from(tx.response.payload).toString('utf8')) as FileStory;
             } catch {
                 throw new EvidenceError('CONTENT_MISMATCH', `${STORY_ATTESTATION} does not answer with JSON`);
             }
@@ -971,7 +971,7 @@ function keyRecordsWritten(step: StoryStep, chaincode: string): KeyRecord[] {
     const prefix = compositeKey('key', step.entry.party);
     return step.tx.writes
         .filter((write) => write.namespace === chaincode && write.value !== null && write.key.startsWith(prefix))
-        .map((write) => JSON.parse((write.value as Buffer).toString('utf8')) as KeyRecord);
+        .map((write) => JSON.parse(Buffer.from(write.value as Uint8Array).toString('utf8')) as KeyRecord);
 }
 
 /** STORY_INCONSISTENT when there is a problem. */

@@ -90,7 +90,7 @@ export function rs(signature: Uint8Array): [bigint, bigint] {
 }
 
 export function derSignature(r: bigint, s: bigint): Buffer {
-    return derElement(0x30, Buffer.concat([derUnsigned(r), derUnsigned(s)]));
+    return Buffer.from(derElement(0x30, Buffer.concat([derUnsigned(r), derUnsigned(s)])));
 }
 
 /** The other valid signature of the same message: (r, n − s). */

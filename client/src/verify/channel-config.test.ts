@@ -55,7 +55,7 @@ describe('readChannelConfig on the real genesis block', () => {
             expect(msp.intermediates).toHaveLength(0);
             expect(msp.nodeOUs?.peer?.ou).toBe('peer');
             expect(msp.nodeOUs?.orderer?.ou).toBe('orderer');
-            expect(msp.nodeOUs?.peer?.certificate?.raw.equals(msp.roots[0]?.raw ?? Buffer.alloc(0))).toBe(true);
+            expect(msp.nodeOUs?.peer?.certificate?.raw).toEqual(msp.roots[0]?.raw);
         }
     });
 

@@ -1,25 +1,5 @@
-/**
- * The DER encoding of the two ASN.1 structures the verifier writes: Fabric's block header
- * (blocks.ts) and, in tests, ECDSA signatures. @sealpact/protocol has the matching strict reader.
- */
+// The checks live in @sealpact/protocol/fabric, shared with the browser; the SDK imports them here,
+// where node-x509.ts gives them node:crypto.
+import './node-x509';
 
-/** A DER element: tag, definite length in its shortest form, contents. */
-export function derElement(tag: number, contents: Uint8Array): Buffer {
-    const length = contents.length;
-    if (length < 0x80) {
-        return Buffer.concat([Buffer.of(tag, length), contents]);
-    }
-    const bytes: number[] = [];
-    for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) {
-        bytes.unshift(rest % 256);
-    }
-    return Buffer.concat([Buffer.of(tag, 0x80 | bytes.length, ...bytes), contents]);
-}
-
-/** A non-negative INTEGER, minimally encoded (a leading zero byte only before a set first bit). */
-export function derUnsigned(value: bigint): Buffer {
-    const hex = value.toString(16);
-    const magnitude = Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex');
-    const first = magnitude[0] ?? 0;
-    return derElement(0x02, first >= 0x80 ? Buffer.concat([Buffer.of(0), magnitude]) : magnitude);
-}
+export { derElement, derUnsigned } from '@sealpact/protocol/fabric';

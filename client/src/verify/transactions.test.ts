@@ -59,10 +59,10 @@ describe('decodeTransaction on the captured RegisterKeys', () => {
         expect(tx.function).toBe('RegisterKeys');
         // encryption key, its proof, signing key, its proof: one SM2 key for both roles.
         expect(tx.args).toHaveLength(4);
-        expect(tx.args[0]?.toString()).toBe(manifest.registerKeys.publicKey);
-        expect(tx.args[2]?.toString()).toBe(manifest.registerKeys.publicKey);
+        expect(Buffer.from(tx.args[0] ?? []).toString()).toBe(manifest.registerKeys.publicKey);
+        expect(Buffer.from(tx.args[2] ?? []).toString()).toBe(manifest.registerKeys.publicKey);
         expect(tx.response.status).toBe(200);
-        const party = JSON.parse(tx.response.payload.toString()) as { partyId: string };
+        const party = JSON.parse(Buffer.from(tx.response.payload).toString()) as { partyId: string };
         expect(party.partyId).toBe(manifest.registerKeys.identity);
         expect(tx.writes.every((write) => write.namespace === manifest.chaincode && write.value !== null)).toBe(true);
         expect(tx.writes.map((write) => write.key)).toContain(
@@ -73,7 +73,7 @@ describe('decodeTransaction on the captured RegisterKeys', () => {
             'AuthorityOrgMSP',
             'Org1MSP',
         ]);
-        expect(tx.proposalHash.equals(tx.computedProposalHash)).toBe(true);
+        expect(tx.proposalHash).toEqual(tx.computedProposalHash);
         expect(tx.signature.length).toBeGreaterThan(0);
     });
 
@@ -106,11 +106,11 @@ describe('an endorsed, unsubmitted read (the gateway proposal and prepared trans
     it('binds the endorsed response to the proposal sent: its proposal hash is GetProposalHash1 of it', () => {
         expect(prepared.txId).toBe(manifest.whoAmI.txId);
         expect(proposed.txId).toBe(manifest.whoAmI.txId);
-        expect(prepared.proposalHash.equals(proposed.proposalHash)).toBe(true);
-        expect(proposalHashOf(proposed.proposal).equals(prepared.proposalHash)).toBe(true);
+        expect(prepared.proposalHash).toEqual(proposed.proposalHash);
+        expect(proposalHashOf(proposed.proposal)).toEqual(prepared.proposalHash);
         expect(prepared.function).toBe('WhoAmI');
         expect(prepared.signature).toHaveLength(0);
-        expect(JSON.parse(prepared.response.payload.toString())).toMatchObject({
+        expect(JSON.parse(Buffer.from(prepared.response.payload).toString())).toMatchObject({
             partyId: manifest.registerKeys.identity,
         });
         expect(prepared.writes).toEqual([]);
@@ -304,7 +304,7 @@ describe('verifyEndorsements', () => {
         const changed = decodeTransaction(
             rewriteArguments(envelope, (args) => [...args.slice(0, 3), Buffer.from('x')]),
         );
-        expect(changed.proposalHash.equals(tx.proposalHash)).toBe(true);
+        expect(changed.proposalHash).toEqual(tx.proposalHash);
         expectError(
             () => verifyEndorsements(changed, config),
             'BAD_ENDORSEMENT',

@@ -259,6 +259,30 @@ describe('the web gateway', () => {
         );
     });
 
+    it('builds qscc proposals and relays verified reads once, to a peer, refusing a malformed system flag', async () => {
+        const { cookie } = await signIn(alice);
+        const block = await api(
+            'POST',
+            '/api/proposals',
+            { transaction: 'GetBlockByNumber', args: ['contracts', '0'], system: true },
+            cookie,
+        );
+        // The proposal names qscc as its chaincode (ChaincodeID.name in the channel header extension).
+        expect(Buffer.from(String(block.json.message), 'base64').includes(Buffer.from('qscc'))).toBe(true);
+        const read = await api('POST', '/api/proposals', { transaction: 'GetParty', args: ['x'] }, cookie);
+        const path = `/api/proposals/${String(read.json.id)}/read`;
+        expect(await api('POST', path, { signature: 'AA==' }, cookie)).toMatchObject({
+            status: 502,
+            json: { code: 'NETWORK_DOWN' },
+        });
+        expect((await api('POST', path, { signature: 'AA==' }, cookie)).json.code).toBe('NOT_FOUND');
+        const flag = { transaction: 'GetChainInfo', args: ['contracts'], system: 'yes' };
+        expect((await api('POST', '/api/proposals', flag, cookie)).json.code).toBe('BAD_ARGUMENT');
+        const evaluate = `/api/proposals/${String(block.json.id)}/evaluate`;
+        const hex = { signature: 'AA==', encoding: 'hex' };
+        expect((await api('POST', evaluate, hex, cookie)).json.code).toBe('BAD_ARGUMENT');
+    });
+
     it('is what `sealpact web` runs until the process is told to stop', async () => {
         const profilePath = join(dir, 'profile.json');
         // alice's MSP folder, which `sealpact web` names for a first-time user.

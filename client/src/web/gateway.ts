@@ -205,12 +205,25 @@ function apiRoutes(
             if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) {
                 throw new WebError('BAD_ARGUMENT', 'args must be an array of strings');
             }
-            sendJson(response, 200, relay.propose(who, text(body, 'transaction'), args));
+            if (body.system !== undefined && typeof body.system !== 'boolean') {
+                throw new WebError('BAD_ARGUMENT', 'system must be true (qscc) or absent');
+            }
+            sendJson(response, 200, relay.propose(who, text(body, 'transaction'), args, body.system === true));
         },
         'POST /api/proposals/:id/evaluate': async (request, response, url) => {
             const who = session(request);
-            const result = await relay.evaluate(who, idOf(url), signature(await readJson(request)));
-            sendJson(response, 200, { result: Buffer.from(result).toString('utf8') });
+            const body = await readJson(request);
+            // The chaincode answers JSON text; qscc answers blocks, binary: the browser asks for base64.
+            if (body.encoding !== undefined && body.encoding !== 'base64') {
+                throw new WebError('BAD_ARGUMENT', 'encoding must be base64 or absent (UTF-8)');
+            }
+            const result = Buffer.from(await relay.evaluate(who, idOf(url), signature(body)));
+            sendJson(response, 200, { result: result.toString(body.encoding === 'base64' ? 'base64' : 'utf8') });
+        },
+        'POST /api/proposals/:id/read': async (request, response, url) => {
+            const who = session(request);
+            const prepared = await relay.endorseForRead(who, idOf(url), signature(await readJson(request)));
+            sendJson(response, 200, { prepared: Buffer.from(prepared).toString('base64') });
         },
         'POST /api/proposals/:id/endorse': async (request, response, url) => {
             const who = session(request);

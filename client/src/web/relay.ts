@@ -21,6 +21,9 @@ const PENDING_MS = 2 * 60_000;
 
 const DEADLINES = { evaluate: 5_000, endorse: 15_000, submit: 15_000, commit: 60_000 };
 
+/** Fabric's query system chaincode, which serves blocks. */
+const QSCC = 'qscc';
+
 type Pending =
     | { stage: 'proposal'; transaction: string; bytes: Uint8Array }
     | { stage: 'transaction'; transaction: string; bytes: Uint8Array; result: Uint8Array }
@@ -47,9 +50,14 @@ export class Relay {
 
     constructor(private readonly profile: ConnectionProfile) {}
 
-    /** A proposal of `transaction` with `args`, built with the session's identity, to be signed. */
-    propose(session: Session, transaction: string, args: string[]): ToSign {
-        const contract = this.gateway(session).getNetwork(this.profile.channel).getContract(this.profile.chaincode);
+    /**
+     * A proposal of `transaction` with `args` to the profile's chaincode, or to the query system
+     * chaincode `qscc` (the blocks a verified read checks the channel configuration in), built with
+     * the session's identity, to be signed.
+     */
+    propose(session: Session, transaction: string, args: string[], system = false): ToSign {
+        const chaincode = system ? QSCC : this.profile.chaincode;
+        const contract = this.gateway(session).getNetwork(this.profile.channel).getContract(chaincode);
         const proposal = contract.newProposal(transaction, { arguments: args });
         return this.hold(session, { stage: 'proposal', transaction, bytes: proposal.getBytes() }, proposal.getDigest());
     }
@@ -62,6 +70,21 @@ export class Relay {
             return await proposal.evaluate({ deadline: Date.now() + DEADLINES.evaluate });
         } catch (error) {
             throw ledgerError(error, 'evaluate', pending.transaction, this.peerOf(session));
+        }
+    }
+
+    /**
+     * A verified read's half here: endorse a signed proposal on the peers the chaincode's policy
+     * needs and hand back the endorsed, unsubmitted transaction (a gateway.PreparedTransaction) for
+     * the browser to check; nothing is held, so it cannot be submitted.
+     */
+    async endorseForRead(session: Session, id: string, signature: Uint8Array): Promise<Uint8Array> {
+        const pending = this.take(session, id, 'proposal');
+        const proposal = this.gateway(session).newSignedProposal(pending.bytes, signature);
+        try {
+            return (await proposal.endorse({ deadline: Date.now() + DEADLINES.endorse })).getBytes();
+        } catch (error) {
+            throw ledgerError(error, 'endorse', pending.transaction, this.peerOf(session));
         }
     }
 

@@ -1,0 +1,1 @@
+export * from '@hyperledger/fabric-protos/lib/gateway/gateway_pb';

@@ -1,0 +1,1 @@
+export * as rwset from './rwset';
