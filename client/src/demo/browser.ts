@@ -21,7 +21,10 @@ export function launchChromium(): Promise<Browser> {
  * pointer move per point, scaled to the pad's size on screen (smaller on a phone).
  */
 export async function draw(page: Page, strokes: ReadonlyArray<ReadonlyArray<{ x: number; y: number }>>): Promise<void> {
-    const box = await page.getByTestId('drawing-pad').boundingBox();
+    const pad = page.getByTestId('drawing-pad');
+    // The mouse acts on what is on screen, and the pad may be below the fold of a long form.
+    await pad.scrollIntoViewIfNeeded();
+    const box = await pad.boundingBox();
     if (box === null) throw new Error('the drawing pad is not on screen');
     const scale = box.width / 480;
     for (const stroke of strokes) {

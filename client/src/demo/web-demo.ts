@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Drawing } from '@sealpact/protocol';
 import { Page } from 'playwright-core';
@@ -65,7 +65,11 @@ export async function webApp(demo: WebDemo, step: Step): Promise<void> {
     const browser = await launchChromium();
     try {
         const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-        await inBrowser(demo, step, page, gateway.url, { mspId, ...identity });
+        // The channel's trust anchors, as the SDK's folder holds them: the page then verifies every read.
+        const anchors = readdirSync(trustAnchorsDir)
+            .filter((file) => file.endsWith('.pem'))
+            .map((file) => join(trustAnchorsDir, file));
+        await inBrowser(demo, step, page, gateway.url, { mspId, ...identity }, anchors);
     } finally {
         await browser.close();
         await gateway.close();
@@ -78,22 +82,24 @@ async function inBrowser(
     page: Page,
     url: string,
     identity: { mspId: string; cert: string; key: string },
+    anchors: string[],
 ): Promise<void> {
     const bobId = (await demo.bob.whoAmI()).partyId;
     const signedIn = await step(
-        'alice opens it in Chromium, signs in with her MSP files, makes and registers SM2 keys in the page',
+        "alice opens it in Chromium, signs in with her MSP files and the channel's trust anchors, makes and registers SM2 keys in the page",
         async () => {
             await page.goto(url);
             await page.getByTestId('passphrase').fill('demo only');
             await page.locator('#msp').selectOption(identity.mspId);
             await page.getByTestId('identity-import').setInputFiles([identity.cert, identity.key]);
+            await page.getByTestId('anchors-import').setInputFiles(anchors);
             await page.getByTestId('signin-button').click();
             await page.getByTestId('register-button').click();
             const status = page.locator('#keys-status').getByText('Keys registered');
             await shownOrRefused(page, status);
-            return status.textContent();
+            return `${await status.textContent()}; ${await page.locator('#reads').textContent()}`;
         },
-        (status) => status ?? '',
+        (status) => status,
     );
     if (signedIn === undefined) return;
     const sent = await step(

@@ -450,8 +450,10 @@ async function refreshStarted(): Promise<void> {
 /** The owner grants a verified party access to a file it sent. */
 async function grantAccess(): Promise<void> {
     if (session === undefined || vault?.keys === undefined) return;
-    const to = recipients.get((element('grant-party') as HTMLSelectElement).value);
-    if (to === undefined) throw new WebError('BAD_ARGUMENT', 'choose a verified party to grant access to');
+    const partyId = (element('grant-party') as HTMLSelectElement).value;
+    if (partyId === '') throw new WebError('BAD_ARGUMENT', 'choose a verified party to grant access to');
+    // Read now, as Send does: the password is sealed to the key on the ledger at this moment.
+    const to = await flows.lookUp(session, partyId);
     const fileId = inputElement('grant-file').value.trim();
     const { txId } = await lifecycle.grant(session, vault.keys, fileId, [to]);
     element('grant-result').textContent = `${to.partyId} can open ${fileId} (tx ${txId})`;
