@@ -231,12 +231,13 @@ async function showRecipients(): Promise<void> {
             return item;
         }),
     );
-    element('grant-party').replaceChildren(
+    // Suggestions only: the party is read again, and must be verified then, when access is granted.
+    element('grant-parties').replaceChildren(
         ...parties
             .filter((party) => party.verified && party.key !== undefined)
             .map((party) => {
                 const option = document.createElement('option');
-                option.value = option.textContent = party.partyId;
+                option.value = party.partyId;
                 return option;
             }),
     );
@@ -450,8 +451,8 @@ async function refreshStarted(): Promise<void> {
 /** The owner grants a verified party access to a file it sent. */
 async function grantAccess(): Promise<void> {
     if (session === undefined || vault?.keys === undefined) return;
-    const partyId = (element('grant-party') as HTMLSelectElement).value;
-    if (partyId === '') throw new WebError('BAD_ARGUMENT', 'choose a verified party to grant access to');
+    const partyId = inputElement('grant-party').value.trim();
+    if (partyId === '') throw new WebError('BAD_ARGUMENT', 'name a verified party to grant access to');
     // Read now, as Send does: the password is sealed to the key on the ledger at this moment.
     const to = await flows.lookUp(session, partyId);
     const fileId = inputElement('grant-file').value.trim();
