@@ -43,16 +43,8 @@ export function x509(): X509Platform {
     return current;
 }
 
-/** The parts, concatenated. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-        out.set(part, at);
-        at += part.length;
-    }
-    return out;
-}
+/** The parts, concatenated (@noble/hashes', which the rest of protocol already uses). */
+export { concatBytes as concat } from '@noble/hashes/utils';
 
 // Node and browsers have it; the ES2022 library this package compiles against does not declare it.
 declare const TextDecoder: new () => { decode(bytes: Uint8Array): string };
