@@ -40,6 +40,9 @@ export class Uploads {
     begin(owner: string, digestAlg: CiphertextDigestAlgorithm, size: number): string {
         const id = randomBytes(16).toString('hex');
         const feed = new PassThrough();
+        // An abort destroys the feed with its reason, maybe before the store has attached to it:
+        // the store's rejection reports it, and the stream's own error event must not go unheard.
+        feed.on('error', () => undefined);
         const stored = this.store.put(feed, { digestAlg, size });
         stored.catch(() => undefined); // awaited by finish; an abort's rejection is expected
         const idle = this.idleTimer(id);
