@@ -1,9 +1,10 @@
 import { Context, Contract, Info, Transaction } from 'fabric-contract-api';
+import { skipUnloggedShimDebug } from '../shim-logging';
 
 /**
  * Benchmark only: the cheapest useful chaincode, one PutState per transaction, which
  * `npm run bench:e2e` deploys next to Sealpact (same channel, same endorsement policy) to compare
- * ShareFile's throughput against. It lets anyone write any key, so it is not part of the Sealpact
+ * ShareFile's throughput against; and ReadWrite, ShareFile's state calls without its rules. It lets anyone write any key, so it is not part of the Sealpact
  * contract (chaincode/src/index.ts does not export it) and network:up never deploys it;
  * network/scripts/deploy-baseline.mjs serves it as its own chaincode-as-a-service.
  */
@@ -18,7 +19,31 @@ export class BaselineContract extends Contract {
     async Put(ctx: Context, key: string, value: string): Promise<void> {
         await ctx.stub.putState(key, Buffer.from(value, 'utf8'));
     }
+
+    /**
+     * The state calls of a Sealpact ShareFile and none of its rules: reads each key of `readKeys`
+     * (a JSON array of at most 16), writes `value` under `${prefix}/0` … `${prefix}/${writes - 1}`
+     * (at most 16) and sets an event carrying `value`. What those calls cost, apart from the checks.
+     */
+    @Transaction()
+    async ReadWrite(ctx: Context, readKeys: string, prefix: string, writes: string, value: string): Promise<void> {
+        const keys: unknown = JSON.parse(readKeys);
+        const count = Number(writes);
+        if (!Array.isArray(keys) || keys.length > 16 || !keys.every((k) => typeof k === 'string')) {
+            throw new Error('readKeys must be a JSON array of at most 16 strings');
+        }
+        if (!Number.isInteger(count) || count < 0 || count > 16) {
+            throw new Error('writes must be an integer from 0 to 16');
+        }
+        const bytes = Buffer.from(value, 'utf8');
+        for (const key of keys) await ctx.stub.getState(key);
+        for (let i = 0; i < count; i++) await ctx.stub.putState(`${prefix}/${i}`, bytes);
+        ctx.stub.setEvent('ReadWrite', bytes);
+    }
 }
+
+// As in Sealpact's chaincode, so that the comparison is of the work each transaction does.
+skipUnloggedShimDebug();
 
 /** The contracts fabric-chaincode-node serves when pointed at this module. */
 export const contracts: (typeof BaselineContract)[] = [BaselineContract];

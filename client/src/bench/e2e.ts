@@ -38,7 +38,7 @@ import { Ledger, LedgerConnection } from '../sdk/ledger';
 import { ConnectionProfile, loadProfile } from '../sdk/profile';
 import { Sealpact } from '../sdk/sealpact';
 import { channelBatchSettings, describeBatch } from './batch-settings';
-import { capacityOptions, Measurement, positive } from './capacity';
+import { capacityOptions, Measurement, positive, totalPerOp } from './capacity';
 import { attributionTable, capacityTable, othersNote, runCapacity, Workloads, writePlot } from './e2e-capacity';
 import { machineDescription, percentiles, writeBenchmarkSection } from './report';
 import { scaleModel } from './scale-model';
@@ -304,6 +304,7 @@ const NAMES: Record<string, string> = {
     putEndorsed: 'baseline Put, endorsed only',
     shareEndorsed: 'ShareFile, endorsed only',
     sendSinglePeer: 'SDK send 1 KB, single-peer reads',
+    stateCalls: "baseline ReadWrite, ShareFile's state calls",
 };
 
 type Keys = Record<'alice' | 'dave' | 'bob', PrivateKeyInfo>;
@@ -391,6 +392,11 @@ async function workloads(ctx: Bench): Promise<Workloads> {
     const baselines = [baseline('alice'), baseline('dave')] as const;
     ctx.connections.push(...baselines);
     const value = randomBytes(48).toString('base64');
+    // ReadWrite: as many reads and writes as a ShareFile to one recipient makes, of about its sizes
+    // (its five writes are about 3.2 KB), on keys written beforehand.
+    const record = randomBytes(480).toString('base64');
+    const readKeys = Array.from({ length: 5 }, (_, i) => `bench-${run}-record${i}`);
+    for (const key of readKeys) await baselines[0].submit('Put', key, record);
     const shareArgs = (w: number, id: string) => [
         id,
         'intl',
@@ -436,6 +442,12 @@ async function workloads(ctx: Bench): Promise<Workloads> {
                         .endorse(),
             },
             { key: 'sendSinglePeer', name: NAMES.sendSinglePeer ?? '', op: (w) => sendBy(alternate(single, w)) },
+            {
+                key: 'stateCalls',
+                name: NAMES.stateCalls ?? '',
+                op: (w) =>
+                    alternate(baselines, w).submit('ReadWrite', JSON.stringify(readKeys), newId('rw'), '5', record),
+            },
         ],
     };
 }
@@ -451,6 +463,7 @@ async function capacitySection(bench: Bench): Promise<string> {
             shareEndorsed: { env: 'BENCH_TX_SHARE', count: 800 },
             send: { env: 'BENCH_TX_SEND', count: 400 },
             sendSinglePeer: { env: 'BENCH_TX_SEND', count: 400 },
+            stateCalls: { env: 'BENCH_TX_SHARE', count: 800 },
         }),
         costLevel: positive('BENCH_COST_INFLIGHT', 32),
         runDir: RUN_DIR,
@@ -483,13 +496,29 @@ async function capacitySection(bench: Bench): Promise<string> {
         '',
         othersNote(curveRows),
         '',
-        `At ${capacity.costLevel} in flight, with a transaction endorsed but not submitted and a send whose reads are single-peer:`,
+        `At ${capacity.costLevel} in flight, with a transaction endorsed but not submitted, a send whose reads are single-peer, and the baseline chaincode making a ShareFile's state calls (five reads, five writes of 640 bytes, an event) with none of its rules:`,
         '',
         attributionTable(costRows),
+        '',
+        stateCallsNote(capacity.cost),
         '',
         scaleModel(capacity.cost, Object.keys(bench.profile.orgs).length),
         ...(failures.length > 0 ? ['', `Failed operations: ${[...new Set(failures)].join('; ')}.`] : []),
     ].join('\n');
+}
+
+/** ShareFile's throughput and CPU next to Put's and to ReadWrite's, which makes the same state calls. */
+function stateCallsNote(cost: Record<string, Measurement>): string {
+    const { put, shareFile, stateCalls } = cost;
+    if (!put || !shareFile || !stateCalls) return '';
+    const cpu = (m: Measurement) => totalPerOp(m).toFixed(1);
+    const ratio = (a: Measurement, b: Measurement) => (a.tps / b.tps).toFixed(2);
+    return (
+        `ShareFile against the baseline's two transactions in this run: **${ratio(shareFile, put)}** of Put's ` +
+        `throughput and **${ratio(shareFile, stateCalls)}** of ReadWrite's (${shareFile.tps.toFixed(1)}, ` +
+        `${put.tps.toFixed(1)} and ${stateCalls.tps.toFixed(1)} tx/s; ${cpu(shareFile)}, ${cpu(put)} and ` +
+        `${cpu(stateCalls)} CPU-ms per transaction).`
+    );
 }
 
 /** The parts of the benchmark, in the order a full run takes them, and the section each writes. */
