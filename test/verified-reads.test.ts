@@ -49,7 +49,7 @@ let bobId: string;
 let contract: { fileId: string; path: string };
 let decoy: { file: FileRecord; credential: CredentialRecord };
 
-/** bob's record with mallory's key as his active encryption key, consistent enough to pass the SDK's own checks. */
+/** A party's record with mallory's key as its active encryption key, consistent enough to pass the SDK's own checks. */
 function swapEncryptionKey(party: PartyView): PartyView {
     return {
         ...party,
@@ -237,6 +237,32 @@ describe('send refuses a recipient key it cannot verify, before any secret exist
         );
         expect(endorsed).toContain('GetParty');
         expect(endorsed).not.toContain('ShareFile');
+        expect(proxy.calls('Submit')).toBe(submits);
+        expect(put).not.toHaveBeenCalled();
+        expect(await leftovers()).toEqual(before);
+    });
+});
+
+describe("the sender's own key is pinned by its keyring, so one peer's answer is enough", () => {
+    it('a gateway showing alice another key as her own gets the send refused before any secret exists', async () => {
+        const before = await leftovers();
+        const submits = proxy.calls('Submit');
+        const put = jest.spyOn(alice.store, 'put');
+        const evaluated: string[] = [];
+        proxy.onEvaluate((request, response) => {
+            const { name, args } = transactionFunction(request);
+            evaluated.push(name);
+            return name === 'GetParty' && args[0] === aliceId
+                ? rewriteEvaluateResultJson(response, swapEncryptionKey)
+                : response;
+        });
+        const pinned = defined(alice.keyring).activeFingerprint('encryption') as string;
+        await expectRejection(
+            alice.send(writeContract('own-key.txt'), { to: [bobId], suite: 'gm' }),
+            'KEY_MISMATCH',
+            `KEY_MISMATCH: ${aliceId}'s active encryption key on the ledger is ${mallory.fingerprint}, not the keyring's ${pinned}`,
+        );
+        expect(evaluated).toContain('GetParty');
         expect(proxy.calls('Submit')).toBe(submits);
         expect(put).not.toHaveBeenCalled();
         expect(await leftovers()).toEqual(before);

@@ -19,7 +19,33 @@ export async function checkedKey(
     partyId: string,
     { mustBeVerified }: { mustBeVerified: boolean },
 ): Promise<SealingKey> {
-    const party = await ledger.read<PartyView>('GetParty', partyId);
+    return sealingKey(await ledger.read<PartyView>('GetParty', partyId), partyId, mustBeVerified);
+}
+
+/**
+ * The sender's own key, for its second credential. The keyring's active fingerprint pins it, so
+ * one peer's answer is enough: a peer that lies can only get the send refused, never make the
+ * sender seal to a key other than its own (the fingerprint is the key's SHA-256). Without a pin
+ * (no keyring, or none registered from it) it is a verified read like a recipient's.
+ *
+ * @throws NOT_FOUND (from the ledger), NO_ACTIVE_KEY or KEY_MISMATCH
+ */
+export async function ownKey(ledger: Ledger, partyId: string, pinned: string | undefined): Promise<SealingKey> {
+    if (pinned === undefined) {
+        return checkedKey(ledger, partyId, { mustBeVerified: false });
+    }
+    const key = sealingKey(await ledger.query<PartyView>('GetParty', partyId), partyId, false);
+    if (key.publicKey.fingerprint !== pinned) {
+        throw new ClientError(
+            'KEY_MISMATCH',
+            `${partyId}'s active encryption key on the ledger is ${key.publicKey.fingerprint}, not the keyring's ${pinned}`,
+        );
+    }
+    return key;
+}
+
+/** The party's active encryption key, parsed and checked against its fingerprint. */
+function sealingKey(party: PartyView, partyId: string, mustBeVerified: boolean): SealingKey {
     const record = party.keys.find((key) => key.fingerprint === party.encryptionKey && key.status === 'active');
     if (record === undefined) {
         throw new ClientError('NO_ACTIVE_KEY', `${partyId} has no active encryption key on the ledger`);

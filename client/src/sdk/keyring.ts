@@ -114,6 +114,11 @@ export class Keyring {
         return key;
     }
 
+    /** The fingerprint of the active key for a role, without decrypting it; undefined before any registration. */
+    activeFingerprint(role: 'encryption' | 'signing'): string | undefined {
+        return this.index[role] ?? undefined;
+    }
+
     /** The active key for a role; NO_ACTIVE_KEY before any registration. */
     async active(role: 'encryption' | 'signing'): Promise<PrivateKeyInfo> {
         const fingerprint = this.index[role];

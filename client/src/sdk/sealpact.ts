@@ -107,7 +107,11 @@ export class Sealpact<L extends Ledger = LedgerConnection> {
      */
     async send(input: string | Readable, options: SendOptions): Promise<SendResult> {
         const { partyId } = await this.whoAmI();
-        return send({ ledger: this.ledger, store: this.store, uploads: this.uploads, partyId }, input, options);
+        return send(
+            { ledger: this.ledger, store: this.store, uploads: this.uploads, partyId, keyring: this.keyring },
+            input,
+            options,
+        );
     }
 
     /** The caller's inbox: every file shared with it, oldest first (all pages). */

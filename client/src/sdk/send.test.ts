@@ -97,6 +97,49 @@ describe('send checks every recipient before any secret exists', () => {
         expect(secrets).not.toHaveBeenCalled();
         expect(put).not.toHaveBeenCalled();
     });
+
+    it("pins the sender's own key to its keyring: one peer's answer, and a peer showing another key is refused", async () => {
+        const { parties, alice, ids } = world;
+        const secrets = jest.spyOn(password, 'generateFilePassword');
+        const put = jest.spyOn(parties.store, 'put');
+        const contract = parties.contract('own-key.txt', 100);
+        const pinned = requireKeyring(alice.keyring).activeFingerprint('encryption');
+
+        // A peer that shows alice another well-formed key as her active one.
+        const other = generateKeyPair('sm2').publicKey;
+        const honest = alice.ledger.query.bind(alice.ledger);
+        jest.spyOn(alice.ledger, 'query').mockImplementation(async (transaction, ...args) => {
+            const answer = await honest(transaction, ...args);
+            if (transaction !== 'GetParty' || args[0] !== ids.alice) return answer;
+            const view = answer as PartyView;
+            return {
+                ...view,
+                encryptionKey: other.fingerprint,
+                keys: view.keys.map((key) =>
+                    key.fingerprint === view.encryptionKey
+                        ? { ...key, fingerprint: other.fingerprint, publicKeyPem: other.pem }
+                        : key,
+                ),
+            };
+        });
+        await expectRejection(
+            alice.send(contract, { to: [ids.bob], suite: 'gm' }),
+            'KEY_MISMATCH',
+            new RegExp(
+                `^KEY_MISMATCH: Org1MSP/alice@org1\\.example\\.com's active encryption key on the ledger is ${other.fingerprint}, not the keyring's ${pinned}$`,
+            ),
+        );
+        expect(secrets).not.toHaveBeenCalled();
+        expect(put).not.toHaveBeenCalled();
+        jest.restoreAllMocks();
+
+        // Honest, the recipient's key is the one verified read; the sender's own is a query.
+        const reads = alice.ledger.verifiedReads.length;
+        const sent = await alice.send(contract, { to: [ids.bob], suite: 'gm' });
+        expect(alice.ledger.verifiedReads.slice(reads)).toEqual(['GetParty']);
+        const own = await alice.ledger.query<CredentialRecord>('GetCredential', sent.fileId);
+        expect(own.keyFingerprint).toBe(pinned);
+    });
 });
 
 describe('send', () => {

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { checkedPlan, ClientError, Drawing, Suite, SUITE_DIGEST } from '@sealpact/protocol';
 import { BlobStore } from '../store/blob-store';
-import { checkedKey, checkRecipients } from './check-recipients';
+import { checkRecipients, ownKey } from './check-recipients';
 import { encryptToStore } from './encrypt-to-store';
 import { withNewFilePassword } from './file-password';
+import { Keyring } from './keyring';
 import { Ledger } from './ledger';
 import { committedShare, recordShare, SendResult } from './record-share';
 import { sealCredentials } from './seal-credentials';
@@ -34,12 +35,14 @@ export interface SendOptions {
     deadline?: string | Date;
 }
 
-/** The sender: its ledger, the blob store, its upload journal and its party id. */
+/** The sender: its ledger, the blob store, its upload journal, its party id and its keyring. */
 export interface Sender {
     ledger: Ledger;
     store: BlobStore;
     uploads?: UploadJournal;
     partyId: string;
+    /** Pins the sender's own key (check-recipients.ts, ownKey); without it that key is a verified read. */
+    keyring?: Keyring;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
         return earlier;
     }
     const keys = await checkRecipients(ledger, recipients);
-    const ownKey = await checkedKey(ledger, partyId, { mustBeVerified: false });
+    const own = await ownKey(ledger, partyId, sender.keyring?.activeFingerprint('encryption'));
 
     const share = await withNewFilePassword(
         { drawing: options.drawing, hash: SUITE_DIGEST[options.suite] },
@@ -82,7 +85,7 @@ export async function send(sender: Sender, input: string | Readable, options: Se
                 fileId,
                 meter: options.meter,
             }),
-            credentials: sealCredentials([...keys, ownKey], password),
+            credentials: sealCredentials([...keys, own], password),
             plan,
         }),
     );
