@@ -1,14 +1,14 @@
 import process from 'node:process';
 import { SealpactContract } from './contract';
 import { operationsOptionsFromEnv, startOperationsServer } from './operations';
-import { skipUnloggedShimDebug } from './shim-logging';
+import { skipUnloggedShimLevels } from './shim-logging';
 
 export { SealpactContract } from './contract';
 
 /** The contracts fabric-chaincode-node serves (`fabric-chaincode-node start|server`). */
 export const contracts: (typeof SealpactContract)[] = [SealpactContract];
 
-skipUnloggedShimDebug();
+skipUnloggedShimLevels();
 
 // The chaincode server loads this module: with SEALPACT_OPERATIONS_LISTENADDRESS set it also serves
 // /healthz and /metrics (operations.ts). A server that cannot is misconfigured: it exits, as a peer

@@ -70,7 +70,9 @@ export function startChaincodeServer(server, definition, modulePath, root = ROOT
             ...(modulePath ? [`--module-path=${modulePath}`] : []),
         ],
         {
-            CORE_CHAINCODE_LOGGING_LEVEL: 'info',
+            // Warnings and errors: fabric-shim logs every transaction at info, a cost per transaction that a
+            // server under load should not pay (docs/operations.md#the-chaincode).
+            CORE_CHAINCODE_LOGGING_LEVEL: 'warning',
             ...(definition.governance ? sealpactServerEnv(definition) : {}),
             ...(server.operationsPort ? operationsServerEnv(server, tls) : {}),
         },

@@ -1,5 +1,5 @@
 import { Context, Contract, Info, Transaction } from 'fabric-contract-api';
-import { skipUnloggedShimDebug } from '../shim-logging';
+import { skipUnloggedShimLevels } from '../shim-logging';
 
 /**
  * Benchmark only: the cheapest useful chaincode, one PutState per transaction, which
@@ -43,7 +43,7 @@ export class BaselineContract extends Contract {
 }
 
 // As in Sealpact's chaincode, so that the comparison is of the work each transaction does.
-skipUnloggedShimDebug();
+skipUnloggedShimLevels();
 
 /** The contracts fabric-chaincode-node serves when pointed at this module. */
 export const contracts: (typeof BaselineContract)[] = [BaselineContract];
