@@ -1,8 +1,9 @@
 // node network/scripts/deploy-baseline.mjs — benchmark only (npm run bench:e2e runs it): deploys the
-// baseline chaincode (chaincode/src/baseline: one PutState per transaction) on the running native
-// network, on the same channel and with the same endorsement policy as Sealpact, as a second
-// chaincode-as-a-service (topology.json `baselineChaincode`) with, like Sealpact, one server and one
-// package per organisation. network:up never deploys it.
+// baseline chaincode (chaincode/src/baseline: one PutState per transaction, and ShareFile's state
+// calls without its rules) on the running native network, on the same channel and with the same
+// endorsement policy as Sealpact, as a second chaincode-as-a-service (topology.json
+// `baselineChaincode`) with, like Sealpact, one server and one package per organisation.
+// network:up never deploys it.
 //
 // Idempotent: starts each org's server unless it runs (process baseline-ccaas.<org domain>, pid
 // file in network/.data/run, so network:down stops it), installs each org's package on its peer,
