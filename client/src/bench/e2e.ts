@@ -5,8 +5,9 @@
  * - capacity: baseline Put (a chaincode doing one PutState per transaction on the same channel
  *   with the same endorsement policy), ShareFile and the SDK's send of 1 KB, each at several
  *   levels of operations in flight, with the CPU each process of the network spent per operation
- *   (/proc), and at one level the split of a transaction's cost into endorsement and the rest and
- *   what verified reads add to a send;
+ *   (/proc), and at one level the split of a transaction's cost into endorsement and the rest,
+ *   what verified reads add to a send, and ReadWrite (the baseline chaincode making a ShareFile's
+ *   state calls with none of its rules);
  * - what verified reads add to a send and a receive, next to the single-peer reads they replaced;
  * - what a signing plan adds to a signature.
  *
