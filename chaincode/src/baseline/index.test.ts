@@ -23,6 +23,7 @@ describe('BaselineContract.ReadWrite', () => {
 
     it.each([
         ['{"a":1}', '1', 'readKeys must be a JSON array of at most 16 strings'],
+        ['not json', '1', 'readKeys must be a JSON array of at most 16 strings'],
         [JSON.stringify(Array.from({ length: 17 }, (_, i) => `k${i}`)), '1', 'readKeys must be'],
         ['[]', '17', 'writes must be an integer from 0 to 16'],
         ['[]', '1.5', 'writes must be an integer from 0 to 16'],

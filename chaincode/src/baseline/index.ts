@@ -2,13 +2,14 @@ import { Context, Contract, Info, Transaction } from 'fabric-contract-api';
 import { skipUnloggedShimLevels } from '../shim-logging';
 
 /**
- * Benchmark only: the cheapest useful chaincode, one PutState per transaction, which
- * `npm run bench:e2e` deploys next to Sealpact (same channel, same endorsement policy) to compare
- * ShareFile's throughput against; and ReadWrite, ShareFile's state calls without its rules. It lets anyone write any key, so it is not part of the Sealpact
- * contract (chaincode/src/index.ts does not export it) and network:up never deploys it;
- * network/scripts/deploy-baseline.mjs serves it as its own chaincode-as-a-service.
+ * Benchmark only: the cheapest useful chaincode, one PutState per transaction (Put), and
+ * ShareFile's state calls without its rules (ReadWrite), which `npm run bench:e2e` deploys next to
+ * Sealpact (same channel, same endorsement policy) to compare ShareFile's throughput against. It
+ * lets anyone write any key, so it is not part of the Sealpact contract (chaincode/src/index.ts
+ * does not export it) and network:up never deploys it; network/scripts/deploy-baseline.mjs serves
+ * it as its own chaincode-as-a-service.
  */
-@Info({ title: 'Baseline', description: 'Benchmark baseline: one PutState per transaction' })
+@Info({ title: 'Baseline', description: "Benchmark baseline: one PutState, or ShareFile's state calls" })
 export class BaselineContract extends Contract {
     constructor() {
         super('baseline');
@@ -27,11 +28,8 @@ export class BaselineContract extends Contract {
      */
     @Transaction()
     async ReadWrite(ctx: Context, readKeys: string, prefix: string, writes: string, value: string): Promise<void> {
-        const keys: unknown = JSON.parse(readKeys);
+        const keys = parsedKeys(readKeys);
         const count = Number(writes);
-        if (!Array.isArray(keys) || keys.length > 16 || !keys.every((k) => typeof k === 'string')) {
-            throw new Error('readKeys must be a JSON array of at most 16 strings');
-        }
         if (!Number.isInteger(count) || count < 0 || count > 16) {
             throw new Error('writes must be an integer from 0 to 16');
         }
@@ -40,6 +38,20 @@ export class BaselineContract extends Contract {
         for (let i = 0; i < count; i++) await ctx.stub.putState(`${prefix}/${i}`, bytes);
         ctx.stub.setEvent('ReadWrite', bytes);
     }
+}
+
+/** `readKeys` as ReadWrite takes it: a JSON array of at most 16 strings. */
+function parsedKeys(readKeys: string): string[] {
+    let keys: unknown;
+    try {
+        keys = JSON.parse(readKeys);
+    } catch {
+        keys = undefined;
+    }
+    if (!Array.isArray(keys) || keys.length > 16 || !keys.every((k) => typeof k === 'string')) {
+        throw new Error('readKeys must be a JSON array of at most 16 strings');
+    }
+    return keys;
 }
 
 // As in Sealpact's chaincode, so that the comparison is of the work each transaction does.

@@ -308,6 +308,12 @@ const NAMES: Record<string, string> = {
     stateCalls: "baseline ReadWrite, ShareFile's state calls",
 };
 
+/**
+ * ReadWrite's shape: as many reads and writes as a ShareFile to one recipient makes, of about its
+ * sizes (its five writes are about 3.2 KB), on keys written beforehand.
+ */
+const READ_WRITE = { reads: 5, writes: 5, valueBytes: 640 };
+
 type Keys = Record<'alice' | 'dave' | 'bob', PrivateKeyInfo>;
 
 /** What every part of the benchmark works with. */
@@ -393,10 +399,8 @@ async function workloads(ctx: Bench): Promise<Workloads> {
     const baselines = [baseline('alice'), baseline('dave')] as const;
     ctx.connections.push(...baselines);
     const value = randomBytes(48).toString('base64');
-    // ReadWrite: as many reads and writes as a ShareFile to one recipient makes, of about its sizes
-    // (its five writes are about 3.2 KB), on keys written beforehand.
-    const record = randomBytes(480).toString('base64');
-    const readKeys = Array.from({ length: 5 }, (_, i) => `bench-${run}-record${i}`);
+    const record = randomBytes((READ_WRITE.valueBytes / 4) * 3).toString('base64');
+    const readKeys = Array.from({ length: READ_WRITE.reads }, (_, i) => `bench-${run}-record${i}`);
     for (const key of readKeys) await baselines[0].submit('Put', key, record);
     const shareArgs = (w: number, id: string) => [
         id,
@@ -447,7 +451,13 @@ async function workloads(ctx: Bench): Promise<Workloads> {
                 key: 'stateCalls',
                 name: NAMES.stateCalls ?? '',
                 op: (w) =>
-                    alternate(baselines, w).submit('ReadWrite', JSON.stringify(readKeys), newId('rw'), '5', record),
+                    alternate(baselines, w).submit(
+                        'ReadWrite',
+                        JSON.stringify(readKeys),
+                        newId('rw'),
+                        String(READ_WRITE.writes),
+                        record,
+                    ),
             },
         ],
     };
@@ -497,7 +507,7 @@ async function capacitySection(bench: Bench): Promise<string> {
         '',
         othersNote(curveRows),
         '',
-        `At ${capacity.costLevel} in flight, with a transaction endorsed but not submitted, a send whose reads are single-peer, and the baseline chaincode making a ShareFile's state calls (five reads, five writes of 640 bytes, an event) with none of its rules:`,
+        `At ${capacity.costLevel} in flight, with a transaction endorsed but not submitted, a send whose reads are single-peer, and the baseline chaincode making a ShareFile's state calls (${READ_WRITE.reads} reads, ${READ_WRITE.writes} writes of ${READ_WRITE.valueBytes} bytes, an event) with none of its rules:`,
         '',
         attributionTable(costRows),
         '',

@@ -121,8 +121,8 @@ export class Keyring {
 
     /** The active key for a role; NO_ACTIVE_KEY before any registration. */
     async active(role: 'encryption' | 'signing'): Promise<PrivateKeyInfo> {
-        const fingerprint = this.index[role];
-        if (fingerprint === null) {
+        const fingerprint = this.activeFingerprint(role);
+        if (fingerprint === undefined) {
             throw new ClientError('NO_ACTIVE_KEY', `the keyring ${this.dir} has no active ${role} key; register first`);
         }
         return this.key(fingerprint);
