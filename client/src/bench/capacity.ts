@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { CpuAttribution, cpuBetween, cpuSnapshot, CpuSnapshot, Group, GROUPS } from './cpu';
+import { CpuAttribution, cpuBetween, cpuSnapshot, CpuSnapshot, Group, GROUPS, mergeCpu } from './cpu';
 import { percentiles } from './report';
 
 /**
@@ -21,6 +21,8 @@ export interface Measurement {
     firstError?: string;
     /** Over every operation started in the window, drain included. */
     latency: { median: number; p95: number };
+    /** Every latency behind `latency`, in milliseconds. */
+    latencies: number[];
     cpu: CpuAttribution;
     /** CPU milliseconds per completed operation, by group. */
     cpuPerOp: Record<Group, number>;
@@ -29,11 +31,17 @@ export interface Measurement {
 /** The levels and counts of a capacity run, from the environment (see e2e.ts and docs/benchmarks.md). */
 export interface CapacityOptions {
     inFlight: number[];
-    /** Operations per level and workload, raised to at least MIN_ROUNDS × in flight. */
+    /** Passes through the workloads at each level, one workload after another in each (BENCH_PASSES). */
+    passes: number;
+    /** Operations per pass, level and workload: its share of the level's count, at least MIN_ROUNDS × in flight. */
     count: (workload: string, inFlight: number) => number;
 }
 
-const MIN_ROUNDS = 3;
+/**
+ * A pass's steady window runs from its first round's end to its last operation's start, and blocks
+ * commit transactions in bursts: five rounds leave about three in the window.
+ */
+const MIN_ROUNDS = 5;
 
 /** A comma-separated list of positive integers from `name`, or `fallback`. */
 export function numberList(name: string, fallback: number[], env = process.env): number[] {
@@ -56,9 +64,12 @@ export function capacityOptions(defaults: Record<string, { env: string; count: n
     const counts = Object.fromEntries(
         Object.entries(defaults).map(([workload, { env: name, count }]) => [workload, positive(name, count, env)]),
     );
+    const passes = positive('BENCH_PASSES', 3, env);
     return {
         inFlight: numberList('BENCH_INFLIGHT', [8, 16, 32, 64], env),
-        count: (workload: string, inFlight: number) => Math.max(counts[workload] ?? 0, MIN_ROUNDS * inFlight),
+        passes,
+        count: (workload: string, inFlight: number) =>
+            Math.max(Math.ceil((counts[workload] ?? 0) / passes), MIN_ROUNDS * inFlight),
     } satisfies CapacityOptions;
 }
 
@@ -112,11 +123,34 @@ export async function measure(
         failed,
         firstError,
         latency: latencies.length > 0 ? percentiles(latencies) : { median: NaN, p95: NaN },
+        latencies,
         cpu,
         cpuPerOp: Object.fromEntries(GROUPS.map((group) => [group, perOp(cpu.byGroup[group])])) as Record<
             Group,
             number
         >,
+    };
+}
+
+/** Measurements of one workload at one level as one: throughput over all their windows together. */
+export function mergeMeasurements(parts: Measurement[]): Measurement {
+    const [first] = parts;
+    if (first === undefined) throw new Error('no measurement to merge');
+    const completed = parts.reduce((sum, m) => sum + m.completed, 0);
+    const cpu = mergeCpu(parts.map((m) => m.cpu));
+    const latencies = parts.flatMap((m) => m.latencies);
+    return {
+        inFlight: first.inFlight,
+        tps: completed / cpu.seconds,
+        completed,
+        failed: parts.reduce((sum, m) => sum + m.failed, 0),
+        firstError: parts.find((m) => m.firstError !== undefined)?.firstError,
+        latency: latencies.length > 0 ? percentiles(latencies) : { median: NaN, p95: NaN },
+        latencies,
+        cpu,
+        cpuPerOp: Object.fromEntries(
+            GROUPS.map((group) => [group, completed > 0 ? cpu.byGroup[group] / completed : 0]),
+        ) as Record<Group, number>,
     };
 }
 

@@ -126,3 +126,38 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, cores: numbe
             .slice(0, 3),
     };
 }
+
+/** Several attributions as one over all their intervals: the sums, and the machine's busy share over the whole time. */
+export function mergeCpu(parts: CpuAttribution[]): CpuAttribution {
+    const sumBy = <T>(items: T[], key: (item: T) => string, ms: (item: T) => number) => {
+        const sums = new Map<string, { item: T; ms: number }>();
+        for (const item of items) {
+            const sum = sums.get(key(item));
+            sums.set(key(item), { item, ms: (sum?.ms ?? 0) + ms(item) });
+        }
+        return [...sums.values()].sort((a, b) => b.ms - a.ms);
+    };
+    const seconds = parts.reduce((sum, p) => sum + p.seconds, 0);
+    const cores = parts[0]?.cores ?? 1;
+    const busyMs = parts.reduce((sum, p) => sum + p.machineBusy * p.seconds * 1000 * p.cores, 0);
+    return {
+        seconds,
+        cores,
+        machineBusy: seconds > 0 ? busyMs / (seconds * 1000 * cores) : 0,
+        byGroup: Object.fromEntries(
+            GROUPS.map((group) => [group, parts.reduce((sum, p) => sum + p.byGroup[group], 0)]),
+        ) as Record<Group, number>,
+        byProcess: sumBy(
+            parts.flatMap((p) => p.byProcess),
+            (p) => p.name,
+            (p) => p.ms,
+        ).map(({ item, ms }) => ({ name: item.name, group: item.group, ms })),
+        busiestOthers: sumBy(
+            parts.flatMap((p) => p.busiestOthers),
+            (o) => o.command,
+            (o) => o.ms,
+        )
+            .slice(0, 3)
+            .map(({ item, ms }) => ({ command: item.command, ms })),
+    };
+}

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Group } from './cpu';
-import { CapacityOptions, measure, Measurement, totalPerOp } from './capacity';
+import { CapacityOptions, measure, Measurement, mergeMeasurements, totalPerOp } from './capacity';
 import { capacityPlot } from './plot';
 
 /**
@@ -30,41 +30,76 @@ export async function runCapacity(
     workloads: Workloads,
     options: CapacityOptions & { costLevel: number; runDir: string },
 ): Promise<CapacityResult> {
-    const run = async (key: string, name: string, inFlight: number, op: Operation) => {
-        const count = options.count(key, inFlight);
-        const m = await measure(count, inFlight, options.runDir, op);
-        const busiest = m.cpu.byProcess[0];
-        console.log(
-            `  ${name}: ${m.tps.toFixed(1)}/s (${m.completed} in ${m.cpu.seconds.toFixed(1)} s), latency median ` +
-                `${m.latency.median.toFixed(0)} ms p95 ${m.latency.p95.toFixed(0)} ms; machine ${pct(m.cpu.machineBusy)} busy, ` +
-                `${totalPerOp(m).toFixed(1)} CPU-ms/op; busiest ${busiest?.name ?? '-'} ${pct((busiest?.ms ?? 0) / (m.cpu.seconds * 1000))} of a core` +
-                (m.failed ? `; ${m.failed} failed: ${m.firstError ?? ''}` : ''),
-        );
-        const others = m.cpu.busiestOthers.map((o) => `${o.command} ${(o.ms / Math.max(1, m.completed)).toFixed(1)}`);
-        console.log(`    other per op: ${others.join(', ') || '-'}`);
-        console.log(
-            `    per op: ${m.cpu.byProcess
-                .filter((p) => p.ms > 0)
-                .map((p) => `${p.name} ${(p.ms / Math.max(1, m.completed)).toFixed(2)}`)
-                .join(', ')}`,
-        );
-        return m;
-    };
     const levels: CapacityResult['levels'] = [];
+    let cost: Record<string, Measurement> | undefined;
     for (const inFlight of options.inFlight) {
         console.log(`[bench:e2e] capacity, ${inFlight} in flight`);
-        const results: Record<string, Measurement> = {};
-        for (const { key, name, op } of workloads.curve) results[key] = await run(key, name, inFlight, op);
-        levels.push({ inFlight, results });
+        // At the cost level the cost workloads run in the same passes as the curve's, beside them.
+        const atCostLevel = inFlight === options.costLevel;
+        const results = await runLevel(
+            atCostLevel ? [...workloads.curve, ...workloads.cost] : workloads.curve,
+            inFlight,
+            options,
+        );
+        levels.push({
+            inFlight,
+            results: Object.fromEntries(workloads.curve.map(({ key }) => [key, results[key] as Measurement])),
+        });
+        if (atCostLevel) cost = results;
     }
-    console.log(`[bench:e2e] cost split, ${options.costLevel} in flight`);
-    const cost: Record<string, Measurement> = {};
-    const atCostLevel = levels.find((level) => level.inFlight === options.costLevel)?.results ?? {};
-    for (const { key, name, op } of workloads.curve) {
-        cost[key] = atCostLevel[key] ?? (await run(key, name, options.costLevel, op));
+    if (cost === undefined) {
+        console.log(`[bench:e2e] cost split, ${options.costLevel} in flight`);
+        cost = await runLevel([...workloads.curve, ...workloads.cost], options.costLevel, options);
     }
-    for (const { key, name, op } of workloads.cost) cost[key] = await run(key, name, options.costLevel, op);
     return { levels, costLevel: options.costLevel, cost };
+}
+
+/**
+ * Each workload at `inFlight`, in `options.passes` passes that take the workloads one after another,
+ * each workload's passes then merged: a minute in which this shared machine runs slow or fast falls
+ * on every workload alike instead of on the one measured then, so their ratios hold.
+ */
+async function runLevel(
+    list: Workloads['curve'],
+    inFlight: number,
+    options: CapacityOptions & { runDir: string },
+): Promise<Record<string, Measurement>> {
+    const parts: Record<string, Measurement[]> = {};
+    for (let pass = 1; pass <= options.passes; pass++) {
+        for (const { key, name, op } of list) {
+            const m = await measure(options.count(key, inFlight), inFlight, options.runDir, op);
+            console.log(
+                `  pass ${pass}, ${name}: ${m.tps.toFixed(1)}/s, ${totalPerOp(m).toFixed(1)} CPU-ms/op` +
+                    (m.failed ? `, ${m.failed} failed` : ''),
+            );
+            (parts[key] ??= []).push(m);
+        }
+    }
+    const results: Record<string, Measurement> = {};
+    for (const { key, name } of list) {
+        const m = mergeMeasurements(parts[key] ?? []);
+        logMeasurement(name, m);
+        results[key] = m;
+    }
+    return results;
+}
+
+function logMeasurement(name: string, m: Measurement): void {
+    const busiest = m.cpu.byProcess[0];
+    console.log(
+        `  ${name}: ${m.tps.toFixed(1)}/s (${m.completed} in ${m.cpu.seconds.toFixed(1)} s), latency median ` +
+            `${m.latency.median.toFixed(0)} ms p95 ${m.latency.p95.toFixed(0)} ms; machine ${pct(m.cpu.machineBusy)} busy, ` +
+            `${totalPerOp(m).toFixed(1)} CPU-ms/op; busiest ${busiest?.name ?? '-'} ${pct((busiest?.ms ?? 0) / (m.cpu.seconds * 1000))} of a core` +
+            (m.failed ? `; ${m.failed} failed: ${m.firstError ?? ''}` : ''),
+    );
+    const others = m.cpu.busiestOthers.map((o) => `${o.command} ${(o.ms / Math.max(1, m.completed)).toFixed(1)}`);
+    console.log(`    other per op: ${others.join(', ') || '-'}`);
+    console.log(
+        `    per op: ${m.cpu.byProcess
+            .filter((p) => p.ms > 0)
+            .map((p) => `${p.name} ${(p.ms / Math.max(1, m.completed)).toFixed(2)}`)
+            .join(', ')}`,
+    );
 }
 
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
