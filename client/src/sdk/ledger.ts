@@ -94,7 +94,7 @@ export interface Ledger {
  * Bounded so that a hung gateway peer costs seconds, and longer than the gateway's own timeouts so
  * that it, not the deadline, answers a hung endorser or orderer with details (docs/sdk.md,
  * docs/operations.md#a-hung-peer): an evaluation is the gateway peer's alone (tens of ms); an
- * endorsement waits at most 1 s (gateway.endorsementTimeout) per endorser that does not answer,
+ * endorsement waits at most 500 ms (gateway.endorsementTimeout) per endorser that does not answer,
  * a few in a row at worst; submit tries up to three orderers, 3 s each (gateway.broadcastTimeout);
  * commit waits for the block, through a Raft leader election if need be, resubmitting every 5 s
  * (a commit takes under a second here; a transaction the dying leader held never commits).
