@@ -258,8 +258,17 @@ async function start() {
 
     /** The running weed's pid (a new one after a restart), or undefined while it is down. */
     function pid() {
-        const file = path.join(dataDir, 'weed.pid');
-        return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
+        let text;
+        try {
+            text = fs.readFileSync(path.join(dataDir, 'weed.pid'), 'utf8');
+        } catch (err) {
+            // The supervisor removes the file when weed dies, at any moment: a check before the
+            // read could pass and the read still find nothing.
+            if (err.code === 'ENOENT') return undefined;
+            throw err;
+        }
+        const n = Number(text.trim());
+        return Number.isInteger(n) && n > 0 ? n : undefined;
     }
 
     const endpoint = `http://127.0.0.1:${ports.s3}`;
