@@ -115,39 +115,32 @@ export async function measure(
     const [from, to] = [before.at, after.at];
     const completed = completions.filter((at) => at > from && at <= to).length;
     const cpu = cpuBetween(before, after, cpus().length);
-    const perOp = (ms: number) => (completed > 0 ? ms / completed : 0);
-    return {
-        inFlight,
-        tps: completed / cpu.seconds,
-        completed,
-        failed,
-        firstError,
-        latency: latencies.length > 0 ? percentiles(latencies) : { median: NaN, p95: NaN },
-        latencies,
-        cpu,
-        cpuPerOp: Object.fromEntries(GROUPS.map((group) => [group, perOp(cpu.byGroup[group])])) as Record<
-            Group,
-            number
-        >,
-    };
+    return measurementOf({ inFlight, completed, failed, firstError, latencies, cpu });
 }
 
 /** Measurements of one workload at one level as one: throughput over all their windows together. */
 export function mergeMeasurements(parts: Measurement[]): Measurement {
     const [first] = parts;
     if (first === undefined) throw new Error('no measurement to merge');
-    const completed = parts.reduce((sum, m) => sum + m.completed, 0);
-    const cpu = mergeCpu(parts.map((m) => m.cpu));
-    const latencies = parts.flatMap((m) => m.latencies);
-    return {
+    return measurementOf({
         inFlight: first.inFlight,
-        tps: completed / cpu.seconds,
-        completed,
+        completed: parts.reduce((sum, m) => sum + m.completed, 0),
         failed: parts.reduce((sum, m) => sum + m.failed, 0),
         firstError: parts.find((m) => m.firstError !== undefined)?.firstError,
+        latencies: parts.flatMap((m) => m.latencies),
+        cpu: mergeCpu(parts.map((m) => m.cpu)),
+    });
+}
+
+/** A measurement from what was counted: throughput, latency percentiles and CPU per operation derived. */
+function measurementOf(
+    counted: Pick<Measurement, 'inFlight' | 'completed' | 'failed' | 'firstError' | 'latencies' | 'cpu'>,
+): Measurement {
+    const { completed, latencies, cpu } = counted;
+    return {
+        ...counted,
+        tps: completed / cpu.seconds,
         latency: latencies.length > 0 ? percentiles(latencies) : { median: NaN, p95: NaN },
-        latencies,
-        cpu,
         cpuPerOp: Object.fromEntries(
             GROUPS.map((group) => [group, completed > 0 ? cpu.byGroup[group] / completed : 0]),
         ) as Record<Group, number>,
